@@ -1,0 +1,113 @@
+//! The parsed form of an expression: a small tree, built once and evaluated many times.
+
+use super::func::Func;
+
+/// Byte offset of a token inside the expression text, for error messages.
+pub type Pos = u32;
+
+/// Index of a node in the form (question, group or repeat). Assigned when a form is built.
+pub type NodeId = u32;
+
+/// Marker for a `${name}` not yet resolved to a node.
+pub const UNRESOLVED: NodeId = NodeId::MAX;
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Num(f64),
+    Str { text: String, pos: Pos },
+    /// `${name}`; `node` is filled in by the form builder.
+    Ref { name: String, node: NodeId, pos: Pos },
+    /// `.`: the question the expression belongs to.
+    Current,
+    /// `..`: only meaningful as the argument of `position(..)`.
+    Parent,
+    /// A bare name. Only valid inside `choice_filter`, where it names a choice column.
+    Name { name: String, pos: Pos },
+    Neg(Box<Expr>),
+    Bin { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr>, pos: Pos },
+    Call { func: Func, args: Vec<Expr>, pos: Pos },
+    /// `regex(subject, 'literal')`, compiled once when parsed.
+    Regex { subject: Box<Expr>, re: Box<regex::Regex> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl BinOp {
+    pub fn is_arithmetic(self) -> bool {
+        matches!(self, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod)
+    }
+    pub fn is_relational(self) -> bool {
+        matches!(self, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+impl Expr {
+    /// Calls `f` on this expression and every sub-expression, parents first.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(e) => e.walk(f),
+            Expr::Bin { lhs, rhs, .. } => {
+                lhs.walk(f);
+                rhs.walk(f);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.walk(f)),
+            Expr::Regex { subject, .. } => subject.walk(f),
+            _ => {}
+        }
+    }
+
+    /// Mutable version of [`Expr::walk`], used to resolve names.
+    pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(e) => e.walk_mut(f),
+            Expr::Bin { lhs, rhs, .. } => {
+                lhs.walk_mut(f);
+                rhs.walk_mut(f);
+            }
+            Expr::Call { args, .. } => args.iter_mut().for_each(|a| a.walk_mut(f)),
+            Expr::Regex { subject, .. } => subject.walk_mut(f),
+            _ => {}
+        }
+    }
+
+    /// The nodes this expression reads, each once, in order of appearance.
+    pub fn refs(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        self.walk(&mut |e| {
+            if let Expr::Ref { node, .. } = e
+                && *node != UNRESOLVED
+                && !out.contains(node)
+            {
+                out.push(*node);
+            }
+        });
+        out
+    }
+
+    pub fn uses_position(&self) -> bool {
+        let mut yes = false;
+        self.walk(&mut |e| {
+            if let Expr::Call { func: Func::Position, .. } = e {
+                yes = true;
+            }
+        });
+        yes
+    }
+}

@@ -1,0 +1,26 @@
+//! Forms: the TOML file format, loaded in two phases into a checked model.
+
+pub mod answer;
+mod build;
+pub mod diag;
+pub mod graph;
+pub mod model;
+mod raw;
+pub mod text;
+mod typecheck;
+
+pub use build::{build, valid_name};
+pub use diag::{Diagnostic, FormErrors};
+pub use model::{Choice, ChoiceList, Flag, Form, Kind, ListId, Node, ROOT, RangeSpec};
+pub use text::Text;
+
+use std::path::Path;
+
+/// Reads and checks a form file. I/O errors become a diagnostic on line 1.
+pub fn load(path: &Path) -> Result<Form, FormErrors> {
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(src) => build(&shown, &src),
+        Err(e) => Err(FormErrors(vec![Diagnostic { line: 1, col: 1, message: format!("cannot read: {e}"), path: shown }])),
+    }
+}

@@ -1,0 +1,181 @@
+//! The checked form: nodes in document order with resolved names and parsed expressions.
+
+use super::graph::Graph;
+use super::text::Text;
+use crate::expr::{Expr, NodeId, Value};
+use std::collections::HashMap;
+
+/// The synthetic root group every form has; the root scope of answers.
+pub const ROOT: NodeId = 0;
+
+pub type ListId = u32;
+
+#[derive(Debug)]
+pub struct Form {
+    pub id: String,
+    pub version: String,
+    pub title: Text,
+    pub default_language: String,
+    pub languages: Vec<String>,
+    /// Document order; `nodes[0]` is the root.
+    pub nodes: Vec<Node>,
+    pub lists: Vec<ChoiceList>,
+    pub by_name: HashMap<String, NodeId>,
+    pub graph: Graph,
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub name: String,
+    pub kind: Kind,
+    pub parent: NodeId,
+    pub children: Vec<NodeId>,
+    /// Repeats containing this node, outermost first; a repeat includes itself.
+    pub chain: Vec<NodeId>,
+    /// Index of this node's answer in its scope's slot table.
+    pub slot: u32,
+    /// For the root and repeats: how many slots their instances hold, and their child repeats.
+    pub nslots: u32,
+    pub child_repeats: Vec<NodeId>,
+    /// For repeats: index in the parent scope's repeat table.
+    pub rslot: u32,
+    /// Line of the row in the form file.
+    pub line: u32,
+    pub label: Option<Text>,
+    pub hint: Option<Text>,
+    pub required: Flag,
+    pub required_message: Option<Text>,
+    pub relevant: Option<Expr>,
+    pub constraint: Option<Expr>,
+    pub constraint_message: Option<Text>,
+    pub calculation: Option<Expr>,
+    pub default: Option<Value>,
+    pub choice_filter: Option<Expr>,
+    pub appearance: Option<String>,
+    pub read_only: Flag,
+    pub repeat_count: Option<Expr>,
+    pub sensitive: bool,
+}
+
+/// `required` and `read_only`: a constant or a condition.
+#[derive(Debug, Clone)]
+pub enum Flag {
+    No,
+    Yes,
+    When(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Root,
+    Group,
+    Repeat,
+    Text,
+    Integer,
+    Decimal,
+    SelectOne(ListId),
+    SelectMultiple(ListId),
+    Rank(ListId),
+    Date,
+    Time,
+    DateTime,
+    Note,
+    Calculate,
+    Acknowledge,
+    Range(RangeSpec),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RangeSpec {
+    pub start: f64,
+    pub end: f64,
+    pub step: f64,
+}
+
+impl RangeSpec {
+    /// The values a respondent can pick, in order.
+    pub fn values(&self) -> Vec<f64> {
+        let n = ((self.end - self.start) / self.step).abs().round() as usize;
+        let dir = if self.end >= self.start { 1.0 } else { -1.0 };
+        (0..=n).map(|i| self.start + dir * self.step * i as f64).collect()
+    }
+}
+
+impl Kind {
+    pub fn list(&self) -> Option<ListId> {
+        match self {
+            Kind::SelectOne(l) | Kind::SelectMultiple(l) | Kind::Rank(l) => Some(*l),
+            _ => None,
+        }
+    }
+    pub fn is_container(&self) -> bool {
+        matches!(self, Kind::Root | Kind::Group | Kind::Repeat)
+    }
+    /// Shown to the respondent as a screen of its own.
+    pub fn is_shown(&self) -> bool {
+        !self.is_container() && *self != Kind::Calculate
+    }
+    /// Takes an answer typed or picked by the respondent.
+    pub fn takes_answer(&self) -> bool {
+        self.is_shown() && *self != Kind::Note
+    }
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Kind::Integer | Kind::Decimal | Kind::Range(_))
+    }
+}
+
+#[derive(Debug)]
+pub struct ChoiceList {
+    pub name: String,
+    pub choices: Vec<Choice>,
+    /// Extra columns (used by `choice_filter`), in first-seen order.
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Choice {
+    pub name: String,
+    pub label: Text,
+    /// Values of `columns`, same order; blank where a choice lacks one.
+    pub extra: Vec<String>,
+}
+
+impl ChoiceList {
+    pub fn find(&self, name: &str) -> Option<&Choice> {
+        self.choices.iter().find(|c| c.name == name)
+    }
+    pub fn column(&self, choice: &Choice, col: &str) -> Value {
+        if col == "name" {
+            return Value::Str(choice.name.clone());
+        }
+        self.columns
+            .iter()
+            .position(|c| c == col)
+            .and_then(|i| choice.extra.get(i))
+            .map_or_else(Value::blank, |v| Value::Str(v.clone()))
+    }
+}
+
+impl Form {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+    pub fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
+        self.node(id).kind.list().map(|l| &self.lists[l as usize])
+    }
+    /// Questions a person answers or reads (not groups, not calculations).
+    pub fn question_count(&self) -> usize {
+        self.nodes.iter().filter(|n| n.kind.is_shown()).count()
+    }
+    /// The chain of ancestors from the root down to (excluding) `id`.
+    pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let mut cur = id;
+        std::iter::from_fn(move || {
+            if cur == ROOT {
+                return None;
+            }
+            cur = self.node(cur).parent;
+            Some(cur)
+        })
+    }
+}

@@ -1,0 +1,220 @@
+//! The interview engine: a form plus answers, as a pure state machine.
+//!
+//! It knows no terminal, disk or clock. Callers hand in the time (`set_now`), call
+//! `answer`/`next`/`jump`, and drain paradata events to time-stamp with their own clock.
+
+mod context;
+mod nav;
+mod propagate;
+mod review;
+mod tree;
+mod validate;
+
+pub use nav::{Cursor, Item, Paradata};
+pub use propagate::MAX_REPEAT;
+pub use review::{Problem, Review};
+pub use tree::Path;
+
+use crate::expr::{NodeId, Value};
+use crate::form::{Form, Kind, ROOT};
+use chrono::{DateTime, FixedOffset};
+use std::sync::Arc;
+use tree::Inst;
+
+#[derive(Debug, Clone)]
+pub struct Interview {
+    pub(crate) form: Arc<Form>,
+    pub(crate) root: Inst,
+    pub(crate) lang: String,
+    pub(crate) now: DateTime<FixedOffset>,
+    pub(crate) cursor: Cursor,
+    pub(crate) events: Vec<Paradata>,
+}
+
+impl Interview {
+    /// A new, empty interview at its first question. `now` is the device's current time.
+    pub fn new(form: Arc<Form>, now: DateTime<FixedOffset>) -> Interview {
+        let lang = form.default_language.clone();
+        let root = Inst::new(&form, ROOT);
+        let mut iv = Interview { form, root, lang, now, cursor: Cursor::End, events: Vec::new() };
+        iv.recompute_all();
+        iv.cursor = iv.items().into_iter().next().map_or(Cursor::End, Cursor::At);
+        if let Cursor::At(item) = &iv.cursor {
+            iv.events.push(Paradata::Enter(item.clone()));
+        }
+        iv
+    }
+
+    /// Rebuilds an interview from saved answers (as produced by [`Interview::answers`]),
+    /// keeping answers that do not fit the form any more out rather than failing.
+    pub fn restore(form: Arc<Form>, now: DateTime<FixedOffset>, saved: &[(String, String)]) -> (Interview, Vec<String>) {
+        let mut iv = Interview::new(form, now);
+        iv.events.clear();
+        let mut dropped = Vec::new();
+        for (key, raw) in saved {
+            if !iv.restore_one(key, raw) {
+                dropped.push(key.clone());
+            }
+        }
+        iv.recompute_all();
+        iv.cursor = iv.items().into_iter().next().map_or(Cursor::End, Cursor::At);
+        (iv, dropped)
+    }
+
+    fn restore_one(&mut self, key: &str, raw: &str) -> bool {
+        let Some((node, path)) = self.parse_key(key) else { return false };
+        let form = self.form.clone();
+        let n = form.node(node);
+        // Create missing open-ended repeat instances on the way down.
+        for (depth, r) in n.chain.iter().enumerate() {
+            let rn = form.node(*r);
+            let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..depth], &path[..depth]) else { return false };
+            let list = &mut at.reps[rn.rslot as usize];
+            while list.len() <= path[depth] as usize && list.len() < MAX_REPEAT {
+                list.push(Inst::new(&form, *r));
+            }
+        }
+        let value = if n.kind == Kind::Calculate {
+            Value::Str(raw.to_string())
+        } else {
+            match crate::form::answer::parse_answer(&n.kind, form.list_of(node), raw, *self.now.offset()) {
+                Ok(v) => v,
+                Err(_) => return false,
+            }
+        };
+        match tree::inst_mut(&form, &mut self.root, &n.chain, &path) {
+            Some(i) => {
+                i.vals[n.slot as usize] = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Re-evaluates every relevance, calculation and repeat count from scratch.
+    pub fn recompute_all(&mut self) {
+        let mut q = propagate::Queue::new();
+        let mut scopes = vec![(ROOT, Vec::new())];
+        while let Some((scope, path)) = scopes.pop() {
+            self.queue_scope(scope, &path, &mut q);
+            for &r in &self.form.node(scope).child_repeats {
+                let n = tree::inst(&self.form, &self.root, &self.form.node(scope).chain, &path)
+                    .map_or(0, |i| i.reps[self.form.node(r).rslot as usize].len());
+                for k in 0..n as u32 {
+                    let mut p = path.clone();
+                    p.push(k);
+                    scopes.push((r, p));
+                }
+            }
+        }
+        self.run(q);
+    }
+
+    pub fn form(&self) -> &Arc<Form> {
+        &self.form
+    }
+
+    pub fn language(&self) -> &str {
+        &self.lang
+    }
+
+    /// Switches the language of labels and messages; unknown codes are ignored.
+    pub fn set_language(&mut self, lang: &str) {
+        if self.form.languages.iter().any(|l| l == lang) {
+            self.lang = lang.to_string();
+        }
+    }
+
+    /// Hands in the current time, for `today()` and `now()`.
+    pub fn set_now(&mut self, now: DateTime<FixedOffset>) {
+        self.now = now;
+    }
+
+    /// The value stored for a question (blank when unanswered).
+    pub fn value(&self, node: NodeId, path: &[u32]) -> Value {
+        self.stored(node, path)
+    }
+
+    /// The saveable result: `(key, value)` for every relevant, non-blank answer and
+    /// calculation. Answers to questions that became irrelevant are left out, as in ODK.
+    pub fn answers(&self) -> Vec<(String, String)> {
+        self.collect(false)
+    }
+
+    /// Everything stored, relevant or not: what a draft must keep so that flipping an
+    /// answer back does not lose what was typed further on.
+    pub fn draft_answers(&self) -> Vec<(String, String)> {
+        self.collect(true)
+    }
+
+    fn collect(&self, all: bool) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, n) in self.form.nodes.iter().enumerate() {
+            let id = i as NodeId;
+            if !(n.kind.takes_answer() || n.kind == Kind::Calculate) {
+                continue;
+            }
+            let mut paths = Vec::new();
+            tree::expand(&self.form, &self.root, &n.chain, &[], &mut paths);
+            for p in paths {
+                let v = self.stored(id, &p);
+                if !v.is_blank() && (all || self.is_relevant(id, &p)) {
+                    out.push((self.key(id, &p), v.to_str().into_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The stable name of one answer: `age`, or `children[2]/child_age` inside repeats
+    /// (1-based, like ODK's instance paths).
+    pub fn key(&self, node: NodeId, path: &[u32]) -> String {
+        let n = self.form.node(node);
+        let mut s = String::new();
+        for (r, i) in n.chain.iter().zip(path) {
+            if *r == node {
+                break;
+            }
+            s.push_str(&self.form.node(*r).name);
+            s.push_str(&format!("[{}]/", i + 1));
+        }
+        s.push_str(&n.name);
+        if n.kind == Kind::Repeat
+            && let Some(i) = path.last()
+        {
+            s.push_str(&format!("[{}]", i + 1));
+        }
+        s
+    }
+
+    pub fn parse_key(&self, key: &str) -> Option<(NodeId, Path)> {
+        let mut path = Vec::new();
+        let mut parts = key.split('/').peekable();
+        let mut last = None;
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                last = Some(part);
+                break;
+            }
+            let (name, idx) = part.strip_suffix(']')?.split_once('[')?;
+            let i: u32 = idx.parse().ok()?;
+            let r = *self.form.by_name.get(name)?;
+            if self.form.node(r).kind != Kind::Repeat || i == 0 {
+                return None;
+            }
+            path.push(i - 1);
+        }
+        let node = *self.form.by_name.get(last?)?;
+        let n = self.form.node(node);
+        let expect: Vec<NodeId> = n.chain.iter().copied().filter(|r| *r != node).collect();
+        if expect.len() != path.len() {
+            return None;
+        }
+        Some((node, path))
+    }
+
+    /// Takes the paradata events (enter/leave question) since the last call.
+    pub fn take_events(&mut self) -> Vec<Paradata> {
+        std::mem::take(&mut self.events)
+    }
+}

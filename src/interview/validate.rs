@@ -1,0 +1,145 @@
+//! Answering one question: type, offered choices, constraint, required, read-only.
+
+use super::Interview;
+use super::context::Cx;
+use super::propagate::Queue;
+use super::tree;
+use crate::expr::{NodeId, Value, eval};
+use crate::form::answer::parse_answer;
+use crate::form::text::interpolate;
+use crate::form::{Choice, Flag, Kind};
+use crate::messages;
+
+impl Interview {
+    /// Records an answer typed or picked for question `node` at `path`.
+    ///
+    /// Refused (with the message to show, in the current language) when the text does not
+    /// fit the question type, picks a choice not offered, breaks the constraint, or the
+    /// question is read-only. A refused answer changes nothing.
+    pub fn answer(&mut self, node: NodeId, path: &[u32], raw: &str) -> Result<(), String> {
+        let form = self.form.clone();
+        let n = form.node(node);
+        if !n.kind.takes_answer() {
+            return Err(messages::answer_error(&crate::form::answer::AnswerError::NotAnswerable, &self.lang));
+        }
+        if self.is_read_only(node, path) {
+            return Err(messages::read_only(&self.lang).into());
+        }
+        let value = parse_answer(&n.kind, form.list_of(node), raw, *self.now.offset())
+            .map_err(|e| messages::answer_error(&e, &self.lang))?;
+        if !value.is_blank() && n.kind.list().is_some() {
+            let offered = self.choices(node, path);
+            let s = value.to_str();
+            let picked: Vec<&str> = s.split_ascii_whitespace().collect();
+            if picked.iter().any(|p| !offered.iter().any(|c| c.name == *p)) {
+                return Err(messages::filtered_out(&self.lang).into());
+            }
+            if matches!(n.kind, Kind::Rank(_)) && picked.len() != offered.len() {
+                return Err(messages::rank_incomplete(&self.lang).into());
+            }
+        }
+        self.constraint_ok(node, path, &value)?;
+        self.store(node, path, value);
+        Ok(())
+    }
+
+    /// Clears an answer (allowed even when required: `next` is what insists).
+    pub fn clear(&mut self, node: NodeId, path: &[u32]) {
+        if self.form.node(node).kind.takes_answer() {
+            self.store(node, path, Value::blank());
+        }
+    }
+
+    fn store(&mut self, node: NodeId, path: &[u32], value: Value) {
+        let form = self.form.clone();
+        let n = form.node(node);
+        let Some(i) = tree::inst_mut(&form, &mut self.root, &n.chain, path) else { return };
+        let slot = &mut i.vals[n.slot as usize];
+        if *slot == value {
+            return;
+        }
+        *slot = value;
+        let mut q = Queue::new();
+        self.queue_dependents(crate::form::graph::val(node), path, &mut q);
+        self.run(q);
+    }
+
+    /// Checks a value against the question's constraint; blank values are not checked.
+    fn constraint_ok(&self, node: NodeId, path: &[u32], value: &Value) -> Result<(), String> {
+        let n = self.form.node(node);
+        let Some(c) = &n.constraint else { return Ok(()) };
+        if value.is_blank() {
+            return Ok(());
+        }
+        let cx = Cx { iv: self, node, path, current: Some(value), choice: None };
+        if eval(c, &cx).to_bool() {
+            Ok(())
+        } else {
+            Err(self.text_or(node, path, n.constraint_message.as_ref(), messages::constraint_failed(&self.lang)))
+        }
+    }
+
+    /// Whether the stored answer may be left behind: required filled, constraint holds.
+    pub(crate) fn check_stored(&self, node: NodeId, path: &[u32]) -> Result<(), String> {
+        let n = self.form.node(node);
+        let v = self.stored(node, path);
+        if v.is_blank() && self.is_required(node, path) {
+            return Err(self.text_or(node, path, n.required_message.as_ref(), messages::required(&self.lang)));
+        }
+        self.constraint_ok(node, path, &v)
+    }
+
+    fn flag(&self, f: &Flag, node: NodeId, path: &[u32]) -> bool {
+        match f {
+            Flag::No => false,
+            Flag::Yes => true,
+            Flag::When(e) => eval(e, &self.cx(node, path)).to_bool(),
+        }
+    }
+
+    pub fn is_required(&self, node: NodeId, path: &[u32]) -> bool {
+        let n = self.form.node(node);
+        n.kind.takes_answer() && self.flag(&n.required, node, path)
+    }
+
+    pub fn is_read_only(&self, node: NodeId, path: &[u32]) -> bool {
+        self.flag(&self.form.node(node).read_only, node, path)
+    }
+
+    /// The choices offered for a select question here, after `choice_filter`.
+    pub fn choices(&self, node: NodeId, path: &[u32]) -> Vec<&Choice> {
+        let Some(list) = self.form.list_of(node) else { return Vec::new() };
+        let filter = self.form.node(node).choice_filter.as_ref();
+        list.choices
+            .iter()
+            .filter(|c| {
+                filter.is_none_or(|f| {
+                    let cx = Cx { iv: self, node, path, current: None, choice: Some((list, c)) };
+                    eval(f, &cx).to_bool()
+                })
+            })
+            .collect()
+    }
+
+    /// A form text in the current language with `${name}` filled in.
+    pub fn render(&self, node: NodeId, path: &[u32], text: &crate::form::Text) -> String {
+        interpolate(text.get(&self.lang), |name| {
+            self.form.by_name.get(name).map_or_else(String::new, |f| {
+                crate::expr::Context::value(&self.cx(node, path), *f).to_str().into_owned()
+            })
+        })
+    }
+
+    fn text_or(&self, node: NodeId, path: &[u32], t: Option<&crate::form::Text>, fallback: &str) -> String {
+        t.map_or_else(|| fallback.to_string(), |t| self.render(node, path, t))
+    }
+
+    pub fn label(&self, node: NodeId, path: &[u32]) -> String {
+        let n = self.form.node(node);
+        n.label.as_ref().map_or_else(|| n.name.clone(), |t| self.render(node, path, t))
+    }
+
+    pub fn hint(&self, node: NodeId, path: &[u32]) -> Option<String> {
+        self.form.node(node).hint.as_ref().map(|t| self.render(node, path, t))
+    }
+}

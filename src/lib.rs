@@ -1,0 +1,8 @@
+//! Lắng Nghe: offline field surveys of children's participation.
+//!
+//! The core (`expr`, `form`, `interview`) is pure: no terminal, no disk, no clock.
+
+pub mod expr;
+pub mod form;
+pub mod messages;
+pub mod interview;
