@@ -6,3 +6,4 @@ pub mod expr;
 pub mod form;
 pub mod messages;
 pub mod interview;
+pub mod cli;

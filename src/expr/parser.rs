@@ -183,6 +183,13 @@ impl Parser {
             let subject = Box::new(args.swap_remove(0));
             return Ok(Expr::Regex { subject, re: Box::new(re) });
         }
+        if func == Func::ChoiceName
+            && let Some(Expr::Str { text, pos: p }) = args.get(1)
+            && let Some(name) = text.trim().strip_prefix("${").and_then(|t| t.strip_suffix('}'))
+        {
+            // jr:choice-name names its question as a string: '${q}'.
+            args[1] = Expr::Ref { name: name.trim().to_string(), node: UNRESOLVED, pos: *p + 1 };
+        }
         Ok(Expr::Call { func, args, pos })
     }
 }

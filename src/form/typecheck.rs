@@ -35,15 +35,6 @@ impl Site<'_> {
                     out.push((*pos as usize, format!("unknown question `${{{name}}}`{hint}")));
                 }
             },
-            // jr:choice-name names its question as a string: '${q}'.
-            Expr::Call { func: Func::ChoiceName, args, .. } => {
-                if let Some(Expr::Str { text, pos }) = args.get(1) {
-                    let inner = text.trim().strip_prefix("${").and_then(|t| t.strip_suffix('}'));
-                    if let Some(name) = inner {
-                        args[1] = Expr::Ref { name: name.trim().to_string(), node: UNRESOLVED, pos: *pos + 1 };
-                    }
-                }
-            }
             _ => {}
         });
     }

@@ -1,0 +1,467 @@
+//! The interview engine, driven as a surveyor would: answers in, visible items and verdicts out.
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use langnghe::expr::{NodeId, Value};
+use langnghe::form::{Form, build};
+use langnghe::interview::{Cursor, Interview, Item, Paradata};
+use std::sync::Arc;
+
+fn now() -> DateTime<FixedOffset> {
+    FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap()
+}
+
+fn form(survey: &str, choices: &str) -> Arc<Form> {
+    let src = format!("[settings]\nid = \"t\"\nlanguages = [\"vi\", \"en\"]\n\n{survey}\n{choices}");
+    Arc::new(build("t.toml", &src).unwrap_or_else(|e| panic!("{e}\n---\n{src}")))
+}
+
+/// `[[survey]]` rows from `type name [key=value…]` shorthand lines, to keep tests short.
+fn rows(spec: &str) -> String {
+    let mut out = String::new();
+    for line in spec.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (head, rest) = line.split_once(" | ").unwrap_or((line, ""));
+        let mut words = head.split_whitespace();
+        let ty = words.next().unwrap();
+        let ty = if ty.starts_with("select") || ty == "rank" { format!("{ty} {}", words.next().unwrap()) } else { ty.to_string() };
+        out.push_str(&format!("[[survey]]\ntype = \"{ty}\"\n"));
+        if let Some(name) = words.next() {
+            out.push_str(&format!("name = \"{name}\"\n"));
+            if !ty.starts_with("end") && ty != "calculate" && !rest.contains("label =") {
+                out.push_str(&format!("label = {{ vi = \"{name} vi\", en = \"{name} en\" }}\n"));
+            }
+        }
+        for kv in rest.split(" ; ").filter(|s| !s.is_empty()) {
+            out.push_str(kv);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn choices(list: &str, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("[[choices.{list}]]\nname = \"{n}\"\nlabel = {{ vi = \"{n} vi\", en = \"{n} en\" }}\n"))
+        .collect()
+}
+
+fn id(iv: &Interview, name: &str) -> NodeId {
+    iv.form().by_name[name]
+}
+
+fn names(iv: &Interview) -> Vec<String> {
+    iv.items()
+        .iter()
+        .map(|i| match i {
+            Item::Question { node, path } => iv.key(*node, path),
+            Item::AddRepeat { repeat, path } => format!("+{}{:?}", iv.form().node(*repeat).name, path),
+        })
+        .collect()
+}
+
+fn ans(iv: &mut Interview, name: &str, raw: &str) {
+    let n = id(iv, name);
+    iv.answer(n, &[], raw).unwrap_or_else(|e| panic!("{name}={raw}: {e}"));
+}
+
+fn val(iv: &Interview, name: &str) -> String {
+    iv.value(id(iv, name), &[]).to_str().into_owned()
+}
+
+#[test]
+fn relevance_hides_and_excludes_but_keeps_answers() {
+    let f = form(
+        &rows(
+            "integer age | required = true
+             select_one sex sex | relevant = \"${age} >= 7\"
+             begin_group older | relevant = \"${age} >= 11\"
+             text club
+             end_group
+             text end",
+        ),
+        &choices("sex", &["f", "m"]),
+    );
+    let mut iv = Interview::new(f, now());
+    assert_eq!(names(&iv), ["age", "end"]);
+    ans(&mut iv, "age", "12");
+    assert_eq!(names(&iv), ["age", "sex", "club", "end"]);
+    ans(&mut iv, "sex", "f");
+    ans(&mut iv, "club", "bóng đá");
+    ans(&mut iv, "age", "9");
+    assert_eq!(names(&iv), ["age", "sex", "end"]);
+    // Irrelevant answer kept (so flipping back restores it) but not in the result.
+    assert_eq!(val(&iv, "club"), "bóng đá");
+    assert!(!iv.answers().iter().any(|(k, _)| k == "club"));
+    assert!(iv.draft_answers().iter().any(|(k, _)| k == "club"));
+    ans(&mut iv, "age", "5");
+    assert_eq!(names(&iv), ["age", "end"]);
+    assert_eq!(iv.answers(), vec![("age".to_string(), "5".to_string())]);
+    ans(&mut iv, "age", "15");
+    assert!(iv.answers().contains(&("club".into(), "bóng đá".into())));
+}
+
+#[test]
+fn irrelevant_answers_read_as_blank_in_expressions() {
+    let f = form(
+        &rows(
+            "integer a
+             integer b | relevant = \"${a} > 0\"
+             calculate total | calculation = \"coalesce(${b}, 'none')\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    ans(&mut iv, "a", "1");
+    ans(&mut iv, "b", "7");
+    assert_eq!(val(&iv, "total"), "7");
+    ans(&mut iv, "a", "0");
+    assert_eq!(val(&iv, "total"), "none");
+}
+
+#[test]
+fn calculations_chain_and_update() {
+    let f = form(
+        &rows(
+            "integer x
+             calculate double | calculation = \"${x} * 2\"
+             calculate plus | calculation = \"${double} + 1\"
+             note show | relevant = \"${plus} > 10\"
+             calculate first_x | calculation = \"once(${x})\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    assert_eq!(val(&iv, "double"), "NaN");
+    ans(&mut iv, "x", "3");
+    assert_eq!((val(&iv, "double").as_str(), val(&iv, "plus").as_str()), ("6", "7"));
+    assert_eq!(names(&iv), ["x"]);
+    ans(&mut iv, "x", "5");
+    assert_eq!(val(&iv, "plus"), "11");
+    assert_eq!(names(&iv), ["x", "show"]);
+    assert_eq!(val(&iv, "first_x"), "3", "once() keeps its first value");
+}
+
+#[test]
+fn types_are_checked_and_normalised() {
+    let f = form(
+        &rows(
+            "integer n
+             decimal d
+             date dob
+             time t
+             select_multiple places m
+             rank places r
+             range scale | parameters = { start = 1, end = 5, step = 1 }
+             acknowledge ok",
+        ),
+        &choices("places", &["home", "school", "club"]),
+    );
+    let mut iv = Interview::new(f, now());
+    iv.set_language("en");
+    let n = id(&iv, "n");
+    assert_eq!(iv.answer(n, &[], "abc"), Err("Enter a whole number, like 12.".into()));
+    assert_eq!(iv.answer(n, &[], "1.5"), Err("Enter a whole number, like 12.".into()));
+    ans(&mut iv, "n", " 42 ");
+    assert_eq!(val(&iv, "n"), "42");
+    ans(&mut iv, "d", "2,5");
+    assert_eq!(val(&iv, "d"), "2.5");
+    ans(&mut iv, "dob", "31/05/2015");
+    assert_eq!(val(&iv, "dob"), "2015-05-31");
+    assert!(iv.answer(id(&iv, "dob"), &[], "31/02/2015").is_err());
+    ans(&mut iv, "t", "14:30");
+    assert_eq!(val(&iv, "t"), "14:30:00");
+    ans(&mut iv, "m", "school home school");
+    assert_eq!(val(&iv, "m"), "school home");
+    assert_eq!(iv.answer(id(&iv, "m"), &[], "home park"), Err("No such choice `park`".into()));
+    assert_eq!(iv.answer(id(&iv, "r"), &[], "home school"), Err("Rank every choice.".into()));
+    assert_eq!(iv.answer(id(&iv, "r"), &[], "home home club"), Err("Choice given twice: `home`".into()));
+    ans(&mut iv, "r", "club home school");
+    assert_eq!(iv.answer(id(&iv, "scale"), &[], "6"), Err("Pick a number from 1 – 5.".into()));
+    assert_eq!(iv.answer(id(&iv, "scale"), &[], "2.5"), Err("Pick in steps of 1.".into()));
+    ans(&mut iv, "scale", "4");
+    ans(&mut iv, "ok", "OK");
+    iv.set_language("vi");
+    assert_eq!(iv.answer(n, &[], "abc"), Err("Hãy nhập một số nguyên, ví dụ 12.".into()));
+}
+
+#[test]
+fn constraints_use_dot_skip_blanks_and_speak_the_language() {
+    let f = form(
+        &rows(
+            "integer age | constraint = \". >= 7 and . <= 17\" ; constraint_message = { vi = \"Từ 7 đến 17 tuổi\", en = \"Between 7 and 17\" }
+             integer siblings | constraint = \". < ${age}\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    let age = id(&iv, "age");
+    assert_eq!(iv.answer(age, &[], "5"), Err("Từ 7 đến 17 tuổi".into()));
+    iv.set_language("en");
+    assert_eq!(iv.answer(age, &[], "18"), Err("Between 7 and 17".into()));
+    assert_eq!(val(&iv, "age"), "", "a refused answer changes nothing");
+    assert_eq!(iv.answer(age, &[], ""), Ok(()), "blank is not checked against the constraint");
+    ans(&mut iv, "age", "12");
+    ans(&mut iv, "siblings", "3");
+    // A later change can make an earlier answer invalid; the review catches it.
+    ans(&mut iv, "age", "8");
+    assert_eq!(val(&iv, "siblings"), "3");
+    ans(&mut iv, "age", "7");
+    ans(&mut iv, "siblings", "3");
+    ans(&mut iv, "age", "6".replace('6', "7").as_str());
+    let sib = id(&iv, "siblings");
+    assert!(iv.answer(sib, &[], "9").is_err());
+    ans(&mut iv, "siblings", "6");
+    let mut age_only = iv.clone();
+    age_only.answer(age, &[], "").unwrap();
+    let r = age_only.review();
+    assert!(!r.can_finalize());
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+}
+
+#[test]
+fn navigation_required_prev_jump_end_and_paradata() {
+    let f = form(
+        &rows(
+            "integer a | required = true ; required_message = { vi = \"Cần trả lời\", en = \"Needed\" }
+             text b
+             note n",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    let a = Item::Question { node: id(&iv, "a"), path: vec![] };
+    let b = Item::Question { node: id(&iv, "b"), path: vec![] };
+    assert_eq!(iv.take_events(), vec![Paradata::Enter(a.clone())]);
+    assert_eq!(iv.next(), Err("Cần trả lời".into()));
+    assert_eq!(iv.current(), Some(&a));
+    ans(&mut iv, "a", "1");
+    iv.next().unwrap();
+    assert_eq!(iv.current(), Some(&b));
+    assert_eq!(iv.take_events(), vec![Paradata::Leave(a.clone()), Paradata::Enter(b.clone())]);
+    iv.next().unwrap(); // b is optional
+    iv.next().unwrap(); // past the note
+    assert_eq!(iv.cursor(), &Cursor::End);
+    iv.prev();
+    assert_eq!(iv.current().map(Item::node), Some(id(&iv, "n")));
+    assert!(iv.jump(Cursor::At(a.clone())));
+    assert_eq!(iv.current(), Some(&a));
+    assert!(!iv.jump(Cursor::At(Item::Question { node: 999 % 4, path: vec![7] })));
+    assert!(iv.review().can_finalize());
+}
+
+#[test]
+fn required_can_be_a_condition() {
+    let f = form(&rows("integer a\ntext why | required = \"${a} > 5\""), "");
+    let mut iv = Interview::new(f, now());
+    assert!(iv.review().can_finalize());
+    ans(&mut iv, "a", "9");
+    let r = iv.review();
+    assert_eq!(r.missing().count(), 1);
+    ans(&mut iv, "why", "vì");
+    assert!(iv.review().can_finalize());
+}
+
+#[test]
+fn cursor_moves_on_when_its_question_becomes_irrelevant() {
+    let f = form(&rows("integer a\ntext b | relevant = \"${a} = 1\"\ntext c"), "");
+    let mut iv = Interview::new(f, now());
+    ans(&mut iv, "a", "1");
+    iv.next().unwrap();
+    assert_eq!(iv.current().map(Item::node), Some(id(&iv, "b")));
+    ans(&mut iv, "a", "2");
+    iv.next().unwrap();
+    assert_eq!(iv.current().map(Item::node), Some(id(&iv, "c")));
+}
+
+#[test]
+fn open_repeat_add_refer_within_instance_and_aggregate() {
+    let f = form(
+        &rows(
+            "begin_repeat child
+             integer child_age
+             text school | relevant = \"${child_age} >= 6\"
+             calculate idx | calculation = \"position(..)\"
+             end_repeat
+             calculate n | calculation = \"count(${child})\"
+             calculate total | calculation = \"sum(${child_age})\"
+             calculate oldest | calculation = \"max(${child_age})\"
+             note done",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    let rep = id(&iv, "child");
+    let age = id(&iv, "child_age");
+    assert_eq!(names(&iv), ["+child[]", "done"]);
+    assert_eq!(val(&iv, "n"), "0");
+    assert!(iv.add_repeat());
+    assert_eq!(iv.current(), Some(&Item::Question { node: age, path: vec![0] }));
+    iv.answer(age, &[0], "4").unwrap();
+    iv.jump(Cursor::At(Item::AddRepeat { repeat: rep, path: vec![] }));
+    assert!(iv.add_repeat());
+    iv.answer(age, &[1], "9").unwrap();
+    assert_eq!(names(&iv), ["child[1]/child_age", "child[2]/child_age", "child[2]/school", "+child[]", "done"]);
+    assert_eq!((val(&iv, "n").as_str(), val(&iv, "total").as_str(), val(&iv, "oldest").as_str()), ("2", "13", "9"));
+    assert_eq!(iv.value(id(&iv, "idx"), &[1]), Value::Num(2.0));
+    assert!(iv.remove_repeat(rep, &[0]));
+    assert_eq!(names(&iv), ["child[1]/child_age", "child[1]/school", "+child[]", "done"]);
+    assert_eq!((val(&iv, "n").as_str(), val(&iv, "total").as_str()), ("1", "9"));
+    assert_eq!(iv.value(id(&iv, "idx"), &[0]), Value::Num(1.0));
+    assert!(iv.answers().contains(&("child[1]/child_age".into(), "9".into())));
+}
+
+#[test]
+fn counted_repeat_grows_and_shrinks_with_its_count() {
+    let f = form(
+        &rows(
+            "integer k
+             begin_repeat member | repeat_count = \"${k}\"
+             integer m_age
+             end_repeat
+             calculate total | calculation = \"sum(${m_age})\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    let m = id(&iv, "m_age");
+    assert_eq!(names(&iv), ["k"]);
+    ans(&mut iv, "k", "3");
+    assert_eq!(names(&iv), ["k", "member[1]/m_age", "member[2]/m_age", "member[3]/m_age"]);
+    for i in 0..3 {
+        iv.answer(m, &[i], &format!("{}", 10 + i)).unwrap();
+    }
+    assert_eq!(val(&iv, "total"), "33");
+    ans(&mut iv, "k", "2");
+    assert_eq!(val(&iv, "total"), "21");
+    ans(&mut iv, "k", "0");
+    assert_eq!(val(&iv, "total"), "0");
+    assert_eq!(names(&iv), ["k"]);
+}
+
+#[test]
+fn nested_repeats_resolve_to_their_own_instances() {
+    let f = form(
+        &rows(
+            "begin_repeat hh
+             integer size
+             begin_repeat person | repeat_count = \"${size}\"
+             integer p_age | constraint = \". < 120\"
+             calculate p_pos | calculation = \"concat(position(..), '/', ${size})\"
+             end_repeat
+             calculate hh_total | calculation = \"sum(${p_age})\"
+             end_repeat",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    let rep = id(&iv, "hh");
+    iv.jump(Cursor::At(Item::AddRepeat { repeat: rep, path: vec![] }));
+    iv.add_repeat();
+    iv.jump(Cursor::At(Item::AddRepeat { repeat: rep, path: vec![] }));
+    iv.add_repeat();
+    let size = id(&iv, "size");
+    let page = id(&iv, "p_age");
+    iv.answer(size, &[0], "2").unwrap();
+    iv.answer(size, &[1], "1").unwrap();
+    iv.answer(page, &[0, 0], "30").unwrap();
+    iv.answer(page, &[0, 1], "8").unwrap();
+    iv.answer(page, &[1, 0], "50").unwrap();
+    assert_eq!(iv.value(id(&iv, "hh_total"), &[0]), Value::Num(38.0));
+    assert_eq!(iv.value(id(&iv, "hh_total"), &[1]), Value::Num(50.0));
+    assert_eq!(iv.value(id(&iv, "p_pos"), &[0, 1]).to_str(), "2/2");
+    assert!(iv.answers().contains(&("hh[1]/person[2]/p_age".into(), "8".into())));
+}
+
+#[test]
+fn cascading_select_offers_only_matching_choices() {
+    let choices = "[[choices.district]]\nname = \"d1\"\nlabel = { vi = \"Huyện 1\", en = \"District 1\" }\n\
+        [[choices.district]]\nname = \"d2\"\nlabel = { vi = \"Huyện 2\", en = \"District 2\" }\n\
+        [[choices.commune]]\nname = \"c1\"\ndistrict = \"d1\"\nlabel = { vi = \"Xã 1\", en = \"C1\" }\n\
+        [[choices.commune]]\nname = \"c2\"\ndistrict = \"d1\"\nlabel = { vi = \"Xã 2\", en = \"C2\" }\n\
+        [[choices.commune]]\nname = \"c3\"\ndistrict = \"d2\"\nlabel = { vi = \"Xã 3\", en = \"C3\" }\n";
+    let f = form(
+        &rows(
+            "select_one district district
+             select_one commune commune | choice_filter = \"district = ${district}\"
+             calculate commune_label | calculation = \"jr:choice-name(${commune}, '${commune}')\"",
+        ),
+        choices,
+    );
+    let mut iv = Interview::new(f, now());
+    let c = id(&iv, "commune");
+    assert!(iv.choices(c, &[]).is_empty());
+    ans(&mut iv, "district", "d1");
+    let offered: Vec<&str> = iv.choices(c, &[]).iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(offered, ["c1", "c2"]);
+    assert!(iv.answer(c, &[], "c3").is_err(), "c3 is in another district");
+    ans(&mut iv, "commune", "c2");
+    assert_eq!(val(&iv, "commune_label"), "Xã 2");
+    iv.set_language("en");
+    iv.recompute_all();
+    ans(&mut iv, "district", "d2");
+    let offered: Vec<&str> = iv.choices(c, &[]).iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(offered, ["c3"]);
+}
+
+#[test]
+fn labels_fill_in_placeholders() {
+    let f = form(&rows("integer age\nnote thanks | label = { vi = \"Cảm ơn em, ${age} tuổi\", en = \"Thanks, age ${age}\" }"), "");
+    let mut iv = Interview::new(f, now());
+    ans(&mut iv, "age", "9");
+    let t = id(&iv, "thanks");
+    assert_eq!(iv.label(t, &[]), "Cảm ơn em, 9 tuổi");
+    iv.set_language("en");
+    assert_eq!(iv.label(t, &[]), "Thanks, age 9");
+}
+
+#[test]
+fn keys_round_trip_and_restore_rebuilds_state() {
+    let f = form(
+        &rows(
+            "integer a
+             begin_repeat r
+             text t
+             end_repeat
+             calculate c | calculation = \"concat(${a}, count(${r}))\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f.clone(), now());
+    ans(&mut iv, "a", "4");
+    let r = id(&iv, "r");
+    for text in ["x", "y"] {
+        iv.jump(Cursor::At(Item::AddRepeat { repeat: r, path: vec![] }));
+        iv.add_repeat();
+        let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+        iv.answer(node, &path, text).unwrap();
+    }
+    let saved = iv.draft_answers();
+    assert_eq!(saved.iter().find(|(k, _)| k == "r[2]/t").map(|(_, v)| v.as_str()), Some("y"));
+    let (back, dropped) = Interview::restore(f, now(), &saved);
+    assert!(dropped.is_empty());
+    assert_eq!(back.answers(), iv.answers());
+    assert_eq!(val(&back, "c"), "42");
+    let extra = vec![("nope".to_string(), "1".to_string()), ("a".to_string(), "x".to_string())];
+    let (_, dropped) = Interview::restore(back.form().clone(), now(), &extra);
+    assert_eq!(dropped, ["nope", "a"]);
+}
+
+#[test]
+fn read_only_refuses_answers() {
+    let f = form(&rows("integer a | read_only = true ; default = \"3\""), "");
+    let mut iv = Interview::new(f, now());
+    assert_eq!(val(&iv, "a"), "3");
+    assert!(iv.answer(id(&iv, "a"), &[], "4").is_err());
+}
+
+#[test]
+fn today_comes_from_the_clock_handed_in() {
+    let f = form(&rows("date dob\ncalculate age | calculation = \"int((today() - ${dob}) div 365.25)\""), "");
+    let mut iv = Interview::new(f, now());
+    ans(&mut iv, "dob", "2015-12-01");
+    assert_eq!(val(&iv, "age"), "10");
+    iv.set_now(now() + chrono::Duration::days(3));
+    iv.recompute_all();
+    assert_eq!(val(&iv, "age"), "11");
+}
