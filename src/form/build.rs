@@ -724,7 +724,7 @@ pub fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (edit_distance(word, k), *k))
-        .filter(|(d, k)| *d < word.chars().count() && *d <= 1.max(k.chars().count() / 3))
+        .filter(|(d, k)| *d < word.chars().count() && *d <= if k.chars().count() >= 5 { 2 } else { 1 })
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }
