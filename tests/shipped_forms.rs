@@ -1,0 +1,195 @@
+//! Scripted interviews through the forms we ship: the paths a real interview takes.
+
+use chrono::{FixedOffset, TimeZone};
+use langnghe::form::{Form, load};
+use langnghe::interview::{Cursor, Interview, Item};
+use std::path::Path;
+use std::sync::Arc;
+
+fn open(name: &str) -> Interview {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(name);
+    let form: Arc<Form> = Arc::new(load(&path).unwrap_or_else(|e| panic!("{e}")));
+    let now = FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap();
+    Interview::new(form, now)
+}
+
+/// Answers the current question with `raw` (or just moves on past a note) and goes next.
+fn say(iv: &mut Interview, name: &str, raw: &str) {
+    let Some(Item::Question { node, path }) = iv.current().cloned() else {
+        panic!("expected {name}, at {:?}", iv.cursor())
+    };
+    assert_eq!(iv.form().node(node).name, name, "wrong question");
+    if !raw.is_empty() {
+        iv.answer(node, &path, raw).unwrap_or_else(|e| panic!("{name}={raw}: {e}"));
+    }
+    iv.next().unwrap_or_else(|e| panic!("next from {name}: {e}"));
+}
+
+fn get(iv: &Interview, name: &str) -> String {
+    iv.answers().into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default()
+}
+
+#[test]
+fn guardian_refusal_ends_the_interview_and_can_be_finalized() {
+    let mut iv = open("child_participation.toml");
+    say(&mut iv, "guardian_info", "");
+    say(&mut iv, "guardian_consent", "no");
+    say(&mut iv, "guardian_declined", "");
+    assert_eq!(iv.cursor(), &Cursor::End);
+    assert!(iv.review().can_finalize());
+    assert_eq!(get(&iv, "outcome"), "no_consent");
+}
+
+#[test]
+fn consent_has_no_default_and_cannot_be_skipped() {
+    let mut iv = open("child_participation.toml");
+    say(&mut iv, "guardian_info", "");
+    assert!(iv.next().is_err(), "guardian consent is required");
+    assert!(!iv.review().can_finalize());
+}
+
+#[test]
+fn a_child_under_seven_is_not_eligible() {
+    let mut iv = open("child_participation.toml");
+    for (q, a) in [("guardian_info", ""), ("guardian_consent", "yes"), ("child_info", ""), ("child_assent", "yes")] {
+        say(&mut iv, q, a);
+    }
+    say(&mut iv, "province", "11");
+    say(&mut iv, "commune", "03160");
+    say(&mut iv, "age", "6");
+    say(&mut iv, "too_young", "");
+    assert_eq!(iv.cursor(), &Cursor::End);
+    assert_eq!(get(&iv, "outcome"), "not_eligible");
+    assert!(iv.review().can_finalize());
+}
+
+fn consent_and_profile(iv: &mut Interview, age: &str) {
+    for (q, a) in [
+        ("guardian_info", ""),
+        ("guardian_consent", "yes"),
+        ("child_info", ""),
+        ("child_assent", "yes"),
+        ("province", "15"),
+        ("commune", "02752"),
+        ("age", age),
+        ("sex", "girl"),
+        ("in_school", "yes"),
+        ("grade", "6"),
+        ("ethnicity", "minority"),
+        ("lives_with", "mother grandparents"),
+        ("heard_intro", ""),
+        ("asked_home", "no"),
+        ("asked_school", "yes"),
+        ("asked_commune", "dont_know"),
+        ("asked_org", "no"),
+        ("taken_into_account", "a_little"),
+        ("comfort_speaking", "4"),
+        ("knows_right", "yes"),
+        ("learned_where", "school media"),
+        ("quiz_intro", ""),
+        ("tf_permission", "false"),
+        ("tf_every_child", "true"),
+        ("tf_punish", "dont_know"),
+    ] {
+        say(iv, q, a);
+    }
+}
+
+fn closing(iv: &mut Interview) {
+    for (q, a) in [
+        ("knows_help", "yes"),
+        ("knows_111", "no"),
+        ("referral", "no"),
+        ("message_to_adults", "Cho chúng em sân chơi"),
+        ("thanks", ""),
+    ] {
+        say(iv, q, a);
+    }
+}
+
+#[test]
+fn a_twelve_year_old_answers_every_section_and_the_indicators_compute() {
+    let mut iv = open("child_participation.toml");
+    consent_and_profile(&mut iv, "12");
+    let act = iv.current().cloned();
+    // "none" cannot be combined with an activity.
+    if let Some(Item::Question { node, path }) = &act {
+        assert!(iv.answer(*node, path, "club none").is_err());
+    }
+    say(&mut iv, "activities", "club pioneers");
+    say(&mut iv, "how_often", "monthly");
+    closing(&mut iv);
+    assert_eq!(iv.cursor(), &Cursor::End);
+    let r = iv.review();
+    assert!(r.can_finalize(), "{:?}", r.problems);
+    assert_eq!(get(&iv, "ind_consulted"), "1");
+    assert_eq!(get(&iv, "ind_aware"), "1");
+    assert_eq!(get(&iv, "ind_takes_part"), "1");
+    assert_eq!(get(&iv, "quiz_score"), "2");
+    assert_eq!(get(&iv, "outcome"), "complete");
+}
+
+#[test]
+fn a_nine_year_old_skips_taking_part() {
+    let mut iv = open("child_participation.toml");
+    consent_and_profile(&mut iv, "9");
+    closing(&mut iv);
+    assert!(iv.review().can_finalize());
+    assert_eq!(get(&iv, "ind_takes_part"), "", "not applicable under 11");
+    assert_eq!(get(&iv, "ind_consulted"), "1");
+}
+
+#[test]
+fn referral_shows_the_hotline_steps() {
+    let mut iv = open("child_participation.toml");
+    consent_and_profile(&mut iv, "8");
+    say(&mut iv, "knows_help", "no");
+    say(&mut iv, "knows_111", "no");
+    say(&mut iv, "referral", "yes");
+    let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+    assert_eq!(iv.form().node(node).name, "referral_steps");
+    assert!(iv.label(node, &path).contains("111"));
+}
+
+#[test]
+fn commune_checklist_with_forums() {
+    let mut iv = open("commune_child_friendly.toml");
+    for (q, a) in [
+        ("province", "11"),
+        ("commune", "03199"),
+        ("respondent_role", "culture_social"),
+        ("assessed_on", "20/11/2026"),
+        ("children_under16", "800"),
+        ("children_7plus", "500"),
+    ] {
+        say(&mut iv, q, a);
+    }
+    let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+    assert_eq!(iv.answer(node, &path, "501"), Err("Không thể lớn hơn số trẻ em từ 7 tuổi (500).".into()));
+    say(&mut iv, "children_consulted", "163");
+    say(&mut iv, "consulted_note", "");
+    assert_eq!(get(&iv, "consulted_pct"), "32.6");
+    for (q, a) in [
+        ("has_protection_officer", "yes"),
+        ("has_children_council", "yes"),
+        ("has_play_space", "no"),
+        ("birth_registration_pct", "97,5"),
+        ("self_assessment", "6"),
+    ] {
+        say(&mut iv, q, a);
+    }
+    for (i, kids) in ["40", "25"].iter().enumerate() {
+        assert!(iv.add_repeat(), "at {:?}", iv.cursor());
+        let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+        assert_eq!(iv.label(node, &path), format!("Ngày tổ chức diễn đàn số {}", i + 1));
+        say(&mut iv, "forum_date", "2026-06-01");
+        say(&mut iv, "forum_topic", "safety");
+        say(&mut iv, "forum_children", kids);
+        say(&mut iv, "forum_girls", "12");
+        say(&mut iv, "forum_followed_up", "partly");
+    }
+    iv.next().unwrap(); // no more forums
+    let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+    assert_eq!(iv.label(node, &path), "Đã ghi 2 diễn đàn với tổng cộng 65 lượt trẻ em tham dự.");
+    assert!(iv.review().can_finalize());
+}
