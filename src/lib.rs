@@ -2,8 +2,8 @@
 //!
 //! The core (`expr`, `form`, `interview`) is pure: no terminal, no disk, no clock.
 
+pub mod cli;
 pub mod expr;
 pub mod form;
-pub mod messages;
 pub mod interview;
-pub mod cli;
+pub mod messages;

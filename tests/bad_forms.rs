@@ -26,7 +26,8 @@ fn each_bad_form_gives_its_exact_messages() {
     for name in fixtures() {
         let rel = format!("{DIR}/{name}");
         let src = std::fs::read_to_string(root.join(&rel)).expect("fixture");
-        let want = std::fs::read_to_string(root.join(rel.replace(".toml", ".expected"))).expect("expected file");
+        let want = std::fs::read_to_string(root.join(rel.replace(".toml", ".expected")))
+            .expect("expected file");
         match langnghe::form::build(&rel, &src) {
             Ok(_) => failed.push(format!("{rel}: accepted")),
             Err(e) => {
@@ -50,7 +51,10 @@ fn check_exits_non_zero_with_every_message_on_stderr() {
             .output()
             .expect("run langnghe");
         assert_eq!(out.status.code(), Some(1), "{rel}");
-        let want = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel.replace(".toml", ".expected"))).unwrap();
+        let want = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(rel.replace(".toml", ".expected")),
+        )
+        .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{rel}");
     }
 }
@@ -58,7 +62,10 @@ fn check_exits_non_zero_with_every_message_on_stderr() {
 #[test]
 fn shipped_forms_pass_check() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let forms = ["forms/child_participation.toml", "forms/commune_child_friendly.toml"];
+    let forms = [
+        "forms/child_participation.toml",
+        "forms/commune_child_friendly.toml",
+    ];
     let out = Command::new(env!("CARGO_BIN_EXE_langnghe"))
         .current_dir(root)
         .arg("check")
@@ -66,7 +73,15 @@ fn shipped_forms_pass_check() {
         .output()
         .expect("run langnghe");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
-    assert!(stdout.contains("child_participation") && stdout.contains("languages vi, en"), "{stdout}");
+    assert!(
+        stdout.contains("child_participation") && stdout.contains("languages vi, en"),
+        "{stdout}"
+    );
 }

@@ -7,11 +7,15 @@ use langnghe::interview::{Cursor, Interview, Item, Paradata};
 use std::sync::Arc;
 
 fn now() -> DateTime<FixedOffset> {
-    FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap()
+    FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+        .unwrap()
 }
 
 fn form(survey: &str, choices: &str) -> Arc<Form> {
-    let src = format!("[settings]\nid = \"t\"\nlanguages = [\"vi\", \"en\"]\n\n{survey}\n{choices}");
+    let src =
+        format!("[settings]\nid = \"t\"\nlanguages = [\"vi\", \"en\"]\n\n{survey}\n{choices}");
     Arc::new(build("t.toml", &src).unwrap_or_else(|e| panic!("{e}\n---\n{src}")))
 }
 
@@ -22,12 +26,18 @@ fn rows(spec: &str) -> String {
         let (head, rest) = line.split_once(" | ").unwrap_or((line, ""));
         let mut words = head.split_whitespace();
         let ty = words.next().unwrap();
-        let ty = if ty.starts_with("select") || ty == "rank" { format!("{ty} {}", words.next().unwrap()) } else { ty.to_string() };
+        let ty = if ty.starts_with("select") || ty == "rank" {
+            format!("{ty} {}", words.next().unwrap())
+        } else {
+            ty.to_string()
+        };
         out.push_str(&format!("[[survey]]\ntype = \"{ty}\"\n"));
         if let Some(name) = words.next() {
             out.push_str(&format!("name = \"{name}\"\n"));
             if !ty.starts_with("end") && ty != "calculate" && !rest.contains("label =") {
-                out.push_str(&format!("label = {{ vi = \"{name} vi\", en = \"{name} en\" }}\n"));
+                out.push_str(&format!(
+                    "label = {{ vi = \"{name} vi\", en = \"{name} en\" }}\n"
+                ));
             }
         }
         for kv in rest.split(" ; ").filter(|s| !s.is_empty()) {
@@ -55,14 +65,17 @@ fn names(iv: &Interview) -> Vec<String> {
         .iter()
         .map(|i| match i {
             Item::Question { node, path } => iv.key(*node, path),
-            Item::AddRepeat { repeat, path } => format!("+{}{:?}", iv.form().node(*repeat).name, path),
+            Item::AddRepeat { repeat, path } => {
+                format!("+{}{:?}", iv.form().node(*repeat).name, path)
+            }
         })
         .collect()
 }
 
 fn ans(iv: &mut Interview, name: &str, raw: &str) {
     let n = id(iv, name);
-    iv.answer(n, &[], raw).unwrap_or_else(|e| panic!("{name}={raw}: {e}"));
+    iv.answer(n, &[], raw)
+        .unwrap_or_else(|e| panic!("{name}={raw}: {e}"));
 }
 
 fn val(iv: &Interview, name: &str) -> String {
@@ -134,7 +147,10 @@ fn calculations_chain_and_update() {
     let mut iv = Interview::new(f, now());
     assert_eq!(val(&iv, "double"), "NaN");
     ans(&mut iv, "x", "3");
-    assert_eq!((val(&iv, "double").as_str(), val(&iv, "plus").as_str()), ("6", "7"));
+    assert_eq!(
+        (val(&iv, "double").as_str(), val(&iv, "plus").as_str()),
+        ("6", "7")
+    );
     assert_eq!(names(&iv), ["x"]);
     ans(&mut iv, "x", "5");
     assert_eq!(val(&iv, "plus"), "11");
@@ -160,8 +176,14 @@ fn types_are_checked_and_normalised() {
     let mut iv = Interview::new(f, now());
     iv.set_language("en");
     let n = id(&iv, "n");
-    assert_eq!(iv.answer(n, &[], "abc"), Err("Enter a whole number, like 12.".into()));
-    assert_eq!(iv.answer(n, &[], "1.5"), Err("Enter a whole number, like 12.".into()));
+    assert_eq!(
+        iv.answer(n, &[], "abc"),
+        Err("Enter a whole number, like 12.".into())
+    );
+    assert_eq!(
+        iv.answer(n, &[], "1.5"),
+        Err("Enter a whole number, like 12.".into())
+    );
     ans(&mut iv, "n", " 42 ");
     assert_eq!(val(&iv, "n"), "42");
     ans(&mut iv, "d", "2,5");
@@ -173,16 +195,34 @@ fn types_are_checked_and_normalised() {
     assert_eq!(val(&iv, "t"), "14:30:00");
     ans(&mut iv, "m", "school home school");
     assert_eq!(val(&iv, "m"), "school home");
-    assert_eq!(iv.answer(id(&iv, "m"), &[], "home park"), Err("No such choice `park`".into()));
-    assert_eq!(iv.answer(id(&iv, "r"), &[], "home school"), Err("Rank every choice.".into()));
-    assert_eq!(iv.answer(id(&iv, "r"), &[], "home home club"), Err("Choice given twice: `home`".into()));
+    assert_eq!(
+        iv.answer(id(&iv, "m"), &[], "home park"),
+        Err("No such choice `park`".into())
+    );
+    assert_eq!(
+        iv.answer(id(&iv, "r"), &[], "home school"),
+        Err("Rank every choice.".into())
+    );
+    assert_eq!(
+        iv.answer(id(&iv, "r"), &[], "home home club"),
+        Err("Choice given twice: `home`".into())
+    );
     ans(&mut iv, "r", "club home school");
-    assert_eq!(iv.answer(id(&iv, "scale"), &[], "6"), Err("Pick a number from 1 – 5.".into()));
-    assert_eq!(iv.answer(id(&iv, "scale"), &[], "2.5"), Err("Pick in steps of 1.".into()));
+    assert_eq!(
+        iv.answer(id(&iv, "scale"), &[], "6"),
+        Err("Pick a number from 1 – 5.".into())
+    );
+    assert_eq!(
+        iv.answer(id(&iv, "scale"), &[], "2.5"),
+        Err("Pick in steps of 1.".into())
+    );
     ans(&mut iv, "scale", "4");
     ans(&mut iv, "ok", "OK");
     iv.set_language("vi");
-    assert_eq!(iv.answer(n, &[], "abc"), Err("Hãy nhập một số nguyên, ví dụ 12.".into()));
+    assert_eq!(
+        iv.answer(n, &[], "abc"),
+        Err("Hãy nhập một số nguyên, ví dụ 12.".into())
+    );
 }
 
 #[test]
@@ -200,7 +240,11 @@ fn constraints_use_dot_skip_blanks_and_speak_the_language() {
     iv.set_language("en");
     assert_eq!(iv.answer(age, &[], "18"), Err("Between 7 and 17".into()));
     assert_eq!(val(&iv, "age"), "", "a refused answer changes nothing");
-    assert_eq!(iv.answer(age, &[], ""), Ok(()), "blank is not checked against the constraint");
+    assert_eq!(
+        iv.answer(age, &[], ""),
+        Ok(()),
+        "blank is not checked against the constraint"
+    );
     ans(&mut iv, "age", "12");
     ans(&mut iv, "siblings", "3");
     // A later change can make an earlier answer invalid; the review catches it.
@@ -230,23 +274,35 @@ fn navigation_required_prev_jump_end_and_paradata() {
         "",
     );
     let mut iv = Interview::new(f, now());
-    let a = Item::Question { node: id(&iv, "a"), path: vec![] };
-    let b = Item::Question { node: id(&iv, "b"), path: vec![] };
+    let a = Item::Question {
+        node: id(&iv, "a"),
+        path: vec![],
+    };
+    let b = Item::Question {
+        node: id(&iv, "b"),
+        path: vec![],
+    };
     assert_eq!(iv.take_events(), vec![Paradata::Enter(a.clone())]);
-    assert_eq!(iv.next(), Err("Cần trả lời".into()));
+    assert_eq!(iv.advance(), Err("Cần trả lời".into()));
     assert_eq!(iv.current(), Some(&a));
     ans(&mut iv, "a", "1");
-    iv.next().unwrap();
+    iv.advance().unwrap();
     assert_eq!(iv.current(), Some(&b));
-    assert_eq!(iv.take_events(), vec![Paradata::Leave(a.clone()), Paradata::Enter(b.clone())]);
-    iv.next().unwrap(); // b is optional
-    iv.next().unwrap(); // past the note
+    assert_eq!(
+        iv.take_events(),
+        vec![Paradata::Leave(a.clone()), Paradata::Enter(b.clone())]
+    );
+    iv.advance().unwrap(); // b is optional
+    iv.advance().unwrap(); // past the note
     assert_eq!(iv.cursor(), &Cursor::End);
-    iv.prev();
+    iv.back();
     assert_eq!(iv.current().map(Item::node), Some(id(&iv, "n")));
     assert!(iv.jump(Cursor::At(a.clone())));
     assert_eq!(iv.current(), Some(&a));
-    assert!(!iv.jump(Cursor::At(Item::Question { node: 999 % 4, path: vec![7] })));
+    assert!(!iv.jump(Cursor::At(Item::Question {
+        node: 999 % 4,
+        path: vec![7]
+    })));
     assert!(iv.review().can_finalize());
 }
 
@@ -264,13 +320,16 @@ fn required_can_be_a_condition() {
 
 #[test]
 fn cursor_moves_on_when_its_question_becomes_irrelevant() {
-    let f = form(&rows("integer a\ntext b | relevant = \"${a} = 1\"\ntext c"), "");
+    let f = form(
+        &rows("integer a\ntext b | relevant = \"${a} = 1\"\ntext c"),
+        "",
+    );
     let mut iv = Interview::new(f, now());
     ans(&mut iv, "a", "1");
-    iv.next().unwrap();
+    iv.advance().unwrap();
     assert_eq!(iv.current().map(Item::node), Some(id(&iv, "b")));
     ans(&mut iv, "a", "2");
-    iv.next().unwrap();
+    iv.advance().unwrap();
     assert_eq!(iv.current().map(Item::node), Some(id(&iv, "c")));
 }
 
@@ -296,19 +355,53 @@ fn open_repeat_add_refer_within_instance_and_aggregate() {
     assert_eq!(names(&iv), ["+child[]", "done"]);
     assert_eq!(val(&iv, "n"), "0");
     assert!(iv.add_repeat());
-    assert_eq!(iv.current(), Some(&Item::Question { node: age, path: vec![0] }));
+    assert_eq!(
+        iv.current(),
+        Some(&Item::Question {
+            node: age,
+            path: vec![0]
+        })
+    );
     iv.answer(age, &[0], "4").unwrap();
-    iv.jump(Cursor::At(Item::AddRepeat { repeat: rep, path: vec![] }));
+    iv.jump(Cursor::At(Item::AddRepeat {
+        repeat: rep,
+        path: vec![],
+    }));
     assert!(iv.add_repeat());
     iv.answer(age, &[1], "9").unwrap();
-    assert_eq!(names(&iv), ["child[1]/child_age", "child[2]/child_age", "child[2]/school", "+child[]", "done"]);
-    assert_eq!((val(&iv, "n").as_str(), val(&iv, "total").as_str(), val(&iv, "oldest").as_str()), ("2", "13", "9"));
+    assert_eq!(
+        names(&iv),
+        [
+            "child[1]/child_age",
+            "child[2]/child_age",
+            "child[2]/school",
+            "+child[]",
+            "done"
+        ]
+    );
+    assert_eq!(
+        (
+            val(&iv, "n").as_str(),
+            val(&iv, "total").as_str(),
+            val(&iv, "oldest").as_str()
+        ),
+        ("2", "13", "9")
+    );
     assert_eq!(iv.value(id(&iv, "idx"), &[1]), Value::Num(2.0));
     assert!(iv.remove_repeat(rep, &[0]));
-    assert_eq!(names(&iv), ["child[1]/child_age", "child[1]/school", "+child[]", "done"]);
-    assert_eq!((val(&iv, "n").as_str(), val(&iv, "total").as_str()), ("1", "9"));
+    assert_eq!(
+        names(&iv),
+        ["child[1]/child_age", "child[1]/school", "+child[]", "done"]
+    );
+    assert_eq!(
+        (val(&iv, "n").as_str(), val(&iv, "total").as_str()),
+        ("1", "9")
+    );
     assert_eq!(iv.value(id(&iv, "idx"), &[0]), Value::Num(1.0));
-    assert!(iv.answers().contains(&("child[1]/child_age".into(), "9".into())));
+    assert!(
+        iv.answers()
+            .contains(&("child[1]/child_age".into(), "9".into()))
+    );
 }
 
 #[test]
@@ -327,7 +420,10 @@ fn counted_repeat_grows_and_shrinks_with_its_count() {
     let m = id(&iv, "m_age");
     assert_eq!(names(&iv), ["k"]);
     ans(&mut iv, "k", "3");
-    assert_eq!(names(&iv), ["k", "member[1]/m_age", "member[2]/m_age", "member[3]/m_age"]);
+    assert_eq!(
+        names(&iv),
+        ["k", "member[1]/m_age", "member[2]/m_age", "member[3]/m_age"]
+    );
     for i in 0..3 {
         iv.answer(m, &[i], &format!("{}", 10 + i)).unwrap();
     }
@@ -356,9 +452,15 @@ fn nested_repeats_resolve_to_their_own_instances() {
     );
     let mut iv = Interview::new(f, now());
     let rep = id(&iv, "hh");
-    iv.jump(Cursor::At(Item::AddRepeat { repeat: rep, path: vec![] }));
+    iv.jump(Cursor::At(Item::AddRepeat {
+        repeat: rep,
+        path: vec![],
+    }));
     iv.add_repeat();
-    iv.jump(Cursor::At(Item::AddRepeat { repeat: rep, path: vec![] }));
+    iv.jump(Cursor::At(Item::AddRepeat {
+        repeat: rep,
+        path: vec![],
+    }));
     iv.add_repeat();
     let size = id(&iv, "size");
     let page = id(&iv, "p_age");
@@ -370,7 +472,10 @@ fn nested_repeats_resolve_to_their_own_instances() {
     assert_eq!(iv.value(id(&iv, "hh_total"), &[0]), Value::Num(38.0));
     assert_eq!(iv.value(id(&iv, "hh_total"), &[1]), Value::Num(50.0));
     assert_eq!(iv.value(id(&iv, "p_pos"), &[0, 1]).to_str(), "2/2");
-    assert!(iv.answers().contains(&("hh[1]/person[2]/p_age".into(), "8".into())));
+    assert!(
+        iv.answers()
+            .contains(&("hh[1]/person[2]/p_age".into(), "8".into()))
+    );
 }
 
 #[test]
@@ -394,7 +499,10 @@ fn cascading_select_offers_only_matching_choices() {
     ans(&mut iv, "district", "d1");
     let offered: Vec<&str> = iv.choices(c, &[]).iter().map(|c| c.name.as_str()).collect();
     assert_eq!(offered, ["c1", "c2"]);
-    assert!(iv.answer(c, &[], "c3").is_err(), "c3 is in another district");
+    assert!(
+        iv.answer(c, &[], "c3").is_err(),
+        "c3 is in another district"
+    );
     ans(&mut iv, "commune", "c2");
     assert_eq!(val(&iv, "commune_label"), "Xã 2");
     iv.set_language("en");
@@ -406,7 +514,12 @@ fn cascading_select_offers_only_matching_choices() {
 
 #[test]
 fn labels_fill_in_placeholders() {
-    let f = form(&rows("integer age\nnote thanks | label = { vi = \"Cảm ơn em, ${age} tuổi\", en = \"Thanks, age ${age}\" }"), "");
+    let f = form(
+        &rows(
+            "integer age\nnote thanks | label = { vi = \"Cảm ơn em, ${age} tuổi\", en = \"Thanks, age ${age}\" }",
+        ),
+        "",
+    );
     let mut iv = Interview::new(f, now());
     ans(&mut iv, "age", "9");
     let t = id(&iv, "thanks");
@@ -431,18 +544,32 @@ fn keys_round_trip_and_restore_rebuilds_state() {
     ans(&mut iv, "a", "4");
     let r = id(&iv, "r");
     for text in ["x", "y"] {
-        iv.jump(Cursor::At(Item::AddRepeat { repeat: r, path: vec![] }));
+        iv.jump(Cursor::At(Item::AddRepeat {
+            repeat: r,
+            path: vec![],
+        }));
         iv.add_repeat();
-        let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+        let Some(Item::Question { node, path }) = iv.current().cloned() else {
+            panic!()
+        };
         iv.answer(node, &path, text).unwrap();
     }
     let saved = iv.draft_answers();
-    assert_eq!(saved.iter().find(|(k, _)| k == "r[2]/t").map(|(_, v)| v.as_str()), Some("y"));
+    assert_eq!(
+        saved
+            .iter()
+            .find(|(k, _)| k == "r[2]/t")
+            .map(|(_, v)| v.as_str()),
+        Some("y")
+    );
     let (back, dropped) = Interview::restore(f, now(), &saved);
     assert!(dropped.is_empty());
     assert_eq!(back.answers(), iv.answers());
     assert_eq!(val(&back, "c"), "42");
-    let extra = vec![("nope".to_string(), "1".to_string()), ("a".to_string(), "x".to_string())];
+    let extra = vec![
+        ("nope".to_string(), "1".to_string()),
+        ("a".to_string(), "x".to_string()),
+    ];
     let (_, dropped) = Interview::restore(back.form().clone(), now(), &extra);
     assert_eq!(dropped, ["nope", "a"]);
 }
@@ -457,7 +584,10 @@ fn read_only_refuses_answers() {
 
 #[test]
 fn today_comes_from_the_clock_handed_in() {
-    let f = form(&rows("date dob\ncalculate age | calculation = \"int((today() - ${dob}) div 365.25)\""), "");
+    let f = form(
+        &rows("date dob\ncalculate age | calculation = \"int((today() - ${dob}) div 365.25)\""),
+        "",
+    );
     let mut iv = Interview::new(f, now());
     ans(&mut iv, "dob", "2015-12-01");
     assert_eq!(val(&iv, "age"), "10");

@@ -22,7 +22,10 @@ impl Context for Map {
         3.0
     }
     fn now(&self) -> DateTime<FixedOffset> {
-        FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 29, 9, 30, 5).unwrap()
+        FixedOffset::east_opt(7 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2026, 11, 29, 9, 30, 5)
+            .unwrap()
     }
     fn choice_label(&self, _node: NodeId, value: &str) -> String {
         format!("label:{value}")
@@ -33,7 +36,11 @@ impl Context for Map {
 }
 
 fn cx() -> Map {
-    let mut m = Map { vals: HashMap::new(), ids: HashMap::new(), current: Value::Num(5.0) };
+    let mut m = Map {
+        vals: HashMap::new(),
+        ids: HashMap::new(),
+        current: Value::Num(5.0),
+    };
     let date = chrono::NaiveDate::from_ymd_opt(2015, 6, 15).unwrap();
     let items: Vec<(&str, Value)> = vec![
         ("age", Value::Num(12.0)),
@@ -41,8 +48,14 @@ fn cx() -> Map {
         ("name", Value::Str("Lan Anh".into())),
         ("multi", Value::Str("home school club".into())),
         ("dob", Value::Date(date)),
-        ("ages", Value::Nodes(vec![Value::Num(7.0), Value::Num(11.0), Value::Num(15.0)])),
-        ("some_blank", Value::Nodes(vec![Value::Num(7.0), Value::blank()])),
+        (
+            "ages",
+            Value::Nodes(vec![Value::Num(7.0), Value::Num(11.0), Value::Num(15.0)]),
+        ),
+        (
+            "some_blank",
+            Value::Nodes(vec![Value::Num(7.0), Value::blank()]),
+        ),
         ("none", Value::Nodes(vec![])),
         ("yes", Value::Str("yes".into())),
     ];
@@ -58,7 +71,10 @@ fn run(src: &str) -> Value {
     let mut e = parse(src).unwrap_or_else(|err| panic!("{src}: {err} at {}", err.pos));
     e.walk_mut(&mut |x| {
         if let Expr::Ref { name, node, .. } = x {
-            *node = *m.ids.get(name.as_str()).unwrap_or_else(|| panic!("no {name}"));
+            *node = *m
+                .ids
+                .get(name.as_str())
+                .unwrap_or_else(|| panic!("no {name}"));
         }
     });
     eval(&e, &m)
@@ -254,7 +270,11 @@ fn syntax_errors_have_positions() {
         ("1 # 2", 2, "unexpected character `#`"),
         ("1 2", 2, "unexpected number 2"),
         ("", 0, "empty expression"),
-        ("regex(., '[')", 9, "bad regular expression: error: unclosed character class"),
+        (
+            "regex(., '[')",
+            9,
+            "bad regular expression: error: unclosed character class",
+        ),
         ("$age", 0, "`$` must start a reference like ${name}"),
     ];
     for (src, pos, msg) in table {

@@ -7,9 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 fn open(name: &str) -> Interview {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("forms")
+        .join(name);
     let form: Arc<Form> = Arc::new(load(&path).unwrap_or_else(|e| panic!("{e}")));
-    let now = FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap();
+    let now = FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+        .unwrap();
     Interview::new(form, now)
 }
 
@@ -20,13 +25,19 @@ fn say(iv: &mut Interview, name: &str, raw: &str) {
     };
     assert_eq!(iv.form().node(node).name, name, "wrong question");
     if !raw.is_empty() {
-        iv.answer(node, &path, raw).unwrap_or_else(|e| panic!("{name}={raw}: {e}"));
+        iv.answer(node, &path, raw)
+            .unwrap_or_else(|e| panic!("{name}={raw}: {e}"));
     }
-    iv.next().unwrap_or_else(|e| panic!("next from {name}: {e}"));
+    iv.advance()
+        .unwrap_or_else(|e| panic!("next from {name}: {e}"));
 }
 
 fn get(iv: &Interview, name: &str) -> String {
-    iv.answers().into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default()
+    iv.answers()
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
 }
 
 #[test]
@@ -44,14 +55,19 @@ fn guardian_refusal_ends_the_interview_and_can_be_finalized() {
 fn consent_has_no_default_and_cannot_be_skipped() {
     let mut iv = open("child_participation.toml");
     say(&mut iv, "guardian_info", "");
-    assert!(iv.next().is_err(), "guardian consent is required");
+    assert!(iv.advance().is_err(), "guardian consent is required");
     assert!(!iv.review().can_finalize());
 }
 
 #[test]
 fn a_child_under_seven_is_not_eligible() {
     let mut iv = open("child_participation.toml");
-    for (q, a) in [("guardian_info", ""), ("guardian_consent", "yes"), ("child_info", ""), ("child_assent", "yes")] {
+    for (q, a) in [
+        ("guardian_info", ""),
+        ("guardian_consent", "yes"),
+        ("child_info", ""),
+        ("child_assent", "yes"),
+    ] {
         say(&mut iv, q, a);
     }
     say(&mut iv, "province", "11");
@@ -146,7 +162,9 @@ fn referral_shows_the_hotline_steps() {
     say(&mut iv, "knows_help", "no");
     say(&mut iv, "knows_111", "no");
     say(&mut iv, "referral", "yes");
-    let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
+    let Some(Item::Question { node, path }) = iv.current().cloned() else {
+        panic!()
+    };
     assert_eq!(iv.form().node(node).name, "referral_steps");
     assert!(iv.label(node, &path).contains("111"));
 }
@@ -164,8 +182,13 @@ fn commune_checklist_with_forums() {
     ] {
         say(&mut iv, q, a);
     }
-    let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
-    assert_eq!(iv.answer(node, &path, "501"), Err("Không thể lớn hơn số trẻ em từ 7 tuổi (500).".into()));
+    let Some(Item::Question { node, path }) = iv.current().cloned() else {
+        panic!()
+    };
+    assert_eq!(
+        iv.answer(node, &path, "501"),
+        Err("Không thể lớn hơn số trẻ em từ 7 tuổi (500).".into())
+    );
     say(&mut iv, "children_consulted", "163");
     say(&mut iv, "consulted_note", "");
     assert_eq!(get(&iv, "consulted_pct"), "32.6");
@@ -180,16 +203,26 @@ fn commune_checklist_with_forums() {
     }
     for (i, kids) in ["40", "25"].iter().enumerate() {
         assert!(iv.add_repeat(), "at {:?}", iv.cursor());
-        let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
-        assert_eq!(iv.label(node, &path), format!("Ngày tổ chức diễn đàn số {}", i + 1));
+        let Some(Item::Question { node, path }) = iv.current().cloned() else {
+            panic!()
+        };
+        assert_eq!(
+            iv.label(node, &path),
+            format!("Ngày tổ chức diễn đàn số {}", i + 1)
+        );
         say(&mut iv, "forum_date", "2026-06-01");
         say(&mut iv, "forum_topic", "safety");
         say(&mut iv, "forum_children", kids);
         say(&mut iv, "forum_girls", "12");
         say(&mut iv, "forum_followed_up", "partly");
     }
-    iv.next().unwrap(); // no more forums
-    let Some(Item::Question { node, path }) = iv.current().cloned() else { panic!() };
-    assert_eq!(iv.label(node, &path), "Đã ghi 2 diễn đàn với tổng cộng 65 lượt trẻ em tham dự.");
+    iv.advance().unwrap(); // no more forums
+    let Some(Item::Question { node, path }) = iv.current().cloned() else {
+        panic!()
+    };
+    assert_eq!(
+        iv.label(node, &path),
+        "Đã ghi 2 diễn đàn với tổng cộng 65 lượt trẻ em tham dự."
+    );
     assert!(iv.review().can_finalize());
 }

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "langnghe", version, about = "Lắng Nghe — offline surveys of children's participation")]
+#[command(
+    name = "langnghe",
+    version,
+    about = "Lắng Nghe — offline surveys of children's participation"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -14,20 +14,42 @@ pub const UNRESOLVED: NodeId = NodeId::MAX;
 #[derive(Debug, Clone)]
 pub enum Expr {
     Num(f64),
-    Str { text: String, pos: Pos },
+    Str {
+        text: String,
+        pos: Pos,
+    },
     /// `${name}`; `node` is filled in by the form builder.
-    Ref { name: String, node: NodeId, pos: Pos },
+    Ref {
+        name: String,
+        node: NodeId,
+        pos: Pos,
+    },
     /// `.`: the question the expression belongs to.
     Current,
     /// `..`: only meaningful as the argument of `position(..)`.
     Parent,
     /// A bare name. Only valid inside `choice_filter`, where it names a choice column.
-    Name { name: String, pos: Pos },
+    Name {
+        name: String,
+        pos: Pos,
+    },
     Neg(Box<Expr>),
-    Bin { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr>, pos: Pos },
-    Call { func: Func, args: Vec<Expr>, pos: Pos },
+    Bin {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        pos: Pos,
+    },
+    Call {
+        func: Func,
+        args: Vec<Expr>,
+        pos: Pos,
+    },
     /// `regex(subject, 'literal')`, compiled once when parsed.
-    Regex { subject: Box<Expr>, re: Box<regex::Regex> },
+    Regex {
+        subject: Box<Expr>,
+        re: Box<regex::Regex>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +71,10 @@ pub enum BinOp {
 
 impl BinOp {
     pub fn is_arithmetic(self) -> bool {
-        matches!(self, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod)
+        matches!(
+            self,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
+        )
     }
     pub fn is_relational(self) -> bool {
         matches!(self, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
@@ -104,7 +129,11 @@ impl Expr {
     pub fn uses_position(&self) -> bool {
         let mut yes = false;
         self.walk(&mut |e| {
-            if let Expr::Call { func: Func::Position, .. } = e {
+            if let Expr::Call {
+                func: Func::Position,
+                ..
+            } = e
+            {
                 yes = true;
             }
         });

@@ -87,7 +87,7 @@ pub fn equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Nodes(n), other) | (other, Value::Nodes(n)) => {
             if let Value::Bool(x) = other {
-                return !n.is_empty() == *x;
+                return n.is_empty() != *x;
             }
             n.iter().any(|v| equals(v, other))
         }
@@ -136,13 +136,19 @@ fn call(func: Func, args: &[Expr], cx: &dyn Context) -> Value {
         Func::SelectedAt => {
             let list = text(args, 0, cx);
             let n = arg(args, 1, cx).to_num();
-            let item = if n >= 0.0 { tokens(&list).nth(n as usize) } else { None };
+            let item = if n >= 0.0 {
+                tokens(&list).nth(n as usize)
+            } else {
+                None
+            };
             Str(item.unwrap_or("").to_string())
         }
         Func::ChoiceName => {
             let value = text(args, 0, cx);
             match args.get(1) {
-                Some(Expr::Ref { node, .. }) if !value.is_empty() => Str(cx.choice_label(*node, &value)),
+                Some(Expr::Ref { node, .. }) if !value.is_empty() => {
+                    Str(cx.choice_label(*node, &value))
+                }
                 _ => Value::blank(),
             }
         }
@@ -173,13 +179,21 @@ fn call(func: Func, args: &[Expr], cx: &dyn Context) -> Value {
             let s = text(args, 0, cx);
             let len = s.chars().count() as f64;
             let start = arg(args, 1, cx).to_num();
-            let end = if args.len() > 2 { arg(args, 2, cx).to_num() } else { len };
+            let end = if args.len() > 2 {
+                arg(args, 2, cx).to_num()
+            } else {
+                len
+            };
             if start.is_nan() || end.is_nan() {
                 return Value::blank();
             }
             let start = start.clamp(0.0, len) as usize;
             let end = end.clamp(0.0, len) as usize;
-            Str(s.chars().skip(start).take(end.saturating_sub(start)).collect())
+            Str(s
+                .chars()
+                .skip(start)
+                .take(end.saturating_sub(start))
+                .collect())
         }
         Func::Contains => Bool(text(args, 0, cx).contains(&text(args, 1, cx))),
         Func::StartsWith => Bool(text(args, 0, cx).starts_with(&text(args, 1, cx))),
@@ -224,7 +238,11 @@ fn call(func: Func, args: &[Expr], cx: &dyn Context) -> Value {
         Func::Position => Num(cx.position()),
         Func::Once => {
             let cur = cx.current();
-            if cur.is_blank() { arg(args, 0, cx) } else { cur }
+            if cur.is_blank() {
+                arg(args, 0, cx)
+            } else {
+                cur
+            }
         }
     }
 }
@@ -246,8 +264,9 @@ fn fold(xs: Vec<f64>, f: fn(f64, f64) -> f64) -> f64 {
     xs.into_iter().reduce(f).unwrap_or(f64::NAN)
 }
 
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// ODK's `format-date` patterns: %Y %y %m %n %b %d %e %a, and for datetimes %H %h %M %S %3.

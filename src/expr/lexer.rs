@@ -69,7 +69,10 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
             i += end + 2;
         } else if c == b'$' {
             if bytes.get(i + 1) != Some(&b'{') {
-                return Err(ExprError::new(start, "`$` must start a reference like ${name}"));
+                return Err(ExprError::new(
+                    start,
+                    "`$` must start a reference like ${name}",
+                ));
             }
             let rest = &src[i + 2..];
             let Some(end) = rest.find('}') else {
@@ -103,7 +106,10 @@ pub fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
             i += name.len();
         } else {
             let ch = src[i..].chars().next().unwrap_or('?');
-            return Err(ExprError::new(start, format!("unexpected character `{ch}`")));
+            return Err(ExprError::new(
+                start,
+                format!("unexpected character `{ch}`"),
+            ));
         }
     }
     out.push((Tok::Eof, src.len() as Pos));

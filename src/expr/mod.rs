@@ -23,6 +23,9 @@ pub struct ExprError {
 
 impl ExprError {
     pub fn new(pos: u32, message: impl Into<String>) -> Self {
-        ExprError { pos, message: message.into() }
+        ExprError {
+            pos,
+            message: message.into(),
+        }
     }
 }

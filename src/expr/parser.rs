@@ -14,7 +14,10 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
     }
     let e = p.expr()?;
     if p.peek() != &Tok::Eof {
-        return Err(ExprError::new(p.pos(), format!("unexpected {}", describe(p.peek()))));
+        return Err(ExprError::new(
+            p.pos(),
+            format!("unexpected {}", describe(p.peek())),
+        ));
     }
     Ok(e)
 }
@@ -104,7 +107,12 @@ impl Parser {
         while let Some(op) = self.op_at(level) {
             let (_, pos) = self.bump();
             let rhs = self.binary(level + 1)?;
-            lhs = Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs), pos };
+            lhs = Expr::Bin {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+                pos,
+            };
         }
         Ok(lhs)
     }
@@ -122,7 +130,11 @@ impl Parser {
         match tok {
             Tok::Num(n) => Ok(Expr::Num(n)),
             Tok::Str(text) => Ok(Expr::Str { text, pos }),
-            Tok::Ref(name) => Ok(Expr::Ref { name, node: UNRESOLVED, pos }),
+            Tok::Ref(name) => Ok(Expr::Ref {
+                name,
+                node: UNRESOLVED,
+                pos,
+            }),
             Tok::Dot => Ok(Expr::Current),
             Tok::DotDot => Ok(Expr::Parent),
             Tok::LParen => {
@@ -132,7 +144,10 @@ impl Parser {
             }
             Tok::Ident(name) if self.peek() == &Tok::LParen => self.call(name, pos),
             Tok::Ident(name) => Ok(Expr::Name { name, pos }),
-            other => Err(ExprError::new(pos, format!("expected a value, found {}", describe(&other)))),
+            other => Err(ExprError::new(
+                pos,
+                format!("expected a value, found {}", describe(&other)),
+            )),
         }
     }
 
@@ -143,7 +158,10 @@ impl Parser {
         } else {
             let found = describe(self.peek());
             let _ = open;
-            Err(ExprError::new(self.pos(), format!("expected `)`, found {found}")))
+            Err(ExprError::new(
+                self.pos(),
+                format!("expected `)`, found {found}"),
+            ))
         }
     }
 
@@ -178,17 +196,31 @@ impl Parser {
         if func == Func::Regex
             && let Some(Expr::Str { text, pos: p }) = args.get(1)
         {
-            let re = regex::Regex::new(text)
-                .map_err(|e| ExprError::new(*p, format!("bad regular expression: {}", first_line(&e.to_string()))))?;
+            let re = regex::Regex::new(text).map_err(|e| {
+                ExprError::new(
+                    *p,
+                    format!("bad regular expression: {}", first_line(&e.to_string())),
+                )
+            })?;
             let subject = Box::new(args.swap_remove(0));
-            return Ok(Expr::Regex { subject, re: Box::new(re) });
+            return Ok(Expr::Regex {
+                subject,
+                re: Box::new(re),
+            });
         }
         if func == Func::ChoiceName
             && let Some(Expr::Str { text, pos: p }) = args.get(1)
-            && let Some(name) = text.trim().strip_prefix("${").and_then(|t| t.strip_suffix('}'))
+            && let Some(name) = text
+                .trim()
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix('}'))
         {
             // jr:choice-name names its question as a string: '${q}'.
-            args[1] = Expr::Ref { name: name.trim().to_string(), node: UNRESOLVED, pos: *p + 1 };
+            args[1] = Expr::Ref {
+                name: name.trim().to_string(),
+                node: UNRESOLVED,
+                pos: *p + 1,
+            };
         }
         Ok(Expr::Call { func, args, pos })
     }

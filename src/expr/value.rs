@@ -69,7 +69,9 @@ impl Value {
             Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Value::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
             Value::DateTime(dt) => Cow::Owned(dt.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()),
-            Value::Nodes(n) => n.first().map_or(Cow::Borrowed(""), |v| Cow::Owned(v.to_str().into_owned())),
+            Value::Nodes(n) => n
+                .first()
+                .map_or(Cow::Borrowed(""), |v| Cow::Owned(v.to_str().into_owned())),
         }
     }
 
@@ -124,7 +126,11 @@ pub fn num_to_string(n: f64) -> String {
         return "NaN".into();
     }
     if n.is_infinite() {
-        return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if n == n.trunc() && n.abs() < 1e15 {
         let mut s = String::new();

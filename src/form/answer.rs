@@ -48,16 +48,27 @@ pub fn parse_answer(
             .map_err(|_| AnswerError::NotInteger),
         Kind::Decimal => {
             let n = decimal(t);
-            if n.is_finite() { Ok(Value::Num(n)) } else { Err(AnswerError::NotDecimal) }
+            if n.is_finite() {
+                Ok(Value::Num(n))
+            } else {
+                Err(AnswerError::NotDecimal)
+            }
         }
         Kind::Range(r) => {
             let n = decimal(t);
             if !n.is_finite() {
                 return Err(AnswerError::NotDecimal);
             }
-            let (lo, hi) = if r.start <= r.end { (r.start, r.end) } else { (r.end, r.start) };
+            let (lo, hi) = if r.start <= r.end {
+                (r.start, r.end)
+            } else {
+                (r.end, r.start)
+            };
             if n < lo || n > hi {
-                return Err(AnswerError::OutOfRange { start: r.start, end: r.end });
+                return Err(AnswerError::OutOfRange {
+                    start: r.start,
+                    end: r.end,
+                });
             }
             let k = (n - r.start) / r.step;
             if (k - k.round()).abs() > 1e-9 {
@@ -87,7 +98,9 @@ pub fn parse_answer(
         Kind::Time => parse_time(t)
             .map(|tm| Value::Str(tm.format("%H:%M:%S").to_string()))
             .ok_or(AnswerError::NotTime),
-        Kind::DateTime => parse_datetime(t, offset).map(Value::DateTime).ok_or(AnswerError::NotDateTime),
+        Kind::DateTime => parse_datetime(t, offset)
+            .map(Value::DateTime)
+            .ok_or(AnswerError::NotDateTime),
         Kind::Acknowledge => match t.to_ascii_lowercase().as_str() {
             "ok" | "1" | "yes" | "true" | "có" => Ok(Value::Str("OK".into())),
             _ => Err(AnswerError::NotAcknowledge),
@@ -131,8 +144,13 @@ fn parse_datetime(t: &str, offset: FixedOffset) -> Option<DateTime<FixedOffset>>
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt);
     }
-    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
-        .and_then(|n| offset.from_local_datetime(&n).single())
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+    .and_then(|n| offset.from_local_datetime(&n).single())
 }

@@ -63,10 +63,23 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
     if let Err(cycles) = &graph {
         for (node, msg) in cycles {
             let line = b.nodes[*node as usize].line;
-            b.diags.push(Diagnostic { line, col: 1, message: msg.clone(), path: path.to_string() });
+            b.diags.push(Diagnostic {
+                line,
+                col: 1,
+                message: msg.clone(),
+                path: path.to_string(),
+            });
         }
     }
-    let Builder { mut diags, languages, default_language, nodes, by_name, lists, .. } = b;
+    let Builder {
+        mut diags,
+        languages,
+        default_language,
+        nodes,
+        by_name,
+        lists,
+        ..
+    } = b;
     match graph {
         Ok(graph) if diags.is_empty() => Ok(Form {
             id,
@@ -166,23 +179,39 @@ impl Builder<'_> {
         };
         let langs: Vec<String> = match row.get("languages") {
             Some(v) => match v.get_ref() {
-                Toml::Array(a) if !a.is_empty() && a.iter().all(Toml::is_str) => {
-                    a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
-                }
+                Toml::Array(a) if !a.is_empty() && a.iter().all(Toml::is_str) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
                 _ => {
-                    self.err(v.span().start, "`languages` must be a list of language codes, like [\"vi\", \"en\"]");
+                    self.err(
+                        v.span().start,
+                        "`languages` must be a list of language codes, like [\"vi\", \"en\"]",
+                    );
                     Vec::new()
                 }
             },
             None => Vec::new(),
         };
-        let default = row.get("default_language").and_then(|v| self.string(v, "default_language"));
-        self.default_language = default.clone().or_else(|| langs.first().cloned()).unwrap_or_else(|| "vi".into());
-        self.languages = if langs.is_empty() { vec![self.default_language.clone()] } else { langs };
+        let default = row
+            .get("default_language")
+            .and_then(|v| self.string(v, "default_language"));
+        self.default_language = default
+            .clone()
+            .or_else(|| langs.first().cloned())
+            .unwrap_or_else(|| "vi".into());
+        self.languages = if langs.is_empty() {
+            vec![self.default_language.clone()]
+        } else {
+            langs
+        };
         if let Some(v) = row.get("default_language")
             && !self.languages.contains(&self.default_language)
         {
-            let msg = format!("default_language `{}` is not in `languages`", self.default_language);
+            let msg = format!(
+                "default_language `{}` is not in `languages`",
+                self.default_language
+            );
             self.err(v.span().start, msg);
         }
         let title = match row.get("title") {
@@ -195,8 +224,12 @@ impl Builder<'_> {
     fn unknown_fields(&mut self, row: &Row, known: &[&str], what: &str) {
         for (k, v) in row {
             if !known.contains(&k.as_str()) {
-                let hint = suggest(k, known).map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
-                self.err(v.span().start, format!("unknown field `{k}` in {what}{hint}"));
+                let hint =
+                    suggest(k, known).map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                self.err(
+                    v.span().start,
+                    format!("unknown field `{k}` in {what}{hint}"),
+                );
             }
         }
     }
@@ -231,7 +264,8 @@ impl Builder<'_> {
                     t.by_lang.push((lang.clone(), s.to_string()));
                 }
                 // Declared order, so the first entry is the default-language one.
-                t.by_lang.sort_by_key(|(l, _)| self.languages.iter().position(|x| x == l));
+                t.by_lang
+                    .sort_by_key(|(l, _)| self.languages.iter().position(|x| x == l));
             }
             _ => {
                 self.err(at, format!("`{field}` must be text or a table of languages, like {{ vi = \"…\", en = \"…\" }}"));
@@ -246,7 +280,11 @@ impl Builder<'_> {
         let body = self.loc.string_body(at);
         for (_, s) in &t.by_lang {
             for (off, name) in placeholders(s) {
-                let at = if matches!(v.get_ref(), Toml::String(_)) { body + off } else { at };
+                let at = if matches!(v.get_ref(), Toml::String(_)) {
+                    body + off
+                } else {
+                    at
+                };
                 self.label_refs.push((at, name.to_string()));
             }
         }
@@ -263,7 +301,10 @@ impl Builder<'_> {
                 Some(e)
             }
             Err(err) => {
-                self.err((base + err.pos) as usize, format!("in `{field}`: {}", err.message));
+                self.err(
+                    (base + err.pos) as usize,
+                    format!("in `{field}`: {}", err.message),
+                );
                 None
             }
         }
@@ -279,7 +320,10 @@ impl Builder<'_> {
                 _ => self.expr(v, field).map_or(Flag::No, Flag::When),
             },
             _ => {
-                self.err(v.span().start, format!("`{field}` must be true, false or a condition"));
+                self.err(
+                    v.span().start,
+                    format!("`{field}` must be true, false or a condition"),
+                );
                 Flag::No
             }
         }
@@ -293,7 +337,11 @@ impl Builder<'_> {
         if rows.get_ref().is_empty() {
             self.err(at, format!("choice list `{name}` has no choices"));
         }
-        let mut list = ChoiceList { name: name.to_string(), choices: Vec::new(), columns: Vec::new() };
+        let mut list = ChoiceList {
+            name: name.to_string(),
+            choices: Vec::new(),
+            columns: Vec::new(),
+        };
         let mut extras: Vec<Vec<(String, String)>> = Vec::new();
         for row in rows.get_ref() {
             let r = row.get_ref();
@@ -312,7 +360,10 @@ impl Builder<'_> {
             };
             if cname.chars().any(char::is_whitespace) || cname.is_empty() {
                 let off = r.get("name").map_or(rat, |v| v.span().start);
-                self.err(off, format!("choice name `{cname}` must not be empty or contain spaces"));
+                self.err(
+                    off,
+                    format!("choice name `{cname}` must not be empty or contain spaces"),
+                );
             }
             if list.find(&cname).is_some() {
                 let off = r.get("name").map_or(rat, |v| v.span().start);
@@ -321,7 +372,10 @@ impl Builder<'_> {
             let label = match r.get("label") {
                 Some(v) => self.text(v, "label").unwrap_or_default(),
                 None => {
-                    self.err(rat, format!("choice `{cname}` in list `{name}` has no label"));
+                    self.err(
+                        rat,
+                        format!("choice `{cname}` in list `{name}` has no label"),
+                    );
                     Text::default()
                 }
             };
@@ -336,7 +390,10 @@ impl Builder<'_> {
                     Toml::Float(f) => f.to_string(),
                     Toml::Boolean(b) => b.to_string(),
                     _ => {
-                        self.err(v.span().start, format!("choice column `{k}` must be text or a number"));
+                        self.err(
+                            v.span().start,
+                            format!("choice column `{k}` must be text or a number"),
+                        );
                         continue;
                     }
                 };
@@ -346,16 +403,26 @@ impl Builder<'_> {
                 extra.push((k.clone(), val));
             }
             extras.push(extra);
-            list.choices.push(Choice { name: cname, label, extra: Vec::new() });
+            list.choices.push(Choice {
+                name: cname,
+                label,
+                extra: Vec::new(),
+            });
         }
         for (c, extra) in list.choices.iter_mut().zip(extras) {
             c.extra = list
                 .columns
                 .iter()
-                .map(|col| extra.iter().find(|(k, _)| k == col).map_or(String::new(), |(_, v)| v.clone()))
+                .map(|col| {
+                    extra
+                        .iter()
+                        .find(|(k, _)| k == col)
+                        .map_or(String::new(), |(_, v)| v.clone())
+                })
                 .collect();
         }
-        self.list_ids.insert(name.to_string(), self.lists.len() as ListId);
+        self.list_ids
+            .insert(name.to_string(), self.lists.len() as ListId);
         self.lists.push(list);
     }
 
@@ -363,10 +430,16 @@ impl Builder<'_> {
         let t = self.string(v, "type")?;
         let words: Vec<&str> = t.split_whitespace().collect();
         let at = v.span().start;
-        let norm = words.first().map(|w| w.replace(' ', "_")).unwrap_or_default();
+        let norm = words
+            .first()
+            .map(|w| w.replace(' ', "_"))
+            .unwrap_or_default();
         let list = |b: &mut Self, kind: fn(ListId) -> Kind| -> Option<Kind> {
             let Some(name) = words.get(1) else {
-                b.err(at, format!("`{norm}` needs a choice list name, like \"{norm} yes_no\""));
+                b.err(
+                    at,
+                    format!("`{norm}` needs a choice list name, like \"{norm} yes_no\""),
+                );
                 return None;
             };
             match b.list_ids.get(*name) {
@@ -379,10 +452,16 @@ impl Builder<'_> {
         };
         let two = words.len() == 2;
         let kind = match (norm.as_str(), words.get(1).copied()) {
-            ("begin_group", None) | ("begin", Some("group")) => return Some(RowType::Begin(Kind::Group)),
-            ("begin_repeat", None) | ("begin", Some("repeat")) => return Some(RowType::Begin(Kind::Repeat)),
+            ("begin_group", None) | ("begin", Some("group")) => {
+                return Some(RowType::Begin(Kind::Group));
+            }
+            ("begin_repeat", None) | ("begin", Some("repeat")) => {
+                return Some(RowType::Begin(Kind::Repeat));
+            }
             ("end_group", None) | ("end", Some("group")) => return Some(RowType::End(Kind::Group)),
-            ("end_repeat", None) | ("end", Some("repeat")) => return Some(RowType::End(Kind::Repeat)),
+            ("end_repeat", None) | ("end", Some("repeat")) => {
+                return Some(RowType::End(Kind::Repeat));
+            }
             ("select_one", _) => list(self, Kind::SelectOne)?,
             ("select_multiple", _) => list(self, Kind::SelectMultiple)?,
             ("rank", _) => list(self, Kind::Rank)?,
@@ -395,7 +474,11 @@ impl Builder<'_> {
             ("note", None) => Kind::Note,
             ("calculate", None) => Kind::Calculate,
             ("acknowledge", None) => Kind::Acknowledge,
-            ("range", None) => Kind::Range(RangeSpec { start: 1.0, end: 10.0, step: 1.0 }),
+            ("range", None) => Kind::Range(RangeSpec {
+                start: 1.0,
+                end: 10.0,
+                step: 1.0,
+            }),
             _ => {
                 let _ = two;
                 self.err(at, format!("unknown question type `{t}`"));
@@ -413,26 +496,45 @@ impl Builder<'_> {
             let at = row.span().start;
             self.unknown_fields(r, ROW_FIELDS, "a survey row");
             let Some(tv) = r.get("type") else {
-                let what = r.get("name").and_then(|n| n.get_ref().as_str()).map_or(String::new(), |n| format!(" `{n}`"));
+                let what = r
+                    .get("name")
+                    .and_then(|n| n.get_ref().as_str())
+                    .map_or(String::new(), |n| format!(" `{n}`"));
                 self.err(at, format!("survey row{what} has no `type`"));
                 continue;
             };
-            let Some(rt) = self.row_type(tv) else { continue };
+            let Some(rt) = self.row_type(tv) else {
+                continue;
+            };
             match rt {
                 RowType::End(kind) => {
-                    let end = if kind == Kind::Group { "end_group" } else { "end_repeat" };
+                    let end = if kind == Kind::Group {
+                        "end_group"
+                    } else {
+                        "end_repeat"
+                    };
                     match stack.pop() {
-                        None => self.err(tv.span().start, format!("`{end}` without a matching begin")),
+                        None => {
+                            self.err(tv.span().start, format!("`{end}` without a matching begin"))
+                        }
                         Some((open, _)) if self.nodes[open as usize].kind != kind => {
                             let n = &self.nodes[open as usize];
-                            let msg = format!("`{end}` closes {} `{}` (line {})", what(&n.kind), n.name, n.line);
+                            let msg = format!(
+                                "`{end}` closes {} `{}` (line {})",
+                                what(&n.kind),
+                                n.name,
+                                n.line
+                            );
                             self.err(tv.span().start, msg);
                         }
                         Some((open, _)) => {
                             if let Some(name) = r.get("name").and_then(|n| n.get_ref().as_str())
                                 && name != self.nodes[open as usize].name
                             {
-                                let msg = format!("`{end}` names `{name}` but closes `{}`", self.nodes[open as usize].name);
+                                let msg = format!(
+                                    "`{end}` names `{name}` but closes `{}`",
+                                    self.nodes[open as usize].name
+                                );
                                 self.err(tv.span().start, msg);
                             }
                         }
@@ -450,10 +552,23 @@ impl Builder<'_> {
         }
         for (open, _) in stack {
             let n = &self.nodes[open as usize];
-            let end = if n.kind == Kind::Group { "end_group" } else { "end_repeat" };
-            let msg = format!("{} `{}` is never closed (missing `{end}`)", what(&n.kind), n.name);
+            let end = if n.kind == Kind::Group {
+                "end_group"
+            } else {
+                "end_repeat"
+            };
+            let msg = format!(
+                "{} `{}` is never closed (missing `{end}`)",
+                what(&n.kind),
+                n.name
+            );
             let line = n.line;
-            self.diags.push(Diagnostic { line, col: 1, message: msg, path: self.loc_path() });
+            self.diags.push(Diagnostic {
+                line,
+                col: 1,
+                message: msg,
+                path: self.loc_path(),
+            });
         }
     }
 
@@ -471,7 +586,10 @@ impl Builder<'_> {
                     self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
                 } else if let Some(first) = self.by_name.get(&n) {
                     let fl = self.nodes[*first as usize].line;
-                    self.err(v.span().start, format!("duplicate name `{n}` (first used on line {fl})"));
+                    self.err(
+                        v.span().start,
+                        format!("duplicate name `{n}` (first used on line {fl})"),
+                    );
                 } else if !n.is_empty() {
                     self.by_name.insert(n.clone(), id);
                 }
@@ -526,12 +644,17 @@ impl Builder<'_> {
         match (get("calculation"), &kind) {
             (Some(v), Kind::Calculate) => n.calculation = self.expr(v, "calculation"),
             (Some(v), _) => self.err(v.span().start, "`calculation` belongs on a `calculate` row"),
-            (None, Kind::Calculate) => self.err(at, format!("calculate `{}` has no `calculation`", n.name)),
+            (None, Kind::Calculate) => {
+                self.err(at, format!("calculate `{}` has no `calculation`", n.name))
+            }
             _ => {}
         }
         match (get("choice_filter"), kind.list()) {
             (Some(v), Some(_)) => n.choice_filter = self.expr(v, "choice_filter"),
-            (Some(v), None) => self.err(v.span().start, "`choice_filter` belongs on a select or rank question"),
+            (Some(v), None) => self.err(
+                v.span().start,
+                "`choice_filter` belongs on a select or rank question",
+            ),
             _ => {}
         }
         match (get("repeat_count"), &kind) {
@@ -540,12 +663,18 @@ impl Builder<'_> {
                     Toml::Integer(c) if *c >= 0 => Some(Expr::Num(*c as f64)),
                     Toml::String(_) => self.expr(v, "repeat_count"),
                     _ => {
-                        self.err(v.span().start, "`repeat_count` must be a whole number or an expression");
+                        self.err(
+                            v.span().start,
+                            "`repeat_count` must be a whole number or an expression",
+                        );
                         None
                     }
                 }
             }
-            (Some(v), _) => self.err(v.span().start, "`repeat_count` belongs on a `begin_repeat` row"),
+            (Some(v), _) => self.err(
+                v.span().start,
+                "`repeat_count` belongs on a `begin_repeat` row",
+            ),
             _ => {}
         }
         match (get("parameters"), &mut kind) {
@@ -584,7 +713,10 @@ impl Builder<'_> {
     fn range(&mut self, v: &Spanned<Toml>, spec: &mut RangeSpec) {
         let at = v.span().start;
         let Some(tab) = v.get_ref().as_table() else {
-            self.err(at, "`parameters` must be a table, like { start = 1, end = 5, step = 1 }");
+            self.err(
+                at,
+                "`parameters` must be a table, like { start = 1, end = 5, step = 1 }",
+            );
             return;
         };
         for (k, val) in tab {
@@ -600,19 +732,37 @@ impl Builder<'_> {
                 "start" => spec.start = num,
                 "end" => spec.end = num,
                 "step" => spec.step = num,
-                _ => self.err(at, format!("unknown range parameter `{k}` (use start, end, step)")),
+                _ => self.err(
+                    at,
+                    format!("unknown range parameter `{k}` (use start, end, step)"),
+                ),
             }
         }
         if spec.step <= 0.0 || !spec.step.is_finite() {
-            self.err(at, format!("range step must be greater than 0, found {}", spec.step));
+            self.err(
+                at,
+                format!("range step must be greater than 0, found {}", spec.step),
+            );
         } else if spec.start == spec.end {
             self.err(at, format!("range start and end are both {}", spec.start));
         } else {
             let k = (spec.end - spec.start).abs() / spec.step;
             if (k - k.round()).abs() > 1e-9 {
-                self.err(at, format!("range from {} to {} does not fall on steps of {}", spec.start, spec.end, spec.step));
+                self.err(
+                    at,
+                    format!(
+                        "range from {} to {} does not fall on steps of {}",
+                        spec.start, spec.end, spec.step
+                    ),
+                );
             } else if k > 1000.0 {
-                self.err(at, format!("range from {} to {} in steps of {} has more than 1000 values", spec.start, spec.end, spec.step));
+                self.err(
+                    at,
+                    format!(
+                        "range from {} to {} in steps of {} has more than 1000 values",
+                        spec.start, spec.end, spec.step
+                    ),
+                );
             }
         }
     }
@@ -658,13 +808,24 @@ impl Builder<'_> {
             for (k, e) in taken.iter_mut().enumerate() {
                 if let Some(e) = e {
                     let filter = if k == 4 { list } else { None };
-                    let cx = typecheck::Site { filter, nodes: &self.nodes, by_name: &self.by_name, lists: &self.lists };
+                    let cx = typecheck::Site {
+                        filter,
+                        nodes: &self.nodes,
+                        by_name: &self.by_name,
+                        lists: &self.lists,
+                    };
                     cx.check(e, &mut found);
                 }
             }
             let n = &mut self.nodes[i];
             let [rel, con, calc, count, filter, req, ro] = taken;
-            (n.relevant, n.constraint, n.calculation, n.repeat_count, n.choice_filter) = (rel, con, calc, count, filter);
+            (
+                n.relevant,
+                n.constraint,
+                n.calculation,
+                n.repeat_count,
+                n.choice_filter,
+            ) = (rel, con, calc, count, filter);
             if let Some(e) = req {
                 n.required = Flag::When(e);
             }
@@ -705,9 +866,11 @@ fn what(kind: &Kind) -> &'static str {
 
 fn shift(e: &mut Expr, base: u32) {
     e.walk_mut(&mut |x| match x {
-        Expr::Str { pos, .. } | Expr::Ref { pos, .. } | Expr::Name { pos, .. } | Expr::Bin { pos, .. } | Expr::Call { pos, .. } => {
-            *pos += base
-        }
+        Expr::Str { pos, .. }
+        | Expr::Ref { pos, .. }
+        | Expr::Name { pos, .. }
+        | Expr::Bin { pos, .. }
+        | Expr::Call { pos, .. } => *pos += base,
         _ => {}
     });
 }
@@ -724,7 +887,9 @@ pub fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (edit_distance(word, k), *k))
-        .filter(|(d, k)| *d < word.chars().count() && *d <= if k.chars().count() >= 5 { 2 } else { 1 })
+        .filter(|(d, k)| {
+            *d < word.chars().count() && *d <= if k.chars().count() >= 5 { 2 } else { 1 }
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }

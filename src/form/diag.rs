@@ -12,7 +12,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )
     }
 }
 
@@ -43,20 +47,35 @@ impl<'a> Locator<'a> {
     pub fn new(path: &str, src: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
-        Locator { src, line_starts, path: path.to_string() }
+        Locator {
+            src,
+            line_starts,
+            path: path.to_string(),
+        }
     }
 
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.src.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.line_starts[line];
-        let col = self.src.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .src
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line as u32 + 1, col as u32 + 1)
     }
 
     pub fn at(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
         let (line, col) = self.line_col(offset);
-        Diagnostic { line, col, message: message.into(), path: self.path.clone() }
+        Diagnostic {
+            line,
+            col,
+            message: message.into(),
+            path: self.path.clone(),
+        }
     }
 
     /// Where the contents of a TOML string literal starting at `offset` begin: past the

@@ -84,7 +84,9 @@ pub fn build(nodes: &[Node]) -> Result<Graph, Vec<(NodeId, String)>> {
             indeg[*d as usize] += 1;
         }
     }
-    let mut order: Vec<Vertex> = (0..nv as Vertex).filter(|v| indeg[*v as usize] == 0).collect();
+    let mut order: Vec<Vertex> = (0..nv as Vertex)
+        .filter(|v| indeg[*v as usize] == 0)
+        .collect();
     let mut head = 0;
     while head < order.len() {
         let v = order[head];
@@ -103,7 +105,11 @@ pub fn build(nodes: &[Node]) -> Result<Graph, Vec<(NodeId, String)>> {
     for (i, v) in order.iter().enumerate() {
         rank[*v as usize] = i as u32;
     }
-    Ok(Graph { dependents, rank, order })
+    Ok(Graph {
+        dependents,
+        rank,
+        order,
+    })
 }
 
 /// Finds the cycles among the vertices Kahn's algorithm could not order.
@@ -127,7 +133,11 @@ fn cycles(nodes: &[Node], deps: &[Vec<Vertex>], indeg: &[u32]) -> Vec<(NodeId, S
                     names.push(names[0]);
                 }
                 let first = path.iter().map(|v| node_of(*v)).min().unwrap_or(ROOT);
-                let via = if path.iter().any(|v| part(*v) == Part::Rel) { " (through `relevant`)" } else { "" };
+                let via = if path.iter().any(|v| part(*v) == Part::Rel) {
+                    " (through `relevant`)"
+                } else {
+                    ""
+                };
                 let chain: Vec<String> = names.iter().map(|n| format!("${{{n}}}")).collect();
                 out.push((first, format!("cycle{via}: {}", chain.join(" → "))));
             }

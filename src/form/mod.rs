@@ -21,6 +21,11 @@ pub fn load(path: &Path) -> Result<Form, FormErrors> {
     let shown = path.display().to_string();
     match std::fs::read_to_string(path) {
         Ok(src) => build(&shown, &src),
-        Err(e) => Err(FormErrors(vec![Diagnostic { line: 1, col: 1, message: format!("cannot read: {e}"), path: shown }])),
+        Err(e) => Err(FormErrors(vec![Diagnostic {
+            line: 1,
+            col: 1,
+            message: format!("cannot read: {e}"),
+            path: shown,
+        }])),
     }
 }

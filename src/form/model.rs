@@ -97,7 +97,9 @@ impl RangeSpec {
     pub fn values(&self) -> Vec<f64> {
         let n = ((self.end - self.start) / self.step).abs().round() as usize;
         let dir = if self.end >= self.start { 1.0 } else { -1.0 };
-        (0..=n).map(|i| self.start + dir * self.step * i as f64).collect()
+        (0..=n)
+            .map(|i| self.start + dir * self.step * i as f64)
+            .collect()
     }
 }
 

@@ -8,7 +8,9 @@ pub struct Text {
 
 impl Text {
     pub fn single(lang: &str, s: &str) -> Text {
-        Text { by_lang: vec![(lang.to_string(), s.to_string())] }
+        Text {
+            by_lang: vec![(lang.to_string(), s.to_string())],
+        }
     }
 
     /// The text in `lang`, else in the first language that has one.
@@ -31,7 +33,9 @@ pub fn placeholders(s: &str) -> Vec<(usize, &str)> {
     let mut from = 0;
     while let Some(i) = s[from..].find("${") {
         let start = from + i;
-        let Some(end) = s[start..].find('}') else { break };
+        let Some(end) = s[start..].find('}') else {
+            break;
+        };
         out.push((start, s[start + 2..start + end].trim()));
         from = start + end + 1;
     }

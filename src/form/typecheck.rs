@@ -26,16 +26,22 @@ impl Site<'_> {
     }
 
     fn resolve(&self, e: &mut Expr, out: &mut Found) {
-        e.walk_mut(&mut |x| match x {
-            Expr::Ref { name, node, pos } => match self.by_name.get(name.as_str()) {
+        e.walk_mut(&mut |x| {
+            let Expr::Ref { name, node, pos } = x else {
+                return;
+            };
+            match self.by_name.get(name.as_str()) {
                 Some(id) => *node = *id,
                 None => {
                     let names: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
-                    let hint = suggest(name, &names).map_or(String::new(), |s| format!(" (did you mean `${{{s}}}`?)"));
-                    out.push((*pos as usize, format!("unknown question `${{{name}}}`{hint}")));
+                    let hint = suggest(name, &names)
+                        .map_or(String::new(), |s| format!(" (did you mean `${{{s}}}`?)"));
+                    out.push((
+                        *pos as usize,
+                        format!("unknown question `${{{name}}}`{hint}"),
+                    ));
                 }
-            },
-            _ => {}
+            }
         });
     }
 
@@ -117,37 +123,40 @@ impl Site<'_> {
         }
         match func {
             Func::Selected => {
-                if let (Some((list, n)), Some(Expr::Str { text, pos })) = (self.list_of(&args[0]), args.get(1)) {
+                if let (Some((list, n)), Some(Expr::Str { text, pos })) =
+                    (self.list_of(&args[0]), args.get(1))
+                {
                     self.must_be_choice(list, n, text, *pos, out);
                 }
             }
-            Func::ChoiceName => {
-                if self.list_of(&args[1]).is_none() {
-                    let p = match &args[1] {
-                        Expr::Ref { pos, .. } | Expr::Str { pos, .. } => *pos,
-                        _ => pos,
-                    };
-                    out.push((p as usize, "jr:choice-name needs a select question as its second argument, like jr:choice-name(${q}, '${q}')".into()));
-                }
+            Func::ChoiceName if self.list_of(&args[1]).is_none() => {
+                let p = match &args[1] {
+                    Expr::Ref { pos, .. } | Expr::Str { pos, .. } => *pos,
+                    _ => pos,
+                };
+                out.push((p as usize, "jr:choice-name needs a select question as its second argument, like jr:choice-name(${q}, '${q}')".into()));
             }
-            Func::Position => {
-                if args.iter().any(|a| !matches!(a, Expr::Parent)) {
-                    out.push((pos as usize, "position() takes `..` or nothing".into()));
-                }
+            Func::Position if args.iter().any(|a| !matches!(a, Expr::Parent)) => {
+                out.push((pos as usize, "position() takes `..` or nothing".into()));
             }
             _ => {}
         }
     }
 
     fn choice_compare(&self, a: &Expr, b: &Expr, out: &mut Found) {
-        let (Some((list, n)), Expr::Str { text, pos }) = (self.list_of(a), b) else { return };
+        let (Some((list, n)), Expr::Str { text, pos }) = (self.list_of(a), b) else {
+            return;
+        };
         if text.is_empty() {
             return;
         }
         if matches!(n.kind, Kind::SelectMultiple(_)) {
             out.push((
                 *pos as usize,
-                format!("`${{{}}}` allows several answers: use selected(${{{}}}, '{text}')", n.name, n.name),
+                format!(
+                    "`${{{}}}` allows several answers: use selected(${{{}}}, '{text}')",
+                    n.name, n.name
+                ),
             ));
             return;
         }
@@ -157,10 +166,14 @@ impl Site<'_> {
     fn must_be_choice(&self, list: &ChoiceList, n: &Node, text: &str, pos: u32, out: &mut Found) {
         if list.find(text.trim()).is_none() {
             let names: Vec<&str> = list.choices.iter().map(|c| c.name.as_str()).collect();
-            let hint = suggest(text, &names).map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
+            let hint =
+                suggest(text, &names).map_or(String::new(), |s| format!(" (did you mean '{s}'?)"));
             out.push((
                 pos as usize,
-                format!("'{text}' is not a choice of `${{{}}}` (list `{}`){hint}", n.name, list.name),
+                format!(
+                    "'{text}' is not a choice of `${{{}}}` (list `{}`){hint}",
+                    n.name, list.name
+                ),
             ));
         }
     }

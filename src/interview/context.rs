@@ -58,7 +58,8 @@ impl Context for Cx<'_> {
     }
 
     fn column(&self, name: &str) -> Value {
-        self.choice.map_or_else(Value::blank, |(l, c)| l.column(c, name))
+        self.choice
+            .map_or_else(Value::blank, |(l, c)| l.column(c, name))
     }
 }
 
@@ -83,10 +84,20 @@ impl Interview {
 
     /// What an expression sees: the stored value, or blank when not relevant.
     pub(crate) fn effective(&self, node: NodeId, path: &[u32]) -> Value {
-        if self.is_relevant(node, path) { self.stored(node, path) } else { Value::blank() }
+        if self.is_relevant(node, path) {
+            self.stored(node, path)
+        } else {
+            Value::blank()
+        }
     }
 
     pub(crate) fn cx<'a>(&'a self, node: NodeId, path: &'a [u32]) -> Cx<'a> {
-        Cx { iv: self, node, path, current: None, choice: None }
+        Cx {
+            iv: self,
+            node,
+            path,
+            current: None,
+            choice: None,
+        }
     }
 }

@@ -36,9 +36,20 @@ impl Interview {
     pub fn new(form: Arc<Form>, now: DateTime<FixedOffset>) -> Interview {
         let lang = form.default_language.clone();
         let root = Inst::new(&form, ROOT);
-        let mut iv = Interview { form, root, lang, now, cursor: Cursor::End, events: Vec::new() };
+        let mut iv = Interview {
+            form,
+            root,
+            lang,
+            now,
+            cursor: Cursor::End,
+            events: Vec::new(),
+        };
         iv.recompute_all();
-        iv.cursor = iv.items().into_iter().next().map_or(Cursor::End, Cursor::At);
+        iv.cursor = iv
+            .items()
+            .into_iter()
+            .next()
+            .map_or(Cursor::End, Cursor::At);
         if let Cursor::At(item) = &iv.cursor {
             iv.events.push(Paradata::Enter(item.clone()));
         }
@@ -47,7 +58,11 @@ impl Interview {
 
     /// Rebuilds an interview from saved answers (as produced by [`Interview::answers`]),
     /// keeping answers that do not fit the form any more out rather than failing.
-    pub fn restore(form: Arc<Form>, now: DateTime<FixedOffset>, saved: &[(String, String)]) -> (Interview, Vec<String>) {
+    pub fn restore(
+        form: Arc<Form>,
+        now: DateTime<FixedOffset>,
+        saved: &[(String, String)],
+    ) -> (Interview, Vec<String>) {
         let mut iv = Interview::new(form, now);
         iv.events.clear();
         let mut dropped = Vec::new();
@@ -57,18 +72,27 @@ impl Interview {
             }
         }
         iv.recompute_all();
-        iv.cursor = iv.items().into_iter().next().map_or(Cursor::End, Cursor::At);
+        iv.cursor = iv
+            .items()
+            .into_iter()
+            .next()
+            .map_or(Cursor::End, Cursor::At);
         (iv, dropped)
     }
 
     fn restore_one(&mut self, key: &str, raw: &str) -> bool {
-        let Some((node, path)) = self.parse_key(key) else { return false };
+        let Some((node, path)) = self.parse_key(key) else {
+            return false;
+        };
         let form = self.form.clone();
         let n = form.node(node);
         // Create missing open-ended repeat instances on the way down.
         for (depth, r) in n.chain.iter().enumerate() {
             let rn = form.node(*r);
-            let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..depth], &path[..depth]) else { return false };
+            let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..depth], &path[..depth])
+            else {
+                return false;
+            };
             let list = &mut at.reps[rn.rslot as usize];
             while list.len() <= path[depth] as usize && list.len() < MAX_REPEAT {
                 list.push(Inst::new(&form, *r));
@@ -77,7 +101,12 @@ impl Interview {
         let value = if n.kind == Kind::Calculate {
             Value::Str(raw.to_string())
         } else {
-            match crate::form::answer::parse_answer(&n.kind, form.list_of(node), raw, *self.now.offset()) {
+            match crate::form::answer::parse_answer(
+                &n.kind,
+                form.list_of(node),
+                raw,
+                *self.now.offset(),
+            ) {
                 Ok(v) => v,
                 Err(_) => return false,
             }

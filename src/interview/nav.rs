@@ -63,16 +63,19 @@ impl Interview {
                         path.pop();
                     }
                     if n.repeat_count.is_none() && count < MAX_REPEAT {
-                        out.push(Item::AddRepeat { repeat: c, path: path.clone() });
+                        out.push(Item::AddRepeat {
+                            repeat: c,
+                            path: path.clone(),
+                        });
                     }
                 }
-                Kind::Group => {
-                    if self.is_relevant(c, path) {
-                        self.walk(c, path, out);
-                    }
-                }
+                Kind::Group if self.is_relevant(c, path) => self.walk(c, path, out),
+                Kind::Group => {}
                 _ if n.kind.is_shown() && self.is_relevant(c, path) => {
-                    out.push(Item::Question { node: c, path: path.clone() });
+                    out.push(Item::Question {
+                        node: c,
+                        path: path.clone(),
+                    });
                 }
                 _ => {}
             }
@@ -109,10 +112,12 @@ impl Interview {
     fn index_in(&self, items: &[Item]) -> usize {
         match &self.cursor {
             Cursor::End => items.len(),
-            Cursor::At(cur) => items
-                .iter()
-                .position(|i| i == cur)
-                .unwrap_or_else(|| items.iter().position(|i| self.doc_after(i, cur)).unwrap_or(items.len())),
+            Cursor::At(cur) => items.iter().position(|i| i == cur).unwrap_or_else(|| {
+                items
+                    .iter()
+                    .position(|i| self.doc_after(i, cur))
+                    .unwrap_or(items.len())
+            }),
         }
     }
 
@@ -136,7 +141,7 @@ impl Interview {
     /// Moves forward. Refused, with the message to show, when the current question is
     /// required and blank or its answer breaks its constraint. On an "add another?"
     /// prompt, moving on means "no more".
-    pub fn next(&mut self) -> Result<(), String> {
+    pub fn advance(&mut self) -> Result<(), String> {
         if let Some(Item::Question { node, path }) = self.current().cloned() {
             self.check_stored(node, &path)?;
         }
@@ -151,7 +156,7 @@ impl Interview {
     }
 
     /// Moves back one item (from the review screen: to the last item). Never refused.
-    pub fn prev(&mut self) {
+    pub fn back(&mut self) {
         let items = self.items();
         let i = self.index_in(&items);
         if let Some(item) = i.checked_sub(1).and_then(|j| items.get(j)) {
@@ -172,10 +177,15 @@ impl Interview {
 
     /// On an "add another?" prompt: adds an instance and moves to its first item.
     pub fn add_repeat(&mut self) -> bool {
-        let Some(Item::AddRepeat { repeat, path }) = self.current().cloned() else { return false };
+        let Some(Item::AddRepeat { repeat, path }) = self.current().cloned() else {
+            return false;
+        };
         let form = self.form.clone();
         let n = form.node(repeat);
-        let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..n.chain.len() - 1], &path) else { return false };
+        let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..n.chain.len() - 1], &path)
+        else {
+            return false;
+        };
         let list = &mut at.reps[n.rslot as usize];
         if list.len() >= MAX_REPEAT {
             return false;
@@ -206,7 +216,10 @@ impl Interview {
             return false;
         }
         let (outer, idx) = path.split_at(path.len() - 1);
-        let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..n.chain.len() - 1], outer) else { return false };
+        let Some(at) = tree::inst_mut(&form, &mut self.root, &n.chain[..n.chain.len() - 1], outer)
+        else {
+            return false;
+        };
         let list = &mut at.reps[n.rslot as usize];
         if idx[0] as usize >= list.len() {
             return false;
@@ -217,7 +230,10 @@ impl Interview {
         if let Cursor::At(cur) = &self.cursor
             && !self.items().contains(cur)
         {
-            let to = Item::AddRepeat { repeat, path: outer.to_vec() };
+            let to = Item::AddRepeat {
+                repeat,
+                path: outer.to_vec(),
+            };
             self.move_to(Cursor::At(to));
         }
         true
@@ -226,7 +242,12 @@ impl Interview {
     /// How many instances an open or counted repeat has inside the instance `outer`.
     pub fn repeat_len(&self, repeat: NodeId, outer: &[u32]) -> usize {
         let n = self.form.node(repeat);
-        tree::inst(&self.form, &self.root, &n.chain[..n.chain.len().saturating_sub(1)], outer)
-            .map_or(0, |i| i.reps.get(n.rslot as usize).map_or(0, Vec::len))
+        tree::inst(
+            &self.form,
+            &self.root,
+            &n.chain[..n.chain.len().saturating_sub(1)],
+            outer,
+        )
+        .map_or(0, |i| i.reps.get(n.rslot as usize).map_or(0, Vec::len))
     }
 }

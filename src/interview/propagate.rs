@@ -19,7 +19,11 @@ impl Interview {
     /// around the repeat; everything else in the node's own scope.
     fn vertex_chain(&self, v: Vertex) -> &[NodeId] {
         let chain = &self.form.node(node_of(v)).chain;
-        if part(v) == Part::Count { &chain[..chain.len().saturating_sub(1)] } else { chain }
+        if part(v) == Part::Count {
+            &chain[..chain.len().saturating_sub(1)]
+        } else {
+            chain
+        }
     }
 
     /// Queues everything that depends on vertex `v`, which changed at `path`.
@@ -50,7 +54,10 @@ impl Interview {
                     q.insert((g.rank[v as usize], v, path.to_vec()));
                 }
             }
-            if n.kind == crate::form::Kind::Repeat && around == scope && n.chain.len() == path.len() + 1 {
+            if n.kind == crate::form::Kind::Repeat
+                && around == scope
+                && n.chain.len() == path.len() + 1
+            {
                 let v = crate::form::graph::count(id);
                 q.insert((g.rank[v as usize], v, path.to_vec()));
             }
@@ -75,19 +82,32 @@ impl Interview {
                     let pc = self.form.node(n.parent).chain.len();
                     self.is_relevant(n.parent, &path[..pc.min(path.len())])
                 };
-                let now = parent_ok && n.relevant.as_ref().is_none_or(|e| eval(e, &self.cx(id, path)).to_bool());
+                let now = parent_ok
+                    && n.relevant
+                        .as_ref()
+                        .is_none_or(|e| eval(e, &self.cx(id, path)).to_bool());
                 let form = self.form.clone();
-                let Some(i) = inst_mut(&form, &mut self.root, &n.chain, path) else { return false };
+                let Some(i) = inst_mut(&form, &mut self.root, &n.chain, path) else {
+                    return false;
+                };
                 let slot = &mut i.rel[n.slot as usize];
                 let changed = *slot != now;
                 *slot = now;
                 changed
             }
             Part::Val => {
-                let Some(calc) = &n.calculation else { return true };
-                let now = if self.is_relevant(id, path) { eval(calc, &self.cx(id, path)) } else { Value::blank() };
+                let Some(calc) = &n.calculation else {
+                    return true;
+                };
+                let now = if self.is_relevant(id, path) {
+                    eval(calc, &self.cx(id, path))
+                } else {
+                    Value::blank()
+                };
                 let form = self.form.clone();
-                let Some(i) = inst_mut(&form, &mut self.root, &n.chain, path) else { return false };
+                let Some(i) = inst_mut(&form, &mut self.root, &n.chain, path) else {
+                    return false;
+                };
                 let slot = &mut i.vals[n.slot as usize];
                 if same(slot, &now) {
                     return false;
@@ -96,9 +116,15 @@ impl Interview {
                 true
             }
             Part::Count => {
-                let Some(e) = &n.repeat_count else { return false };
+                let Some(e) = &n.repeat_count else {
+                    return false;
+                };
                 let want = eval(e, &self.cx(id, path)).to_num();
-                let want = if want.is_finite() && want > 0.0 { (want as usize).min(MAX_REPEAT) } else { 0 };
+                let want = if want.is_finite() && want > 0.0 {
+                    (want as usize).min(MAX_REPEAT)
+                } else {
+                    0
+                };
                 self.resize_repeat(id, path, want, q)
             }
         }
@@ -106,11 +132,19 @@ impl Interview {
 
     /// Grows or shrinks the instances of `repeat` under `outer` to `want`; new instances get
     /// their vertices queued.
-    pub(crate) fn resize_repeat(&mut self, repeat: NodeId, outer: &[u32], want: usize, q: &mut Queue) -> bool {
+    pub(crate) fn resize_repeat(
+        &mut self,
+        repeat: NodeId,
+        outer: &[u32],
+        want: usize,
+        q: &mut Queue,
+    ) -> bool {
         let form = self.form.clone();
         let n = form.node(repeat);
         let outer_chain = &n.chain[..n.chain.len() - 1];
-        let Some(at) = inst_mut(&form, &mut self.root, outer_chain, outer) else { return false };
+        let Some(at) = inst_mut(&form, &mut self.root, outer_chain, outer) else {
+            return false;
+        };
         let list = &mut at.reps[n.rslot as usize];
         let had = list.len();
         if had == want {

@@ -23,7 +23,10 @@ impl Review {
         self.problems.is_empty()
     }
     pub fn missing(&self) -> impl Iterator<Item = &Item> {
-        self.problems.iter().filter(|(_, p)| *p == Problem::Missing).map(|(i, _)| i)
+        self.problems
+            .iter()
+            .filter(|(_, p)| *p == Problem::Missing)
+            .map(|(i, _)| i)
     }
 }
 
@@ -32,7 +35,9 @@ impl Interview {
     pub fn review(&self) -> Review {
         let mut r = Review::default();
         for item in self.items() {
-            let Item::Question { node, path } = &item else { continue };
+            let Item::Question { node, path } = &item else {
+                continue;
+            };
             if !self.form.node(*node).kind.takes_answer() {
                 continue;
             }
@@ -41,7 +46,11 @@ impl Interview {
                 r.answered += 1;
             }
             if let Err(msg) = self.check_stored(*node, path) {
-                let p = if self.stored(*node, path).is_blank() { Problem::Missing } else { Problem::Invalid(msg) };
+                let p = if self.stored(*node, path).is_blank() {
+                    Problem::Missing
+                } else {
+                    Problem::Invalid(msg)
+                };
                 r.problems.push((item.clone(), p));
             }
         }

@@ -40,15 +40,26 @@ impl Inst {
 pub fn inst<'a>(form: &Form, root: &'a Inst, chain: &[NodeId], path: &[u32]) -> Option<&'a Inst> {
     let mut cur = root;
     for (r, i) in chain.iter().zip(path) {
-        cur = cur.reps.get(form.node(*r).rslot as usize)?.get(*i as usize)?;
+        cur = cur
+            .reps
+            .get(form.node(*r).rslot as usize)?
+            .get(*i as usize)?;
     }
     Some(cur)
 }
 
-pub fn inst_mut<'a>(form: &Form, root: &'a mut Inst, chain: &[NodeId], path: &[u32]) -> Option<&'a mut Inst> {
+pub fn inst_mut<'a>(
+    form: &Form,
+    root: &'a mut Inst,
+    chain: &[NodeId],
+    path: &[u32],
+) -> Option<&'a mut Inst> {
     let mut cur = root;
     for (r, i) in chain.iter().zip(path) {
-        cur = cur.reps.get_mut(form.node(*r).rslot as usize)?.get_mut(*i as usize)?;
+        cur = cur
+            .reps
+            .get_mut(form.node(*r).rslot as usize)?
+            .get_mut(*i as usize)?;
     }
     Some(cur)
 }
@@ -60,8 +71,13 @@ pub fn expand(form: &Form, root: &Inst, chain: &[NodeId], prefix: &[u32], out: &
         out.push(prefix[..chain.len()].to_vec());
         return;
     }
-    let Some(at) = inst(form, root, &chain[..k], prefix) else { return };
-    let n = at.reps.get(form.node(chain[k]).rslot as usize).map_or(0, Vec::len);
+    let Some(at) = inst(form, root, &chain[..k], prefix) else {
+        return;
+    };
+    let n = at
+        .reps
+        .get(form.node(chain[k]).rslot as usize)
+        .map_or(0, Vec::len);
     let mut p = prefix.to_vec();
     for i in 0..n as u32 {
         p.push(i);

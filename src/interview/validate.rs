@@ -20,7 +20,10 @@ impl Interview {
         let form = self.form.clone();
         let n = form.node(node);
         if !n.kind.takes_answer() {
-            return Err(messages::answer_error(&crate::form::answer::AnswerError::NotAnswerable, &self.lang));
+            return Err(messages::answer_error(
+                &crate::form::answer::AnswerError::NotAnswerable,
+                &self.lang,
+            ));
         }
         if self.is_read_only(node, path) {
             return Err(messages::read_only(&self.lang).into());
@@ -53,7 +56,9 @@ impl Interview {
     fn store(&mut self, node: NodeId, path: &[u32], value: Value) {
         let form = self.form.clone();
         let n = form.node(node);
-        let Some(i) = tree::inst_mut(&form, &mut self.root, &n.chain, path) else { return };
+        let Some(i) = tree::inst_mut(&form, &mut self.root, &n.chain, path) else {
+            return;
+        };
         let slot = &mut i.vals[n.slot as usize];
         if *slot == value {
             return;
@@ -67,15 +72,28 @@ impl Interview {
     /// Checks a value against the question's constraint; blank values are not checked.
     fn constraint_ok(&self, node: NodeId, path: &[u32], value: &Value) -> Result<(), String> {
         let n = self.form.node(node);
-        let Some(c) = &n.constraint else { return Ok(()) };
+        let Some(c) = &n.constraint else {
+            return Ok(());
+        };
         if value.is_blank() {
             return Ok(());
         }
-        let cx = Cx { iv: self, node, path, current: Some(value), choice: None };
+        let cx = Cx {
+            iv: self,
+            node,
+            path,
+            current: Some(value),
+            choice: None,
+        };
         if eval(c, &cx).to_bool() {
             Ok(())
         } else {
-            Err(self.text_or(node, path, n.constraint_message.as_ref(), messages::constraint_failed(&self.lang)))
+            Err(self.text_or(
+                node,
+                path,
+                n.constraint_message.as_ref(),
+                messages::constraint_failed(&self.lang),
+            ))
         }
     }
 
@@ -84,7 +102,12 @@ impl Interview {
         let n = self.form.node(node);
         let v = self.stored(node, path);
         if v.is_blank() && self.is_required(node, path) {
-            return Err(self.text_or(node, path, n.required_message.as_ref(), messages::required(&self.lang)));
+            return Err(self.text_or(
+                node,
+                path,
+                n.required_message.as_ref(),
+                messages::required(&self.lang),
+            ));
         }
         self.constraint_ok(node, path, &v)
     }
@@ -108,13 +131,21 @@ impl Interview {
 
     /// The choices offered for a select question here, after `choice_filter`.
     pub fn choices(&self, node: NodeId, path: &[u32]) -> Vec<&Choice> {
-        let Some(list) = self.form.list_of(node) else { return Vec::new() };
+        let Some(list) = self.form.list_of(node) else {
+            return Vec::new();
+        };
         let filter = self.form.node(node).choice_filter.as_ref();
         list.choices
             .iter()
             .filter(|c| {
                 filter.is_none_or(|f| {
-                    let cx = Cx { iv: self, node, path, current: None, choice: Some((list, c)) };
+                    let cx = Cx {
+                        iv: self,
+                        node,
+                        path,
+                        current: None,
+                        choice: Some((list, c)),
+                    };
                     eval(f, &cx).to_bool()
                 })
             })
@@ -125,21 +156,35 @@ impl Interview {
     pub fn render(&self, node: NodeId, path: &[u32], text: &crate::form::Text) -> String {
         interpolate(text.get(&self.lang), |name| {
             self.form.by_name.get(name).map_or_else(String::new, |f| {
-                crate::expr::Context::value(&self.cx(node, path), *f).to_str().into_owned()
+                crate::expr::Context::value(&self.cx(node, path), *f)
+                    .to_str()
+                    .into_owned()
             })
         })
     }
 
-    fn text_or(&self, node: NodeId, path: &[u32], t: Option<&crate::form::Text>, fallback: &str) -> String {
+    fn text_or(
+        &self,
+        node: NodeId,
+        path: &[u32],
+        t: Option<&crate::form::Text>,
+        fallback: &str,
+    ) -> String {
         t.map_or_else(|| fallback.to_string(), |t| self.render(node, path, t))
     }
 
     pub fn label(&self, node: NodeId, path: &[u32]) -> String {
         let n = self.form.node(node);
-        n.label.as_ref().map_or_else(|| n.name.clone(), |t| self.render(node, path, t))
+        n.label
+            .as_ref()
+            .map_or_else(|| n.name.clone(), |t| self.render(node, path, t))
     }
 
     pub fn hint(&self, node: NodeId, path: &[u32]) -> Option<String> {
-        self.form.node(node).hint.as_ref().map(|t| self.render(node, path, t))
+        self.form
+            .node(node)
+            .hint
+            .as_ref()
+            .map(|t| self.render(node, path, t))
     }
 }
