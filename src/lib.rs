@@ -7,3 +7,7 @@ pub mod expr;
 pub mod form;
 pub mod interview;
 pub mod messages;
+pub mod store;
+pub mod session;
+pub mod export;
+pub mod simulate;

@@ -1,26 +1,33 @@
 //! Entry point: parses the command line and hands off to a verb.
 
 use clap::Parser;
-use langnghe::cli::{Cli, Command};
+use langnghe::cli::{Cli, Command, data};
+use langnghe::store::{Store, paths};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let dir = paths::data_dir(cli.data_dir.as_deref());
+    let forms_dir = cli.forms_dir();
+    let open = || Store::open(&dir).map_err(|e| e.to_string());
+    let result = match cli.command {
         Some(Command::Check { forms }) => {
-            let ok =
-                langnghe::cli::check::run(&forms, &mut std::io::stdout(), &mut std::io::stderr());
-            if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            let ok = langnghe::cli::check::run(&forms, &mut std::io::stdout(), &mut std::io::stderr());
+            return if ok { ExitCode::SUCCESS } else { ExitCode::from(1) };
         }
-        None => {
-            eprintln!(
-                "langnghe: the interview app is not built yet; try `langnghe check forms/*.toml`"
-            );
-            ExitCode::from(2)
+        Some(Command::List { status, json }) => open().and_then(|s| data::list(&s, status, json, &mut std::io::stdout())),
+        Some(Command::Simulate { form, count, seed }) => open().and_then(|s| data::simulate(&s, &form, &forms_dir, count, seed)),
+        Some(Command::Export { format: _, out, include_sensitive }) => {
+            open().and_then(|s| data::export(&s, &forms_dir, &out, include_sensitive))
+        }
+        Some(Command::Recover) => data::recover(&dir),
+        None => Err("the interview app is not built yet; try `langnghe check forms/*.toml` or `langnghe --help`".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("langnghe: {e}");
+            ExitCode::from(1)
         }
     }
 }

@@ -1,17 +1,22 @@
 //! The command line: verbs that work without the terminal app.
 
 pub mod check;
+pub mod data;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+use crate::store::Status;
+
 #[derive(Debug, Parser)]
-#[command(
-    name = "langnghe",
-    version,
-    about = "Lắng Nghe — offline surveys of children's participation"
-)]
+#[command(name = "langnghe", version, about = "Lắng Nghe — offline surveys of children's participation")]
 pub struct Cli {
+    /// Data folder (default: $LANGNGHE_HOME, else the platform data folder, e.g. ~/.local/share/langnghe).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Folder of form files (default: $LANGNGHE_FORMS, else ./forms).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub forms: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -24,4 +29,48 @@ pub enum Command {
         #[arg(required = true)]
         forms: Vec<PathBuf>,
     },
+    /// List interviews on this device.
+    List {
+        #[arg(long, value_enum)]
+        status: Option<Status>,
+        /// One JSON object per interview, in an array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run N random valid interviews through the engine and finalize them (training, demos, load tests).
+    Simulate {
+        /// Form file, or a form id from the forms folder.
+        #[arg(long)]
+        form: String,
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Export this device's finalized interviews.
+    Export {
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also export questions marked sensitive (ethnicity, free text).
+        #[arg(long)]
+        include_sensitive: bool,
+    },
+    /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
+    Recover,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+}
+
+impl Cli {
+    pub fn forms_dir(&self) -> PathBuf {
+        self.forms
+            .clone()
+            .or_else(|| std::env::var_os("LANGNGHE_FORMS").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("forms"))
+    }
 }

@@ -22,6 +22,8 @@ pub struct Form {
     pub lists: Vec<ChoiceList>,
     pub by_name: HashMap<String, NodeId>,
     pub graph: Graph,
+    /// FNV-1a hash of the file's bytes: tells a changed file from the same version.
+    pub source_hash: u64,
 }
 
 #[derive(Debug)]
@@ -169,6 +171,32 @@ impl Form {
     pub fn question_count(&self) -> usize {
         self.nodes.iter().filter(|n| n.kind.is_shown()).count()
     }
+    /// Reads an answer key (`age`, `forum[2]/forum_date`) back into a node and instance path
+    /// (0-based). `None` when the key does not fit this form.
+    pub fn parse_key(&self, key: &str) -> Option<(NodeId, Vec<u32>)> {
+        let mut path = Vec::new();
+        let mut parts = key.split('/').peekable();
+        let mut last = None;
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                last = Some(part);
+                break;
+            }
+            let (name, idx) = part.strip_suffix(']')?.split_once('[')?;
+            let i: u32 = idx.parse().ok()?;
+            let r = *self.by_name.get(name)?;
+            if self.node(r).kind != Kind::Repeat || i == 0 {
+                return None;
+            }
+            path.push(i - 1);
+        }
+        let node = *self.by_name.get(last?)?;
+        let expect: Vec<NodeId> = self.node(node).chain.iter().copied().filter(|r| *r != node).collect();
+        let chain_ok = expect.len() == path.len()
+            && key.split('/').zip(&expect).all(|(part, r)| part.split('[').next() == Some(self.node(*r).name.as_str()));
+        chain_ok.then_some((node, path))
+    }
+
     /// The chain of ancestors from the root down to (excluding) `id`.
     pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
         let mut cur = id;

@@ -217,29 +217,7 @@ impl Interview {
     }
 
     pub fn parse_key(&self, key: &str) -> Option<(NodeId, Path)> {
-        let mut path = Vec::new();
-        let mut parts = key.split('/').peekable();
-        let mut last = None;
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                last = Some(part);
-                break;
-            }
-            let (name, idx) = part.strip_suffix(']')?.split_once('[')?;
-            let i: u32 = idx.parse().ok()?;
-            let r = *self.form.by_name.get(name)?;
-            if self.form.node(r).kind != Kind::Repeat || i == 0 {
-                return None;
-            }
-            path.push(i - 1);
-        }
-        let node = *self.form.by_name.get(last?)?;
-        let n = self.form.node(node);
-        let expect: Vec<NodeId> = n.chain.iter().copied().filter(|r| *r != node).collect();
-        if expect.len() != path.len() {
-            return None;
-        }
-        Some((node, path))
+        self.form.parse_key(key)
     }
 
     /// Takes the paradata events (enter/leave question) since the last call.

@@ -1,0 +1,173 @@
+//! Verbs over the store: list, simulate, export, recover.
+
+use crate::form::{self, Form};
+use crate::session::{Clock, SystemClock};
+use crate::simulate::{self, Rng};
+use crate::store::{Status, Store};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// An error for the person at the terminal.
+pub type CliResult = Result<(), String>;
+
+/// Every form in `dir`, by id. Broken forms are reported, not fatal.
+pub fn load_forms(dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
+    let mut forms = Vec::new();
+    let mut errors = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        match form::load(&p) {
+            Ok(f) => forms.push(Arc::new(f)),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (forms, errors)
+}
+
+fn find_form(spec: &str, forms_dir: &Path) -> Result<Arc<Form>, String> {
+    let p = Path::new(spec);
+    if p.is_file() {
+        return form::load(p).map(Arc::new).map_err(|e| e.to_string());
+    }
+    let (forms, _) = load_forms(forms_dir);
+    forms.into_iter().find(|f| f.id == spec).ok_or_else(|| {
+        format!("no form `{spec}`: give a form file, or a form id from {}", forms_dir.display())
+    })
+}
+
+struct Row {
+    id: String,
+    form: String,
+    status: Status,
+    started: String,
+    progress: String,
+}
+
+pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Write) -> CliResult {
+    let mut rows = Vec::new();
+    let (drafts, mut bad) = store.drafts();
+    for d in drafts {
+        rows.push(Row {
+            id: d.id.to_string(),
+            form: d.form.id,
+            status: Status::Draft,
+            started: d.started.local().format("%Y-%m-%d %H:%M").to_string(),
+            progress: format!("{}/{}", d.progress.0, d.progress.1),
+        });
+    }
+    let (entries, bad2) = store.entries();
+    bad.extend(bad2);
+    for (id, e) in entries {
+        rows.push(Row {
+            id: id.to_string(),
+            form: e.form_id,
+            status: e.status,
+            started: e.started.local().format("%Y-%m-%d %H:%M").to_string(),
+            progress: format!("{} answers", e.answered),
+        });
+    }
+    rows.retain(|r| status.is_none_or(|s| s == r.status));
+    // A closed pipe (`langnghe list | head`) is the reader being done, not an error.
+    let w = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| format!("cannot write the list: {e}")),
+    };
+    if json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({"id": r.id, "form": r.form, "status": r.status.as_str(), "started": r.started, "progress": r.progress})
+            })
+            .collect();
+        w(writeln!(out, "{}", serde_json::Value::Array(items)))?;
+    } else {
+        for r in &rows {
+            let line = writeln!(out, "{}  {:<24} {:<9}  {}  {}", r.id, r.form, r.status.as_str(), r.started, r.progress);
+            if matches!(&line, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe) {
+                break;
+            }
+            w(line)?;
+        }
+    }
+    for b in bad {
+        eprintln!("warning: skipped a damaged record: {b}");
+    }
+    Ok(())
+}
+
+pub fn simulate(store: &Store, form_spec: &str, forms_dir: &Path, count: usize, seed: u64) -> CliResult {
+    let form = find_form(form_spec, forms_dir)?;
+    let clock = SystemClock::default();
+    let mut rng = Rng::new(seed);
+    let surveyor = store.settings().map(|s| s.surveyor).filter(|s| !s.is_empty()).unwrap_or_else(|| "simulated".into());
+    let tty = std::io::stderr().is_terminal();
+    let mut batch = Vec::new();
+    let (mut done, mut failed) = (0usize, 0usize);
+    for i in 0..count {
+        let now = clock.now();
+        match simulate::interview(&form, &mut rng, now) {
+            Some(iv) => batch.push(simulate::finalized(&form, &iv, &surveyor, &mut rng, now)),
+            None => failed += 1,
+        }
+        if batch.len() >= 500 || i + 1 == count {
+            store.finalize(&mut batch).map_err(|e| e.to_string())?;
+            done += batch.len();
+            batch.clear();
+        }
+        if tty && (i % 50 == 0 || i + 1 == count) {
+            eprint!("\r{} {}/{} [{}]", form.id, i + 1, count, bar(i + 1, count, 30));
+        }
+    }
+    if tty {
+        eprintln!();
+    }
+    println!("{done} interview(s) finalized for {} v{}{}", form.id, form.version, if failed > 0 { format!("; {failed} could not be completed") } else { String::new() });
+    Ok(())
+}
+
+fn bar(done: usize, total: usize, width: usize) -> String {
+    let filled = done * width / total.max(1);
+    format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+pub fn export(store: &Store, forms_dir: &Path, out_dir: &Path, include_sensitive: bool) -> CliResult {
+    let (forms, _) = load_forms(forms_dir);
+    let mut by_form: std::collections::BTreeMap<String, Vec<crate::store::Finalized>> = Default::default();
+    let bad = store.each_finalized(|f| by_form.entry(f.form.id.clone()).or_default().push(f)).map_err(|e| e.to_string())?;
+    for b in bad {
+        eprintln!("warning: skipped a damaged record: {b}");
+    }
+    crate::store::paths::ensure_private_dir(out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    for (form_id, interviews) in by_form {
+        let Some(form) = forms.iter().find(|f| f.id == form_id) else {
+            eprintln!("warning: {} interview(s) of form `{form_id}` skipped: the form is not in {}", interviews.len(), forms_dir.display());
+            continue;
+        };
+        for t in crate::export::csv::tables(form, &interviews, include_sensitive) {
+            let path = out_dir.join(&t.file);
+            // A BOM so that Excel, which supervisors use, reads the Vietnamese correctly.
+            let text = format!("\u{feff}{}", crate::export::csv::render(&t));
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("{} ({} rows)", path.display(), t.rows.len());
+        }
+    }
+    Ok(())
+}
+
+pub fn recover(dir: &Path) -> CliResult {
+    let store = Store::recover(dir).map_err(|e| e.to_string())?;
+    let r = store.open_report();
+    let (entries, _) = store.entries();
+    println!("rebuilt the store in {}: {} finalized interview(s) indexed from their files ({} in all), {} draft(s) restored from the journal", dir.display(), r.indexed, entries.len(), r.replayed);
+    for d in &r.damaged {
+        println!("damaged, skipped: {d}");
+    }
+    Ok(())
+}

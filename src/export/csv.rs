@@ -1,0 +1,164 @@
+//! CSV in the shape ODK Central exports: one main table with a column per question (group
+//! names joined with `-`), select_multiple split into 0/1 columns, one table per repeat
+//! joined by `KEY`/`PARENT_KEY`, and meta columns.
+
+use crate::expr::NodeId;
+use crate::form::{Form, Kind, ROOT};
+use crate::store::Finalized;
+use std::collections::BTreeMap;
+
+/// One output table: file name, header, rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub file: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A column: the question and, for split select_multiple columns, the choice.
+struct Col {
+    node: NodeId,
+    choice: Option<String>,
+}
+
+/// Builds the tables for `form` from its finalized interviews. Sensitive questions are left
+/// out unless `include_sensitive`.
+pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) -> Vec<Table> {
+    let mut scopes: Vec<NodeId> = vec![ROOT];
+    scopes.extend(form.nodes.iter().enumerate().filter(|(_, n)| n.kind == Kind::Repeat).map(|(i, _)| i as NodeId));
+    let mut out = Vec::new();
+    for scope in scopes {
+        let cols = columns(form, scope, include_sensitive);
+        let mut header: Vec<String> = Vec::new();
+        if scope == ROOT {
+            header.extend(["SubmissionDate", "start", "end"].map(String::from));
+        }
+        header.extend(cols.iter().map(|c| column_name(form, scope, c)));
+        if scope == ROOT {
+            header.extend(
+                ["meta-instanceID", "KEY", "SubmitterID", "DeviceID", "FormVersion", "duration", "referral"].map(String::from),
+            );
+        } else {
+            header.extend(["PARENT_KEY", "KEY"].map(String::from));
+        }
+        let mut rows = Vec::new();
+        for f in interviews {
+            for (path, answers) in instances(form, scope, f) {
+                rows.push(row(form, scope, &cols, f, &path, &answers));
+            }
+        }
+        let file = if scope == ROOT { format!("{}.csv", form.id) } else { format!("{}-{}.csv", form.id, form.node(scope).name) };
+        out.push(Table { file, header, rows });
+    }
+    out
+}
+
+fn columns(form: &Form, scope: NodeId, include_sensitive: bool) -> Vec<Col> {
+    let mut cols = Vec::new();
+    for (i, n) in form.nodes.iter().enumerate() {
+        let in_scope = n.chain.last().copied().unwrap_or(ROOT) == scope && n.kind != Kind::Repeat;
+        if !in_scope || !(n.kind.takes_answer() || n.kind == Kind::Calculate) || (n.sensitive && !include_sensitive) {
+            continue;
+        }
+        cols.push(Col { node: i as NodeId, choice: None });
+        if let Kind::SelectMultiple(l) = n.kind {
+            for c in &form.lists[l as usize].choices {
+                cols.push(Col { node: i as NodeId, choice: Some(c.name.clone()) });
+            }
+        }
+    }
+    cols
+}
+
+/// `group-sub-question`, from the scope (root or repeat) down; `/choice` for split columns.
+fn column_name(form: &Form, scope: NodeId, c: &Col) -> String {
+    let mut parts = vec![form.node(c.node).name.clone()];
+    let mut p = form.node(c.node).parent;
+    while p != scope && p != ROOT {
+        parts.push(form.node(p).name.clone());
+        p = form.node(p).parent;
+    }
+    parts.reverse();
+    let mut name = parts.join("-");
+    if let Some(ch) = &c.choice {
+        name.push('/');
+        name.push_str(ch);
+    }
+    name
+}
+
+/// The instances of `scope` in one interview, each with its answers by node.
+fn instances(form: &Form, scope: NodeId, f: &Finalized) -> BTreeMap<Vec<u32>, BTreeMap<NodeId, String>> {
+    let mut out: BTreeMap<Vec<u32>, BTreeMap<NodeId, String>> = BTreeMap::new();
+    if scope == ROOT {
+        out.insert(Vec::new(), BTreeMap::new());
+    }
+    for (key, value) in &f.answers {
+        let Some((node, path)) = form.parse_key(key) else { continue };
+        if form.node(node).chain.last().copied().unwrap_or(ROOT) == scope {
+            out.entry(path).or_default().insert(node, value.clone());
+        }
+    }
+    out
+}
+
+fn key_of(form: &Form, f: &Finalized, scope: NodeId, path: &[u32]) -> String {
+    let mut k = format!("uuid:{}", f.id);
+    if scope != ROOT {
+        for (r, i) in form.node(scope).chain.iter().zip(path) {
+            k.push_str(&format!("/{}[{}]", form.node(*r).name, i + 1));
+        }
+    }
+    k
+}
+
+fn row(form: &Form, scope: NodeId, cols: &[Col], f: &Finalized, path: &[u32], answers: &BTreeMap<NodeId, String>) -> Vec<String> {
+    let mut r = Vec::new();
+    if scope == ROOT {
+        r.push(f.finished.local().to_rfc3339());
+        r.push(f.started.local().to_rfc3339());
+        r.push(f.finished.local().to_rfc3339());
+    }
+    for c in cols {
+        let v = answers.get(&c.node).cloned().unwrap_or_default();
+        r.push(match &c.choice {
+            None => v,
+            Some(_) if v.is_empty() => String::new(),
+            Some(ch) => if v.split_ascii_whitespace().any(|t| t == ch) { "1" } else { "0" }.to_string(),
+        });
+    }
+    if scope == ROOT {
+        r.push(format!("uuid:{}", f.id));
+        r.push(format!("uuid:{}", f.id));
+        r.push(f.surveyor.clone());
+        r.push(f.device.to_string());
+        r.push(f.form.version.clone());
+        r.push(format!("{}", f.duration_ms / 1000));
+        r.push(if f.referral { "1" } else { "0" }.into());
+    } else {
+        let parent_scope = form.node(scope).chain.len().checked_sub(2).map_or(ROOT, |k| form.node(scope).chain[k]);
+        r.push(key_of(form, f, parent_scope, &path[..path.len() - 1]));
+        r.push(key_of(form, f, scope, path));
+    }
+    r
+}
+
+/// One CSV field, quoted when it holds a separator, quote, line break or edge spaces.
+pub fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The table as CSV text (CRLF line ends, as RFC 4180 and Excel expect).
+pub fn render(t: &Table) -> String {
+    let mut out = String::new();
+    for line in std::iter::once(&t.header).chain(&t.rows) {
+        let fields: Vec<String> = line.iter().map(|s| field(s)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

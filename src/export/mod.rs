@@ -1,0 +1,3 @@
+//! Getting data out of the device: CSV for spreadsheets and ODK-minded analysts.
+
+pub mod csv;

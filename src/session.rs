@@ -1,0 +1,230 @@
+//! One interview being taken: the engine plus its draft, autosaved on every accepted answer,
+//! with time per question measured on a monotonic clock.
+//!
+//! This is the shell around the pure engine that the terminal app and `simulate` share.
+
+use crate::expr::NodeId;
+use crate::form::Form;
+use crate::interview::{Cursor, Interview, Item, Paradata};
+use crate::store::{Draft, Finalized, FormRef, Stamp, Store, StoreError};
+use chrono::{DateTime, FixedOffset};
+use std::sync::Arc;
+use std::time::Instant;
+use uuid::Uuid;
+
+/// Where time comes from: wall-clock for timestamps, monotonic for durations (a laptop with
+/// a wrong clock, or one corrected mid-interview, must not distort time-per-question).
+pub trait Clock {
+    fn now(&self) -> DateTime<FixedOffset>;
+    fn mono_ms(&self) -> u64;
+}
+
+pub struct SystemClock {
+    start: Instant,
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        SystemClock { start: Instant::now() }
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<FixedOffset> {
+        chrono::Local::now().fixed_offset()
+    }
+    fn mono_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The engine refused: show the message next to the question.
+    #[error("{0}")]
+    Invalid(String),
+    /// Saving failed; the answer stays on screen and in memory.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Session {
+    pub iv: Interview,
+    pub draft: Draft,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock + Send + Sync>,
+    entered: Option<(String, u64)>,
+}
+
+impl Session {
+    /// Starts a new interview and saves its empty draft at once.
+    pub fn start(store: Arc<Store>, form: Arc<Form>, surveyor: &str, clock: Arc<dyn Clock + Send + Sync>) -> Result<Session, StoreError> {
+        let now = clock.now();
+        let iv = Interview::new(form.clone(), now);
+        let draft = Draft {
+            id: Uuid::now_v7(),
+            form: FormRef { id: form.id.clone(), version: form.version.clone(), hash: form.source_hash },
+            surveyor: surveyor.to_string(),
+            started: Stamp::from_local(now),
+            updated: Stamp::from_local(now),
+            rev: 0,
+            answers: Vec::new(),
+            position: None,
+            paradata: Vec::new(),
+            progress: (0, 0),
+            referral: false,
+        };
+        let mut s = Session { iv, draft, store, clock, entered: None };
+        s.track();
+        s.save()?;
+        Ok(s)
+    }
+
+    /// Picks up a saved draft where it was left. Answers the form no longer has are dropped
+    /// from the screen but stay in the draft until it is saved again.
+    pub fn resume(store: Arc<Store>, form: Arc<Form>, draft: Draft, clock: Arc<dyn Clock + Send + Sync>) -> Session {
+        let (mut iv, _dropped) = Interview::restore(form, clock.now(), &draft.answers);
+        if let Some(pos) = &draft.position {
+            let to = if pos == "END" {
+                Some(Cursor::End)
+            } else {
+                iv.parse_key(pos).map(|(node, path)| Cursor::At(Item::Question { node, path }))
+            };
+            if let Some(c) = to {
+                iv.jump(c);
+            }
+        }
+        iv.take_events();
+        let mut s = Session { iv, draft, store, clock, entered: None };
+        if let Some(item) = s.iv.current().cloned() {
+            s.entered = Some((s.item_key(&item), s.clock.mono_ms()));
+        }
+        s
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.draft.id
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    fn item_key(&self, item: &Item) -> String {
+        match item {
+            Item::Question { node, path } => self.iv.key(*node, path),
+            Item::AddRepeat { repeat, path } => format!("+{}", self.iv.key(*repeat, path)),
+        }
+    }
+
+    /// Turns the engine's enter/leave events into milliseconds per question.
+    fn track(&mut self) {
+        let now = self.clock.mono_ms();
+        for ev in self.iv.take_events() {
+            match ev {
+                Paradata::Enter(item) => self.entered = Some((self.item_key(&item), now)),
+                Paradata::Leave(item) => {
+                    let key = self.item_key(&item);
+                    if let Some((k, since)) = self.entered.take()
+                        && k == key
+                    {
+                        add_time(&mut self.draft.paradata, &key, now.saturating_sub(since));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the engine's state into the draft and autosaves it.
+    pub fn save(&mut self) -> Result<(), StoreError> {
+        self.track();
+        self.iv.set_now(self.clock.now());
+        self.draft.answers = self.iv.draft_answers();
+        self.draft.position = Some(match self.iv.current() {
+            Some(Item::Question { node, path }) => self.iv.key(*node, path),
+            Some(item @ Item::AddRepeat { .. }) => self.item_key(item),
+            None => "END".into(),
+        });
+        let r = self.iv.review();
+        self.draft.progress = (r.answered as u32, r.questions as u32);
+        self.draft.updated = Stamp::from_local(self.clock.now());
+        self.store.save_draft(&mut self.draft)
+    }
+
+    /// Records an answer; saved before this returns Ok.
+    pub fn answer(&mut self, node: NodeId, path: &[u32], raw: &str) -> Result<(), SessionError> {
+        self.iv.set_now(self.clock.now());
+        self.iv.answer(node, path, raw).map_err(SessionError::Invalid)?;
+        self.save()?;
+        Ok(())
+    }
+
+    pub fn advance(&mut self) -> Result<(), SessionError> {
+        self.iv.advance().map_err(SessionError::Invalid)?;
+        self.save()?;
+        Ok(())
+    }
+
+    pub fn back(&mut self) -> Result<(), StoreError> {
+        self.iv.back();
+        self.save()
+    }
+
+    pub fn jump(&mut self, to: Cursor) -> Result<bool, StoreError> {
+        let ok = self.iv.jump(to);
+        self.save()?;
+        Ok(ok)
+    }
+
+    pub fn add_repeat(&mut self) -> Result<bool, StoreError> {
+        let ok = self.iv.add_repeat();
+        self.save()?;
+        Ok(ok)
+    }
+
+    pub fn set_referral(&mut self, on: bool) -> Result<(), StoreError> {
+        self.draft.referral = on;
+        self.save()
+    }
+
+    /// The finished record, if the review allows finalizing; not yet saved.
+    pub fn to_finalized(&mut self) -> Result<Finalized, SessionError> {
+        let review = self.iv.review();
+        if !review.can_finalize() {
+            return Err(SessionError::Invalid(format!("{} question(s) still need attention", review.problems.len())));
+        }
+        // Close the question on screen so its time counts.
+        if let Some((key, since)) = self.entered.take() {
+            add_time(&mut self.draft.paradata, &key, self.clock.mono_ms().saturating_sub(since));
+        }
+        let now = self.clock.now();
+        Ok(Finalized {
+            id: self.draft.id,
+            form: self.draft.form.clone(),
+            device: self.store.device(),
+            seq: 0,
+            surveyor: self.draft.surveyor.clone(),
+            started: self.draft.started,
+            finished: Stamp::from_local(now),
+            answers: self.iv.answers(),
+            paradata: self.draft.paradata.clone(),
+            duration_ms: self.draft.paradata.iter().map(|(_, ms)| ms).sum(),
+            referral: self.draft.referral,
+        })
+    }
+
+    /// Finalizes: durable on disk when this returns Ok; the draft is gone.
+    pub fn finalize(&mut self) -> Result<Finalized, SessionError> {
+        let mut f = [self.to_finalized()?];
+        self.store.finalize(&mut f)?;
+        let [f] = f;
+        Ok(f)
+    }
+}
+
+fn add_time(paradata: &mut Vec<(String, u64)>, key: &str, ms: u64) {
+    match paradata.iter_mut().find(|(k, _)| k == key) {
+        Some((_, t)) => *t += ms,
+        None => paradata.push((key.to_string(), ms)),
+    }
+}

@@ -1,0 +1,80 @@
+//! The one place that calls bincode: values to bytes with a schema-version byte in front,
+//! and framed, checksummed records for files.
+//!
+//! Keeping bincode here means it can be swapped (bincode 3 is an empty tombstone) by
+//! changing one module; the version byte lets a later release migrate old stores.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Schema version of every record written by this build.
+pub const SCHEMA: u8 = 1;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("empty record")]
+    Empty,
+    #[error("record written by a newer version of Lắng Nghe (schema {0}); update the app")]
+    Newer(u8),
+    #[error("record is damaged: {0}")]
+    Damaged(String),
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = vec![SCHEMA];
+    // Serializing plain structs into a Vec cannot fail; an error here is a bug, not I/O.
+    if let Err(e) = bincode::serialize_into(&mut out, v) {
+        panic!("encoding a record failed: {e}");
+    }
+    out
+}
+
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let (&version, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
+    if version > SCHEMA {
+        return Err(DecodeError::Newer(version));
+    }
+    // Version 1 is the only one so far; migrations from older versions go here.
+    bincode::deserialize(body).map_err(|e| DecodeError::Damaged(e.to_string()))
+}
+
+/// Frame magic: marks the start of each record in an append-only file.
+pub const MAGIC: [u8; 4] = *b"LNR1";
+pub const HEADER: usize = 12;
+
+/// `MAGIC | length u32 LE | crc32 u32 LE | payload`.
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// What the bytes at the start of `buf` hold.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// A whole record whose checksum matches, and the bytes it spans.
+    Ok(&'a [u8], usize),
+    /// The file ends inside a record: a write that never completed.
+    Truncated,
+    /// Not a record start, or the checksum does not match.
+    Bad(String),
+}
+
+pub fn unframe(buf: &[u8]) -> Frame<'_> {
+    if buf.len() < HEADER {
+        return Frame::Truncated;
+    }
+    if buf[..4] != MAGIC {
+        return Frame::Bad("no record marker".into());
+    }
+    let len = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]) as usize;
+    let crc = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
+    let Some(payload) = buf.get(HEADER..HEADER + len) else { return Frame::Truncated };
+    if crc32fast::hash(payload) != crc {
+        return Frame::Bad("checksum mismatch".into());
+    }
+    Frame::Ok(payload, HEADER + len)
+}

@@ -1,0 +1,473 @@
+//! The durable store: sled for work in progress, fsync'd segment files for finished
+//! interviews, a journal so that nothing reported saved is lost when the process dies.
+//!
+//! Layout of a data folder:
+//! ```text
+//! lock               held while the app runs; names the holder
+//! device             this device's id (also in sled; the file survives losing sled)
+//! db/                sled: drafts, index of finalized interviews, settings, counters
+//! drafts.journal     autosaves not yet flushed by sled
+//! finalized/         seg-NNNNNN.lnr: finalized interviews, append-only, checksummed
+//! ```
+
+pub mod codec;
+pub mod error;
+mod journal;
+mod lock;
+pub mod paths;
+pub mod record;
+pub mod segments;
+
+pub use error::{Result, StoreError};
+pub use record::{Draft, Finalized, FormRef, IndexEntry, Settings, Stamp, Status};
+
+use journal::{Entry, Journal};
+use segments::{Loc, Segments};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// sled's page cache. Its default is 1 GiB; our laptops have 1–2 GB in all.
+pub const CACHE_BYTES: u64 = 2 << 20;
+
+const HWM: &[u8] = b"indexed_upto";
+const SEQ: &[u8] = b"seq";
+const SETTINGS: &[u8] = b"settings";
+const DEVICE: &[u8] = b"device";
+
+/// What opening found and repaired, for the app to mention.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OpenReport {
+    /// Drafts brought back from the journal (saved, not yet flushed by sled, when the app stopped).
+    pub replayed: usize,
+    /// Finalized interviews added to the index from their files.
+    pub indexed: usize,
+    /// Damaged records skipped (journal entries, finalized records, index entries).
+    pub damaged: Vec<String>,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    drafts: sled::Tree,
+    index: sled::Tree,
+    meta: sled::Tree,
+    journal: Arc<Mutex<Journal>>,
+    segments: Mutex<Segments>,
+    flusher: Option<(Sender<()>, JoinHandle<()>)>,
+    device: Uuid,
+    fault: Mutex<Option<io::ErrorKind>>,
+    report: OpenReport,
+    _lock: lock::DirLock,
+}
+
+fn lock_of<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves consistent data (every write is one call).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`. Refused if another process holds it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
+        let lock = lock::lock(dir)?;
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|e| StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() })?;
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|e| StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() })
+        };
+        let drafts = tree("drafts")?;
+        let index = tree("index")?;
+        let meta = tree("meta")?;
+        let device = device_id(dir, &meta)?;
+        let segments = Segments::open(&dir.join("finalized"))?;
+        let journal = Journal::open(dir)?;
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            db,
+            drafts,
+            index,
+            meta,
+            journal: Arc::new(Mutex::new(journal)),
+            segments: Mutex::new(segments),
+            flusher: None,
+            device,
+            fault: Mutex::new(None),
+            report: OpenReport::default(),
+            _lock: lock,
+        };
+        store.replay_journal()?;
+        store.index_new_records()?;
+        store.flush_and_rotate()?;
+        store.start_flusher();
+        Ok(store)
+    }
+
+    /// Rebuilds the store from the finalized files when sled is missing or damaged: the old
+    /// sled folder is moved aside (not deleted), a new one is built from every readable record.
+    pub fn recover(dir: &Path) -> Result<Store> {
+        let db = dir.join("db");
+        if db.exists() {
+            let aside = dir.join(format!("db.broken-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+            std::fs::rename(&db, &aside).map_err(StoreError::io("move aside", &db))?;
+        }
+        Store::open(dir)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn device(&self) -> Uuid {
+        self.device
+    }
+
+    pub fn open_report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    fn db_err(&self, e: sled::Error) -> StoreError {
+        StoreError::Database { dir: self.dir.clone(), reason: e.to_string() }
+    }
+
+    /// Makes the next writes fail with `kind` (disk full, read-only…) until cleared; for
+    /// tests and drills of the error paths.
+    pub fn inject_fault(&self, kind: Option<io::ErrorKind>) {
+        *lock_of(&self.fault) = kind;
+    }
+
+    fn check_fault(&self, action: &'static str) -> Result<()> {
+        match *lock_of(&self.fault) {
+            Some(kind) => Err(StoreError::io(action, &self.dir)(io::Error::from(kind))),
+            None => Ok(()),
+        }
+    }
+
+    // ── settings ─────────────────────────────────────────────────────────────────────────
+
+    pub fn settings(&self) -> Option<Settings> {
+        self.meta.get(SETTINGS).ok().flatten().and_then(|v| codec::decode(&v).ok())
+    }
+
+    pub fn save_settings(&self, s: &Settings) -> Result<()> {
+        self.check_fault("save settings in")?;
+        self.meta.insert(SETTINGS, codec::encode(s)).map_err(|e| self.db_err(e))?;
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    // ── drafts ───────────────────────────────────────────────────────────────────────────
+
+    /// Autosave: journal first (so a failure leaves sled untouched), then sled. Costs a
+    /// `write` and an in-memory insert; the fsync happens later, off this thread.
+    pub fn save_draft(&self, d: &mut Draft) -> Result<()> {
+        self.check_fault("save the answer to")?;
+        d.rev += 1;
+        lock_of(&self.journal).append(&Entry::Save(d.clone())).inspect_err(|_| d.rev -= 1)?;
+        self.drafts.insert(d.id.as_bytes(), codec::encode(d)).map_err(|e| self.db_err(e))?;
+        if let Some((tx, _)) = &self.flusher {
+            let _ = tx.send(());
+        }
+        Ok(())
+    }
+
+    pub fn draft(&self, id: Uuid) -> Result<Draft> {
+        let v = self.drafts.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        codec::decode(&v).map_err(|e| StoreError::Database { dir: self.dir.clone(), reason: e.to_string() })
+    }
+
+    /// All drafts, oldest first; damaged ones are reported and skipped.
+    pub fn drafts(&self) -> (Vec<Draft>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for kv in self.drafts.iter() {
+            match kv {
+                Ok((k, v)) => match codec::decode::<Draft>(&v) {
+                    Ok(d) => ok.push(d),
+                    Err(e) => bad.push(format!("draft {}: {e}", hex(&k))),
+                },
+                Err(e) => bad.push(format!("drafts: {e}")),
+            }
+        }
+        (ok, bad)
+    }
+
+    /// Deletes a draft (discarded, withdrawn, or finalized).
+    pub fn remove_draft(&self, id: Uuid) -> Result<()> {
+        self.check_fault("remove the draft from")?;
+        lock_of(&self.journal).append(&Entry::Gone(id))?;
+        self.drafts.remove(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    // ── finalized ────────────────────────────────────────────────────────────────────────
+
+    /// Finalizes interviews: appended to the segment file and fsync'd, indexed, their
+    /// drafts removed. When this returns Ok they are safe; tell the user only then.
+    /// `seq` and `device` are filled in here.
+    pub fn finalize(&self, items: &mut [Finalized]) -> Result<()> {
+        self.check_fault("save the finished interview to")?;
+        let mut segs = lock_of(&self.segments);
+        let mut seq = self.next_seq()?;
+        let payloads: Vec<Vec<u8>> = items
+            .iter_mut()
+            .map(|f| {
+                f.seq = seq;
+                f.device = self.device;
+                seq += 1;
+                codec::encode(f)
+            })
+            .collect();
+        let locs = segs.append(&payloads)?;
+        self.meta.insert(SEQ, &seq.to_le_bytes()).map_err(|e| self.db_err(e))?;
+        for (f, loc) in items.iter().zip(&locs) {
+            self.index.insert(f.id.as_bytes(), codec::encode(&index_entry(f, *loc))).map_err(|e| self.db_err(e))?;
+            self.drafts.remove(f.id.as_bytes()).map_err(|e| self.db_err(e))?;
+        }
+        if let Some(last) = locs.last() {
+            self.meta.insert(HWM, hwm_bytes(last.segment, last.offset + u64::from(last.len))).map_err(|e| self.db_err(e))?;
+        }
+        drop(segs);
+        let mut j = lock_of(&self.journal);
+        for f in items.iter() {
+            // The index no longer needs the journal; this only stops a replay reviving the draft.
+            let _ = j.append(&Entry::Gone(f.id));
+        }
+        drop(j);
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    fn next_seq(&self) -> Result<u64> {
+        let v = self.meta.get(SEQ).map_err(|e| self.db_err(e))?;
+        Ok(v.and_then(|b| b.as_ref().try_into().ok()).map_or(1, u64::from_le_bytes))
+    }
+
+    pub fn entry(&self, id: Uuid) -> Result<IndexEntry> {
+        let v = self.index.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        codec::decode(&v).map_err(|e| StoreError::Database { dir: self.dir.clone(), reason: e.to_string() })
+    }
+
+    /// Reads a finalized interview back from its file.
+    pub fn finalized(&self, id: Uuid) -> Result<Finalized> {
+        let e = self.entry(id)?;
+        let dir = self.dir.join("finalized");
+        let bytes = segments::read(&dir, Loc { segment: e.segment, offset: e.offset, len: e.len })?;
+        codec::decode(&bytes).map_err(|err| StoreError::Database { dir, reason: err.to_string() })
+    }
+
+    /// The index of finalized interviews, in id (≈ time) order; damaged entries reported.
+    pub fn entries(&self) -> (Vec<(Uuid, IndexEntry)>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for kv in self.index.iter() {
+            match kv {
+                Ok((k, v)) => match (Uuid::from_slice(&k), codec::decode::<IndexEntry>(&v)) {
+                    (Ok(id), Ok(e)) => ok.push((id, e)),
+                    (_, Err(e)) => bad.push(format!("index {}: {e}", hex(&k))),
+                    (Err(e), _) => bad.push(format!("index {}: {e}", hex(&k))),
+                },
+                Err(e) => bad.push(format!("index: {e}")),
+            }
+        }
+        (ok, bad)
+    }
+
+    /// Every finalized interview still indexed, read in file order (fast, sequential).
+    pub fn each_finalized(&self, mut f: impl FnMut(Finalized)) -> Result<Vec<String>> {
+        let dir = self.dir.join("finalized");
+        let mut bad = Vec::new();
+        for n in segments::list(&dir) {
+            let path = segments::segment_path(&dir, n);
+            segments::scan(&path, 0, |r| match r {
+                Ok((payload, loc)) => match codec::decode::<Finalized>(payload) {
+                    Ok(fin) => {
+                        let live = self.entry(fin.id).is_ok_and(|e| e.segment == loc.segment && e.offset == loc.offset);
+                        if live {
+                            f(fin);
+                        }
+                    }
+                    Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
+                },
+                Err((off, why)) => bad.push(format!("{} at {off}: {why}", path.display())),
+            })?;
+        }
+        Ok(bad)
+    }
+
+    /// Changes where a finalized interview stands in the sync pipeline.
+    pub fn set_status(&self, id: Uuid, status: Status) -> Result<()> {
+        let mut e = self.entry(id)?;
+        e.status = status;
+        self.index.insert(id.as_bytes(), codec::encode(&e)).map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    // ── opening and background flushing ──────────────────────────────────────────────────
+
+    fn replay_journal(&mut self) -> Result<()> {
+        let (entries, damaged) = journal::replay(&self.dir);
+        if damaged > 0 {
+            self.report.damaged.push(format!("{damaged} damaged autosave record(s) in the journal were skipped"));
+        }
+        for e in entries {
+            match e {
+                Entry::Save(d) => {
+                    let newer = match self.drafts.get(d.id.as_bytes()).map_err(|e| self.db_err(e))? {
+                        Some(v) => codec::decode::<Draft>(&v).map_or(true, |old| old.rev < d.rev),
+                        None => self.index.get(d.id.as_bytes()).map_err(|e| self.db_err(e))?.is_none(),
+                    };
+                    if newer {
+                        self.drafts.insert(d.id.as_bytes(), codec::encode(&d)).map_err(|e| self.db_err(e))?;
+                        self.report.replayed += 1;
+                    }
+                }
+                Entry::Gone(id) => {
+                    self.drafts.remove(id.as_bytes()).map_err(|e| self.db_err(e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Indexes finalized records written after the index's high-water mark: after a crash
+    /// between the fsync and the index update, or with a new sled folder (recovery).
+    fn index_new_records(&mut self) -> Result<()> {
+        let (seg0, off0) = self.meta.get(HWM).map_err(|e| self.db_err(e))?.map_or((0, 0), |v| parse_hwm(&v));
+        let dir = self.dir.join("finalized");
+        let mut max_seq = self.next_seq()?.saturating_sub(1);
+        let mut last = None;
+        let mut found = Vec::new();
+        let mut bad = Vec::new();
+        for n in segments::list(&dir).into_iter().filter(|n| *n >= seg0) {
+            let path = segments::segment_path(&dir, n);
+            let from = if n == seg0 { off0 } else { 0 };
+            segments::scan(&path, from, |r| match r {
+                Ok((payload, loc)) => {
+                    match codec::decode::<Finalized>(payload) {
+                        Ok(f) => found.push((f.id, index_entry(&f, loc), f.seq)),
+                        Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
+                    }
+                    last = Some(loc);
+                }
+                Err((off, why)) => bad.push(format!("{} at {off}: {why}", path.display())),
+            })?;
+        }
+        for (id, entry, seq) in found {
+            max_seq = max_seq.max(seq);
+            if self.index.get(id.as_bytes()).map_err(|e| self.db_err(e))?.is_none() {
+                self.index.insert(id.as_bytes(), codec::encode(&entry)).map_err(|e| self.db_err(e))?;
+                self.report.indexed += 1;
+            }
+            self.drafts.remove(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        }
+        self.report.damaged.extend(bad);
+        if let Some(l) = last {
+            self.meta.insert(HWM, hwm_bytes(l.segment, l.offset + u64::from(l.len))).map_err(|e| self.db_err(e))?;
+        }
+        self.meta.insert(SEQ, &(max_seq + 1).to_le_bytes()).map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    /// Flushes sled, then drops the journal entries the flush covered.
+    fn flush_and_rotate(&self) -> Result<()> {
+        flush_and_rotate(&self.db, &self.journal)
+    }
+
+    fn start_flusher(&mut self) {
+        let (tx, rx) = channel::<()>();
+        let db = self.db.clone();
+        let journal = self.journal.clone();
+        let handle = std::thread::spawn(move || {
+            // Blocks until an autosave happens: an idle app does no work here.
+            while rx.recv().is_ok() {
+                // Let a burst of typing finish, then flush once.
+                std::thread::sleep(Duration::from_millis(250));
+                while rx.try_recv().is_ok() {}
+                let _ = flush_and_rotate(&db, &journal);
+            }
+        });
+        self.flusher = Some((tx, handle));
+    }
+}
+
+fn flush_and_rotate(db: &sled::Db, journal: &Mutex<Journal>) -> Result<()> {
+    let old = lock_of(journal).rotate()?;
+    // Everything in `old` was inserted into sled before the rotation, so this flush covers it.
+    if db.flush().is_ok() {
+        let _ = std::fs::remove_file(&old);
+    }
+    Ok(())
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some((tx, handle)) = self.flusher.take() {
+            drop(tx);
+            let _ = handle.join();
+        }
+        let _ = self.flush_and_rotate();
+    }
+}
+
+fn index_entry(f: &Finalized, loc: Loc) -> IndexEntry {
+    IndexEntry {
+        segment: loc.segment,
+        offset: loc.offset,
+        len: loc.len,
+        form_id: f.form.id.clone(),
+        form_version: f.form.version.clone(),
+        started: f.started,
+        finished: f.finished,
+        seq: f.seq,
+        status: Status::Finalized,
+        answered: f.answers.len() as u32,
+    }
+}
+
+fn hwm_bytes(segment: u32, offset: u64) -> Vec<u8> {
+    let mut v = segment.to_le_bytes().to_vec();
+    v.extend_from_slice(&offset.to_le_bytes());
+    v
+}
+
+fn parse_hwm(v: &[u8]) -> (u32, u64) {
+    let seg = v.get(..4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes);
+    let off = v.get(4..12).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+    (seg, off)
+}
+
+/// The device id: from the `device` file if present (it survives losing sled), else from
+/// sled, else made now. Kept in both.
+fn device_id(dir: &Path, meta: &sled::Tree) -> Result<Uuid> {
+    let file = dir.join("device");
+    let from_file = std::fs::read_to_string(&file).ok().and_then(|s| Uuid::parse_str(s.trim()).ok());
+    let from_db = meta.get(DEVICE).ok().flatten().and_then(|v| Uuid::from_slice(&v).ok());
+    let id = from_file.or(from_db).unwrap_or_else(Uuid::now_v7);
+    if from_file.is_none() {
+        let tmp = dir.join("device.tmp");
+        std::fs::write(&tmp, id.to_string())
+            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, &file))
+            .and_then(|()| paths::sync_dir(dir))
+            .map_err(StoreError::io("write", &file))?;
+    }
+    if from_db != Some(id) {
+        let _ = meta.insert(DEVICE, id.as_bytes());
+    }
+    Ok(id)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

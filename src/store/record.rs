@@ -1,0 +1,112 @@
+//! What the store keeps: drafts, finalized interviews, their index, settings.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A moment as the device saw it: UTC plus the local offset, so both "when" and "what
+/// time of day it was there" survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub utc: DateTime<Utc>,
+    pub offset_secs: i32,
+}
+
+impl Stamp {
+    pub fn from_local(t: DateTime<FixedOffset>) -> Stamp {
+        Stamp { utc: t.with_timezone(&Utc), offset_secs: t.offset().local_minus_utc() }
+    }
+    pub fn local(&self) -> DateTime<FixedOffset> {
+        let off = FixedOffset::east_opt(self.offset_secs).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+        self.utc.with_timezone(&off)
+    }
+}
+
+/// Which form an interview was taken with. The hash tells a changed file from the same version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRef {
+    pub id: String,
+    pub version: String,
+    pub hash: u64,
+}
+
+/// An interview in progress. Rewritten on every accepted answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub id: Uuid,
+    pub form: FormRef,
+    pub surveyor: String,
+    pub started: Stamp,
+    pub updated: Stamp,
+    /// Bumped on every save; the journal replays only what is newer than sled holds.
+    pub rev: u64,
+    /// Every stored answer, relevant or not (so flipping an answer back loses nothing).
+    pub answers: Vec<(String, String)>,
+    /// Key of the question on screen, to resume there.
+    pub position: Option<String>,
+    /// Milliseconds spent per question key, from a monotonic clock.
+    pub paradata: Vec<(String, u64)>,
+    /// Answered / visible, for lists.
+    pub progress: (u32, u32),
+    pub referral: bool,
+}
+
+/// A finished interview. Written once, never changed in place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finalized {
+    pub id: Uuid,
+    pub form: FormRef,
+    pub device: Uuid,
+    /// Per-device sequence number: orders interviews even when the clock was wrong.
+    pub seq: u64,
+    pub surveyor: String,
+    pub started: Stamp,
+    pub finished: Stamp,
+    /// Relevant answers only: the result of the interview.
+    pub answers: Vec<(String, String)>,
+    pub paradata: Vec<(String, u64)>,
+    /// Sum of time on questions, from the monotonic clock (ms).
+    pub duration_ms: u64,
+    pub referral: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Status {
+    Draft,
+    Finalized,
+    Queued,
+    Sent,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Finalized => "finalized",
+            Status::Queued => "queued",
+            Status::Sent => "sent",
+        }
+    }
+}
+
+/// Where a finalized interview's bytes are, and what lists need without reading them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    pub segment: u32,
+    pub offset: u64,
+    pub len: u32,
+    pub form_id: String,
+    pub form_version: String,
+    pub started: Stamp,
+    pub finished: Stamp,
+    pub seq: u64,
+    pub status: Status,
+    pub answered: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Settings {
+    pub surveyor: String,
+    pub device_label: String,
+    pub language: String,
+}

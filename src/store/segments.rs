@@ -1,0 +1,165 @@
+//! Finalized interviews on disk, independent of sled: append-only segment files of framed,
+//! checksummed records, each append fsync'd before the interview counts as saved.
+//!
+//! Segments (not one file per interview) keep disk use near the payload size: a 1.5 KB
+//! interview would otherwise take a whole 4 KB block, twice over with sled's copy.
+
+use super::codec::{self, Frame};
+use super::error::{Result, StoreError};
+use super::paths::sync_dir;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// A segment is closed once it passes this size.
+pub const SEGMENT_BYTES: u64 = 8 << 20;
+
+pub struct Segments {
+    dir: PathBuf,
+    current: u32,
+    file: File,
+    len: u64,
+}
+
+/// Where one record was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loc {
+    pub segment: u32,
+    pub offset: u64,
+    pub len: u32,
+}
+
+pub fn segment_path(dir: &Path, n: u32) -> PathBuf {
+    dir.join(format!("seg-{n:06}.lnr"))
+}
+
+/// Segment numbers present in `dir`, ascending.
+pub fn list(dir: &Path) -> Vec<u32> {
+    let mut out: Vec<u32> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("seg-")?.strip_suffix(".lnr")?.parse().ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+impl Segments {
+    pub fn open(dir: &Path) -> Result<Segments> {
+        super::paths::ensure_private_dir(dir).map_err(StoreError::io("create", dir))?;
+        let current = list(dir).last().copied().unwrap_or(1);
+        let path = segment_path(dir, current);
+        let file = open_append(&path)?;
+        let len = valid_len(&path)?;
+        // Cut a torn tail left by a crash, so new records start on a clean boundary.
+        if file.metadata().map(|m| m.len()).unwrap_or(0) > len {
+            file.set_len(len).map_err(StoreError::io("repair", &path))?;
+        }
+        sync_dir(dir).map_err(StoreError::io("sync", dir))?;
+        Ok(Segments { dir: dir.to_path_buf(), current, file, len })
+    }
+
+    /// Appends records and fsyncs once. Returns where each landed.
+    pub fn append(&mut self, payloads: &[Vec<u8>]) -> Result<Vec<Loc>> {
+        if self.len >= SEGMENT_BYTES {
+            self.roll()?;
+        }
+        let mut buf = Vec::new();
+        let mut locs = Vec::with_capacity(payloads.len());
+        for p in payloads {
+            let framed = codec::frame(p);
+            locs.push(Loc { segment: self.current, offset: self.len + buf.len() as u64, len: framed.len() as u32 });
+            buf.extend_from_slice(&framed);
+        }
+        let path = segment_path(&self.dir, self.current);
+        let res = self.file.write_all(&buf).and_then(|()| self.file.sync_data());
+        if let Err(e) = res {
+            // Do not leave half a record for the next append to follow.
+            let _ = self.file.set_len(self.len);
+            return Err(StoreError::io("save the finished interview to", path)(e));
+        }
+        self.len += buf.len() as u64;
+        Ok(locs)
+    }
+
+    fn roll(&mut self) -> Result<()> {
+        self.current += 1;
+        let path = segment_path(&self.dir, self.current);
+        self.file = open_append(&path)?;
+        self.len = 0;
+        sync_dir(&self.dir).map_err(StoreError::io("sync", &self.dir))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn open_append(path: &Path) -> Result<File> {
+    OpenOptions::new().create(true).append(true).read(true).open(path).map_err(StoreError::io("open", path))
+}
+
+/// Length of the prefix of a segment made of whole, valid records.
+fn valid_len(path: &Path) -> Result<u64> {
+    let mut end = 0u64;
+    scan(path, 0, |r| {
+        if let Ok((_, loc)) = r {
+            end = loc.offset + u64::from(loc.len);
+        }
+    })?;
+    Ok(end)
+}
+
+/// Reads one record back, checking its checksum.
+pub fn read(dir: &Path, loc: Loc) -> Result<Vec<u8>> {
+    let path = segment_path(dir, loc.segment);
+    let mut f = File::open(&path).map_err(StoreError::io("open", &path))?;
+    f.seek(SeekFrom::Start(loc.offset)).map_err(StoreError::io("read", &path))?;
+    let mut buf = vec![0; loc.len as usize];
+    f.read_exact(&mut buf).map_err(StoreError::io("read", &path))?;
+    match codec::unframe(&buf) {
+        Frame::Ok(p, _) => Ok(p.to_vec()),
+        Frame::Truncated => Err(StoreError::Database { dir: path, reason: "record cut short".into() }),
+        Frame::Bad(why) => Err(StoreError::Database { dir: path, reason: why }),
+    }
+}
+
+/// One step of a scan: a good record, or damage at an offset (skipped by searching for the
+/// next record marker).
+pub type Scanned<'a> = std::result::Result<(&'a [u8], Loc), (u64, String)>;
+
+/// Walks the records of segment file `path` from `from`, stopping at a torn tail.
+pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result<()> {
+    let segment = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("seg-")?.strip_suffix(".lnr")?.parse().ok())
+        .unwrap_or(0);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::io("read", path)(e)),
+    };
+    let mut at = from as usize;
+    while at < bytes.len() {
+        match codec::unframe(&bytes[at..]) {
+            Frame::Ok(p, n) => {
+                each(Ok((p, Loc { segment, offset: at as u64, len: n as u32 })));
+                at += n;
+            }
+            Frame::Truncated => break,
+            Frame::Bad(why) => {
+                each(Err((at as u64, why)));
+                match super::journal::resync(&bytes[at + 1..]) {
+                    Some(i) => at += i + 1,
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(())
+}
