@@ -78,7 +78,7 @@ pub fn interview(form: &Arc<Form>, rng: &mut Rng, now: DateTime<FixedOffset>) ->
     (iv.cursor() == &Cursor::End && iv.review().can_finalize()).then_some(iv)
 }
 
-fn random_answer(iv: &Interview, node: u32, path: &[u32], kind: &Kind, rng: &mut Rng, now: DateTime<FixedOffset>) -> Option<String> {
+pub fn random_answer(iv: &Interview, node: u32, path: &[u32], kind: &Kind, rng: &mut Rng, now: DateTime<FixedOffset>) -> Option<String> {
     let names: Vec<String> = iv.choices(node, path).iter().map(|c| c.name.clone()).collect();
     Some(match kind {
         Kind::SelectOne(_) => {

@@ -171,3 +171,51 @@ pub fn recover(dir: &Path) -> CliResult {
     }
     Ok(())
 }
+
+/// Takes random interviews through a real session until killed; see `Command::Drill`.
+pub fn drill(store: Store, form_spec: &str, forms_dir: &Path, seed: u64) -> CliResult {
+    use crate::interview::Item;
+    use crate::session::{Session, SessionError};
+    let form = find_form(form_spec, forms_dir)?;
+    let store = Arc::new(store);
+    let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
+    let mut rng = Rng::new(seed);
+    let mut out = std::io::stdout().lock();
+    let mut say = |line: String| {
+        // Each line goes out whole before the next save starts.
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    loop {
+        let mut s = Session::start(store.clone(), form.clone(), "drill", clock.clone()).map_err(|e| e.to_string())?;
+        say(format!("saved {} {}", s.id(), s.draft.rev));
+        while let Some(item) = s.iv.current().cloned() {
+            match item {
+                Item::AddRepeat { repeat, path } => {
+                    let grow = s.iv.repeat_len(repeat, &path) < 2 && rng.chance(0.5);
+                    let step = if grow { s.add_repeat().map(|_| ()).map_err(SessionError::from) } else { s.advance() };
+                    step.map_err(|e| e.to_string())?;
+                }
+                Item::Question { node, path } => {
+                    let kind = form.node(node).kind.clone();
+                    if kind.takes_answer() {
+                        for _ in 0..40 {
+                            let Some(raw) = simulate::random_answer(&s.iv, node, &path, &kind, &mut rng, clock.now()) else { break };
+                            if s.answer(node, &path, &raw).is_ok() {
+                                say(format!("saved {} {}", s.id(), s.draft.rev));
+                                break;
+                            }
+                        }
+                    }
+                    if s.advance().is_err() {
+                        break;
+                    }
+                    say(format!("saved {} {}", s.id(), s.draft.rev));
+                }
+            }
+        }
+        if s.iv.current().is_none() && s.finalize().is_ok() {
+            say(format!("final {}", s.id()));
+        }
+    }
+}

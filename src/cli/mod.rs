@@ -57,6 +57,15 @@ pub enum Command {
         #[arg(long)]
         include_sensitive: bool,
     },
+    /// Crash drill: take random interviews forever, printing each save once it is durable
+    /// (`saved ID REV`, `final ID`). Used by the crash tests; stop it with a signal.
+    #[command(hide = true)]
+    Drill {
+        #[arg(long)]
+        form: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
 }

@@ -80,7 +80,11 @@ impl Store {
             .cache_capacity(CACHE_BYTES)
             .flush_every_ms(Some(1000))
             .open()
-            .map_err(|e| StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() })?;
+            .map_err(|e| match e {
+                // A full or read-only disk is not damage: say so, and do not send them to `recover`.
+                sled::Error::Io(io) => StoreError::io("open the store in", dir)(io),
+                e => StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() },
+            })?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|e| StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() })
         };
