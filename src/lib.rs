@@ -3,11 +3,11 @@
 //! The core (`expr`, `form`, `interview`) is pure: no terminal, no disk, no clock.
 
 pub mod cli;
+pub mod export;
 pub mod expr;
 pub mod form;
 pub mod interview;
 pub mod messages;
-pub mod store;
 pub mod session;
-pub mod export;
 pub mod simulate;
+pub mod store;

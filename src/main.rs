@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Some(Command::Export { format: _, out, include_sensitive }) => {
             open().and_then(|s| data::export(&s, &forms_dir, &out, include_sensitive))
         }
-        Some(Command::Drill { form, seed }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed)),
+        Some(Command::Drill { form, seed, pace_ms }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
         Some(Command::Recover) => data::recover(&dir),
         None => Err("the interview app is not built yet; try `langnghe check forms/*.toml` or `langnghe --help`".into()),
     };

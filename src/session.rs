@@ -25,7 +25,9 @@ pub struct SystemClock {
 
 impl Default for SystemClock {
     fn default() -> Self {
-        SystemClock { start: Instant::now() }
+        SystemClock {
+            start: Instant::now(),
+        }
     }
 }
 
@@ -58,12 +60,21 @@ pub struct Session {
 
 impl Session {
     /// Starts a new interview and saves its empty draft at once.
-    pub fn start(store: Arc<Store>, form: Arc<Form>, surveyor: &str, clock: Arc<dyn Clock + Send + Sync>) -> Result<Session, StoreError> {
+    pub fn start(
+        store: Arc<Store>,
+        form: Arc<Form>,
+        surveyor: &str,
+        clock: Arc<dyn Clock + Send + Sync>,
+    ) -> Result<Session, StoreError> {
         let now = clock.now();
         let iv = Interview::new(form.clone(), now);
         let draft = Draft {
             id: Uuid::now_v7(),
-            form: FormRef { id: form.id.clone(), version: form.version.clone(), hash: form.source_hash },
+            form: FormRef {
+                id: form.id.clone(),
+                version: form.version.clone(),
+                hash: form.source_hash,
+            },
             surveyor: surveyor.to_string(),
             started: Stamp::from_local(now),
             updated: Stamp::from_local(now),
@@ -74,7 +85,13 @@ impl Session {
             progress: (0, 0),
             referral: false,
         };
-        let mut s = Session { iv, draft, store, clock, entered: None };
+        let mut s = Session {
+            iv,
+            draft,
+            store,
+            clock,
+            entered: None,
+        };
         s.track();
         s.save()?;
         Ok(s)
@@ -82,20 +99,32 @@ impl Session {
 
     /// Picks up a saved draft where it was left. Answers the form no longer has are dropped
     /// from the screen but stay in the draft until it is saved again.
-    pub fn resume(store: Arc<Store>, form: Arc<Form>, draft: Draft, clock: Arc<dyn Clock + Send + Sync>) -> Session {
+    pub fn resume(
+        store: Arc<Store>,
+        form: Arc<Form>,
+        draft: Draft,
+        clock: Arc<dyn Clock + Send + Sync>,
+    ) -> Session {
         let (mut iv, _dropped) = Interview::restore(form, clock.now(), &draft.answers);
         if let Some(pos) = &draft.position {
             let to = if pos == "END" {
                 Some(Cursor::End)
             } else {
-                iv.parse_key(pos).map(|(node, path)| Cursor::At(Item::Question { node, path }))
+                iv.parse_key(pos)
+                    .map(|(node, path)| Cursor::At(Item::Question { node, path }))
             };
             if let Some(c) = to {
                 iv.jump(c);
             }
         }
         iv.take_events();
-        let mut s = Session { iv, draft, store, clock, entered: None };
+        let mut s = Session {
+            iv,
+            draft,
+            store,
+            clock,
+            entered: None,
+        };
         if let Some(item) = s.iv.current().cloned() {
             s.entered = Some((s.item_key(&item), s.clock.mono_ms()));
         }
@@ -154,7 +183,9 @@ impl Session {
     /// Records an answer; saved before this returns Ok.
     pub fn answer(&mut self, node: NodeId, path: &[u32], raw: &str) -> Result<(), SessionError> {
         self.iv.set_now(self.clock.now());
-        self.iv.answer(node, path, raw).map_err(SessionError::Invalid)?;
+        self.iv
+            .answer(node, path, raw)
+            .map_err(SessionError::Invalid)?;
         self.save()?;
         Ok(())
     }
@@ -191,11 +222,18 @@ impl Session {
     pub fn to_finalized(&mut self) -> Result<Finalized, SessionError> {
         let review = self.iv.review();
         if !review.can_finalize() {
-            return Err(SessionError::Invalid(format!("{} question(s) still need attention", review.problems.len())));
+            return Err(SessionError::Invalid(format!(
+                "{} question(s) still need attention",
+                review.problems.len()
+            )));
         }
         // Close the question on screen so its time counts.
         if let Some((key, since)) = self.entered.take() {
-            add_time(&mut self.draft.paradata, &key, self.clock.mono_ms().saturating_sub(since));
+            add_time(
+                &mut self.draft.paradata,
+                &key,
+                self.clock.mono_ms().saturating_sub(since),
+            );
         }
         let now = self.clock.now();
         Ok(Finalized {

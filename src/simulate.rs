@@ -60,11 +60,16 @@ pub fn interview(form: &Arc<Form>, rng: &mut Rng, now: DateTime<FixedOffset>) ->
             }
             Item::Question { node, path } => {
                 let kind = form.node(*node).kind.clone();
-                if kind.takes_answer() && iv.value(*node, path).is_blank() && !iv.is_read_only(*node, path) {
+                if kind.takes_answer()
+                    && iv.value(*node, path).is_blank()
+                    && !iv.is_read_only(*node, path)
+                {
                     let required = iv.is_required(*node, path);
                     if required || rng.chance(0.9) {
                         for _ in 0..40 {
-                            let Some(raw) = random_answer(&iv, *node, path, &kind, rng, now) else { break };
+                            let Some(raw) = random_answer(&iv, *node, path, &kind, rng, now) else {
+                                break;
+                            };
                             if iv.answer(*node, path, &raw).is_ok() {
                                 break;
                             }
@@ -78,8 +83,19 @@ pub fn interview(form: &Arc<Form>, rng: &mut Rng, now: DateTime<FixedOffset>) ->
     (iv.cursor() == &Cursor::End && iv.review().can_finalize()).then_some(iv)
 }
 
-pub fn random_answer(iv: &Interview, node: u32, path: &[u32], kind: &Kind, rng: &mut Rng, now: DateTime<FixedOffset>) -> Option<String> {
-    let names: Vec<String> = iv.choices(node, path).iter().map(|c| c.name.clone()).collect();
+pub fn random_answer(
+    iv: &Interview,
+    node: u32,
+    path: &[u32],
+    kind: &Kind,
+    rng: &mut Rng,
+    now: DateTime<FixedOffset>,
+) -> Option<String> {
+    let names: Vec<String> = iv
+        .choices(node, path)
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
     Some(match kind {
         Kind::SelectOne(_) => {
             if names.is_empty() {
@@ -104,7 +120,11 @@ pub fn random_answer(iv: &Interview, node: u32, path: &[u32], kind: &Kind, rng: 
                     picked.push(c);
                 }
             }
-            picked.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+            picked
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         }
         Kind::Rank(_) => {
             let mut v = names;
@@ -122,7 +142,9 @@ pub fn random_answer(iv: &Interview, node: u32, path: &[u32], kind: &Kind, rng: 
             let vals = spec.values();
             crate::expr::value::num_to_string(vals[rng.below(vals.len() as u64) as usize])
         }
-        Kind::Date => (now - Duration::days(rng.below(15 * 365) as i64)).format("%Y-%m-%d").to_string(),
+        Kind::Date => (now - Duration::days(rng.below(15 * 365) as i64))
+            .format("%Y-%m-%d")
+            .to_string(),
         Kind::Time => format!("{:02}:{:02}", rng.below(24), rng.below(60)),
         Kind::DateTime => (now - Duration::minutes(rng.below(60 * 24 * 30) as i64)).to_rfc3339(),
         Kind::Text => TEXTS[rng.below(TEXTS.len() as u64) as usize].to_string(),
@@ -132,14 +154,27 @@ pub fn random_answer(iv: &Interview, node: u32, path: &[u32], kind: &Kind, rng: 
 }
 
 /// A finished record for a simulated interview, with plausible times per question.
-pub fn finalized(form: &Form, iv: &Interview, surveyor: &str, rng: &mut Rng, now: DateTime<FixedOffset>) -> Finalized {
+pub fn finalized(
+    form: &Form,
+    iv: &Interview,
+    surveyor: &str,
+    rng: &mut Rng,
+    now: DateTime<FixedOffset>,
+) -> Finalized {
     let answers = iv.answers();
-    let paradata: Vec<(String, u64)> = answers.iter().map(|(k, _)| (k.clone(), 2_000 + rng.below(40_000))).collect();
+    let paradata: Vec<(String, u64)> = answers
+        .iter()
+        .map(|(k, _)| (k.clone(), 2_000 + rng.below(40_000)))
+        .collect();
     let duration_ms: u64 = paradata.iter().map(|(_, ms)| ms).sum();
     let started = now - Duration::milliseconds(duration_ms as i64);
     Finalized {
         id: Uuid::now_v7(),
-        form: FormRef { id: form.id.clone(), version: form.version.clone(), hash: form.source_hash },
+        form: FormRef {
+            id: form.id.clone(),
+            version: form.version.clone(),
+            hash: form.source_hash,
+        },
         device: Uuid::nil(),
         seq: 0,
         surveyor: surveyor.to_string(),

@@ -14,7 +14,10 @@ use std::time::Duration;
 use uuid::Uuid;
 
 fn child_form() -> Arc<Form> {
-    Arc::new(load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/child_participation.toml")).unwrap())
+    Arc::new(
+        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/child_participation.toml"))
+            .unwrap(),
+    )
 }
 
 /// A clock that moves 1.5 s per reading, so time-per-question is predictable.
@@ -22,7 +25,10 @@ fn child_form() -> Arc<Form> {
 struct StepClock(AtomicU64);
 impl Clock for StepClock {
     fn now(&self) -> chrono::DateTime<FixedOffset> {
-        FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap()
+        FixedOffset::east_opt(7 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+            .unwrap()
     }
     fn mono_ms(&self) -> u64 {
         self.0.fetch_add(1500, Ordering::SeqCst)
@@ -44,21 +50,41 @@ fn answers_survive_reopen_and_finalize_is_readable() {
     let id = s.id();
     s.advance().unwrap();
     let consent = s.iv.current().cloned().unwrap();
-    let langnghe::interview::Item::Question { node, path } = consent else { panic!() };
+    let langnghe::interview::Item::Question { node, path } = consent else {
+        panic!()
+    };
     s.answer(node, &path, "yes").unwrap();
     s.advance().unwrap();
     drop(s);
     drop(store);
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let d = store.draft(id).unwrap();
-    assert!(d.answers.contains(&("guardian_consent".to_string(), "yes".to_string())), "{:?}", d.answers);
+    assert!(
+        d.answers
+            .contains(&("guardian_consent".to_string(), "yes".to_string())),
+        "{:?}",
+        d.answers
+    );
     assert_eq!(d.position.as_deref(), Some("child_info"));
-    assert!(d.paradata.iter().any(|(k, ms)| k == "guardian_info" && *ms >= 1500), "{:?}", d.paradata);
+    assert!(
+        d.paradata
+            .iter()
+            .any(|(k, ms)| k == "guardian_info" && *ms >= 1500),
+        "{:?}",
+        d.paradata
+    );
     let mut s = Session::resume(store.clone(), child_form(), d, clock);
-    assert_eq!(s.iv.current().map(|i| s.iv.form().node(i.node()).name.clone()).as_deref(), Some("child_info"));
+    assert_eq!(
+        s.iv.current()
+            .map(|i| s.iv.form().node(i.node()).name.clone())
+            .as_deref(),
+        Some("child_info")
+    );
     // Refuse, so the interview can end and be finalized.
     s.back().unwrap();
-    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else { panic!() };
+    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
+        panic!()
+    };
     s.answer(node, &path, "no").unwrap();
     while s.iv.current().is_some() {
         s.advance().unwrap();
@@ -76,11 +102,18 @@ fn answers_survive_reopen_and_finalize_is_readable() {
 fn a_second_instance_is_refused_naming_folder_and_holder() {
     let dir = tempfile::tempdir().unwrap();
     let _store = Store::open(dir.path()).unwrap();
-    let out = exe().args(["list", "--data-dir"]).arg(dir.path()).output().unwrap();
+    let out = exe()
+        .args(["list", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&dir.path().display().to_string()), "{err}");
-    assert!(err.contains(&format!("process {}", std::process::id())), "{err}");
+    assert!(
+        err.contains(&format!("process {}", std::process::id())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -91,7 +124,10 @@ fn new_data_folder_is_private() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&home).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&home).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
     }
 }
 
@@ -99,16 +135,34 @@ fn new_data_folder_is_private() {
 fn disk_full_keeps_what_was_saved_and_the_answer_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
-    let mut s = Session::start(store.clone(), child_form(), "sv", Arc::new(StepClock::default())).unwrap();
+    let mut s = Session::start(
+        store.clone(),
+        child_form(),
+        "sv",
+        Arc::new(StepClock::default()),
+    )
+    .unwrap();
     s.advance().unwrap();
-    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else { panic!() };
+    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
+        panic!()
+    };
     store.inject_fault(Some(std::io::ErrorKind::StorageFull));
     let err = s.answer(node, &path, "yes").unwrap_err();
     assert!(err.to_string().contains("disk is full"), "{err}");
-    assert!(err.to_string().contains("nothing already saved was lost"), "{err}");
+    assert!(
+        err.to_string().contains("nothing already saved was lost"),
+        "{err}"
+    );
     // The answer is still on screen (in the engine), not yet in the store.
     assert_eq!(s.iv.value(node, &path).to_str(), "yes");
-    assert!(!store.draft(s.id()).unwrap().answers.iter().any(|(k, _)| k == "guardian_consent"));
+    assert!(
+        !store
+            .draft(s.id())
+            .unwrap()
+            .answers
+            .iter()
+            .any(|(k, _)| k == "guardian_consent")
+    );
     let fin = s.to_finalized();
     assert!(fin.is_err(), "not finished yet");
     store.inject_fault(Some(std::io::ErrorKind::ReadOnlyFilesystem));
@@ -120,7 +174,11 @@ fn disk_full_keeps_what_was_saved_and_the_answer_in_memory() {
     let store = Store::open(dir.path()).unwrap();
     let (drafts, bad) = store.drafts();
     assert!(bad.is_empty());
-    assert!(drafts[0].answers.contains(&("guardian_consent".to_string(), "yes".to_string())));
+    assert!(
+        drafts[0]
+            .answers
+            .contains(&("guardian_consent".to_string(), "yes".to_string()))
+    );
 }
 
 #[test]
@@ -144,7 +202,11 @@ fn real_full_disk_when_we_can_mount_one() {
         let store = Arc::new(Store::open(&mnt).unwrap());
         // Fill the disk but for a little room, so it runs out after a few interviews.
         let free = fs_free(&mnt);
-        std::fs::write(mnt.join("filler"), vec![0u8; free.saturating_sub(64 * 1024) as usize]).unwrap();
+        std::fs::write(
+            mnt.join("filler"),
+            vec![0u8; free.saturating_sub(64 * 1024) as usize],
+        )
+        .unwrap();
         let clock = Arc::new(StepClock::default());
         let mut saved = Vec::new();
         let mut full = None;
@@ -157,7 +219,10 @@ fn real_full_disk_when_we_can_mount_one() {
                 }
             };
             s.advance().unwrap();
-            let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else { panic!() };
+            let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned()
+            else {
+                panic!()
+            };
             s.answer(node, &path, "no").unwrap();
             while s.iv.current().is_some() {
                 s.advance().unwrap();
@@ -171,7 +236,10 @@ fn real_full_disk_when_we_can_mount_one() {
             }
         }
         let msg = full.expect("the disk never filled");
-        assert!(msg.contains("disk is full") || msg.contains("No space"), "{msg}");
+        assert!(
+            msg.contains("disk is full") || msg.contains("No space"),
+            "{msg}"
+        );
         drop(store);
         // Still full: opening says so plainly.
         if let Err(e) = Store::open(&mnt) {
@@ -194,15 +262,34 @@ fn real_full_disk_when_we_can_mount_one() {
 fn recover_rebuilds_from_files_after_sled_is_deleted_or_corrupted() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = exe().args(args).arg("--data-dir").arg(dir.path()).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = exe()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    run(&["simulate", "--form", "child_participation", "--count", "40", "--seed", "7"]);
+    run(&[
+        "simulate",
+        "--form",
+        "child_participation",
+        "--count",
+        "40",
+        "--seed",
+        "7",
+    ]);
     let before: Vec<(Uuid, _)> = {
         let s = Store::open(dir.path()).unwrap();
         let (e, _) = s.entries();
-        e.iter().map(|(id, _)| (*id, s.finalized(*id).unwrap())).collect()
+        e.iter()
+            .map(|(id, _)| (*id, s.finalized(*id).unwrap()))
+            .collect()
     };
     assert_eq!(before.len(), 40);
     // 1. sled folder deleted: the store notices and re-indexes on open by itself.
@@ -238,7 +325,14 @@ fn recover_rebuilds_from_files_after_sled_is_deleted_or_corrupted() {
 fn a_damaged_finalized_record_is_reported_and_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let out = exe()
-        .args(["simulate", "--form", "child_participation", "--count", "5", "--data-dir"])
+        .args([
+            "simulate",
+            "--form",
+            "child_participation",
+            "--count",
+            "5",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -266,15 +360,27 @@ fn a_damaged_finalized_record_is_reported_and_skipped() {
 
 /// Free bytes on the file system holding `p`, from `df`.
 fn fs_free(p: &Path) -> u64 {
-    let out = Command::new("df").args(["-B1", "--output=avail"]).arg(p).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().nth(1).and_then(|l| l.trim().parse().ok()).unwrap()
+    let out = Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(p)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap()
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
     }
     out
 }
@@ -288,9 +394,18 @@ fn kill_9_at_random_moments_loses_nothing_reported_saved() {
     let mut finals: Vec<Uuid> = Vec::new();
     let mut seed = 0x5eed_u64;
     for round in 0..12 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut child = exe()
-            .args(["drill", "--form", "child_participation", "--seed", &round.to_string(), "--data-dir"])
+            .args([
+                "drill",
+                "--form",
+                "child_participation",
+                "--seed",
+                &round.to_string(),
+                "--data-dir",
+            ])
             .arg(dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -318,7 +433,10 @@ fn kill_9_at_random_moments_loses_nothing_reported_saved() {
         child.wait().unwrap();
         reader.join().unwrap();
         lines.extend(rx.try_iter());
-        assert!(lines.len() >= 20, "round {round}: the drill did not run: {lines:?}");
+        assert!(
+            lines.len() >= 20,
+            "round {round}: the drill did not run: {lines:?}"
+        );
         let mut last_rev: HashMap<Uuid, u64> = HashMap::new();
         for l in &lines {
             let mut w = l.split_whitespace();
@@ -330,9 +448,12 @@ fn kill_9_at_random_moments_loses_nothing_reported_saved() {
                 _ => panic!("unexpected line {l:?}"),
             }
         }
-        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
+        let store = Store::open(dir.path())
+            .unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
         for id in &finals {
-            let f = store.finalized(*id).unwrap_or_else(|e| panic!("round {round}: finalized {id} lost: {e}"));
+            let f = store
+                .finalized(*id)
+                .unwrap_or_else(|e| panic!("round {round}: finalized {id} lost: {e}"));
             assert!(!f.answers.is_empty());
         }
         for (id, rev) in last_rev {
@@ -340,13 +461,23 @@ fn kill_9_at_random_moments_loses_nothing_reported_saved() {
                 continue;
             }
             match store.draft(id) {
-                Ok(d) => assert!(d.rev >= rev, "round {round}: draft {id} went back from rev {rev} to {}", d.rev),
+                Ok(d) => assert!(
+                    d.rev >= rev,
+                    "round {round}: draft {id} went back from rev {rev} to {}",
+                    d.rev
+                ),
                 // Finalized durably, killed before it could say so.
-                Err(_) => assert!(store.finalized(id).is_ok(), "round {round}: draft {id} (rev {rev}) lost"),
+                Err(_) => assert!(
+                    store.finalized(id).is_ok(),
+                    "round {round}: draft {id} (rev {rev}) lost"
+                ),
             }
         }
         let (_, bad) = store.drafts();
         assert!(bad.is_empty(), "{bad:?}");
     }
-    assert!(!finals.is_empty(), "no interview was finalized in the drill");
+    assert!(
+        !finals.is_empty(),
+        "no interview was finalized in the drill"
+    );
 }

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use crate::store::Status;
 
 #[derive(Debug, Parser)]
-#[command(name = "langnghe", version, about = "Lắng Nghe — offline surveys of children's participation")]
+#[command(
+    name = "langnghe",
+    version,
+    about = "Lắng Nghe — offline surveys of children's participation"
+)]
 pub struct Cli {
     /// Data folder (default: $LANGNGHE_HOME, else the platform data folder, e.g. ~/.local/share/langnghe).
     #[arg(long, global = true, value_name = "DIR")]
@@ -65,6 +69,9 @@ pub enum Command {
         form: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Pause between answers, as a person would (milliseconds).
+        #[arg(long, default_value_t = 0)]
+        pace_ms: u64,
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
@@ -79,7 +86,11 @@ impl Cli {
     pub fn forms_dir(&self) -> PathBuf {
         self.forms
             .clone()
-            .or_else(|| std::env::var_os("LANGNGHE_FORMS").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .or_else(|| {
+                std::env::var_os("LANGNGHE_FORMS")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
             .unwrap_or_else(|| PathBuf::from("forms"))
     }
 }

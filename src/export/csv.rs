@@ -25,7 +25,13 @@ struct Col {
 /// out unless `include_sensitive`.
 pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) -> Vec<Table> {
     let mut scopes: Vec<NodeId> = vec![ROOT];
-    scopes.extend(form.nodes.iter().enumerate().filter(|(_, n)| n.kind == Kind::Repeat).map(|(i, _)| i as NodeId));
+    scopes.extend(
+        form.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind == Kind::Repeat)
+            .map(|(i, _)| i as NodeId),
+    );
     let mut out = Vec::new();
     for scope in scopes {
         let cols = columns(form, scope, include_sensitive);
@@ -36,7 +42,16 @@ pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) ->
         header.extend(cols.iter().map(|c| column_name(form, scope, c)));
         if scope == ROOT {
             header.extend(
-                ["meta-instanceID", "KEY", "SubmitterID", "DeviceID", "FormVersion", "duration", "referral"].map(String::from),
+                [
+                    "meta-instanceID",
+                    "KEY",
+                    "SubmitterID",
+                    "DeviceID",
+                    "FormVersion",
+                    "duration",
+                    "referral",
+                ]
+                .map(String::from),
             );
         } else {
             header.extend(["PARENT_KEY", "KEY"].map(String::from));
@@ -47,7 +62,11 @@ pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) ->
                 rows.push(row(form, scope, &cols, f, &path, &answers));
             }
         }
-        let file = if scope == ROOT { format!("{}.csv", form.id) } else { format!("{}-{}.csv", form.id, form.node(scope).name) };
+        let file = if scope == ROOT {
+            format!("{}.csv", form.id)
+        } else {
+            format!("{}-{}.csv", form.id, form.node(scope).name)
+        };
         out.push(Table { file, header, rows });
     }
     out
@@ -57,13 +76,22 @@ fn columns(form: &Form, scope: NodeId, include_sensitive: bool) -> Vec<Col> {
     let mut cols = Vec::new();
     for (i, n) in form.nodes.iter().enumerate() {
         let in_scope = n.chain.last().copied().unwrap_or(ROOT) == scope && n.kind != Kind::Repeat;
-        if !in_scope || !(n.kind.takes_answer() || n.kind == Kind::Calculate) || (n.sensitive && !include_sensitive) {
+        if !in_scope
+            || !(n.kind.takes_answer() || n.kind == Kind::Calculate)
+            || (n.sensitive && !include_sensitive)
+        {
             continue;
         }
-        cols.push(Col { node: i as NodeId, choice: None });
+        cols.push(Col {
+            node: i as NodeId,
+            choice: None,
+        });
         if let Kind::SelectMultiple(l) = n.kind {
             for c in &form.lists[l as usize].choices {
-                cols.push(Col { node: i as NodeId, choice: Some(c.name.clone()) });
+                cols.push(Col {
+                    node: i as NodeId,
+                    choice: Some(c.name.clone()),
+                });
             }
         }
     }
@@ -88,13 +116,19 @@ fn column_name(form: &Form, scope: NodeId, c: &Col) -> String {
 }
 
 /// The instances of `scope` in one interview, each with its answers by node.
-fn instances(form: &Form, scope: NodeId, f: &Finalized) -> BTreeMap<Vec<u32>, BTreeMap<NodeId, String>> {
+fn instances(
+    form: &Form,
+    scope: NodeId,
+    f: &Finalized,
+) -> BTreeMap<Vec<u32>, BTreeMap<NodeId, String>> {
     let mut out: BTreeMap<Vec<u32>, BTreeMap<NodeId, String>> = BTreeMap::new();
     if scope == ROOT {
         out.insert(Vec::new(), BTreeMap::new());
     }
     for (key, value) in &f.answers {
-        let Some((node, path)) = form.parse_key(key) else { continue };
+        let Some((node, path)) = form.parse_key(key) else {
+            continue;
+        };
         if form.node(node).chain.last().copied().unwrap_or(ROOT) == scope {
             out.entry(path).or_default().insert(node, value.clone());
         }
@@ -112,7 +146,14 @@ fn key_of(form: &Form, f: &Finalized, scope: NodeId, path: &[u32]) -> String {
     k
 }
 
-fn row(form: &Form, scope: NodeId, cols: &[Col], f: &Finalized, path: &[u32], answers: &BTreeMap<NodeId, String>) -> Vec<String> {
+fn row(
+    form: &Form,
+    scope: NodeId,
+    cols: &[Col],
+    f: &Finalized,
+    path: &[u32],
+    answers: &BTreeMap<NodeId, String>,
+) -> Vec<String> {
     let mut r = Vec::new();
     if scope == ROOT {
         r.push(f.finished.local().to_rfc3339());
@@ -124,7 +165,12 @@ fn row(form: &Form, scope: NodeId, cols: &[Col], f: &Finalized, path: &[u32], an
         r.push(match &c.choice {
             None => v,
             Some(_) if v.is_empty() => String::new(),
-            Some(ch) => if v.split_ascii_whitespace().any(|t| t == ch) { "1" } else { "0" }.to_string(),
+            Some(ch) => if v.split_ascii_whitespace().any(|t| t == ch) {
+                "1"
+            } else {
+                "0"
+            }
+            .to_string(),
         });
     }
     if scope == ROOT {
@@ -136,7 +182,12 @@ fn row(form: &Form, scope: NodeId, cols: &[Col], f: &Finalized, path: &[u32], an
         r.push(format!("{}", f.duration_ms / 1000));
         r.push(if f.referral { "1" } else { "0" }.into());
     } else {
-        let parent_scope = form.node(scope).chain.len().checked_sub(2).map_or(ROOT, |k| form.node(scope).chain[k]);
+        let parent_scope = form
+            .node(scope)
+            .chain
+            .len()
+            .checked_sub(2)
+            .map_or(ROOT, |k| form.node(scope).chain[k]);
         r.push(key_of(form, f, parent_scope, &path[..path.len() - 1]));
         r.push(key_of(form, f, scope, path));
     }

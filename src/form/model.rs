@@ -191,9 +191,18 @@ impl Form {
             path.push(i - 1);
         }
         let node = *self.by_name.get(last?)?;
-        let expect: Vec<NodeId> = self.node(node).chain.iter().copied().filter(|r| *r != node).collect();
+        let expect: Vec<NodeId> = self
+            .node(node)
+            .chain
+            .iter()
+            .copied()
+            .filter(|r| *r != node)
+            .collect();
         let chain_ok = expect.len() == path.len()
-            && key.split('/').zip(&expect).all(|(part, r)| part.split('[').next() == Some(self.node(*r).name.as_str()));
+            && key
+                .split('/')
+                .zip(&expect)
+                .all(|(part, r)| part.split('[').next() == Some(self.node(*r).name.as_str()));
         chain_ok.then_some((node, path))
     }
 

@@ -72,7 +72,9 @@ pub fn unframe(buf: &[u8]) -> Frame<'_> {
     }
     let len = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]) as usize;
     let crc = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
-    let Some(payload) = buf.get(HEADER..HEADER + len) else { return Frame::Truncated };
+    let Some(payload) = buf.get(HEADER..HEADER + len) else {
+        return Frame::Truncated;
+    };
     if crc32fast::hash(payload) != crc {
         return Frame::Bad("checksum mismatch".into());
     }

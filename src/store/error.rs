@@ -8,8 +8,14 @@ pub enum StoreError {
     #[error("the data folder {dir} is in use by another Lắng Nghe ({holder}); close it first")]
     Locked { dir: PathBuf, holder: String },
     #[error("{}", io_message(action, path, source))]
-    Io { action: &'static str, path: PathBuf, source: io::Error },
-    #[error("the store in {dir} cannot be opened ({reason}); run `langnghe recover` to rebuild it from the saved interview files")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error(
+        "the store in {dir} cannot be opened ({reason}); run `langnghe recover` to rebuild it from the saved interview files"
+    )]
     Database { dir: PathBuf, reason: String },
     #[error("no such interview: {0}")]
     NotFound(String),
@@ -19,22 +25,33 @@ fn io_message(action: &str, path: &std::path::Path, e: &io::Error) -> String {
     let p = path.display();
     match e.kind() {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
-            format!("the disk is full ({action} {p}); free some space and try again — nothing already saved was lost")
+            format!(
+                "the disk is full ({action} {p}); free some space and try again — nothing already saved was lost"
+            )
         }
         io::ErrorKind::ReadOnlyFilesystem => {
             format!("{p} is on a read-only disk ({action}); nothing already saved was lost")
         }
         io::ErrorKind::PermissionDenied => {
-            format!("no permission for {p} ({action}); check the folder's owner — nothing already saved was lost")
+            format!(
+                "no permission for {p} ({action}); check the folder's owner — nothing already saved was lost"
+            )
         }
         _ => format!("could not {action} {p}: {e}"),
     }
 }
 
 impl StoreError {
-    pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StoreError {
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> StoreError {
         let path = path.into();
-        move |source| StoreError::Io { action, path, source }
+        move |source| StoreError::Io {
+            action,
+            path,
+            source,
+        }
     }
 
     /// The underlying I/O error kind, for the app to choose its own wording.

@@ -18,7 +18,7 @@ use super::record::Draft;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Entry {
-    Save(Draft),
+    Save(Box<Draft>),
     /// The draft was finalized or discarded: a replay must not bring it back.
     Gone(Uuid),
 }
@@ -39,7 +39,9 @@ impl Journal {
         let bytes = codec::frame(&codec::encode(e));
         // One write call: the record reaches the OS whole or (on error) is cut off, and a
         // cut-off tail is ignored on replay.
-        self.file.write_all(&bytes).map_err(StoreError::io("save to", &self.path))
+        self.file
+            .write_all(&bytes)
+            .map_err(StoreError::io("save to", &self.path))
     }
 
     /// Moves the current journal aside (to be deleted once sled is flushed) and starts a new one.
@@ -48,8 +50,12 @@ impl Journal {
         if old.exists() {
             // A previous rotation did not finish; its entries are older, keep them in order.
             let mut cur = Vec::new();
-            File::open(&self.path).and_then(|mut f| f.read_to_end(&mut cur)).map_err(StoreError::io("read", &self.path))?;
-            append(&old)?.write_all(&cur).map_err(StoreError::io("write", &old))?;
+            File::open(&self.path)
+                .and_then(|mut f| f.read_to_end(&mut cur))
+                .map_err(StoreError::io("read", &self.path))?;
+            append(&old)?
+                .write_all(&cur)
+                .map_err(StoreError::io("write", &old))?;
         } else {
             std::fs::rename(&self.path, &old).map_err(StoreError::io("rotate", &self.path))?;
         }
@@ -64,7 +70,11 @@ impl Journal {
 }
 
 fn append(path: &Path) -> Result<File> {
-    OpenOptions::new().create(true).append(true).open(path).map_err(StoreError::io("open", path))
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(StoreError::io("open", path))
 }
 
 /// Every readable entry of the old and current journal, oldest first. A torn tail (the
@@ -73,7 +83,9 @@ pub fn replay(dir: &Path) -> (Vec<Entry>, usize) {
     let mut out = Vec::new();
     let mut damaged = 0;
     for name in ["drafts.journal.old", "drafts.journal"] {
-        let Ok(bytes) = std::fs::read(dir.join(name)) else { continue };
+        let Ok(bytes) = std::fs::read(dir.join(name)) else {
+            continue;
+        };
         let mut at = 0;
         while at < bytes.len() {
             match codec::unframe(&bytes[at..]) {
@@ -97,5 +109,6 @@ pub fn replay(dir: &Path) -> (Vec<Entry>, usize) {
 
 /// Offset of the next record marker, to carry on past damage.
 pub fn resync(buf: &[u8]) -> Option<usize> {
-    buf.windows(codec::MAGIC.len()).position(|w| w == codec::MAGIC)
+    buf.windows(codec::MAGIC.len())
+        .position(|w| w == codec::MAGIC)
 }

@@ -26,8 +26,15 @@ pub fn lock(dir: &Path) -> Result<DirLock> {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             let holder = holder.trim();
-            let holder = if holder.is_empty() { "another process".to_string() } else { holder.to_string() };
-            return Err(StoreError::Locked { dir: dir.to_path_buf(), holder });
+            let holder = if holder.is_empty() {
+                "another process".to_string()
+            } else {
+                holder.to_string()
+            };
+            return Err(StoreError::Locked {
+                dir: dir.to_path_buf(),
+                holder,
+            });
         }
         Err(TryLockError::Error(e)) => return Err(StoreError::io("lock", &path)(e)),
     }

@@ -83,10 +83,16 @@ impl Store {
             .map_err(|e| match e {
                 // A full or read-only disk is not damage: say so, and do not send them to `recover`.
                 sled::Error::Io(io) => StoreError::io("open the store in", dir)(io),
-                e => StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() },
+                e => StoreError::Database {
+                    dir: dir.to_path_buf(),
+                    reason: e.to_string(),
+                },
             })?;
         let tree = |name: &str| {
-            db.open_tree(name).map_err(|e| StoreError::Database { dir: dir.to_path_buf(), reason: e.to_string() })
+            db.open_tree(name).map_err(|e| StoreError::Database {
+                dir: dir.to_path_buf(),
+                reason: e.to_string(),
+            })
         };
         let drafts = tree("drafts")?;
         let index = tree("index")?;
@@ -120,7 +126,10 @@ impl Store {
     pub fn recover(dir: &Path) -> Result<Store> {
         let db = dir.join("db");
         if db.exists() {
-            let aside = dir.join(format!("db.broken-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+            let aside = dir.join(format!(
+                "db.broken-{}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S")
+            ));
             std::fs::rename(&db, &aside).map_err(StoreError::io("move aside", &db))?;
         }
         Store::open(dir)
@@ -139,7 +148,10 @@ impl Store {
     }
 
     fn db_err(&self, e: sled::Error) -> StoreError {
-        StoreError::Database { dir: self.dir.clone(), reason: e.to_string() }
+        StoreError::Database {
+            dir: self.dir.clone(),
+            reason: e.to_string(),
+        }
     }
 
     /// Makes the next writes fail with `kind` (disk full, read-only…) until cleared; for
@@ -158,12 +170,18 @@ impl Store {
     // ── settings ─────────────────────────────────────────────────────────────────────────
 
     pub fn settings(&self) -> Option<Settings> {
-        self.meta.get(SETTINGS).ok().flatten().and_then(|v| codec::decode(&v).ok())
+        self.meta
+            .get(SETTINGS)
+            .ok()
+            .flatten()
+            .and_then(|v| codec::decode(&v).ok())
     }
 
     pub fn save_settings(&self, s: &Settings) -> Result<()> {
         self.check_fault("save settings in")?;
-        self.meta.insert(SETTINGS, codec::encode(s)).map_err(|e| self.db_err(e))?;
+        self.meta
+            .insert(SETTINGS, codec::encode(s))
+            .map_err(|e| self.db_err(e))?;
         self.db.flush().map_err(|e| self.db_err(e))?;
         Ok(())
     }
@@ -175,8 +193,12 @@ impl Store {
     pub fn save_draft(&self, d: &mut Draft) -> Result<()> {
         self.check_fault("save the answer to")?;
         d.rev += 1;
-        lock_of(&self.journal).append(&Entry::Save(d.clone())).inspect_err(|_| d.rev -= 1)?;
-        self.drafts.insert(d.id.as_bytes(), codec::encode(d)).map_err(|e| self.db_err(e))?;
+        lock_of(&self.journal)
+            .append(&Entry::Save(Box::new(d.clone())))
+            .inspect_err(|_| d.rev -= 1)?;
+        self.drafts
+            .insert(d.id.as_bytes(), codec::encode(d))
+            .map_err(|e| self.db_err(e))?;
         if let Some((tx, _)) = &self.flusher {
             let _ = tx.send(());
         }
@@ -186,7 +208,10 @@ impl Store {
     pub fn draft(&self, id: Uuid) -> Result<Draft> {
         let v = self.drafts.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
         let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        codec::decode(&v).map_err(|e| StoreError::Database { dir: self.dir.clone(), reason: e.to_string() })
+        codec::decode(&v).map_err(|e| StoreError::Database {
+            dir: self.dir.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// All drafts, oldest first; damaged ones are reported and skipped.
@@ -209,7 +234,9 @@ impl Store {
     pub fn remove_draft(&self, id: Uuid) -> Result<()> {
         self.check_fault("remove the draft from")?;
         lock_of(&self.journal).append(&Entry::Gone(id))?;
-        self.drafts.remove(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        self.drafts
+            .remove(id.as_bytes())
+            .map_err(|e| self.db_err(e))?;
         Ok(())
     }
 
@@ -232,13 +259,24 @@ impl Store {
             })
             .collect();
         let locs = segs.append(&payloads)?;
-        self.meta.insert(SEQ, &seq.to_le_bytes()).map_err(|e| self.db_err(e))?;
+        self.meta
+            .insert(SEQ, &seq.to_le_bytes())
+            .map_err(|e| self.db_err(e))?;
         for (f, loc) in items.iter().zip(&locs) {
-            self.index.insert(f.id.as_bytes(), codec::encode(&index_entry(f, *loc))).map_err(|e| self.db_err(e))?;
-            self.drafts.remove(f.id.as_bytes()).map_err(|e| self.db_err(e))?;
+            self.index
+                .insert(f.id.as_bytes(), codec::encode(&index_entry(f, *loc)))
+                .map_err(|e| self.db_err(e))?;
+            self.drafts
+                .remove(f.id.as_bytes())
+                .map_err(|e| self.db_err(e))?;
         }
         if let Some(last) = locs.last() {
-            self.meta.insert(HWM, hwm_bytes(last.segment, last.offset + u64::from(last.len))).map_err(|e| self.db_err(e))?;
+            self.meta
+                .insert(
+                    HWM,
+                    hwm_bytes(last.segment, last.offset + u64::from(last.len)),
+                )
+                .map_err(|e| self.db_err(e))?;
         }
         drop(segs);
         let mut j = lock_of(&self.journal);
@@ -253,35 +291,59 @@ impl Store {
 
     fn next_seq(&self) -> Result<u64> {
         let v = self.meta.get(SEQ).map_err(|e| self.db_err(e))?;
-        Ok(v.and_then(|b| b.as_ref().try_into().ok()).map_or(1, u64::from_le_bytes))
+        Ok(v.and_then(|b| b.as_ref().try_into().ok())
+            .map_or(1, u64::from_le_bytes))
     }
 
     pub fn entry(&self, id: Uuid) -> Result<IndexEntry> {
         let v = self.index.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
         let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        codec::decode(&v).map_err(|e| StoreError::Database { dir: self.dir.clone(), reason: e.to_string() })
+        codec::decode(&v).map_err(|e| StoreError::Database {
+            dir: self.dir.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// Reads a finalized interview back from its file.
     pub fn finalized(&self, id: Uuid) -> Result<Finalized> {
         let e = self.entry(id)?;
         let dir = self.dir.join("finalized");
-        let bytes = segments::read(&dir, Loc { segment: e.segment, offset: e.offset, len: e.len })?;
-        codec::decode(&bytes).map_err(|err| StoreError::Database { dir, reason: err.to_string() })
+        let bytes = segments::read(
+            &dir,
+            Loc {
+                segment: e.segment,
+                offset: e.offset,
+                len: e.len,
+            },
+        )?;
+        codec::decode(&bytes).map_err(|err| StoreError::Database {
+            dir,
+            reason: err.to_string(),
+        })
     }
 
-    /// The index of finalized interviews, in id (≈ time) order; damaged entries reported.
+    /// The index of finalized interviews, in id (≈ time) order, one at a time (a device may
+    /// hold 100 000); a damaged entry comes as `Err` with a description.
+    pub fn entries_iter(
+        &self,
+    ) -> impl Iterator<Item = std::result::Result<(Uuid, IndexEntry), String>> + '_ {
+        self.index.iter().map(|kv| {
+            let (k, v) = kv.map_err(|e| format!("index: {e}"))?;
+            let id = Uuid::from_slice(&k).map_err(|e| format!("index {}: {e}", hex(&k)))?;
+            let e =
+                codec::decode::<IndexEntry>(&v).map_err(|e| format!("index {}: {e}", hex(&k)))?;
+            Ok((id, e))
+        })
+    }
+
+    /// The whole index in memory, with damaged entries set apart.
     pub fn entries(&self) -> (Vec<(Uuid, IndexEntry)>, Vec<String>) {
         let mut ok = Vec::new();
         let mut bad = Vec::new();
-        for kv in self.index.iter() {
-            match kv {
-                Ok((k, v)) => match (Uuid::from_slice(&k), codec::decode::<IndexEntry>(&v)) {
-                    (Ok(id), Ok(e)) => ok.push((id, e)),
-                    (_, Err(e)) => bad.push(format!("index {}: {e}", hex(&k))),
-                    (Err(e), _) => bad.push(format!("index {}: {e}", hex(&k))),
-                },
-                Err(e) => bad.push(format!("index: {e}")),
+        for r in self.entries_iter() {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(e) => bad.push(e),
             }
         }
         (ok, bad)
@@ -296,7 +358,9 @@ impl Store {
             segments::scan(&path, 0, |r| match r {
                 Ok((payload, loc)) => match codec::decode::<Finalized>(payload) {
                     Ok(fin) => {
-                        let live = self.entry(fin.id).is_ok_and(|e| e.segment == loc.segment && e.offset == loc.offset);
+                        let live = self
+                            .entry(fin.id)
+                            .is_ok_and(|e| e.segment == loc.segment && e.offset == loc.offset);
                         if live {
                             f(fin);
                         }
@@ -313,7 +377,9 @@ impl Store {
     pub fn set_status(&self, id: Uuid, status: Status) -> Result<()> {
         let mut e = self.entry(id)?;
         e.status = status;
-        self.index.insert(id.as_bytes(), codec::encode(&e)).map_err(|e| self.db_err(e))?;
+        self.index
+            .insert(id.as_bytes(), codec::encode(&e))
+            .map_err(|e| self.db_err(e))?;
         Ok(())
     }
 
@@ -322,22 +388,36 @@ impl Store {
     fn replay_journal(&mut self) -> Result<()> {
         let (entries, damaged) = journal::replay(&self.dir);
         if damaged > 0 {
-            self.report.damaged.push(format!("{damaged} damaged autosave record(s) in the journal were skipped"));
+            self.report.damaged.push(format!(
+                "{damaged} damaged autosave record(s) in the journal were skipped"
+            ));
         }
         for e in entries {
             match e {
                 Entry::Save(d) => {
-                    let newer = match self.drafts.get(d.id.as_bytes()).map_err(|e| self.db_err(e))? {
+                    let newer = match self
+                        .drafts
+                        .get(d.id.as_bytes())
+                        .map_err(|e| self.db_err(e))?
+                    {
                         Some(v) => codec::decode::<Draft>(&v).map_or(true, |old| old.rev < d.rev),
-                        None => self.index.get(d.id.as_bytes()).map_err(|e| self.db_err(e))?.is_none(),
+                        None => self
+                            .index
+                            .get(d.id.as_bytes())
+                            .map_err(|e| self.db_err(e))?
+                            .is_none(),
                     };
                     if newer {
-                        self.drafts.insert(d.id.as_bytes(), codec::encode(&d)).map_err(|e| self.db_err(e))?;
+                        self.drafts
+                            .insert(d.id.as_bytes(), codec::encode(&d))
+                            .map_err(|e| self.db_err(e))?;
                         self.report.replayed += 1;
                     }
                 }
                 Entry::Gone(id) => {
-                    self.drafts.remove(id.as_bytes()).map_err(|e| self.db_err(e))?;
+                    self.drafts
+                        .remove(id.as_bytes())
+                        .map_err(|e| self.db_err(e))?;
                 }
             }
         }
@@ -347,7 +427,11 @@ impl Store {
     /// Indexes finalized records written after the index's high-water mark: after a crash
     /// between the fsync and the index update, or with a new sled folder (recovery).
     fn index_new_records(&mut self) -> Result<()> {
-        let (seg0, off0) = self.meta.get(HWM).map_err(|e| self.db_err(e))?.map_or((0, 0), |v| parse_hwm(&v));
+        let (seg0, off0) = self
+            .meta
+            .get(HWM)
+            .map_err(|e| self.db_err(e))?
+            .map_or((0, 0), |v| parse_hwm(&v));
         let dir = self.dir.join("finalized");
         let mut max_seq = self.next_seq()?.saturating_sub(1);
         let mut last = None;
@@ -369,17 +453,30 @@ impl Store {
         }
         for (id, entry, seq) in found {
             max_seq = max_seq.max(seq);
-            if self.index.get(id.as_bytes()).map_err(|e| self.db_err(e))?.is_none() {
-                self.index.insert(id.as_bytes(), codec::encode(&entry)).map_err(|e| self.db_err(e))?;
+            if self
+                .index
+                .get(id.as_bytes())
+                .map_err(|e| self.db_err(e))?
+                .is_none()
+            {
+                self.index
+                    .insert(id.as_bytes(), codec::encode(&entry))
+                    .map_err(|e| self.db_err(e))?;
                 self.report.indexed += 1;
             }
-            self.drafts.remove(id.as_bytes()).map_err(|e| self.db_err(e))?;
+            self.drafts
+                .remove(id.as_bytes())
+                .map_err(|e| self.db_err(e))?;
         }
         self.report.damaged.extend(bad);
         if let Some(l) = last {
-            self.meta.insert(HWM, hwm_bytes(l.segment, l.offset + u64::from(l.len))).map_err(|e| self.db_err(e))?;
+            self.meta
+                .insert(HWM, hwm_bytes(l.segment, l.offset + u64::from(l.len)))
+                .map_err(|e| self.db_err(e))?;
         }
-        self.meta.insert(SEQ, &(max_seq + 1).to_le_bytes()).map_err(|e| self.db_err(e))?;
+        self.meta
+            .insert(SEQ, &(max_seq + 1).to_le_bytes())
+            .map_err(|e| self.db_err(e))?;
         Ok(())
     }
 
@@ -446,8 +543,14 @@ fn hwm_bytes(segment: u32, offset: u64) -> Vec<u8> {
 }
 
 fn parse_hwm(v: &[u8]) -> (u32, u64) {
-    let seg = v.get(..4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes);
-    let off = v.get(4..12).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+    let seg = v
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes);
+    let off = v
+        .get(4..12)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_le_bytes);
     (seg, off)
 }
 
@@ -455,8 +558,14 @@ fn parse_hwm(v: &[u8]) -> (u32, u64) {
 /// sled, else made now. Kept in both.
 fn device_id(dir: &Path, meta: &sled::Tree) -> Result<Uuid> {
     let file = dir.join("device");
-    let from_file = std::fs::read_to_string(&file).ok().and_then(|s| Uuid::parse_str(s.trim()).ok());
-    let from_db = meta.get(DEVICE).ok().flatten().and_then(|v| Uuid::from_slice(&v).ok());
+    let from_file = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|s| Uuid::parse_str(s.trim()).ok());
+    let from_db = meta
+        .get(DEVICE)
+        .ok()
+        .flatten()
+        .and_then(|v| Uuid::from_slice(&v).ok());
     let id = from_file.or(from_db).unwrap_or_else(Uuid::now_v7);
     if from_file.is_none() {
         let tmp = dir.join("device.tmp");

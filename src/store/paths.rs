@@ -16,14 +16,23 @@ pub fn data_dir(flag: Option<&Path>) -> PathBuf {
 }
 
 fn platform_data_home() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if cfg!(windows) {
         return env("APPDATA").unwrap_or_else(|| PathBuf::from("."));
     }
     if cfg!(target_os = "macos") {
-        return env("HOME").map_or_else(|| PathBuf::from("."), |h| h.join("Library/Application Support"));
+        return env("HOME").map_or_else(
+            || PathBuf::from("."),
+            |h| h.join("Library/Application Support"),
+        );
     }
-    env("XDG_DATA_HOME").unwrap_or_else(|| env("HOME").map_or_else(|| PathBuf::from("."), |h| h.join(".local/share")))
+    env("XDG_DATA_HOME").unwrap_or_else(|| {
+        env("HOME").map_or_else(|| PathBuf::from("."), |h| h.join(".local/share"))
+    })
 }
 
 /// Creates `dir` (and parents) if missing; a folder we create is private to the user (0700).

@@ -14,10 +14,14 @@ pub struct Stamp {
 
 impl Stamp {
     pub fn from_local(t: DateTime<FixedOffset>) -> Stamp {
-        Stamp { utc: t.with_timezone(&Utc), offset_secs: t.offset().local_minus_utc() }
+        Stamp {
+            utc: t.with_timezone(&Utc),
+            offset_secs: t.offset().local_minus_utc(),
+        }
     }
     pub fn local(&self) -> DateTime<FixedOffset> {
-        let off = FixedOffset::east_opt(self.offset_secs).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+        let off = FixedOffset::east_opt(self.offset_secs)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
         self.utc.with_timezone(&off)
     }
 }

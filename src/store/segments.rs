@@ -41,7 +41,10 @@ pub fn list(dir: &Path) -> Vec<u32> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("seg-")?.strip_suffix(".lnr")?.parse().ok()
+            name.strip_prefix("seg-")?
+                .strip_suffix(".lnr")?
+                .parse()
+                .ok()
         })
         .collect();
     out.sort_unstable();
@@ -60,7 +63,12 @@ impl Segments {
             file.set_len(len).map_err(StoreError::io("repair", &path))?;
         }
         sync_dir(dir).map_err(StoreError::io("sync", dir))?;
-        Ok(Segments { dir: dir.to_path_buf(), current, file, len })
+        Ok(Segments {
+            dir: dir.to_path_buf(),
+            current,
+            file,
+            len,
+        })
     }
 
     /// Appends records and fsyncs once. Returns where each landed.
@@ -72,11 +80,18 @@ impl Segments {
         let mut locs = Vec::with_capacity(payloads.len());
         for p in payloads {
             let framed = codec::frame(p);
-            locs.push(Loc { segment: self.current, offset: self.len + buf.len() as u64, len: framed.len() as u32 });
+            locs.push(Loc {
+                segment: self.current,
+                offset: self.len + buf.len() as u64,
+                len: framed.len() as u32,
+            });
             buf.extend_from_slice(&framed);
         }
         let path = segment_path(&self.dir, self.current);
-        let res = self.file.write_all(&buf).and_then(|()| self.file.sync_data());
+        let res = self
+            .file
+            .write_all(&buf)
+            .and_then(|()| self.file.sync_data());
         if let Err(e) = res {
             // Do not leave half a record for the next append to follow.
             let _ = self.file.set_len(self.len);
@@ -100,7 +115,12 @@ impl Segments {
 }
 
 fn open_append(path: &Path) -> Result<File> {
-    OpenOptions::new().create(true).append(true).read(true).open(path).map_err(StoreError::io("open", path))
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)
+        .map_err(StoreError::io("open", path))
 }
 
 /// Length of the prefix of a segment made of whole, valid records.
@@ -118,13 +138,21 @@ fn valid_len(path: &Path) -> Result<u64> {
 pub fn read(dir: &Path, loc: Loc) -> Result<Vec<u8>> {
     let path = segment_path(dir, loc.segment);
     let mut f = File::open(&path).map_err(StoreError::io("open", &path))?;
-    f.seek(SeekFrom::Start(loc.offset)).map_err(StoreError::io("read", &path))?;
+    f.seek(SeekFrom::Start(loc.offset))
+        .map_err(StoreError::io("read", &path))?;
     let mut buf = vec![0; loc.len as usize];
-    f.read_exact(&mut buf).map_err(StoreError::io("read", &path))?;
+    f.read_exact(&mut buf)
+        .map_err(StoreError::io("read", &path))?;
     match codec::unframe(&buf) {
         Frame::Ok(p, _) => Ok(p.to_vec()),
-        Frame::Truncated => Err(StoreError::Database { dir: path, reason: "record cut short".into() }),
-        Frame::Bad(why) => Err(StoreError::Database { dir: path, reason: why }),
+        Frame::Truncated => Err(StoreError::Database {
+            dir: path,
+            reason: "record cut short".into(),
+        }),
+        Frame::Bad(why) => Err(StoreError::Database {
+            dir: path,
+            reason: why,
+        }),
     }
 }
 
@@ -148,7 +176,14 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
     while at < bytes.len() {
         match codec::unframe(&bytes[at..]) {
             Frame::Ok(p, n) => {
-                each(Ok((p, Loc { segment, offset: at as u64, len: n as u32 })));
+                each(Ok((
+                    p,
+                    Loc {
+                        segment,
+                        offset: at as u64,
+                        len: n as u32,
+                    },
+                )));
                 at += n;
             }
             Frame::Truncated => break,

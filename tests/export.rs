@@ -1,0 +1,182 @@
+//! CSV export in ODK Central's shape, checked cell by cell on known answers.
+
+use chrono::{FixedOffset, TimeZone};
+use langnghe::export::csv::{render, tables};
+use langnghe::form::build;
+use langnghe::store::{Finalized, FormRef, Stamp};
+use uuid::Uuid;
+
+const FORM: &str = r#"
+[settings]
+id = "kids"
+version = "3"
+languages = ["vi"]
+
+[[survey]]
+type = "begin_group"
+name = "about"
+label = "Về em"
+
+[[survey]]
+type = "text"
+name = "wish"
+label = "Điều ước"
+
+[[survey]]
+type = "select_multiple place"
+name = "places"
+label = "Nơi"
+
+[[survey]]
+type = "select_one eth"
+name = "ethnicity"
+label = "Dân tộc"
+sensitive = true
+
+[[survey]]
+type = "end_group"
+
+[[survey]]
+type = "begin_repeat"
+name = "sib"
+label = "Anh chị em"
+
+[[survey]]
+type = "integer"
+name = "sib_age"
+label = "Tuổi"
+
+[[survey]]
+type = "end_repeat"
+
+[[choices.place]]
+name = "home"
+label = "Nhà"
+
+[[choices.place]]
+name = "school"
+label = "Trường"
+
+[[choices.eth]]
+name = "kinh"
+label = "Kinh"
+"#;
+
+fn record(id: u128, answers: &[(&str, &str)]) -> Finalized {
+    let t = FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+        .unwrap();
+    Finalized {
+        id: Uuid::from_u128(id),
+        form: FormRef {
+            id: "kids".into(),
+            version: "3".into(),
+            hash: 0,
+        },
+        device: Uuid::from_u128(0xd),
+        seq: 1,
+        surveyor: "sv07".into(),
+        started: Stamp::from_local(t),
+        finished: Stamp::from_local(t + chrono::Duration::minutes(12)),
+        answers: answers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        paradata: vec![],
+        duration_ms: 95_000,
+        referral: false,
+    }
+}
+
+#[test]
+fn main_and_repeat_tables_match_odk_central_shape() {
+    let form = build("kids.toml", FORM).unwrap();
+    let recs = vec![
+        record(
+            1,
+            &[
+                ("wish", "Sân chơi, \"bóng đá\"\nvà thư viện"),
+                ("places", "school home"),
+                ("ethnicity", "kinh"),
+                ("sib[1]/sib_age", "4"),
+                ("sib[2]/sib_age", "15"),
+            ],
+        ),
+        record(2, &[("wish", "Được đi học"), ("places", "")]),
+    ];
+    let t = tables(&form, &recs, false);
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].file, "kids.csv");
+    let main = render(&t[0]);
+    let want = "SubmissionDate,start,end,about-wish,about-places,about-places/home,about-places/school,meta-instanceID,KEY,SubmitterID,DeviceID,FormVersion,duration,referral\r\n\
+        2026-11-29T10:12:00+07:00,2026-11-29T10:00:00+07:00,2026-11-29T10:12:00+07:00,\"Sân chơi, \"\"bóng đá\"\"\nvà thư viện\",school home,1,1,uuid:00000000-0000-0000-0000-000000000001,uuid:00000000-0000-0000-0000-000000000001,sv07,00000000-0000-0000-0000-00000000000d,3,95,0\r\n\
+        2026-11-29T10:12:00+07:00,2026-11-29T10:00:00+07:00,2026-11-29T10:12:00+07:00,Được đi học,,,,uuid:00000000-0000-0000-0000-000000000002,uuid:00000000-0000-0000-0000-000000000002,sv07,00000000-0000-0000-0000-00000000000d,3,95,0\r\n";
+    assert_eq!(main, want);
+    assert!(!main.contains("ethnicity"), "sensitive left out by default");
+
+    assert_eq!(t[1].file, "kids-sib.csv");
+    assert_eq!(
+        render(&t[1]),
+        "sib_age,PARENT_KEY,KEY\r\n\
+         4,uuid:00000000-0000-0000-0000-000000000001,uuid:00000000-0000-0000-0000-000000000001/sib[1]\r\n\
+         15,uuid:00000000-0000-0000-0000-000000000001,uuid:00000000-0000-0000-0000-000000000001/sib[2]\r\n"
+    );
+
+    let with = tables(&form, &recs, true);
+    let col = with[0]
+        .header
+        .iter()
+        .position(|h| h == "about-ethnicity")
+        .expect("sensitive column on request");
+    assert_eq!(with[0].rows[0][col], "kinh");
+}
+
+#[test]
+fn export_verb_writes_files_for_each_form_and_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    run(&[
+        "simulate",
+        "--form",
+        "commune_child_friendly",
+        "--count",
+        "30",
+        "--seed",
+        "3",
+    ]);
+    run(&[
+        "simulate",
+        "--form",
+        "forms/child_participation.toml",
+        "--count",
+        "20",
+    ]);
+    let said = run(&["export", "--format", "csv", "--out", out.to_str().unwrap()]);
+    assert!(said.contains("child_participation.csv (20 rows)"), "{said}");
+    assert!(
+        said.contains("commune_child_friendly.csv (30 rows)"),
+        "{said}"
+    );
+    let forums = std::fs::read_to_string(out.join("commune_child_friendly-forum.csv")).unwrap();
+    let mut lines = forums.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}forum_date,forum_no,forum_topic,forum_children,forum_girls,forum_followed_up,PARENT_KEY,KEY"
+    );
+    let first = lines.next().expect("some forums were simulated");
+    assert!(first.contains("/forum[1]"), "{first}");
+    let main = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    assert!(!main.contains("ethnicity") && !main.contains("message_to_adults"));
+}
