@@ -160,41 +160,90 @@ pub fn read(dir: &Path, loc: Loc) -> Result<Vec<u8>> {
 /// next record marker).
 pub type Scanned<'a> = std::result::Result<(&'a [u8], Loc), (u64, String)>;
 
-/// Walks the records of segment file `path` from `from`, stopping at a torn tail.
+/// Largest record accepted when scanning; a length beyond it is damage, not a record.
+const MAX_RECORD: usize = 64 << 20;
+
+/// Walks the records of segment file `path` from `from`, stopping at a torn tail. Streams
+/// the file, so scanning costs a small buffer, not the segment's size in memory.
 pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result<()> {
     let segment = path
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(|n| n.strip_prefix("seg-")?.strip_suffix(".lnr")?.parse().ok())
         .unwrap_or(0);
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    let file = match File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(StoreError::io("read", path)(e)),
     };
-    let mut at = from as usize;
-    while at < bytes.len() {
-        match codec::unframe(&bytes[at..]) {
-            Frame::Ok(p, n) => {
-                each(Ok((
-                    p,
-                    Loc {
-                        segment,
-                        offset: at as u64,
-                        len: n as u32,
-                    },
-                )));
-                at += n;
+    let mut r = std::io::BufReader::with_capacity(64 * 1024, file);
+    r.seek(SeekFrom::Start(from)).map_err(StoreError::io("read", path))?;
+    let mut at = from;
+    let mut payload = Vec::new();
+    loop {
+        let mut hdr = [0u8; codec::HEADER];
+        if !read_full(&mut r, &mut hdr).map_err(StoreError::io("read", path))? {
+            break; // end of file, or a torn header
+        }
+        let len = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
+        let damage = if hdr[..4] != codec::MAGIC {
+            Some("no record marker")
+        } else if len > MAX_RECORD {
+            Some("impossible record length")
+        } else {
+            payload.resize(len, 0);
+            if !read_full(&mut r, &mut payload).map_err(StoreError::io("read", path))? {
+                break; // torn tail
             }
-            Frame::Truncated => break,
-            Frame::Bad(why) => {
-                each(Err((at as u64, why)));
-                match super::journal::resync(&bytes[at + 1..]) {
-                    Some(i) => at += i + 1,
+            let crc = u32::from_le_bytes([hdr[8], hdr[9], hdr[10], hdr[11]]);
+            (crc32fast::hash(&payload) != crc).then_some("checksum mismatch")
+        };
+        match damage {
+            None => {
+                let n = codec::HEADER + len;
+                each(Ok((&payload, Loc { segment, offset: at, len: n as u32 })));
+                at += n as u64;
+            }
+            Some(why) => {
+                each(Err((at, why.to_string())));
+                match find_magic(&mut r, at + 1).map_err(StoreError::io("read", path))? {
+                    Some(next) => at = next,
                     None => break,
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Reads exactly `buf.len()` bytes; `false` if the file ends first.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
+    match r.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Offset of the next record marker at or after `from`, leaving the reader there.
+fn find_magic<R: Read + Seek>(r: &mut R, from: u64) -> std::io::Result<Option<u64>> {
+    r.seek(SeekFrom::Start(from))?;
+    let mut window = [0u8; 4];
+    let mut filled = 0usize;
+    let mut pos = from;
+    let mut byte = [0u8; 1];
+    loop {
+        if r.read(&mut byte)? == 0 {
+            return Ok(None);
+        }
+        window.rotate_left(1);
+        window[3] = byte[0];
+        filled += 1;
+        pos += 1;
+        if filled >= 4 && window == codec::MAGIC {
+            let start = pos - 4;
+            r.seek(SeekFrom::Start(start))?;
+            return Ok(Some(start));
+        }
+    }
 }
