@@ -3,7 +3,7 @@
 use chrono::{FixedOffset, TimeZone};
 use langnghe::form::{Form, load};
 use langnghe::session::{Clock, Session};
-use langnghe::store::{Status, Store, StoreError};
+use langnghe::store::{Stamp, Status, Store, StoreError};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -480,4 +480,118 @@ fn kill_9_at_random_moments_loses_nothing_reported_saved() {
         !finals.is_empty(),
         "no interview was finalized in the drill"
     );
+}
+
+#[test]
+fn erase_leaves_a_tombstone_and_no_trace_in_our_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let clock = Arc::new(StepClock::default());
+    let form = child_form();
+    let secret = "bí mật của em 7731";
+    // A finalized interview holding a distinctive free-text answer, and one kept.
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let mut s = Session::start(store.clone(), form.clone(), "sv", clock.clone()).unwrap();
+        let mut rng = langnghe::simulate::Rng::new(5);
+        loop {
+            let Some(item) = s.iv.current().cloned() else {
+                break;
+            };
+            if let langnghe::interview::Item::Question { node, path } = &item {
+                let n = form.node(*node);
+                if n.name == "message_to_adults" {
+                    s.answer(*node, path, secret).unwrap();
+                } else if n.kind.takes_answer() && s.iv.value(*node, path).is_blank() {
+                    for _ in 0..40 {
+                        let raw = langnghe::simulate::random_answer(
+                            &s.iv,
+                            *node,
+                            path,
+                            &n.kind,
+                            &mut rng,
+                            clock.now(),
+                        );
+                        let Some(raw) = raw else { break };
+                        let raw = if n.name == "age" {
+                            "12".to_string()
+                        } else {
+                            raw
+                        };
+                        if s.answer(*node, path, &raw).is_ok() {
+                            break;
+                        }
+                    }
+                }
+            }
+            if s.iv.current().is_some() {
+                s.advance().unwrap();
+            }
+        }
+        ids.push(s.finalize().unwrap().id);
+    }
+    let seg = dir.path().join("finalized/seg-000001.lnr");
+    let has = |hay: &[u8]| hay.windows(secret.len()).any(|w| w == secret.as_bytes());
+    assert!(
+        has(&std::fs::read(&seg).unwrap()),
+        "the test needs the secret on disk first"
+    );
+    store
+        .erase(
+            ids[0],
+            "child_participation",
+            "withdrawn",
+            Stamp::from_local(clock.now()),
+        )
+        .unwrap();
+    assert!(matches!(
+        store.finalized(ids[0]),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store.finalized(ids[1]).unwrap().id,
+        ids[1],
+        "the other interview is untouched"
+    );
+    let t = store.tombstones();
+    assert_eq!(
+        (t.len(), t[0].id, t[0].reason.as_str()),
+        (1, ids[0], "withdrawn")
+    );
+    let bytes = std::fs::read(&seg).unwrap();
+    let count = bytes
+        .windows(secret.len())
+        .filter(|w| *w == secret.as_bytes())
+        .count();
+    assert_eq!(count, 1, "only the kept interview still holds the text");
+    // A draft erased mid-interview: gone from the journal files too.
+    let mut s = Session::start(store.clone(), form.clone(), "sv", clock.clone()).unwrap();
+    let id = s.id();
+    s.advance().unwrap();
+    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
+        panic!()
+    };
+    s.answer(node, &path, "yes").unwrap();
+    store
+        .erase(
+            id,
+            "child_participation",
+            "declined",
+            Stamp::from_local(clock.now()),
+        )
+        .unwrap();
+    assert!(store.draft(id).is_err());
+    drop(s);
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.draft(id).is_err(), "a replay must not bring it back");
+    assert_eq!(store.tombstones().len(), 2);
+    let (_, bad) = store.drafts();
+    assert!(bad.is_empty());
+    let mut seen = 0;
+    assert!(
+        store.each_finalized(|_| seen += 1).unwrap().is_empty(),
+        "erased records are not damage"
+    );
+    assert_eq!(seen, 1);
 }

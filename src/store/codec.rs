@@ -41,6 +41,16 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
 /// Frame magic: marks the start of each record in an append-only file.
 pub const MAGIC: [u8; 4] = *b"LNR1";
 pub const HEADER: usize = 12;
+/// Marks a record erased in place: same length, payload zeroed.
+pub const ERASED: [u8; 4] = *b"LNR0";
+
+/// The bytes that replace an erased record of `total` bytes (header included).
+pub fn erased(total: usize) -> Vec<u8> {
+    let mut out = vec![0u8; total];
+    out[..4].copy_from_slice(&ERASED);
+    out[4..8].copy_from_slice(&((total - HEADER) as u32).to_le_bytes());
+    out
+}
 
 /// `MAGIC | length u32 LE | crc32 u32 LE | payload`.
 pub fn frame(payload: &[u8]) -> Vec<u8> {
@@ -66,6 +76,9 @@ pub enum Frame<'a> {
 pub fn unframe(buf: &[u8]) -> Frame<'_> {
     if buf.len() < HEADER {
         return Frame::Truncated;
+    }
+    if buf[..4] == ERASED {
+        return Frame::Bad("erased".into());
     }
     if buf[..4] != MAGIC {
         return Frame::Bad("no record marker".into());

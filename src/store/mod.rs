@@ -19,7 +19,7 @@ pub mod record;
 pub mod segments;
 
 pub use error::{Result, StoreError};
-pub use record::{Draft, Finalized, FormRef, IndexEntry, Settings, Stamp, Status};
+pub use record::{Draft, Finalized, FormRef, IndexEntry, Settings, Stamp, Status, Tombstone};
 
 use journal::{Entry, Journal};
 use segments::{Loc, Segments};
@@ -58,6 +58,7 @@ pub struct Store {
     drafts: sled::Tree,
     index: sled::Tree,
     meta: sled::Tree,
+    tombstones: sled::Tree,
     journal: Arc<Mutex<Journal>>,
     segments: Mutex<Segments>,
     flusher: Option<(Sender<()>, JoinHandle<()>)>,
@@ -102,6 +103,7 @@ impl Store {
         let drafts = tree("drafts")?;
         let index = tree("index")?;
         let meta = tree("meta")?;
+        let tombstones = tree("tombstones")?;
         let device = device_id(dir, &meta)?;
         let segments = Segments::open(&dir.join("finalized"))?;
         let journal = Journal::open(dir)?;
@@ -111,6 +113,7 @@ impl Store {
             drafts,
             index,
             meta,
+            tombstones,
             journal: Arc::new(Mutex::new(journal)),
             segments: Mutex::new(segments),
             flusher: None,
@@ -378,6 +381,43 @@ impl Store {
         Ok(bad)
     }
 
+    /// Erases an interview, draft or finalized, keeping only a tombstone (id, form, time,
+    /// reason). A finalized record is overwritten in its file, not merely unindexed.
+    pub fn erase(&self, id: Uuid, form_id: &str, reason: &str, at: Stamp) -> Result<()> {
+        self.check_fault("erase in")?;
+        let t = Tombstone {
+            id,
+            form_id: form_id.to_string(),
+            at,
+            reason: reason.to_string(),
+        };
+        self.tombstones
+            .insert(id.as_bytes(), codec::encode(&t))
+            .map_err(|e| self.db_err(e))?;
+        if let Ok(e) = self.entry(id) {
+            lock_of(&self.segments).erase(Loc {
+                segment: e.segment,
+                offset: e.offset,
+                len: e.len,
+            })?;
+            self.index
+                .remove(id.as_bytes())
+                .map_err(|e| self.db_err(e))?;
+        }
+        self.remove_draft(id)?;
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        // The journal may still hold the draft's answers: rotate it away and scrub it now.
+        flush_and_rotate(&self.db, &self.journal, true)
+    }
+
+    pub fn tombstones(&self) -> Vec<Tombstone> {
+        self.tombstones
+            .iter()
+            .filter_map(|kv| kv.ok())
+            .filter_map(|(_, v)| codec::decode(&v).ok())
+            .collect()
+    }
+
     /// Changes where a finalized interview stands in the sync pipeline.
     pub fn set_status(&self, id: Uuid, status: Status) -> Result<()> {
         let mut e = self.entry(id)?;
@@ -487,7 +527,7 @@ impl Store {
 
     /// Flushes sled, then drops the journal entries the flush covered.
     fn flush_and_rotate(&self) -> Result<()> {
-        flush_and_rotate(&self.db, &self.journal)
+        flush_and_rotate(&self.db, &self.journal, false)
     }
 
     fn start_flusher(&mut self) {
@@ -500,17 +540,29 @@ impl Store {
                 // Let a burst of typing finish, then flush once.
                 std::thread::sleep(Duration::from_millis(250));
                 while rx.try_recv().is_ok() {}
-                let _ = flush_and_rotate(&db, &journal);
+                let _ = flush_and_rotate(&db, &journal, false);
             }
         });
         self.flusher = Some((tx, handle));
     }
 }
 
-fn flush_and_rotate(db: &sled::Db, journal: &Mutex<Journal>) -> Result<()> {
+/// `scrub` overwrites the old journal before deleting it, so erased answers are not left in
+/// freed disk blocks.
+fn flush_and_rotate(db: &sled::Db, journal: &Mutex<Journal>, scrub: bool) -> Result<()> {
     let old = lock_of(journal).rotate()?;
     // Everything in `old` was inserted into sled before the rotation, so this flush covers it.
     if db.flush().is_ok() {
+        if scrub && let Ok(len) = std::fs::metadata(&old).map(|m| m.len()) {
+            let zero = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&old)
+                .and_then(|mut f| {
+                    std::io::Write::write_all(&mut f, &vec![0u8; len as usize])?;
+                    f.sync_data()
+                });
+            zero.map_err(StoreError::io("erase", &old))?;
+        }
         let _ = std::fs::remove_file(&old);
     }
     Ok(())

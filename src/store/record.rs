@@ -108,6 +108,17 @@ pub struct IndexEntry {
     pub answered: u32,
 }
 
+/// What is kept of an interview that was erased: enough to count refusals and withdrawals,
+/// nothing about the child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub at: Stamp,
+    /// `declined`, `withdrawn`, `not_eligible`, `retention`…
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Settings {
     pub surveyor: String,

@@ -109,6 +109,20 @@ impl Segments {
         sync_dir(&self.dir).map_err(StoreError::io("sync", &self.dir))
     }
 
+    /// Overwrites a record in place with an erased marker and zeros, and fsyncs: the data
+    /// is gone from the file, not just unlinked from the index.
+    pub fn erase(&mut self, loc: Loc) -> Result<()> {
+        let path = segment_path(&self.dir, loc.segment);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(StoreError::io("open", &path))?;
+        f.seek(SeekFrom::Start(loc.offset))
+            .and_then(|_| f.write_all(&codec::erased(loc.len as usize)))
+            .and_then(|()| f.sync_data())
+            .map_err(StoreError::io("erase in", &path))
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -177,7 +191,8 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
         Err(e) => return Err(StoreError::io("read", path)(e)),
     };
     let mut r = std::io::BufReader::with_capacity(64 * 1024, file);
-    r.seek(SeekFrom::Start(from)).map_err(StoreError::io("read", path))?;
+    r.seek(SeekFrom::Start(from))
+        .map_err(StoreError::io("read", path))?;
     let mut at = from;
     let mut payload = Vec::new();
     loop {
@@ -186,6 +201,13 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
             break; // end of file, or a torn header
         }
         let len = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
+        if hdr[..4] == codec::ERASED && len <= MAX_RECORD {
+            // Erased on purpose (withdrawal or retention): skip it silently.
+            r.seek(SeekFrom::Current(len as i64))
+                .map_err(StoreError::io("read", path))?;
+            at += (codec::HEADER + len) as u64;
+            continue;
+        }
         let damage = if hdr[..4] != codec::MAGIC {
             Some("no record marker")
         } else if len > MAX_RECORD {
@@ -201,7 +223,14 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
         match damage {
             None => {
                 let n = codec::HEADER + len;
-                each(Ok((&payload, Loc { segment, offset: at, len: n as u32 })));
+                each(Ok((
+                    &payload,
+                    Loc {
+                        segment,
+                        offset: at,
+                        len: n as u32,
+                    },
+                )));
                 at += n as u64;
             }
             Some(why) => {
