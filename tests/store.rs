@@ -494,10 +494,7 @@ fn erase_leaves_a_tombstone_and_no_trace_in_our_files() {
     for _ in 0..2 {
         let mut s = Session::start(store.clone(), form.clone(), "sv", clock.clone()).unwrap();
         let mut rng = langnghe::simulate::Rng::new(5);
-        loop {
-            let Some(item) = s.iv.current().cloned() else {
-                break;
-            };
+        while let Some(item) = s.iv.current().cloned() {
             if let langnghe::interview::Item::Question { node, path } = &item {
                 let n = form.node(*node);
                 if n.name == "message_to_adults" {
