@@ -595,3 +595,47 @@ fn today_comes_from_the_clock_handed_in() {
     iv.recompute_all();
     assert_eq!(val(&iv, "age"), "11");
 }
+
+#[test]
+fn consent_and_eligibility_states() {
+    use langnghe::interview::Consent;
+    let f = {
+        let src = format!(
+            "[settings]\nid = \"c\"\nlanguages = [\"vi\", \"en\"]\nnot_eligible = \"${{age}} != '' and ${{age}} < 7\"\n\n{}\n{}",
+            rows(
+                "select_one yn guardian | consent = true
+                 select_one yn child | consent = true ; relevant = \"${guardian} = 'yes'\"
+                 integer age"
+            ),
+            choices("yn", &["yes", "no"])
+        );
+        Arc::new(build("c.toml", &src).unwrap())
+    };
+    let mut iv = Interview::new(f, now());
+    assert_eq!(iv.consent(), Consent::Pending);
+    assert_eq!(iv.open_consent(), Some(id(&iv, "guardian")));
+    ans(&mut iv, "guardian", "yes");
+    assert_eq!(
+        (iv.consent(), iv.open_consent()),
+        (Consent::Pending, Some(id(&iv, "child")))
+    );
+    ans(&mut iv, "child", "no");
+    assert_eq!(iv.consent(), Consent::Declined);
+    ans(&mut iv, "child", "yes");
+    assert_eq!((iv.consent(), iv.open_consent()), (Consent::Given, None));
+    assert!(!iv.not_eligible());
+    ans(&mut iv, "age", "6");
+    assert!(iv.not_eligible());
+    ans(&mut iv, "age", "7");
+    assert!(!iv.not_eligible());
+}
+
+#[test]
+fn consent_flag_only_fits_a_yes_question() {
+    let src = "[settings]\nid = \"c\"\nlanguages = [\"vi\"]\n\n[[survey]]\ntype = \"text\"\nname = \"a\"\nlabel = \"A\"\nconsent = true\n";
+    let err = build("c.toml", src).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "c.toml:9:11: `consent = true` goes on a select_one question whose list has a `yes` choice"
+    );
+}

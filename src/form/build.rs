@@ -29,8 +29,16 @@ const ROW_FIELDS: &[&str] = &[
     "repeat_count",
     "parameters",
     "sensitive",
+    "consent",
 ];
-const SETTINGS_FIELDS: &[&str] = &["id", "version", "title", "default_language", "languages"];
+const SETTINGS_FIELDS: &[&str] = &[
+    "id",
+    "version",
+    "title",
+    "default_language",
+    "languages",
+    "not_eligible",
+];
 
 /// Loads a form from its TOML text. `path` is only used in messages.
 pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
@@ -52,6 +60,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
         lists: Vec::new(),
         list_ids: HashMap::new(),
         label_refs: Vec::new(),
+        not_eligible: None,
     };
     let (id, version, title) = b.settings(&raw.settings);
     for (name, rows) in &raw.choices {
@@ -78,6 +87,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
         nodes,
         by_name,
         lists,
+        not_eligible,
         ..
     } = b;
     match graph {
@@ -92,6 +102,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             by_name,
             graph,
             source_hash: fnv1a(src.as_bytes()),
+            not_eligible,
         }),
         _ => {
             diags.sort();
@@ -127,6 +138,7 @@ fn root_node() -> Node {
         read_only: Flag::No,
         repeat_count: None,
         sensitive: false,
+        consent: false,
     }
 }
 
@@ -141,6 +153,8 @@ struct Builder<'a> {
     list_ids: HashMap<String, ListId>,
     /// `${name}` placeholders in texts: (file offset, name), checked once all names are known.
     label_refs: Vec<(usize, String)>,
+    /// `[settings] not_eligible`, resolved with the rest.
+    not_eligible: Option<Expr>,
 }
 
 enum RowType {
@@ -214,6 +228,9 @@ impl Builder<'_> {
                 self.default_language
             );
             self.err(v.span().start, msg);
+        }
+        if let Some(v) = row.get("not_eligible") {
+            self.not_eligible = self.expr(v, "not_eligible");
         }
         let title = match row.get("title") {
             Some(v) => self.text(v, "title").unwrap_or_default(),
@@ -636,6 +653,26 @@ impl Builder<'_> {
         if let Some(v) = get("appearance") {
             n.appearance = self.string(v, "appearance");
         }
+        if let Some(v) = get("consent") {
+            let yes_list = kind
+                .list()
+                .map(|l| &self.lists[l as usize])
+                .filter(|l| l.find("yes").is_some());
+            match (v.get_ref(), &kind, yes_list) {
+                (Toml::Boolean(b), Kind::SelectOne(_), Some(_)) => n.consent = *b,
+                (Toml::Boolean(false), _, _) => {}
+                _ => self.err(
+                    v.span().start,
+                    "`consent = true` goes on a select_one question whose list has a `yes` choice",
+                ),
+            }
+            if n.consent && !self.nodes[parent as usize].chain.is_empty() {
+                self.err(
+                    v.span().start,
+                    "a consent question cannot be inside a repeat",
+                );
+            }
+        }
         if let Some(v) = get("sensitive") {
             match v.get_ref() {
                 Toml::Boolean(b) => n.sensitive = *b,
@@ -833,6 +870,15 @@ impl Builder<'_> {
             if let Some(e) = ro {
                 n.read_only = Flag::When(e);
             }
+        }
+        if let Some(e) = &mut self.not_eligible {
+            let cx = typecheck::Site {
+                filter: None,
+                nodes: &self.nodes,
+                by_name: &self.by_name,
+                lists: &self.lists,
+            };
+            cx.check(e, &mut found);
         }
         for (off, msg) in found {
             self.err(off, msg);

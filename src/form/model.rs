@@ -24,6 +24,8 @@ pub struct Form {
     pub graph: Graph,
     /// FNV-1a hash of the file's bytes: tells a changed file from the same version.
     pub source_hash: u64,
+    /// When true, the interview ends as "not eligible" (e.g. a child under 7).
+    pub not_eligible: Option<Expr>,
 }
 
 #[derive(Debug)]
@@ -57,6 +59,8 @@ pub struct Node {
     pub read_only: Flag,
     pub repeat_count: Option<Expr>,
     pub sensitive: bool,
+    /// A consent question: nothing after it is reachable until it is answered `yes`.
+    pub consent: bool,
 }
 
 /// `required` and `read_only`: a constant or a condition.

@@ -15,6 +15,15 @@ pub use propagate::MAX_REPEAT;
 pub use review::{Problem, Review};
 pub use tree::Path;
 
+/// Where consent stands: every consent question answered `yes`, any answered otherwise, or
+/// still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    Pending,
+    Given,
+    Declined,
+}
+
 use crate::expr::{NodeId, Value};
 use crate::form::{Form, Kind, ROOT};
 use chrono::{DateTime, FixedOffset};
@@ -218,6 +227,40 @@ impl Interview {
 
     pub fn parse_key(&self, key: &str) -> Option<(NodeId, Path)> {
         self.form.parse_key(key)
+    }
+
+    /// Consent questions are answered in order; a blank one makes consent pending, anything
+    /// but `yes` declines it.
+    pub fn consent(&self) -> Consent {
+        let mut state = Consent::Given;
+        for (i, n) in self.form.nodes.iter().enumerate() {
+            if !n.consent || !self.is_relevant(i as NodeId, &[]) {
+                continue;
+            }
+            match self.stored(i as NodeId, &[]).to_str().as_ref() {
+                "yes" => {}
+                "" => state = Consent::Pending,
+                _ => return Consent::Declined,
+            }
+        }
+        state
+    }
+
+    /// The first consent question not yet answered `yes`, if any.
+    pub fn open_consent(&self) -> Option<NodeId> {
+        self.form.nodes.iter().enumerate().find_map(|(i, n)| {
+            let id = i as NodeId;
+            (n.consent && self.is_relevant(id, &[]) && self.stored(id, &[]).to_str() != "yes")
+                .then_some(id)
+        })
+    }
+
+    /// Whether the form's `not_eligible` condition holds (e.g. the child is under 7).
+    pub fn not_eligible(&self) -> bool {
+        self.form
+            .not_eligible
+            .as_ref()
+            .is_some_and(|e| crate::expr::eval(e, &self.cx(ROOT, &[])).to_bool())
     }
 
     /// Takes the paradata events (enter/leave question) since the last call.
