@@ -11,3 +11,4 @@ pub mod messages;
 pub mod session;
 pub mod simulate;
 pub mod store;
+pub mod tui;

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Drill { form, seed, pace_ms }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
         Some(Command::Recover) => data::recover(&dir),
-        None => Err("the interview app is not built yet; try `langnghe check forms/*.toml` or `langnghe --help`".into()),
+        None => open().and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}"))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -40,6 +40,7 @@ const HWM: &[u8] = b"indexed_upto";
 const SEQ: &[u8] = b"seq";
 const SETTINGS: &[u8] = b"settings";
 const DEVICE: &[u8] = b"device";
+const COUNTS: &[u8] = b"counts";
 
 /// What opening found and repaired, for the app to mention.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -278,6 +279,7 @@ impl Store {
                 .remove(f.id.as_bytes())
                 .map_err(|e| self.db_err(e))?;
         }
+        self.bump(Status::Finalized, items.len() as i64)?;
         if let Some(last) = locs.last() {
             self.meta
                 .insert(
@@ -403,6 +405,7 @@ impl Store {
             self.index
                 .remove(id.as_bytes())
                 .map_err(|e| self.db_err(e))?;
+            self.bump(e.status, -1)?;
         }
         self.remove_draft(id)?;
         self.db.flush().map_err(|e| self.db_err(e))?;
@@ -418,14 +421,52 @@ impl Store {
             .collect()
     }
 
+    /// How many finalized interviews are finalized, queued and sent: kept as counters so
+    /// the home screen does not walk an index of 100 000.
+    pub fn counts(&self) -> [u64; 3] {
+        self.meta
+            .get(COUNTS)
+            .ok()
+            .flatten()
+            .and_then(|v| codec::decode::<[u64; 3]>(&v).ok())
+            .unwrap_or([0; 3])
+    }
+
+    fn bump(&self, status: Status, delta: i64) -> Result<()> {
+        let i = match status {
+            Status::Finalized | Status::Draft => 0,
+            Status::Queued => 1,
+            Status::Sent => 2,
+        };
+        let mut c = self.counts();
+        c[i] = c[i].saturating_add_signed(delta);
+        self.meta.insert(COUNTS, codec::encode(&c)).map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    fn recount(&self) -> Result<()> {
+        let mut c = [0u64; 3];
+        for (_, e) in self.entries_iter().flatten() {
+            c[match e.status {
+                Status::Finalized | Status::Draft => 0,
+                Status::Queued => 1,
+                Status::Sent => 2,
+            }] += 1;
+        }
+        self.meta.insert(COUNTS, codec::encode(&c)).map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
     /// Changes where a finalized interview stands in the sync pipeline.
     pub fn set_status(&self, id: Uuid, status: Status) -> Result<()> {
         let mut e = self.entry(id)?;
+        let old = e.status;
         e.status = status;
         self.index
             .insert(id.as_bytes(), codec::encode(&e))
             .map_err(|e| self.db_err(e))?;
-        Ok(())
+        self.bump(old, -1)?;
+        self.bump(status, 1)
     }
 
     // ── opening and background flushing ──────────────────────────────────────────────────
@@ -522,6 +563,9 @@ impl Store {
         self.meta
             .insert(SEQ, &(max_seq + 1).to_le_bytes())
             .map_err(|e| self.db_err(e))?;
+        if self.report.indexed > 0 || self.meta.get(COUNTS).map_err(|e| self.db_err(e))?.is_none() {
+            self.recount()?;
+        }
         Ok(())
     }
 

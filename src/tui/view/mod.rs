@@ -1,0 +1,143 @@
+//! Drawing: `draw(&App, frame)` reads the state and paints it, nothing else.
+
+mod home;
+mod lists;
+mod overlay;
+mod question;
+mod setup;
+pub mod style;
+
+use super::app::{App, Screen};
+use super::keymap::{Mode, table};
+use crate::interview::Item;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Below this the layout cannot work; a message asks for a bigger window instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!("{} {MIN_WIDTH}×{MIN_HEIGHT}.", app.w().too_small);
+        f.render_widget(Paragraph::new(msg).style(style::error()).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, body, status, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
+            .areas(area);
+    draw_header(app, f, header);
+    let inner = Rect { x: body.x + 1, width: body.width.saturating_sub(2), ..body };
+    match &app.screen {
+        Screen::Setup(s) => setup::draw(app, s, f, inner),
+        Screen::Home => home::draw(app, f, inner),
+        Screen::Interview => question::draw(app, f, inner),
+        Screen::Jump => lists::jump(app, f, inner),
+        Screen::Review => lists::review(app, f, inner),
+    }
+    if let Some(s) = &app.status {
+        let mark = if s.error { "✗ " } else { "• " };
+        let st = if s.error { style::error() } else { style::good() };
+        f.render_widget(Paragraph::new(Line::from(vec![Span::styled(mark, st), Span::styled(s.text.clone(), st)])), status);
+    }
+    draw_footer(app, f, footer);
+    if let Some(o) = app.overlay {
+        overlay::draw(app, o, f, body);
+    }
+}
+
+fn draw_header(app: &App, f: &mut Frame, area: Rect) {
+    let w = app.w();
+    let mut left = String::from(" Lắng Nghe");
+    let mut right = format!("{} ", app.lang.code().to_uppercase());
+    if let Some(s) = &app.session
+        && matches!(app.screen, Screen::Interview | Screen::Jump | Screen::Review)
+    {
+        left = format!(" {}", s.iv.form().title.get(app.lang.code()));
+        if let Some(Item::Question { node, path } | Item::AddRepeat { repeat: node, path }) = s.iv.current() {
+            let crumbs = breadcrumb(app, *node, path);
+            if !crumbs.is_empty() {
+                left.push_str(" › ");
+                left.push_str(&crumbs);
+            }
+        }
+        let r = s.iv.review();
+        let flag = if s.draft.referral { format!("{}  ", w.referral_marker) } else { String::new() };
+        right = format!("{flag}{} {}/{}  {}", w.answered, r.answered, r.questions, right);
+    }
+    let width = area.width as usize;
+    let rw = unicode_width::UnicodeWidthStr::width(right.as_str());
+    let left = truncate(&left, width.saturating_sub(rw + 1));
+    let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(left.as_str()) + rw);
+    let line = format!("{left}{}{right}", " ".repeat(pad));
+    f.render_widget(Paragraph::new(line).style(style::bar()), area);
+}
+
+/// Group labels from the outside in, with the instance number inside repeats.
+pub fn breadcrumb(app: &App, node: u32, path: &[u32]) -> String {
+    let Some(s) = &app.session else { return String::new() };
+    let form = s.iv.form();
+    let mut parts = Vec::new();
+    let mut cur = form.node(node).parent;
+    while cur != crate::form::ROOT {
+        let n = form.node(cur);
+        let label = n.label.as_ref().map_or(n.name.clone(), |t| t.get(app.lang.code()).to_string());
+        let part = match n.chain.iter().position(|r| *r == cur) {
+            Some(depth) if n.kind == crate::form::Kind::Repeat => {
+                format!("{label} #{}", path.get(depth).map_or(0, |i| i + 1))
+            }
+            _ => label,
+        };
+        parts.push(part);
+        cur = n.parent;
+    }
+    parts.reverse();
+    parts.join(" › ")
+}
+
+fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for b in table(app.mode()).into_iter().filter(|b| b.footer) {
+        if !spans.is_empty() {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(b.label, style::key()));
+        spans.push(Span::raw(" "));
+        spans.push(Span::raw(if app.lang == super::text::Lang::Vi { b.vi } else { b.en }));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Cuts `s` to `width` columns, marking the cut with an ellipsis.
+pub fn truncate(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if unicode_width::UnicodeWidthStr::width(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// The help entries for the screen under an overlay.
+pub fn help_mode(app: &App) -> Mode {
+    match app.screen {
+        Screen::Setup(_) => Mode::Setup,
+        Screen::Home => Mode::Home,
+        Screen::Interview => Mode::Interview,
+        Screen::Jump => Mode::List,
+        Screen::Review => Mode::Review,
+    }
+}
