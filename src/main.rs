@@ -12,17 +12,33 @@ fn main() -> ExitCode {
     let open = || Store::open(&dir).map_err(|e| e.to_string());
     let result = match cli.command {
         Some(Command::Check { forms }) => {
-            let ok = langnghe::cli::check::run(&forms, &mut std::io::stdout(), &mut std::io::stderr());
-            return if ok { ExitCode::SUCCESS } else { ExitCode::from(1) };
+            let ok =
+                langnghe::cli::check::run(&forms, &mut std::io::stdout(), &mut std::io::stderr());
+            return if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            };
         }
-        Some(Command::List { status, json }) => open().and_then(|s| data::list(&s, status, json, &mut std::io::stdout())),
-        Some(Command::Simulate { form, count, seed }) => open().and_then(|s| data::simulate(&s, &form, &forms_dir, count, seed)),
-        Some(Command::Export { format: _, out, include_sensitive }) => {
-            open().and_then(|s| data::export(&s, &forms_dir, &out, include_sensitive))
+        Some(Command::List { status, json }) => {
+            open().and_then(|s| data::list(&s, status, json, &mut std::io::stdout()))
         }
-        Some(Command::Drill { form, seed, pace_ms }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
+        Some(Command::Simulate { form, count, seed }) => {
+            open().and_then(|s| data::simulate(&s, &form, &forms_dir, count, seed))
+        }
+        Some(Command::Export {
+            format: _,
+            out,
+            include_sensitive,
+        }) => open().and_then(|s| data::export(&s, &forms_dir, &out, include_sensitive)),
+        Some(Command::Drill {
+            form,
+            seed,
+            pace_ms,
+        }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
         Some(Command::Recover) => data::recover(&dir),
-        None => open().and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}"))),
+        None => open()
+            .and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}"))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

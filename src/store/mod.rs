@@ -440,7 +440,9 @@ impl Store {
         };
         let mut c = self.counts();
         c[i] = c[i].saturating_add_signed(delta);
-        self.meta.insert(COUNTS, codec::encode(&c)).map_err(|e| self.db_err(e))?;
+        self.meta
+            .insert(COUNTS, codec::encode(&c))
+            .map_err(|e| self.db_err(e))?;
         Ok(())
     }
 
@@ -453,7 +455,9 @@ impl Store {
                 Status::Sent => 2,
             }] += 1;
         }
-        self.meta.insert(COUNTS, codec::encode(&c)).map_err(|e| self.db_err(e))?;
+        self.meta
+            .insert(COUNTS, codec::encode(&c))
+            .map_err(|e| self.db_err(e))?;
         Ok(())
     }
 

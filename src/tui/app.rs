@@ -81,12 +81,23 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Arc<Store>, forms: Vec<Arc<Form>>, form_errors: Vec<String>, clock: Arc<dyn Clock + Send + Sync>) -> App {
+    pub fn new(
+        store: Arc<Store>,
+        forms: Vec<Arc<Form>>,
+        form_errors: Vec<String>,
+        clock: Arc<dyn Clock + Send + Sync>,
+    ) -> App {
         let saved = store.settings();
         let settings = saved.clone().unwrap_or_default();
         let lang = Lang::from_code(&settings.language);
         let screen = if saved.is_none() {
-            Screen::Setup(Setup { surveyor: Editor::new(""), device: Editor::new(""), lang, focus: 0, first_run: true })
+            Screen::Setup(Setup {
+                surveyor: Editor::new(""),
+                device: Editor::new(""),
+                lang,
+                focus: 0,
+                first_run: true,
+            })
         } else {
             Screen::Home
         };
@@ -136,18 +147,26 @@ impl App {
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), error: false });
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
     }
 
     fn error(&mut self, e: &StoreError) {
         let w = self.w();
         let what = match e.io_kind() {
-            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => w.disk_full.to_string(),
+            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => {
+                w.disk_full.to_string()
+            }
             Some(std::io::ErrorKind::ReadOnlyFilesystem) => w.read_only_disk.to_string(),
             Some(std::io::ErrorKind::PermissionDenied) => w.no_permission.to_string(),
             _ => e.to_string(),
         };
-        self.status = Some(Status { text: format!("{}: {what}", w.not_saved), error: true });
+        self.status = Some(Status {
+            text: format!("{}: {what}", w.not_saved),
+            error: true,
+        });
     }
 
     pub fn refresh_home(&mut self) {
@@ -175,7 +194,9 @@ impl App {
         // Text fields take printable characters before any key binding does.
         if mode == Mode::Interview
             && let KeyCode::Char(c) = key.code
-            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
             && (self.input.is_text() || c != ' ')
         {
             if self.input.typed(c) {
@@ -186,12 +207,16 @@ impl App {
         if let Screen::Setup(_) = self.screen
             && self.overlay.is_none()
             && let KeyCode::Char(c) = key.code
-            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         {
             self.setup_typed(c);
             return;
         }
-        let Some(action) = lookup(mode, &key) else { return };
+        let Some(action) = lookup(mode, &key) else {
+            return;
+        };
         self.update(action);
     }
 
@@ -230,7 +255,9 @@ impl App {
     // ── setup ────────────────────────────────────────────────────────────────────────────
 
     fn setup_typed(&mut self, c: char) {
-        let Screen::Setup(s) = &mut self.screen else { return };
+        let Screen::Setup(s) = &mut self.screen else {
+            return;
+        };
         match s.focus {
             0 => s.surveyor.insert(c),
             1 => s.device.insert(c),
@@ -240,7 +267,9 @@ impl App {
     }
 
     fn on_setup(&mut self, action: Action) {
-        let Screen::Setup(s) = &mut self.screen else { return };
+        let Screen::Setup(s) = &mut self.screen else {
+            return;
+        };
         let ed = match s.focus {
             0 => Some(&mut s.surveyor),
             1 => Some(&mut s.device),
@@ -263,7 +292,10 @@ impl App {
                 if surveyor.is_empty() {
                     let msg = s.lang.words().need_surveyor;
                     s.focus = 0;
-                    self.status = Some(Status { text: msg.into(), error: true });
+                    self.status = Some(Status {
+                        text: msg.into(),
+                        error: true,
+                    });
                     return;
                 }
                 self.lang = s.lang;
@@ -300,15 +332,23 @@ impl App {
         match action {
             Action::Quit | Action::Escape => self.shutdown(),
             Action::SwitchFocus => {
-                self.focus = if self.focus == Focus::Forms && !self.drafts.is_empty() { Focus::Drafts } else { Focus::Forms }
+                self.focus = if self.focus == Focus::Forms && !self.drafts.is_empty() {
+                    Focus::Drafts
+                } else {
+                    Focus::Forms
+                }
             }
             Action::Up => match self.focus {
                 Focus::Forms => self.form_sel = self.form_sel.saturating_sub(1),
                 Focus::Drafts => self.draft_sel = self.draft_sel.saturating_sub(1),
             },
             Action::Down => match self.focus {
-                Focus::Forms => self.form_sel = (self.form_sel + 1).min(self.forms.len().saturating_sub(1)),
-                Focus::Drafts => self.draft_sel = (self.draft_sel + 1).min(self.drafts.len().saturating_sub(1)),
+                Focus::Forms => {
+                    self.form_sel = (self.form_sel + 1).min(self.forms.len().saturating_sub(1))
+                }
+                Focus::Drafts => {
+                    self.draft_sel = (self.draft_sel + 1).min(self.drafts.len().saturating_sub(1))
+                }
             },
             Action::Settings => self.open_settings(),
             Action::Discard if self.focus == Focus::Drafts => {
@@ -325,8 +365,15 @@ impl App {
     }
 
     fn start_interview(&mut self) {
-        let Some(form) = self.forms.get(self.form_sel).cloned() else { return };
-        match Session::start(self.store.clone(), form, &self.settings.surveyor, self.clock.clone()) {
+        let Some(form) = self.forms.get(self.form_sel).cloned() else {
+            return;
+        };
+        match Session::start(
+            self.store.clone(),
+            form,
+            &self.settings.surveyor,
+            self.clock.clone(),
+        ) {
             Ok(mut s) => {
                 s.iv.set_language(self.lang.code());
                 self.enter_session(s);
@@ -336,9 +383,14 @@ impl App {
     }
 
     fn resume_interview(&mut self) {
-        let Some(d) = self.drafts.get(self.draft_sel).cloned() else { return };
+        let Some(d) = self.drafts.get(self.draft_sel).cloned() else {
+            return;
+        };
         let Some(form) = self.forms.iter().find(|f| f.id == d.form.id).cloned() else {
-            self.status = Some(Status { text: format!("{} `{}`", self.w().no_forms, d.form.id), error: true });
+            self.status = Some(Status {
+                text: format!("{} `{}`", self.w().no_forms, d.form.id),
+                error: true,
+            });
             return;
         };
         let changed = form.source_hash != d.form.hash;
@@ -356,7 +408,11 @@ impl App {
         self.session = Some(s);
         self.message = None;
         self.status = None;
-        self.screen = if at_end { Screen::Review } else { Screen::Interview };
+        self.screen = if at_end {
+            Screen::Review
+        } else {
+            Screen::Interview
+        };
         self.list_sel = 0;
     }
 
@@ -405,7 +461,12 @@ impl App {
             Action::Right => self.input.right(),
             Action::Toggle => self.input.toggle(),
             Action::NewLine => {
-                if let Input::Text { ed, multiline: true, .. } = &mut self.input {
+                if let Input::Text {
+                    ed,
+                    multiline: true,
+                    ..
+                } = &mut self.input
+                {
                     ed.insert('\n');
                 }
             }
@@ -452,7 +513,9 @@ impl App {
             Some(Item::Question { node, path }) => {
                 self.input.pick_default(s.iv.form().node(node).consent);
                 let answered = match self.input.raw() {
-                    Some(raw) if raw != s.iv.value(node, &path).to_str() => s.answer(node, &path, &raw),
+                    Some(raw) if raw != s.iv.value(node, &path).to_str() => {
+                        s.answer(node, &path, &raw)
+                    }
                     _ => Ok(()),
                 };
                 match answered {
@@ -504,7 +567,9 @@ impl App {
 
     /// Items the jump list may go to: while consent is open, nothing past the consent question.
     pub fn reachable(&self) -> Vec<Item> {
-        let Some(s) = &self.session else { return Vec::new() };
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
         let mut items = s.iv.items();
         if let Some(c) = s.iv.open_consent()
             && let Some(i) = items.iter().position(|it| it.node() == c)
@@ -516,7 +581,9 @@ impl App {
 
     fn current_index(&self) -> usize {
         let Some(s) = &self.session else { return 0 };
-        s.iv.current().and_then(|c| self.reachable().iter().position(|i| i == c)).unwrap_or(0)
+        s.iv.current()
+            .and_then(|c| self.reachable().iter().position(|i| i == c))
+            .unwrap_or(0)
     }
 
     fn go_to(&mut self, item: Item) {
@@ -549,7 +616,11 @@ impl App {
     // ── review ───────────────────────────────────────────────────────────────────────────
 
     fn open_review(&mut self) {
-        if self.session.as_ref().is_some_and(|s| s.iv.open_consent().is_some()) {
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.iv.open_consent().is_some())
+        {
             self.message = Some(self.w().consent_first.into());
             return;
         }
@@ -559,7 +630,9 @@ impl App {
 
     /// Rows of the review: every visible question, problems first.
     pub fn review_rows(&self) -> Vec<(Item, Option<String>)> {
-        let Some(s) = &self.session else { return Vec::new() };
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
         let review = s.iv.review();
         let mut rows: Vec<(Item, Option<String>)> = review
             .problems
@@ -590,10 +663,13 @@ impl App {
                     self.go_to(item);
                 }
             }
-            Action::Finalize => {
-                if self.session.as_ref().is_some_and(|s| s.iv.review().can_finalize()) {
-                    self.overlay = Some(Overlay::ConfirmFinalize);
-                }
+            Action::Finalize
+                if self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.iv.review().can_finalize()) =>
+            {
+                self.overlay = Some(Overlay::ConfirmFinalize);
             }
             Action::Escape => {
                 if let Some(s) = &mut self.session
@@ -635,8 +711,16 @@ impl App {
             }
             (Overlay::ConfirmDiscard(id), Action::Yes) => {
                 self.overlay = None;
-                let form = self.drafts.iter().find(|d| d.id == id).map(|d| d.form.id.clone()).unwrap_or_default();
-                match self.store.erase(id, &form, "discarded", Stamp::from_local(self.clock.now())) {
+                let form = self
+                    .drafts
+                    .iter()
+                    .find(|d| d.id == id)
+                    .map(|d| d.form.id.clone())
+                    .unwrap_or_default();
+                match self
+                    .store
+                    .erase(id, &form, "discarded", Stamp::from_local(self.clock.now()))
+                {
                     Ok(()) => {
                         self.refresh_home();
                         self.info(self.w().discarded);
@@ -652,7 +736,12 @@ impl App {
                         let news = self.w().finalized_ok;
                         self.leave_session(news);
                     }
-                    Err(SessionError::Invalid(m)) => self.status = Some(Status { text: m, error: true }),
+                    Err(SessionError::Invalid(m)) => {
+                        self.status = Some(Status {
+                            text: m,
+                            error: true,
+                        })
+                    }
                     Err(SessionError::Store(e)) => self.error(&e),
                 }
             }

@@ -43,11 +43,17 @@ impl Editor {
     }
 
     fn prev_boundary(&self) -> usize {
-        self.text[..self.cursor].grapheme_indices(true).next_back().map_or(0, |(i, _)| i)
+        self.text[..self.cursor]
+            .grapheme_indices(true)
+            .next_back()
+            .map_or(0, |(i, _)| i)
     }
 
     fn next_boundary(&self) -> usize {
-        self.text[self.cursor..].graphemes(true).next().map_or(self.cursor, |g| self.cursor + g.len())
+        self.text[self.cursor..]
+            .graphemes(true)
+            .next()
+            .map_or(self.cursor, |g| self.cursor + g.len())
     }
 
     pub fn backspace(&mut self) {
@@ -74,7 +80,9 @@ impl Editor {
     }
 
     pub fn end(&mut self) {
-        self.cursor = self.text[self.cursor..].find('\n').map_or(self.text.len(), |i| self.cursor + i);
+        self.cursor = self.text[self.cursor..]
+            .find('\n')
+            .map_or(self.text.len(), |i| self.cursor + i);
     }
 
     /// Number of graphemes before the cursor on its line, and the line index: where to draw it.

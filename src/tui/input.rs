@@ -8,12 +8,28 @@ use crate::interview::{Interview, Item};
 pub enum Input {
     /// Notes and the review screen: nothing to enter.
     None,
-    Text { ed: Editor, numeric: bool, multiline: bool },
+    Text {
+        ed: Editor,
+        numeric: bool,
+        multiline: bool,
+    },
     /// `moved`: the surveyor moved the highlight, so Enter may pick it (never on its own:
     /// a consent question must not default to yes).
-    Choice { names: Vec<String>, cursor: usize, picked: Vec<bool>, multi: bool, moved: bool },
-    Rank { order: Vec<String>, cursor: usize },
-    Range { values: Vec<f64>, idx: Option<usize> },
+    Choice {
+        names: Vec<String>,
+        cursor: usize,
+        picked: Vec<bool>,
+        multi: bool,
+        moved: bool,
+    },
+    Rank {
+        order: Vec<String>,
+        cursor: usize,
+    },
+    Range {
+        values: Vec<f64>,
+        idx: Option<usize>,
+    },
     Ack(bool),
     AddRepeat(bool),
 }
@@ -21,14 +37,20 @@ pub enum Input {
 impl Input {
     /// The input for the item under the cursor, showing its stored answer.
     pub fn load(iv: &Interview) -> Input {
-        let Some(item) = iv.current() else { return Input::None };
+        let Some(item) = iv.current() else {
+            return Input::None;
+        };
         let (node, path) = match item {
             Item::AddRepeat { .. } => return Input::AddRepeat(false),
             Item::Question { node, path } => (*node, path.as_slice()),
         };
         let n = iv.form().node(node);
         let stored = iv.value(node, path).to_str().into_owned();
-        let names: Vec<String> = iv.choices(node, path).iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = iv
+            .choices(node, path)
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
         match &n.kind {
             Kind::Text | Kind::Date | Kind::Time | Kind::DateTime => {
                 // Dates show the way people here write them.
@@ -36,17 +58,38 @@ impl Input {
                     (Kind::Date, Some(d)) => d.format("%d/%m/%Y").to_string(),
                     _ => stored,
                 };
-                let multiline = n.appearance.as_deref().is_some_and(|a| a.contains("multiline"));
-                Input::Text { ed: Editor::new(&shown), numeric: false, multiline }
+                let multiline = n
+                    .appearance
+                    .as_deref()
+                    .is_some_and(|a| a.contains("multiline"));
+                Input::Text {
+                    ed: Editor::new(&shown),
+                    numeric: false,
+                    multiline,
+                }
             }
-            Kind::Integer | Kind::Decimal => Input::Text { ed: Editor::new(&stored), numeric: true, multiline: false },
+            Kind::Integer | Kind::Decimal => Input::Text {
+                ed: Editor::new(&stored),
+                numeric: true,
+                multiline: false,
+            },
             Kind::SelectOne(_) | Kind::SelectMultiple(_) => {
-                let picked: Vec<bool> = names.iter().map(|c| stored.split_ascii_whitespace().any(|s| s == c)).collect();
+                let picked: Vec<bool> = names
+                    .iter()
+                    .map(|c| stored.split_ascii_whitespace().any(|s| s == c))
+                    .collect();
                 let cursor = picked.iter().position(|p| *p).unwrap_or(0);
-                Input::Choice { multi: matches!(n.kind, Kind::SelectMultiple(_)), names, cursor, picked, moved: false }
+                Input::Choice {
+                    multi: matches!(n.kind, Kind::SelectMultiple(_)),
+                    names,
+                    cursor,
+                    picked,
+                    moved: false,
+                }
             }
             Kind::Rank(_) => {
-                let mut order: Vec<String> = stored.split_ascii_whitespace().map(String::from).collect();
+                let mut order: Vec<String> =
+                    stored.split_ascii_whitespace().map(String::from).collect();
                 if order.len() != names.len() {
                     order = names;
                 }
@@ -54,7 +97,10 @@ impl Input {
             }
             Kind::Range(spec) => {
                 let values = spec.values();
-                let idx = stored.parse::<f64>().ok().and_then(|v| values.iter().position(|x| (x - v).abs() < 1e-9));
+                let idx = stored
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|v| values.iter().position(|x| (x - v).abs() < 1e-9));
                 Input::Range { values, idx }
             }
             Kind::Acknowledge => Input::Ack(!stored.is_empty()),
@@ -68,10 +114,18 @@ impl Input {
             Input::None | Input::AddRepeat(_) => None,
             Input::Text { ed, .. } => Some(ed.text().to_string()),
             Input::Choice { names, picked, .. } => Some(
-                names.iter().zip(picked).filter(|(_, p)| **p).map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" "),
+                names
+                    .iter()
+                    .zip(picked)
+                    .filter(|(_, p)| **p)
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
             Input::Rank { order, .. } => Some(order.join(" ")),
-            Input::Range { values, idx } => Some(idx.map_or(String::new(), |i| crate::expr::value::num_to_string(values[i]))),
+            Input::Range { values, idx } => Some(idx.map_or(String::new(), |i| {
+                crate::expr::value::num_to_string(values[i])
+            })),
             Input::Ack(on) => Some(if *on { "OK".into() } else { String::new() }),
         }
     }
@@ -90,11 +144,18 @@ impl Input {
 
     pub fn down(&mut self) {
         match self {
-            Input::Choice { cursor, names, moved, .. } => {
+            Input::Choice {
+                cursor,
+                names,
+                moved,
+                ..
+            } => {
                 *cursor = (*cursor + 1).min(names.len().saturating_sub(1));
                 *moved = true;
             }
-            Input::Rank { cursor, order } => *cursor = (*cursor + 1).min(order.len().saturating_sub(1)),
+            Input::Rank { cursor, order } => {
+                *cursor = (*cursor + 1).min(order.len().saturating_sub(1))
+            }
             Input::AddRepeat(yes) => *yes = false,
             _ => {}
         }
@@ -102,7 +163,9 @@ impl Input {
 
     pub fn left(&mut self) {
         match self {
-            Input::Range { idx, values } => *idx = Some(idx.map_or(values.len() / 2, |i| i.saturating_sub(1))),
+            Input::Range { idx, values } => {
+                *idx = Some(idx.map_or(values.len() / 2, |i| i.saturating_sub(1)))
+            }
             Input::Text { ed, .. } => ed.left(),
             _ => {}
         }
@@ -110,7 +173,9 @@ impl Input {
 
     pub fn right(&mut self) {
         match self {
-            Input::Range { idx, values } => *idx = Some(idx.map_or(values.len() / 2, |i| (i + 1).min(values.len() - 1))),
+            Input::Range { idx, values } => {
+                *idx = Some(idx.map_or(values.len() / 2, |i| (i + 1).min(values.len() - 1)))
+            }
             Input::Text { ed, .. } => ed.right(),
             _ => {}
         }
@@ -119,7 +184,12 @@ impl Input {
     /// Space: pick the choice under the cursor (one: only it; several: flip it), or acknowledge.
     pub fn toggle(&mut self) {
         match self {
-            Input::Choice { cursor, picked, multi, .. } if !picked.is_empty() => {
+            Input::Choice {
+                cursor,
+                picked,
+                multi,
+                ..
+            } if !picked.is_empty() => {
                 if *multi {
                     picked[*cursor] = !picked[*cursor];
                 } else {
@@ -136,7 +206,13 @@ impl Input {
     /// Enter on a select_one picks the highlighted choice when nothing is picked yet and the
     /// surveyor moved the highlight there; `consent` questions need an explicit pick.
     pub fn pick_default(&mut self, consent: bool) {
-        if let Input::Choice { cursor, picked, multi: false, moved: true, .. } = self
+        if let Input::Choice {
+            cursor,
+            picked,
+            multi: false,
+            moved: true,
+            ..
+        } = self
             && !consent
             && !picked.iter().any(|p| *p)
             && let Some(p) = picked.get_mut(*cursor)

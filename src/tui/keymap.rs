@@ -61,6 +61,14 @@ pub struct Binding {
     pub footer: bool,
 }
 
+impl Binding {
+    /// A second key for an action already described by the line above (↓ after ↑/↓):
+    /// dispatched, not listed again in help.
+    pub fn in_help(&self) -> bool {
+        !self.vi.is_empty()
+    }
+}
+
 const N: KeyModifiers = KeyModifiers::NONE;
 const S: KeyModifiers = KeyModifiers::SHIFT;
 const A: KeyModifiers = KeyModifiers::ALT;
@@ -72,89 +80,374 @@ macro_rules! b {
 }
 
 const GLOBAL_F: [Binding; 2] = [
-    b!("F1", [(KeyCode::F(1), N)], Action::Help, "Trợ giúp", "Help", true),
-    b!("F2", [(KeyCode::F(2), N)], Action::Language, "English", "Tiếng Việt", true),
+    b!(
+        "F1",
+        [(KeyCode::F(1), N)],
+        Action::Help,
+        "Trợ giúp",
+        "Help",
+        true
+    ),
+    b!(
+        "F2",
+        [(KeyCode::F(2), N)],
+        Action::Language,
+        "English",
+        "Tiếng Việt",
+        true
+    ),
 ];
 
 static HOME: [Binding; 10] = [
     GLOBAL_F[0],
     GLOBAL_F[1],
-    b!("↑/↓", [(KeyCode::Up, N), (KeyCode::Down, N)], Action::Up, "Chọn", "Choose", false),
-    b!("Tab", [(KeyCode::Tab, N), (KeyCode::BackTab, S)], Action::SwitchFocus, "Biểu mẫu/Bài dở", "Forms/drafts", true),
-    b!("Enter", [(KeyCode::Enter, N)], Action::Accept, "Bắt đầu/Tiếp tục", "Start/resume", true),
-    b!("Del", [(KeyCode::Delete, N), (KeyCode::Char('d'), N)], Action::Discard, "Bỏ bài dở", "Discard draft", false),
-    b!("F5", [(KeyCode::F(5), N), (KeyCode::Char('s'), N)], Action::Settings, "Cài đặt", "Settings", true),
-    b!("q", [(KeyCode::Char('q'), N), (KeyCode::F(10), N)], Action::Quit, "Thoát", "Quit", true),
-    b!("Esc", [(KeyCode::Esc, N)], Action::Quit, "Thoát", "Quit", false),
-    b!("d", [], Action::Typing, "Bỏ bài dở (như Del)", "Discard draft (as Del)", false),
+    b!(
+        "↑/↓",
+        [(KeyCode::Up, N)],
+        Action::Up,
+        "Chọn",
+        "Choose",
+        false
+    ),
+    b!("↓", [(KeyCode::Down, N)], Action::Down, "", "", false),
+    b!(
+        "Tab",
+        [(KeyCode::Tab, N), (KeyCode::BackTab, S)],
+        Action::SwitchFocus,
+        "Biểu mẫu/Bài dở",
+        "Forms/drafts",
+        true
+    ),
+    b!(
+        "Enter",
+        [(KeyCode::Enter, N)],
+        Action::Accept,
+        "Bắt đầu/Tiếp tục",
+        "Start/resume",
+        true
+    ),
+    b!(
+        "Del/d",
+        [(KeyCode::Delete, N), (KeyCode::Char('d'), N)],
+        Action::Discard,
+        "Bỏ bài dở",
+        "Discard draft",
+        false
+    ),
+    b!(
+        "F5",
+        [(KeyCode::F(5), N), (KeyCode::Char('s'), N)],
+        Action::Settings,
+        "Cài đặt",
+        "Settings",
+        true
+    ),
+    b!(
+        "q",
+        [(KeyCode::Char('q'), N), (KeyCode::F(10), N)],
+        Action::Quit,
+        "Thoát",
+        "Quit",
+        true
+    ),
+    b!(
+        "Esc",
+        [(KeyCode::Esc, N)],
+        Action::Quit,
+        "Thoát",
+        "Quit",
+        false
+    ),
 ];
 
 static INTERVIEW: [Binding; 20] = [
     GLOBAL_F[0],
     GLOBAL_F[1],
-    b!("Enter", [(KeyCode::Enter, N)], Action::Accept, "Lưu, tiếp", "Save, next", true),
-    b!("PgUp", [(KeyCode::PageUp, N), (KeyCode::BackTab, S)], Action::Back, "Câu trước", "Back", true),
-    b!("F3", [(KeyCode::F(3), N)], Action::JumpList, "Danh sách", "All questions", true),
-    b!("F4", [(KeyCode::F(4), N)], Action::Review, "Xem lại", "Review", false),
-    b!("F9", [(KeyCode::F(9), N)], Action::Referral, "Cần hỗ trợ", "Referral", false),
-    b!("F10", [(KeyCode::F(10), N)], Action::Stop, "Dừng", "Stop", true),
-    b!("Esc", [(KeyCode::Esc, N)], Action::Escape, "Tạm dừng, về trang chủ", "Pause, go home", false),
-    b!("↑/↓", [(KeyCode::Up, N)], Action::Up, "Chọn lựa chọn", "Move among choices", false),
-    b!("↓", [(KeyCode::Down, N)], Action::Down, "Chọn lựa chọn", "Move among choices", false),
-    b!("Space", [(KeyCode::Char(' '), N)], Action::Toggle, "Chọn/bỏ, xác nhận", "Pick/unpick, acknowledge", false),
-    b!("←/→", [(KeyCode::Left, N)], Action::Left, "Mức (thang), con trỏ (chữ)", "Level (scale), cursor (text)", false),
-    b!("→", [(KeyCode::Right, N)], Action::Right, "Mức (thang), con trỏ (chữ)", "Level (scale), cursor (text)", false),
-    b!("Alt+Enter", [(KeyCode::Enter, A)], Action::NewLine, "Xuống dòng (ô nhiều dòng)", "New line (multi-line text)", false),
-    b!("Backspace", [(KeyCode::Backspace, N)], Action::Backspace, "Xoá chữ trước", "Delete before", false),
-    b!("Del", [(KeyCode::Delete, N)], Action::Delete, "Xoá chữ sau", "Delete after", false),
-    b!("Home/End", [(KeyCode::Home, N)], Action::Home, "Đầu/cuối dòng", "Start/end of line", false),
-    b!("End", [(KeyCode::End, N)], Action::End, "Cuối dòng", "End of line", false),
-    b!("0–9, +/−", [], Action::Typing, "Gõ số để chọn; +/− xếp hạng; y/n thêm mục", "Type a number to pick; +/− rank; y/n add another", false),
+    b!(
+        "Enter",
+        [(KeyCode::Enter, N)],
+        Action::Accept,
+        "Lưu, tiếp",
+        "Save, next",
+        true
+    ),
+    b!(
+        "PgUp",
+        [(KeyCode::PageUp, N), (KeyCode::BackTab, S)],
+        Action::Back,
+        "Câu trước",
+        "Back",
+        true
+    ),
+    b!(
+        "F3",
+        [(KeyCode::F(3), N)],
+        Action::JumpList,
+        "Danh sách",
+        "All questions",
+        true
+    ),
+    b!(
+        "F4",
+        [(KeyCode::F(4), N)],
+        Action::Review,
+        "Xem lại",
+        "Review",
+        false
+    ),
+    b!(
+        "F9",
+        [(KeyCode::F(9), N)],
+        Action::Referral,
+        "Cần hỗ trợ",
+        "Referral",
+        false
+    ),
+    b!(
+        "F10",
+        [(KeyCode::F(10), N)],
+        Action::Stop,
+        "Dừng",
+        "Stop",
+        true
+    ),
+    b!(
+        "Esc",
+        [(KeyCode::Esc, N)],
+        Action::Escape,
+        "Tạm dừng, về trang chủ",
+        "Pause, go home",
+        false
+    ),
+    b!(
+        "↑/↓",
+        [(KeyCode::Up, N)],
+        Action::Up,
+        "Chọn lựa chọn",
+        "Move among choices",
+        false
+    ),
+    b!("↓", [(KeyCode::Down, N)], Action::Down, "", "", false),
+    b!(
+        "Space",
+        [(KeyCode::Char(' '), N)],
+        Action::Toggle,
+        "Chọn/bỏ, xác nhận",
+        "Pick/unpick, acknowledge",
+        false
+    ),
+    b!(
+        "←/→",
+        [(KeyCode::Left, N)],
+        Action::Left,
+        "Mức (thang), con trỏ (chữ)",
+        "Level (scale), cursor (text)",
+        false
+    ),
+    b!("→", [(KeyCode::Right, N)], Action::Right, "", "", false),
+    b!(
+        "Alt+Enter",
+        [(KeyCode::Enter, A)],
+        Action::NewLine,
+        "Xuống dòng (ô nhiều dòng)",
+        "New line (multi-line text)",
+        false
+    ),
+    b!(
+        "Backspace",
+        [(KeyCode::Backspace, N)],
+        Action::Backspace,
+        "Xoá chữ trước",
+        "Delete before",
+        false
+    ),
+    b!(
+        "Del",
+        [(KeyCode::Delete, N)],
+        Action::Delete,
+        "Xoá chữ sau",
+        "Delete after",
+        false
+    ),
+    b!(
+        "Home/End",
+        [(KeyCode::Home, N)],
+        Action::Home,
+        "Đầu/cuối dòng",
+        "Start/end of line",
+        false
+    ),
+    b!("End", [(KeyCode::End, N)], Action::End, "", "", false),
+    b!(
+        "0–9, +/−",
+        [],
+        Action::Typing,
+        "Gõ số để chọn; +/− xếp hạng; y/n thêm mục",
+        "Type a number to pick; +/− rank; y/n add another",
+        false
+    ),
 ];
 
 static LIST: [Binding; 5] = [
     GLOBAL_F[0],
     GLOBAL_F[1],
-    b!("↑/↓", [(KeyCode::Up, N)], Action::Up, "Chọn", "Choose", true),
-    b!("↓", [(KeyCode::Down, N)], Action::Down, "Chọn", "Choose", false),
-    b!("Enter", [(KeyCode::Enter, N)], Action::Accept, "Đến câu này", "Go there", true),
+    b!(
+        "↑/↓",
+        [(KeyCode::Up, N)],
+        Action::Up,
+        "Chọn",
+        "Choose",
+        true
+    ),
+    b!("↓", [(KeyCode::Down, N)], Action::Down, "", "", false),
+    b!(
+        "Enter",
+        [(KeyCode::Enter, N)],
+        Action::Accept,
+        "Đến câu này",
+        "Go there",
+        true
+    ),
 ];
 
-static LIST_BACK: [Binding; 1] =
-    [b!("Esc", [(KeyCode::Esc, N), (KeyCode::F(3), N)], Action::Escape, "Quay lại", "Back", true)];
+static LIST_BACK: [Binding; 1] = [b!(
+    "Esc",
+    [(KeyCode::Esc, N), (KeyCode::F(3), N)],
+    Action::Escape,
+    "Quay lại",
+    "Back",
+    true
+)];
 
 static REVIEW: [Binding; 7] = [
     GLOBAL_F[0],
     GLOBAL_F[1],
-    b!("↑/↓", [(KeyCode::Up, N)], Action::Up, "Chọn", "Choose", false),
-    b!("↓", [(KeyCode::Down, N)], Action::Down, "Chọn", "Choose", false),
-    b!("Enter", [(KeyCode::Enter, N)], Action::Accept, "Sửa câu này", "Fix this one", true),
-    b!("F8", [(KeyCode::F(8), N)], Action::Finalize, "Hoàn thành", "Finalize", true),
-    b!("Esc", [(KeyCode::Esc, N), (KeyCode::F(4), N)], Action::Escape, "Quay lại", "Back", true),
+    b!(
+        "↑/↓",
+        [(KeyCode::Up, N)],
+        Action::Up,
+        "Chọn",
+        "Choose",
+        false
+    ),
+    b!("↓", [(KeyCode::Down, N)], Action::Down, "", "", false),
+    b!(
+        "Enter",
+        [(KeyCode::Enter, N)],
+        Action::Accept,
+        "Sửa câu này",
+        "Fix this one",
+        true
+    ),
+    b!(
+        "F8",
+        [(KeyCode::F(8), N)],
+        Action::Finalize,
+        "Hoàn thành",
+        "Finalize",
+        true
+    ),
+    b!(
+        "Esc",
+        [(KeyCode::Esc, N), (KeyCode::F(4), N)],
+        Action::Escape,
+        "Quay lại",
+        "Back",
+        true
+    ),
 ];
 
 static SETUP: [Binding; 6] = [
     GLOBAL_F[0],
     GLOBAL_F[1],
-    b!("Tab", [(KeyCode::Tab, N), (KeyCode::Down, N)], Action::SwitchFocus, "Ô tiếp", "Next field", true),
-    b!("←/→", [(KeyCode::Left, N), (KeyCode::Right, N)], Action::Left, "Đổi ngôn ngữ", "Change language", false),
-    b!("Enter", [(KeyCode::Enter, N)], Action::Accept, "Lưu", "Save", true),
-    b!("Esc", [(KeyCode::Esc, N)], Action::Escape, "Huỷ", "Cancel", true),
+    b!(
+        "Tab",
+        [(KeyCode::Tab, N), (KeyCode::Down, N)],
+        Action::SwitchFocus,
+        "Ô tiếp",
+        "Next field",
+        true
+    ),
+    b!(
+        "←/→",
+        [(KeyCode::Left, N), (KeyCode::Right, N)],
+        Action::Left,
+        "Đổi ngôn ngữ",
+        "Change language",
+        false
+    ),
+    b!(
+        "Enter",
+        [(KeyCode::Enter, N)],
+        Action::Accept,
+        "Lưu",
+        "Save",
+        true
+    ),
+    b!(
+        "Esc",
+        [(KeyCode::Esc, N)],
+        Action::Escape,
+        "Huỷ",
+        "Cancel",
+        true
+    ),
 ];
 
 static CONFIRM: [Binding; 2] = [
-    b!("Y", [(KeyCode::Char('y'), N), (KeyCode::Char('Y'), S)], Action::Yes, "Đồng ý", "Yes", true),
-    b!("N", [(KeyCode::Char('n'), N), (KeyCode::Esc, N)], Action::No, "Không", "No", true),
+    b!(
+        "Y",
+        [(KeyCode::Char('y'), N), (KeyCode::Char('Y'), S)],
+        Action::Yes,
+        "Đồng ý",
+        "Yes",
+        true
+    ),
+    b!(
+        "N",
+        [(KeyCode::Char('n'), N), (KeyCode::Esc, N)],
+        Action::No,
+        "Không",
+        "No",
+        true
+    ),
 ];
 
 static STOP: [Binding; 3] = [
-    b!("P", [(KeyCode::Char('p'), N), (KeyCode::Char('P'), S)], Action::Pause, "Tạm dừng", "Pause", true),
-    b!("W", [(KeyCode::Char('w'), N), (KeyCode::Char('W'), S)], Action::Withdraw, "Rút khỏi khảo sát", "Withdraw", true),
-    b!("Esc", [(KeyCode::Esc, N), (KeyCode::F(10), N)], Action::Escape, "Quay lại", "Back", true),
+    b!(
+        "P",
+        [(KeyCode::Char('p'), N), (KeyCode::Char('P'), S)],
+        Action::Pause,
+        "Tạm dừng",
+        "Pause",
+        true
+    ),
+    b!(
+        "W",
+        [(KeyCode::Char('w'), N), (KeyCode::Char('W'), S)],
+        Action::Withdraw,
+        "Rút khỏi khảo sát",
+        "Withdraw",
+        true
+    ),
+    b!(
+        "Esc",
+        [(KeyCode::Esc, N), (KeyCode::F(10), N)],
+        Action::Escape,
+        "Quay lại",
+        "Back",
+        true
+    ),
 ];
 
-static NOTICE: [Binding; 1] =
-    [b!("Enter", [(KeyCode::Enter, N), (KeyCode::Esc, N), (KeyCode::F(1), N)], Action::Accept, "Đóng", "Close", true)];
+static NOTICE: [Binding; 1] = [b!(
+    "Enter",
+    [(KeyCode::Enter, N), (KeyCode::Esc, N), (KeyCode::F(1), N)],
+    Action::Accept,
+    "Đóng",
+    "Close",
+    true
+)];
 
 pub fn table(mode: Mode) -> Vec<&'static Binding> {
     let parts: &[&'static [Binding]] = match mode {
@@ -177,7 +470,10 @@ pub fn lookup(mode: Mode, key: &KeyEvent) -> Option<Action> {
     table(mode).into_iter().find_map(|b| {
         b.keys
             .iter()
-            .any(|(code, m)| *code == key.code && (*m == mods || (*m == N && mods == S && !matches!(code, KeyCode::Enter))))
+            .any(|(code, m)| {
+                *code == key.code
+                    && (*m == mods || (*m == N && mods == S && !matches!(code, KeyCode::Enter)))
+            })
             .then_some(b.action)
     })
 }

@@ -11,48 +11,110 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let w = app.w();
     let lang = app.lang.code();
     let [lists, info] = Layout::vertical([Constraint::Min(4), Constraint::Length(3)]).areas(area);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
     let forms: Vec<ListItem> = app
         .forms
         .iter()
-        .map(|form| ListItem::new(vec![Line::raw(form.title.get(lang).to_string()), Line::styled(format!("  {} v{}", form.id, form.version), style::dim())]))
+        .map(|form| {
+            ListItem::new(vec![
+                Line::raw(form.title.get(lang).to_string()),
+                Line::styled(format!("  {} v{}", form.id, form.version), style::dim()),
+            ])
+        })
         .collect();
-    let focus_mark = |on: bool, t: &str| if on { format!("› {t}") } else { t.to_string() };
-    let block = Block::default().borders(Borders::ALL).title(focus_mark(app.focus == Focus::Forms, w.forms));
-    let mut st = ListState::default().with_selected((app.focus == Focus::Forms && !app.forms.is_empty()).then_some(app.form_sel));
-    f.render_stateful_widget(List::new(forms).block(block).highlight_style(style::selected()).highlight_symbol("› "), left, &mut st);
+    let focus_mark = |on: bool, t: &str| {
+        if on {
+            format!("› {t}")
+        } else {
+            t.to_string()
+        }
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(focus_mark(app.focus == Focus::Forms, w.forms));
+    let mut st = ListState::default().with_selected(
+        (app.focus == Focus::Forms && !app.forms.is_empty()).then_some(app.form_sel),
+    );
+    f.render_stateful_widget(
+        List::new(forms)
+            .block(block)
+            .highlight_style(style::selected())
+            .highlight_symbol("› "),
+        left,
+        &mut st,
+    );
 
     let now = app.clock.now().to_utc();
     let drafts: Vec<ListItem> = app
         .drafts
         .iter()
         .map(|d| {
-            let title = app.forms.iter().find(|f| f.id == d.form.id).map_or(d.form.id.clone(), |f| f.title.get(lang).to_string());
+            let title = app
+                .forms
+                .iter()
+                .find(|f| f.id == d.form.id)
+                .map_or(d.form.id.clone(), |f| f.title.get(lang).to_string());
             let age = ago(app, (now - d.updated.utc).num_minutes());
-            let flag = if d.referral { format!("  {}", w.referral_marker) } else { String::new() };
+            let flag = if d.referral {
+                format!("  {}", w.referral_marker)
+            } else {
+                String::new()
+            };
             ListItem::new(vec![
                 Line::raw(title),
-                Line::styled(format!("  {} {}/{} · {age}{flag}", w.answered, d.progress.0, d.progress.1), style::dim()),
+                Line::styled(
+                    format!(
+                        "  {} {}/{} · {age}{flag}",
+                        w.answered, d.progress.0, d.progress.1
+                    ),
+                    style::dim(),
+                ),
             ])
         })
         .collect();
-    let block = Block::default().borders(Borders::ALL).title(focus_mark(app.focus == Focus::Drafts, w.drafts));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(focus_mark(app.focus == Focus::Drafts, w.drafts));
     if drafts.is_empty() {
-        f.render_widget(Paragraph::new(Line::styled(w.no_drafts, style::dim())).block(block), right);
+        f.render_widget(
+            Paragraph::new(Line::styled(w.no_drafts, style::dim())).block(block),
+            right,
+        );
     } else {
-        let mut st = ListState::default().with_selected((app.focus == Focus::Drafts).then_some(app.draft_sel));
-        f.render_stateful_widget(List::new(drafts).block(block).highlight_style(style::selected()).highlight_symbol("› "), right, &mut st);
+        let mut st = ListState::default()
+            .with_selected((app.focus == Focus::Drafts).then_some(app.draft_sel));
+        f.render_stateful_widget(
+            List::new(drafts)
+                .block(block)
+                .highlight_style(style::selected())
+                .highlight_symbol("› "),
+            right,
+            &mut st,
+        );
     }
     let [fin, queued, sent] = app.counts;
     let mut lines = vec![
-        Line::raw(format!("{}: {fin}   {}: {queued}   {}: {sent}", w.finalized, w.queued, w.sent)),
+        Line::raw(format!(
+            "{}: {fin}   {}: {queued}   {}: {sent}",
+            w.finalized, w.queued, w.sent
+        )),
         Line::styled(w.sync_not_enrolled, style::dim()),
     ];
     if !app.settings.surveyor.is_empty() {
-        lines[1] = Line::styled(format!("{} · {}: {}", w.sync_not_enrolled, w.surveyor, app.settings.surveyor), style::dim());
+        lines[1] = Line::styled(
+            format!(
+                "{} · {}: {}",
+                w.sync_not_enrolled, w.surveyor, app.settings.surveyor
+            ),
+            style::dim(),
+        );
     }
     if let Some(e) = app.form_errors.first() {
-        lines.push(Line::styled(format!("✗ {}", e.lines().next().unwrap_or("")), style::error()));
+        lines.push(Line::styled(
+            format!("✗ {}", e.lines().next().unwrap_or("")),
+            style::error(),
+        ));
     }
     f.render_widget(Paragraph::new(lines), info);
 }

@@ -23,14 +23,27 @@ pub fn draw(app: &App, f: &mut Frame) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("{} {MIN_WIDTH}×{MIN_HEIGHT}.", app.w().too_small);
-        f.render_widget(Paragraph::new(msg).style(style::error()).wrap(Wrap { trim: true }), area);
+        f.render_widget(
+            Paragraph::new(msg)
+                .style(style::error())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
         return;
     }
-    let [header, body, status, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     draw_header(app, f, header);
-    let inner = Rect { x: body.x + 1, width: body.width.saturating_sub(2), ..body };
+    let inner = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(2),
+        ..body
+    };
     match &app.screen {
         Screen::Setup(s) => setup::draw(app, s, f, inner),
         Screen::Home => home::draw(app, f, inner),
@@ -40,8 +53,18 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
     if let Some(s) = &app.status {
         let mark = if s.error { "✗ " } else { "• " };
-        let st = if s.error { style::error() } else { style::good() };
-        f.render_widget(Paragraph::new(Line::from(vec![Span::styled(mark, st), Span::styled(s.text.clone(), st)])), status);
+        let st = if s.error {
+            style::error()
+        } else {
+            style::good()
+        };
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(mark, st),
+                Span::styled(s.text.clone(), st),
+            ])),
+            status,
+        );
     }
     draw_footer(app, f, footer);
     if let Some(o) = app.overlay {
@@ -54,10 +77,15 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let mut left = String::from(" Lắng Nghe");
     let mut right = format!("{} ", app.lang.code().to_uppercase());
     if let Some(s) = &app.session
-        && matches!(app.screen, Screen::Interview | Screen::Jump | Screen::Review)
+        && matches!(
+            app.screen,
+            Screen::Interview | Screen::Jump | Screen::Review
+        )
     {
         left = format!(" {}", s.iv.form().title.get(app.lang.code()));
-        if let Some(Item::Question { node, path } | Item::AddRepeat { repeat: node, path }) = s.iv.current() {
+        if let Some(Item::Question { node, path } | Item::AddRepeat { repeat: node, path }) =
+            s.iv.current()
+        {
             let crumbs = breadcrumb(app, *node, path);
             if !crumbs.is_empty() {
                 left.push_str(" › ");
@@ -65,8 +93,15 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
             }
         }
         let r = s.iv.review();
-        let flag = if s.draft.referral { format!("{}  ", w.referral_marker) } else { String::new() };
-        right = format!("{flag}{} {}/{}  {}", w.answered, r.answered, r.questions, right);
+        let flag = if s.draft.referral {
+            format!("{}  ", w.referral_marker)
+        } else {
+            String::new()
+        };
+        right = format!(
+            "{flag}{} {}/{}  {}",
+            w.answered, r.answered, r.questions, right
+        );
     }
     let width = area.width as usize;
     let rw = unicode_width::UnicodeWidthStr::width(right.as_str());
@@ -78,13 +113,18 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 
 /// Group labels from the outside in, with the instance number inside repeats.
 pub fn breadcrumb(app: &App, node: u32, path: &[u32]) -> String {
-    let Some(s) = &app.session else { return String::new() };
+    let Some(s) = &app.session else {
+        return String::new();
+    };
     let form = s.iv.form();
     let mut parts = Vec::new();
     let mut cur = form.node(node).parent;
     while cur != crate::form::ROOT {
         let n = form.node(cur);
-        let label = n.label.as_ref().map_or(n.name.clone(), |t| t.get(app.lang.code()).to_string());
+        let label = n
+            .label
+            .as_ref()
+            .map_or(n.name.clone(), |t| t.get(app.lang.code()).to_string());
         let part = match n.chain.iter().position(|r| *r == cur) {
             Some(depth) if n.kind == crate::form::Kind::Repeat => {
                 format!("{label} #{}", path.get(depth).map_or(0, |i| i + 1))
@@ -106,7 +146,11 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         }
         spans.push(Span::styled(b.label, style::key()));
         spans.push(Span::raw(" "));
-        spans.push(Span::raw(if app.lang == super::text::Lang::Vi { b.vi } else { b.en }));
+        spans.push(Span::raw(if app.lang == super::text::Lang::Vi {
+            b.vi
+        } else {
+            b.en
+        }));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -16,6 +16,7 @@ pub fn draw(app: &App, o: Overlay, f: &mut Frame, area: Rect) {
             let mode = super::help_mode(app);
             let lines = table(mode)
                 .into_iter()
+                .filter(|b| b.in_help())
                 .map(|b| {
                     Line::from(vec![
                         Span::styled(format!("{:<12}", b.label), style::key()),
@@ -28,23 +29,91 @@ pub fn draw(app: &App, o: Overlay, f: &mut Frame, area: Rect) {
         }
         Overlay::Stop => (
             w.stop_title,
-            vec![Line::raw(w.stop_pause), Line::raw(w.stop_withdraw), Line::raw(""), Line::styled(w.stop_cancel, style::dim())],
+            vec![
+                Line::raw(w.stop_pause),
+                Line::raw(w.stop_withdraw),
+                Line::raw(""),
+                Line::styled(w.stop_cancel, style::dim()),
+            ],
         ),
-        Overlay::ConfirmWithdraw => (w.stop_title, vec![Line::raw(w.confirm_withdraw), Line::raw(""), Line::styled(w.yes_no_keys, style::key())]),
-        Overlay::ConfirmDiscard(_) => (w.drafts, vec![Line::raw(w.confirm_discard), Line::raw(""), Line::styled(w.yes_no_keys, style::key())]),
-        Overlay::ConfirmFinalize => (w.review_title, vec![Line::raw(w.confirm_finalize), Line::raw(""), Line::styled(w.yes_no_keys, style::key())]),
-        Overlay::Referral(true) => (w.referral_title, vec![Line::raw(w.referral_body), Line::raw(""), Line::styled(w.close_keys, style::dim())]),
-        Overlay::Referral(false) => (w.referral_title, vec![Line::raw(w.referral_off), Line::raw(""), Line::styled(w.close_keys, style::dim())]),
+        Overlay::ConfirmWithdraw => (
+            w.stop_title,
+            vec![
+                Line::raw(w.confirm_withdraw),
+                Line::raw(""),
+                Line::styled(w.yes_no_keys, style::key()),
+            ],
+        ),
+        Overlay::ConfirmDiscard(_) => (
+            w.drafts,
+            vec![
+                Line::raw(w.confirm_discard),
+                Line::raw(""),
+                Line::styled(w.yes_no_keys, style::key()),
+            ],
+        ),
+        Overlay::ConfirmFinalize => (
+            w.review_title,
+            vec![
+                Line::raw(w.confirm_finalize),
+                Line::raw(""),
+                Line::styled(w.yes_no_keys, style::key()),
+            ],
+        ),
+        Overlay::Referral(true) => (
+            w.referral_title,
+            vec![
+                Line::raw(w.referral_body),
+                Line::raw(""),
+                Line::styled(w.close_keys, style::dim()),
+            ],
+        ),
+        Overlay::Referral(false) => (
+            w.referral_title,
+            vec![
+                Line::raw(w.referral_off),
+                Line::raw(""),
+                Line::styled(w.close_keys, style::dim()),
+            ],
+        ),
         Overlay::Ended(reason) => {
-            let text = if reason == "not_eligible" { w.ended_not_eligible } else { w.ended_declined };
-            (w.ended_title, vec![Line::raw(text), Line::raw(""), Line::styled(w.press_enter, style::key())])
+            let text = if reason == "not_eligible" {
+                w.ended_not_eligible
+            } else {
+                w.ended_declined
+            };
+            (
+                w.ended_title,
+                vec![
+                    Line::raw(text),
+                    Line::raw(""),
+                    Line::styled(w.press_enter, style::key()),
+                ],
+            )
         }
     };
     let width = area.width.saturating_sub(8).min(72);
     let inner_w = width.saturating_sub(2).max(1) as usize;
-    let height = (lines.iter().map(|l| l.width().max(1).div_ceil(inner_w) as u16).sum::<u16>() + 2).min(area.height);
-    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let height = (lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w) as u16)
+        .sum::<u16>()
+        + 2)
+    .min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
     f.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), style::title()));
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {title} "), style::title()));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
 }

@@ -20,7 +20,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     match item {
         Item::AddRepeat { repeat, .. } => {
             let n = s.iv.form().node(*repeat);
-            let label = n.label.as_ref().map_or(n.name.clone(), |t| t.get(lang).to_string());
+            let label = n
+                .label
+                .as_ref()
+                .map_or(n.name.clone(), |t| t.get(lang).to_string());
             head.push(Line::styled(label, style::title()));
             head.push(Line::raw(w.add_another));
         }
@@ -44,12 +47,24 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 Kind::SelectOne(_) => Some(w.select_one_hint),
                 Kind::SelectMultiple(_) => Some(w.select_multiple_hint),
                 Kind::Acknowledge => Some(w.ack_hint),
-                Kind::Text if matches!(app.input, Input::Text { multiline: true, .. }) => Some(w.multiline_hint),
+                Kind::Text
+                    if matches!(
+                        app.input,
+                        Input::Text {
+                            multiline: true,
+                            ..
+                        }
+                    ) =>
+                {
+                    Some(w.multiline_hint)
+                }
                 _ => None,
             };
         }
     }
-    let head_height = wrapped_height(&head, area.width).min(area.height / 2).max(1);
+    let head_height = wrapped_height(&head, area.width)
+        .min(area.height / 2)
+        .max(1);
     let [top, gap, body, msg] = Layout::vertical([
         Constraint::Length(head_height),
         Constraint::Length(1),
@@ -60,28 +75,50 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let _ = gap;
     f.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
     let choice_label = |name: &str| -> String {
-        let Item::Question { node, .. } = item else { return name.to_string() };
-        s.iv.form().list_of(*node).and_then(|l| l.find(name)).map_or(name.to_string(), |c| c.label.get(lang).to_string())
+        let Item::Question { node, .. } = item else {
+            return name.to_string();
+        };
+        s.iv.form()
+            .list_of(*node)
+            .and_then(|l| l.find(name))
+            .map_or(name.to_string(), |c| c.label.get(lang).to_string())
     };
     match &app.input {
         Input::None => {}
         Input::Text { ed, multiline, .. } => {
-            let rows = if *multiline { 5.min(body.height.saturating_sub(1)).max(3) } else { 3 };
-            let [field, hint] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
+            let rows = if *multiline {
+                5.min(body.height.saturating_sub(1)).max(3)
+            } else {
+                3
+            };
+            let [field, hint] =
+                Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
             let block = Block::default().borders(Borders::ALL);
             let inner = block.inner(field);
             f.render_widget(Paragraph::new(ed.text().to_string()).block(block), field);
             let (line, col) = ed.cursor_line_col();
             if (line as u16) < inner.height {
-                f.set_cursor_position(Position { x: inner.x + (col as u16).min(inner.width.saturating_sub(1)), y: inner.y + line as u16 });
+                f.set_cursor_position(Position {
+                    x: inner.x + (col as u16).min(inner.width.saturating_sub(1)),
+                    y: inner.y + line as u16,
+                });
             }
             if let Some(h) = hint_for_input {
                 f.render_widget(Paragraph::new(Line::styled(h, style::hint())), hint);
             }
         }
-        Input::Choice { names, cursor, picked, multi, .. } => {
+        Input::Choice {
+            names,
+            cursor,
+            picked,
+            multi,
+            ..
+        } => {
             if names.is_empty() {
-                f.render_widget(Paragraph::new(Line::styled(w.no_choices, style::error())), body);
+                f.render_widget(
+                    Paragraph::new(Line::styled(w.no_choices, style::error())),
+                    body,
+                );
                 return;
             }
             let items: Vec<ListItem> = names
@@ -95,15 +132,22 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                         (false, true) => "(•)",
                         (false, false) => "( )",
                     };
-                    let num = if i < 9 { format!("{}", i + 1) } else { " ".into() };
+                    let num = if i < 9 {
+                        format!("{}", i + 1)
+                    } else {
+                        " ".into()
+                    };
                     ListItem::new(format!("{num} {mark} {}", choice_label(name)))
                 })
                 .collect();
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
         Input::Rank { order, cursor } => {
-            let items: Vec<ListItem> =
-                order.iter().enumerate().map(|(i, n)| ListItem::new(format!("{}. {}", i + 1, choice_label(n)))).collect();
+            let items: Vec<ListItem> = order
+                .iter()
+                .enumerate()
+                .map(|(i, n)| ListItem::new(format!("{}. {}", i + 1, choice_label(n))))
+                .collect();
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
         Input::Range { values, idx } => {
@@ -124,7 +168,11 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
         }
         Input::Ack(on) => {
-            let text = if *on { format!("[x] {}", w.ack_done) } else { "[ ] OK".to_string() };
+            let text = if *on {
+                format!("[x] {}", w.ack_done)
+            } else {
+                "[ ] OK".to_string()
+            };
             let mut lines = vec![Line::raw(text)];
             if let Some(h) = hint_for_input {
                 lines.push(Line::styled(h, style::hint()));
@@ -132,20 +180,42 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             f.render_widget(Paragraph::new(lines), body);
         }
         Input::AddRepeat(yes) => {
-            let opt = |on: bool, t: &str| if on { format!("› (•) {t}") } else { format!("  ( ) {t}") };
+            let opt = |on: bool, t: &str| {
+                if on {
+                    format!("› (•) {t}")
+                } else {
+                    format!("  ( ) {t}")
+                }
+            };
             let lines = vec![Line::raw(opt(*yes, w.yes)), Line::raw(opt(!*yes, w.no))];
             f.render_widget(Paragraph::new(lines), body);
         }
     }
     if let Some(m) = &app.message {
-        f.render_widget(Paragraph::new(Line::styled(format!("✗ {m}"), style::error())).wrap(Wrap { trim: true }), msg);
+        f.render_widget(
+            Paragraph::new(Line::styled(format!("✗ {m}"), style::error()))
+                .wrap(Wrap { trim: true }),
+            msg,
+        );
     }
 }
 
-fn list_with_hint(f: &mut Frame, area: Rect, items: Vec<ListItem>, cursor: usize, hint: Option<&str>) {
-    let [list, h] = Layout::vertical([Constraint::Min(1), Constraint::Length(if hint.is_some() { 1 } else { 0 })]).areas(area);
+fn list_with_hint(
+    f: &mut Frame,
+    area: Rect,
+    items: Vec<ListItem>,
+    cursor: usize,
+    hint: Option<&str>,
+) {
+    let [list, h] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(if hint.is_some() { 1 } else { 0 }),
+    ])
+    .areas(area);
     let mut state = ListState::default().with_selected(Some(cursor));
-    let widget = List::new(items).highlight_style(style::selected()).highlight_symbol("› ");
+    let widget = List::new(items)
+        .highlight_style(style::selected())
+        .highlight_symbol("› ");
     f.render_stateful_widget(widget, list, &mut state);
     if let Some(t) = hint {
         f.render_widget(Paragraph::new(Line::styled(t, style::hint())), h);
@@ -156,5 +226,8 @@ fn list_with_hint(f: &mut Frame, area: Rect, items: Vec<ListItem>, cursor: usize
 /// size the label area).
 fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let w = width.max(1) as usize;
-    lines.iter().map(|l| (l.width().max(1)).div_ceil(w) as u16).sum()
+    lines
+        .iter()
+        .map(|l| (l.width().max(1)).div_ceil(w) as u16)
+        .sum()
 }

@@ -10,11 +10,22 @@ use ratatui::widgets::Paragraph;
 
 pub fn draw(app: &App, s: &Setup, f: &mut Frame, area: Rect) {
     let w = s.lang.words();
-    let title = if s.first_run { w.setup_title } else { w.settings_title };
+    let title = if s.first_run {
+        w.setup_title
+    } else {
+        w.settings_title
+    };
     let mark = |i: usize| if s.focus == i { "› " } else { "  " };
     let field = |i: usize, label: &str, value: &str| -> Vec<Line<'static>> {
         vec![
-            Line::styled(format!("{}{label}", mark(i)), if s.focus == i { style::title() } else { style::dim() }),
+            Line::styled(
+                format!("{}{label}", mark(i)),
+                if s.focus == i {
+                    style::title()
+                } else {
+                    style::dim()
+                },
+            ),
             Line::raw(format!("    [{value}]")),
         ]
     };
@@ -23,13 +34,33 @@ pub fn draw(app: &App, s: &Setup, f: &mut Frame, area: Rect) {
     lines.push(Line::raw(""));
     lines.extend(field(1, w.device_label, s.device.text()));
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!("{}{}", mark(2), w.language), if s.focus == 2 { style::title() } else { style::dim() }));
+    lines.push(Line::styled(
+        format!("{}{}", mark(2), w.language),
+        if s.focus == 2 {
+            style::title()
+        } else {
+            style::dim()
+        },
+    ));
     let opt = |l: Lang| {
         let on = s.lang == l;
-        let text = format!("{} {}", if on { "(•)" } else { "( )" }, l.words().language_name);
-        if on { Span::styled(text, style::title()) } else { Span::raw(text) }
+        let text = format!(
+            "{} {}",
+            if on { "(•)" } else { "( )" },
+            l.words().language_name
+        );
+        if on {
+            Span::styled(text, style::title())
+        } else {
+            Span::raw(text)
+        }
     };
-    lines.push(Line::from(vec![Span::raw("    "), opt(Lang::Vi), Span::raw("   "), opt(Lang::En)]));
+    lines.push(Line::from(vec![
+        Span::raw("    "),
+        opt(Lang::Vi),
+        Span::raw("   "),
+        opt(Lang::En),
+    ]));
     let _ = app;
     f.render_widget(Paragraph::new(lines), area);
     let (row, ed) = match s.focus {
@@ -38,5 +69,8 @@ pub fn draw(app: &App, s: &Setup, f: &mut Frame, area: Rect) {
         _ => return,
     };
     let col = ed.cursor_line_col().1 as u16;
-    f.set_cursor_position(Position { x: area.x + 5 + col, y: area.y + row });
+    f.set_cursor_position(Position {
+        x: area.x + 5 + col,
+        y: area.y + row,
+    });
 }

@@ -10,14 +10,22 @@ fn color_on() -> bool {
 }
 
 fn fg(c: Color) -> Style {
-    if color_on() { Style::default().fg(c) } else { Style::default() }
+    if color_on() {
+        Style::default().fg(c)
+    } else {
+        Style::default()
+    }
 }
 
 pub fn title() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
 pub fn dim() -> Style {
-    if color_on() { Style::default().fg(Color::DarkGray) } else { Style::default() }
+    if color_on() {
+        Style::default().fg(Color::DarkGray)
+    } else {
+        Style::default()
+    }
 }
 pub fn hint() -> Style {
     dim().add_modifier(Modifier::ITALIC)
@@ -35,5 +43,9 @@ pub fn key() -> Style {
     fg(Color::Cyan).add_modifier(Modifier::BOLD)
 }
 pub fn bar() -> Style {
-    if color_on() { Style::default().bg(Color::Blue).fg(Color::White) } else { Style::default().add_modifier(Modifier::REVERSED) }
+    if color_on() {
+        Style::default().bg(Color::Blue).fg(Color::White)
+    } else {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
 }

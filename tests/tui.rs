@@ -1,0 +1,638 @@
+//! The terminal app driven by keys and rendered into ratatui's TestBackend at 80×24.
+
+use chrono::{FixedOffset, TimeZone};
+use langnghe::session::Clock;
+use langnghe::store::{Settings, Status, Store};
+use langnghe::tui::app::{App, Screen};
+use langnghe::tui::keymap::{Mode, table};
+use langnghe::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Default)]
+struct StepClock(AtomicU64);
+impl Clock for StepClock {
+    fn now(&self) -> chrono::DateTime<FixedOffset> {
+        FixedOffset::east_opt(7 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+            .unwrap()
+    }
+    fn mono_ms(&self) -> u64 {
+        self.0.fetch_add(2000, Ordering::SeqCst)
+    }
+}
+
+const ALL_TYPES: &str = r#"
+[settings]
+id = "all_types"
+title = { vi = "Mọi loại câu", en = "Every type" }
+languages = ["vi", "en"]
+
+[[survey]]
+type = "text"
+name = "t_text"
+label = { vi = "Tên trường của em?", en = "Your school's name?" }
+required = true
+
+[[survey]]
+type = "integer"
+name = "t_int"
+label = { vi = "Số anh chị em?", en = "How many siblings?" }
+constraint = ". <= 20"
+constraint_message = { vi = "Tối đa 20.", en = "At most 20." }
+
+[[survey]]
+type = "decimal"
+name = "t_dec"
+label = { vi = "Cân nặng (kg)?", en = "Weight (kg)?" }
+
+[[survey]]
+type = "date"
+name = "t_date"
+label = { vi = "Ngày sinh?", en = "Date of birth?" }
+
+[[survey]]
+type = "time"
+name = "t_time"
+label = { vi = "Giờ đi học?", en = "School starts at?" }
+
+[[survey]]
+type = "select_one yn"
+name = "t_one"
+label = { vi = "Em có xe đạp không?", en = "Do you have a bike?" }
+
+[[survey]]
+type = "select_multiple fruit"
+name = "t_multi"
+label = { vi = "Em thích quả gì?", en = "Which fruit do you like?" }
+
+[[survey]]
+type = "range"
+name = "t_range"
+label = { vi = "Em vui thế nào?", en = "How happy are you?" }
+parameters = { start = 1, end = 5, step = 1 }
+
+[[survey]]
+type = "rank fruit"
+name = "t_rank"
+label = { vi = "Xếp hạng các quả", en = "Rank the fruit" }
+
+[[survey]]
+type = "acknowledge"
+name = "t_ack"
+label = { vi = "Em đã hiểu chưa?", en = "Do you understand?" }
+
+[[survey]]
+type = "note"
+name = "t_note"
+label = { vi = "Cảm ơn em, ${t_text}!", en = "Thank you, ${t_text}!" }
+
+[[choices.yn]]
+name = "yes"
+label = { vi = "Có", en = "Yes" }
+
+[[choices.yn]]
+name = "no"
+label = { vi = "Không", en = "No" }
+
+[[choices.fruit]]
+name = "mango"
+label = { vi = "Xoài", en = "Mango" }
+
+[[choices.fruit]]
+name = "banana"
+label = { vi = "Chuối", en = "Banana" }
+
+[[choices.fruit]]
+name = "lychee"
+label = { vi = "Vải", en = "Lychee" }
+"#;
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    app: App,
+    term: Terminal<TestBackend>,
+}
+
+fn rig_with(settings: Option<Settings>) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    for f in ["child_participation.toml", "commune_child_friendly.toml"] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(f),
+            forms.join(f),
+        )
+        .unwrap();
+    }
+    std::fs::write(forms.join("all_types.toml"), ALL_TYPES).unwrap();
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    if let Some(s) = settings {
+        store.save_settings(&s).unwrap();
+    }
+    let (forms, errors) = langnghe::cli::data::load_forms(&forms);
+    assert!(errors.is_empty(), "{errors:?}");
+    let app = App::new(
+        Arc::new(store),
+        forms,
+        errors,
+        Arc::new(StepClock::default()),
+    );
+    Rig {
+        _dir: dir,
+        app,
+        term: Terminal::new(TestBackend::new(80, 24)).unwrap(),
+    }
+}
+
+fn rig() -> Rig {
+    rig_with(Some(Settings {
+        surveyor: "sv07".into(),
+        device_label: "laptop".into(),
+        language: "vi".into(),
+    }))
+}
+
+impl Rig {
+    fn screen(&mut self) -> String {
+        let app = &self.app;
+        self.term.draw(|f| view::draw(app, f)).unwrap();
+        let buf = self.term.backend().buffer();
+        let mut s = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                s.push_str(buf[(x, y)].symbol());
+            }
+            s.push('\n');
+        }
+        s
+    }
+    fn key(&mut self, code: KeyCode) -> &mut Self {
+        self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+        self
+    }
+    fn keys(&mut self, codes: &[KeyCode]) -> &mut Self {
+        for c in codes {
+            self.key(*c);
+        }
+        self
+    }
+    fn typed(&mut self, s: &str) -> &mut Self {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+        self
+    }
+    fn enter(&mut self) -> &mut Self {
+        self.key(KeyCode::Enter)
+    }
+    /// Opens form number `i` (in file-name order) from the home screen.
+    fn start(&mut self, form_id: &str) -> &mut Self {
+        let i = self.app.forms.iter().position(|f| f.id == form_id).unwrap();
+        for _ in 0..i {
+            self.key(KeyCode::Down);
+        }
+        self.enter()
+    }
+    fn current(&self) -> String {
+        let s = self.app.session.as_ref().expect("in an interview");
+        s.iv.current()
+            .map_or("END".into(), |i| s.iv.form().node(i.node()).name.clone())
+    }
+    fn store(&self) -> &Store {
+        &self.app.store
+    }
+}
+
+use KeyCode::{Char, Down, Enter, Esc, F, Left, Right, Up};
+
+#[test]
+fn first_run_asks_for_surveyor_then_shows_home() {
+    let mut r = rig_with(None);
+    let s = r.screen();
+    assert!(
+        s.contains("Thiết lập lần đầu") && s.contains("Mã hoặc tên người phỏng vấn"),
+        "{s}"
+    );
+    r.enter();
+    assert!(
+        r.screen()
+            .contains("✗ Hãy nhập mã hoặc tên người phỏng vấn.")
+    );
+    r.typed("sv09")
+        .key(KeyCode::Tab)
+        .typed("máy 2")
+        .key(KeyCode::Tab)
+        .key(Right)
+        .enter();
+    assert_eq!(r.app.screen, Screen::Home);
+    let saved = r.store().settings().unwrap();
+    assert_eq!(
+        (
+            saved.surveyor.as_str(),
+            saved.device_label.as_str(),
+            saved.language.as_str()
+        ),
+        ("sv09", "máy 2", "en")
+    );
+    let s = r.screen();
+    assert!(s.contains("Forms") && s.contains("Every type"), "{s}");
+}
+
+#[test]
+fn home_shows_forms_drafts_counts_and_sync_status() {
+    let mut r = rig();
+    let s = r.screen();
+    for want in [
+        "Biểu mẫu",
+        "Mọi loại câu",
+        "Lắng nghe trẻ em",
+        "Chưa có bài nào làm dở.",
+        "Đã hoàn thành: 0",
+        "Đồng bộ: chưa đăng ký",
+        "F1 Trợ giúp",
+    ] {
+        assert!(s.contains(want), "missing {want:?}\n{s}");
+    }
+    // Start an interview, pause it: it shows as a draft with its progress.
+    r.start("all_types")
+        .typed("Trường Kim Đồng")
+        .enter()
+        .key(Esc);
+    let s = r.screen();
+    assert!(
+        s.contains("Mọi loại câu") && s.contains("Đã trả lời 1/10"),
+        "{s}"
+    );
+    assert!(s.contains("• Đã tạm dừng."), "{s}");
+}
+
+#[test]
+fn every_input_type_renders_and_records() {
+    let mut r = rig();
+    r.start("all_types");
+    // text
+    let s = r.screen();
+    assert!(
+        s.contains("Tên trường của em?") && s.contains("* bắt buộc") && s.contains("┌"),
+        "{s}"
+    );
+    r.enter();
+    assert!(
+        r.screen().contains("✗ Câu hỏi này cần được trả lời."),
+        "required shown in place"
+    );
+    r.typed("Trường Kim Đồng").enter();
+    // integer: letters are refused at the key, the constraint message shows in place
+    r.typed("2x1").enter();
+    let s = r.screen();
+    assert!(s.contains("✗ Tối đa 20.") && s.contains("21"), "{s}");
+    r.key(KeyCode::Backspace).typed("0").enter();
+    // decimal with a comma
+    assert!(r.screen().contains("chỉ nhập số"));
+    r.typed("31,5").enter();
+    // date, typed day first
+    assert!(r.screen().contains("ngày/tháng/năm"));
+    r.typed("31/02/2015").enter();
+    assert!(
+        r.screen().contains("✗ Hãy nhập ngày"),
+        "invalid date refused"
+    );
+    for _ in 0..10 {
+        r.key(KeyCode::Backspace);
+    }
+    r.typed("15/06/2015").enter();
+    // time
+    r.typed("7:30").enter();
+    // select_one: the highlight alone is not an answer; a number picks
+    let s = r.screen();
+    assert!(s.contains("1 ( ) Có") && s.contains("2 ( ) Không"), "{s}");
+    r.typed("2");
+    assert!(r.screen().contains("2 (•) Không"));
+    r.enter();
+    // select_multiple
+    r.typed("1").typed("3");
+    let s = r.screen();
+    assert!(
+        s.contains("[x] Xoài") && s.contains("[ ] Chuối") && s.contains("[x] Vải"),
+        "{s}"
+    );
+    r.enter();
+    // range
+    r.key(Right);
+    assert!(r.screen().contains("[3]"));
+    r.key(Right).enter();
+    // rank: move lychee to the top
+    r.keys(&[Down, Down]).typed("++");
+    let s = r.screen();
+    assert!(s.contains("1. Vải") && s.contains("2. Xoài"), "{s}");
+    r.enter();
+    // acknowledge
+    assert!(r.screen().contains("[ ] OK"));
+    r.key(Char(' '));
+    assert!(r.screen().contains("[x] Đã xác nhận"));
+    r.enter();
+    // note with the answer filled in
+    assert!(r.screen().contains("Cảm ơn em, Trường Kim Đồng!"));
+    r.enter();
+    assert_eq!(r.app.screen, Screen::Review);
+    let s = r.app.session.as_ref().unwrap();
+    let answers = s.iv.answers();
+    let get = |k: &str| {
+        answers
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(get("t_int"), "20");
+    assert_eq!(get("t_dec"), "31.5");
+    assert_eq!(get("t_date"), "2015-06-15");
+    assert_eq!(get("t_time"), "07:30:00");
+    assert_eq!(get("t_one"), "no");
+    assert_eq!(get("t_multi"), "mango lychee");
+    assert_eq!(get("t_range"), "4");
+    assert_eq!(get("t_rank"), "lychee mango banana");
+    assert_eq!(get("t_ack"), "OK");
+}
+
+#[test]
+fn jump_list_shows_states_and_jumps() {
+    let mut r = rig();
+    r.start("all_types").typed("A").enter().enter();
+    r.key(F(3));
+    let s = r.screen();
+    assert!(
+        s.contains("Tất cả câu hỏi")
+            && s.contains("✓ Tên trường của em? — A")
+            && s.contains("· Số anh chị em?"),
+        "{s}"
+    );
+    r.keys(&[Up, Up]).enter();
+    assert_eq!(r.current(), "t_text");
+    assert_eq!(r.app.screen, Screen::Interview);
+}
+
+#[test]
+fn review_flags_problems_and_finalize_needs_confirmation() {
+    let mut r = rig();
+    r.start("all_types");
+    r.key(F(4));
+    let s = r.screen();
+    assert!(
+        s.contains("✗ 1 câu cần xem lại") && s.contains("✗ Tên trường của em? — chưa trả lời"),
+        "{s}"
+    );
+    r.key(F(8));
+    assert!(r.app.overlay.is_none(), "cannot finalize with problems");
+    r.enter(); // go fix it
+    assert_eq!(r.current(), "t_text");
+    r.typed("B").enter().key(F(4));
+    assert!(
+        r.screen()
+            .contains("✓ Đủ thông tin. Nhấn F8 để hoàn thành.")
+    );
+    r.key(F(8));
+    assert!(
+        r.screen()
+            .contains("Hoàn thành bài phỏng vấn? Sau đó không sửa được nữa.")
+    );
+    r.key(Char('n'));
+    assert!(r.app.session.is_some());
+    r.key(F(8)).key(Char('y'));
+    assert_eq!(r.app.screen, Screen::Home);
+    assert!(r.screen().contains("Đã lưu bài phỏng vấn an toàn ✓"));
+    let (entries, _) = r.store().entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].1.status, Status::Finalized);
+    assert!(r.store().drafts().0.is_empty());
+}
+
+#[test]
+fn refused_consent_erases_and_keeps_only_a_tombstone() {
+    let mut r = rig();
+    r.start("child_participation").enter();
+    // Enter alone on a consent question is not a yes, even with the highlight on "Có".
+    r.enter();
+    assert!(r.screen().contains("✗ Câu hỏi này cần được trả lời."));
+    r.key(Down).enter();
+    assert!(
+        r.screen().contains("✗ Câu hỏi này cần được trả lời."),
+        "moving the highlight is not consent either"
+    );
+    r.typed("2").enter();
+    let s = r.screen();
+    assert!(s.contains("Không có sự đồng ý, nên dừng ở đây."), "{s}");
+    r.enter();
+    assert_eq!(r.app.screen, Screen::Home);
+    assert!(r.store().drafts().0.is_empty());
+    let t = r.store().tombstones();
+    assert_eq!(
+        (t.len(), t[0].reason.as_str(), t[0].form_id.as_str()),
+        (1, "declined", "child_participation")
+    );
+}
+
+#[test]
+fn consent_gates_the_jump_list_and_review() {
+    let mut r = rig();
+    r.start("child_participation").enter();
+    r.key(F(3));
+    let s = r.screen();
+    assert!(s.contains("Cha, mẹ hoặc người chăm sóc"), "{s}");
+    assert!(
+        !s.contains("Tỉnh"),
+        "nothing past consent is reachable\n{s}"
+    );
+    r.key(Esc).key(F(4));
+    assert_eq!(r.app.screen, Screen::Interview);
+    assert!(r.screen().contains("Cần có sự đồng ý"));
+}
+
+#[test]
+fn a_child_under_seven_ends_as_not_eligible() {
+    let mut r = rig();
+    r.start("child_participation")
+        .enter()
+        .typed("1")
+        .enter()
+        .enter()
+        .typed("1")
+        .enter();
+    r.typed("1").enter().typed("1").enter().typed("6").enter();
+    assert!(r.screen().contains("không thuộc đối tượng khảo sát"));
+    r.enter();
+    assert_eq!(r.store().tombstones()[0].reason, "not_eligible");
+}
+
+#[test]
+fn stop_key_pauses_or_withdraws_with_confirmation() {
+    let mut r = rig();
+    r.start("all_types").typed("Trường A").enter();
+    r.key(F(10));
+    let s = r.screen();
+    assert!(
+        s.contains("Dừng phỏng vấn") && s.contains("W  Em không muốn tiếp tục"),
+        "{s}"
+    );
+    r.key(Char('w'));
+    assert!(r.screen().contains("Xoá toàn bộ câu trả lời của bài này?"));
+    r.key(Esc);
+    assert!(r.app.session.is_some(), "No keeps the interview");
+    r.key(F(10)).key(Char('w')).key(Char('y'));
+    assert_eq!(r.app.screen, Screen::Home);
+    assert!(r.screen().contains("Đã xoá câu trả lời."));
+    assert_eq!(r.store().tombstones()[0].reason, "withdrawn");
+    assert!(r.store().drafts().0.is_empty());
+    // Pause keeps the draft; resuming lands on the same question.
+    r.start("all_types")
+        .typed("Trường B")
+        .enter()
+        .key(F(10))
+        .key(Char('p'));
+    assert_eq!(r.store().drafts().0.len(), 1);
+    r.key(KeyCode::Tab).enter();
+    assert_eq!(r.current(), "t_int");
+}
+
+#[test]
+fn referral_flag_shows_hotline_and_is_kept() {
+    let mut r = rig();
+    r.start("all_types").key(F(9));
+    let s = r.screen();
+    assert!(
+        s.contains("111") && s.contains("Cần hỗ trợ bảo vệ trẻ em"),
+        "{s}"
+    );
+    r.enter();
+    assert!(r.screen().contains("⚑ cần hỗ trợ"));
+    assert!(r.app.session.as_ref().unwrap().draft.referral);
+    let id = r.app.session.as_ref().unwrap().id();
+    assert!(r.store().draft(id).unwrap().referral, "saved at once");
+}
+
+#[test]
+fn help_lists_every_key_of_the_screen_from_the_keymap() {
+    let mut r = rig();
+    r.start("all_types").key(F(1));
+    let s = r.screen();
+    assert!(s.contains("Phím tắt"));
+    for b in table(Mode::Interview).into_iter().filter(|b| b.in_help()) {
+        assert!(s.contains(b.label), "help lacks {}\n{s}", b.label);
+        assert!(s.contains(b.vi), "help lacks {}\n{s}", b.vi);
+    }
+    r.enter();
+    assert!(r.app.overlay.is_none());
+}
+
+#[test]
+fn language_key_flips_labels_and_ui() {
+    let mut r = rig();
+    r.start("all_types").key(F(2));
+    let s = r.screen();
+    assert!(
+        s.contains("Your school's name?") && s.contains("F1 Help") && s.contains("required"),
+        "{s}"
+    );
+    assert_eq!(r.store().settings().unwrap().language, "en");
+}
+
+#[test]
+fn too_small_a_window_asks_to_enlarge() {
+    let mut r = rig();
+    r.term = Terminal::new(TestBackend::new(50, 12)).unwrap();
+    let s = r.screen();
+    assert!(s.contains("Cửa sổ quá nhỏ") && s.contains("60×16"), "{s}");
+}
+
+#[test]
+fn scripted_child_interview_keys_in_answers_out() {
+    let mut r = rig();
+    r.start("child_participation");
+    let script: &[(&str, &str)] = &[
+        ("guardian_info", ""),
+        ("guardian_consent", "1"),
+        ("child_info", ""),
+        ("child_assent", "1"),
+        ("province", "1"),
+        ("commune", "2"),
+        ("age", "13"),
+        ("sex", "1"),
+        ("in_school", "1"),
+        ("grade", "8"),
+        ("ethnicity", "1"),
+        ("lives_with", "12"),
+        ("heard_intro", ""),
+        ("asked_home", "1"),
+        ("asked_school", "2"),
+        ("asked_commune", "2"),
+        ("asked_org", "1"),
+        ("taken_into_account", "3"),
+        ("comfort_speaking", "5"),
+        ("knows_right", "1"),
+        ("learned_where", "1"),
+        ("quiz_intro", ""),
+        ("tf_permission", "2"),
+        ("tf_every_child", "1"),
+        ("tf_punish", "2"),
+        ("activities", "14"),
+        ("how_often", "2"),
+        ("knows_help", "1"),
+        ("knows_111", "1"),
+        ("referral", "2"),
+        ("message_to_adults", "Em muốn có thêm sách"),
+        ("thanks", ""),
+    ];
+    for (q, keys) in script {
+        assert_eq!(r.current(), *q);
+        r.typed(keys).enter();
+        assert!(r.app.message.is_none(), "{q}: {:?}", r.app.message);
+    }
+    assert_eq!(r.app.screen, Screen::Review);
+    r.key(F(8)).key(Char('y'));
+    let (entries, _) = r.store().entries();
+    let f = r.store().finalized(entries[0].0).unwrap();
+    let get = |k: &str| {
+        f.answers
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(get("commune"), "03199");
+    assert_eq!(get("lives_with"), "mother father");
+    assert_eq!(get("activities"), "children_forum class_self_management");
+    assert_eq!(get("message_to_adults"), "Em muốn có thêm sách");
+    assert_eq!(
+        (
+            get("ind_consulted").as_str(),
+            get("ind_aware").as_str(),
+            get("ind_takes_part").as_str()
+        ),
+        ("1", "1", "1")
+    );
+    assert!(
+        f.paradata.iter().all(|(_, ms)| *ms >= 2000),
+        "time per question from the monotonic clock"
+    );
+    assert_eq!(f.surveyor, "sv07");
+}
+
+#[test]
+fn left_arrow_moves_in_text_and_back_key_goes_back() {
+    let mut r = rig();
+    r.start("all_types")
+        .typed("ac")
+        .key(Left)
+        .typed("b")
+        .enter();
+    assert_eq!(r.current(), "t_int");
+    r.key(KeyCode::PageUp);
+    assert_eq!(r.current(), "t_text");
+    assert!(r.screen().contains("abc"));
+}
