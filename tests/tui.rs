@@ -209,7 +209,7 @@ impl Rig {
     }
 }
 
-use KeyCode::{Char, Down, Enter, Esc, F, Left, Right, Up};
+use KeyCode::{Char, Down, Esc, F, Left, Right, Up};
 
 #[test]
 fn first_run_asks_for_surveyor_then_shows_home() {
