@@ -636,3 +636,55 @@ fn left_arrow_moves_in_text_and_back_key_goes_back() {
     assert_eq!(r.current(), "t_text");
     assert!(r.screen().contains("abc"));
 }
+
+#[test]
+fn open_repeat_asks_add_another_and_numbers_instances() {
+    let mut r = rig();
+    r.start("commune_child_friendly");
+    for keys in [
+        "1",
+        "2",
+        "2",
+        "20/11/2026",
+        "800",
+        "500",
+        "160",
+        "",
+        "1",
+        "1",
+        "2",
+        "97",
+        "",
+    ] {
+        r.typed(keys).enter();
+        assert!(r.app.message.is_none(), "{keys}: {:?}", r.app.message);
+    }
+    let s = r.screen();
+    assert!(
+        s.contains("Thêm một mục nữa?") && s.contains("( ) Có"),
+        "{s}"
+    );
+    r.typed("y").enter();
+    let s = r.screen();
+    assert!(
+        s.contains("Diễn đàn / đối thoại với trẻ em đã tổ chức trong năm #1"),
+        "{s}"
+    );
+    assert!(s.contains("Ngày tổ chức diễn đàn số 1"), "{s}");
+    for keys in ["01/06/2026", "2", "40", "22", "1"] {
+        r.typed(keys).enter();
+        assert!(r.app.message.is_none(), "{keys}: {:?}", r.app.message);
+    }
+    r.typed("y").enter();
+    assert!(r.screen().contains("#2"));
+    assert!(r.screen().contains("Ngày tổ chức diễn đàn số 2"));
+    r.key(F(10)).key(Char('p'));
+    let d = &r.store().drafts().0[0];
+    assert!(
+        d.answers
+            .iter()
+            .any(|(k, v)| k == "forum[1]/forum_children" && v == "40"),
+        "{:?}",
+        d.answers
+    );
+}

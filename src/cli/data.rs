@@ -138,16 +138,37 @@ pub fn simulate(
     let tty = std::io::stderr().is_terminal();
     let mut batch = Vec::new();
     let (mut done, mut failed) = (0usize, 0usize);
+    let mut ended: Vec<crate::store::Tombstone> = Vec::new();
+    let mut ended_total = 0usize;
     // Some random walks dead-end (no random value fits a required answer); try again,
     // within reason, so that `--count N` means N interviews.
     while done + batch.len() < count && failed <= count * 10 {
         let now = clock.now();
         match simulate::interview(&form, &mut rng, now) {
+            // As in the app: a refusal or a child out of range leaves only a tombstone.
+            Some(iv)
+                if iv.consent() == crate::interview::Consent::Declined || iv.not_eligible() =>
+            {
+                let reason = if iv.not_eligible() {
+                    "not_eligible"
+                } else {
+                    "declined"
+                };
+                ended_total += 1;
+                ended.push(crate::store::Tombstone {
+                    id: uuid::Uuid::now_v7(),
+                    form_id: form.id.clone(),
+                    at: crate::store::Stamp::from_local(now),
+                    reason: reason.into(),
+                });
+            }
             Some(iv) => batch.push(simulate::finalized(&form, &iv, &surveyor, &mut rng, now)),
             None => failed += 1,
         }
         if batch.len() >= 500 || done + batch.len() == count {
             store.finalize(&mut batch).map_err(|e| e.to_string())?;
+            store.add_tombstones(&ended).map_err(|e| e.to_string())?;
+            ended.clear();
             done += batch.len();
             batch.clear();
             if tty {
@@ -171,6 +192,11 @@ pub fn simulate(
     }
     if tty {
         eprintln!();
+    }
+    if ended_total > 0 {
+        println!(
+            "{ended_total} interview(s) ended early (declined or not eligible): only tombstones kept"
+        );
     }
     println!(
         "{done} interview(s) finalized for {} v{}{}",

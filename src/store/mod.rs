@@ -413,6 +413,20 @@ impl Store {
         flush_and_rotate(&self.db, &self.journal, true)
     }
 
+    /// Records interviews that ended before anything was kept (simulations; the app erases
+    /// through [`Store::erase`]).
+    pub fn add_tombstones(&self, ts: &[Tombstone]) -> Result<()> {
+        for t in ts {
+            self.tombstones
+                .insert(t.id.as_bytes(), codec::encode(t))
+                .map_err(|e| self.db_err(e))?;
+        }
+        if !ts.is_empty() {
+            self.db.flush().map_err(|e| self.db_err(e))?;
+        }
+        Ok(())
+    }
+
     pub fn tombstones(&self) -> Vec<Tombstone> {
         self.tombstones
             .iter()

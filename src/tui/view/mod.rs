@@ -9,7 +9,6 @@ pub mod style;
 
 use super::app::{App, Screen};
 use super::keymap::{Mode, table};
-use crate::interview::Item;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -83,15 +82,6 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         )
     {
         left = format!(" {}", s.iv.form().title.get(app.lang.code()));
-        if let Some(Item::Question { node, path } | Item::AddRepeat { repeat: node, path }) =
-            s.iv.current()
-        {
-            let crumbs = breadcrumb(app, *node, path);
-            if !crumbs.is_empty() {
-                left.push_str(" › ");
-                left.push_str(&crumbs);
-            }
-        }
         let r = s.iv.review();
         let flag = if s.draft.referral {
             format!("{}  ", w.referral_marker)

@@ -16,6 +16,15 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang.code();
     let Some(item) = s.iv.current() else { return };
     let mut head: Vec<Line> = Vec::new();
+    // Where we are: groups, and the instance number inside a repeat.
+    let (node, path) = match item {
+        Item::Question { node, path } => (*node, path.as_slice()),
+        Item::AddRepeat { repeat, path } => (*repeat, path.as_slice()),
+    };
+    let crumbs = super::breadcrumb(app, node, path);
+    if !crumbs.is_empty() {
+        head.push(Line::styled(format!("{crumbs} ›"), style::dim()));
+    }
     let mut hint_for_input: Option<&str> = None;
     match item {
         Item::AddRepeat { repeat, .. } => {
