@@ -122,7 +122,8 @@ impl Interview {
 
     pub fn is_required(&self, node: NodeId, path: &[u32]) -> bool {
         let n = self.form.node(node);
-        n.kind.takes_answer() && self.flag(&n.required, node, path)
+        // A consent question is always required: silence is not consent.
+        n.kind.takes_answer() && (n.consent || self.flag(&n.required, node, path))
     }
 
     pub fn is_read_only(&self, node: NodeId, path: &[u32]) -> bool {
