@@ -1,7 +1,7 @@
 //! Entry point: parses the command line and hands off to a verb.
 
 use clap::Parser;
-use langnghe::cli::{Cli, Command, data};
+use langnghe::cli::{BundleCommand, Cli, Command, HubCommand, data, hub, sync};
 use langnghe::store::{Store, paths};
 use std::process::ExitCode;
 
@@ -36,6 +36,29 @@ fn main() -> ExitCode {
             seed,
             pace_ms,
         }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
+        Some(Command::Enroll { hub_url, token }) => {
+            open().and_then(|s| sync::enroll(&s, &hub_url, &token))
+        }
+        Some(Command::Sync) => open().and_then(|s| sync::sync(&s)),
+        Some(Command::Bundle {
+            command: BundleCommand::Export { out },
+        }) => open().and_then(|s| sync::bundle_export(&s, &out)),
+        Some(Command::Bundle {
+            command: BundleCommand::Confirm { receipt },
+        }) => open().and_then(|s| sync::bundle_confirm(&s, &receipt)),
+        Some(Command::Hub { command }) => match command {
+            HubCommand::Init { data, escrow } => hub::init(&data, &escrow),
+            HubCommand::Serve { data, listen } => hub::serve(&data, &listen),
+            HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
+            HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
+            HubCommand::Import { data, files } => hub::import(&data, &files),
+            HubCommand::Export {
+                data,
+                format: _,
+                out,
+                include_sensitive,
+            } => hub::export(&data, &out, include_sensitive),
+        },
         Some(Command::Recover) => data::recover(&dir),
         None => open()
             .and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}"))),

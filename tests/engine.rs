@@ -613,7 +613,10 @@ fn consent_and_eligibility_states() {
     };
     let mut iv = Interview::new(f, now());
     assert_eq!(iv.consent(), Consent::Pending);
-    assert!(iv.advance().is_err(), "a consent question is required even when the form forgets to say so");
+    assert!(
+        iv.advance().is_err(),
+        "a consent question is required even when the form forgets to say so"
+    );
     assert_eq!(iv.open_consent(), Some(id(&iv, "guardian")));
     ans(&mut iv, "guardian", "yes");
     assert_eq!(

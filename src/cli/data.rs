@@ -233,8 +233,24 @@ pub fn export(
     }
     crate::store::paths::ensure_private_dir(out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    write_tables(&forms, by_form, out_dir, include_sensitive, forms_dir)
+}
+
+/// Writes the CSV tables of each form's interviews into `out_dir`.
+pub fn write_tables(
+    forms: &[Arc<Form>],
+    by_form: std::collections::BTreeMap<String, Vec<crate::store::Finalized>>,
+    out_dir: &Path,
+    include_sensitive: bool,
+    forms_dir: &Path,
+) -> CliResult {
     for (form_id, interviews) in by_form {
-        let Some(form) = forms.iter().find(|f| f.id == form_id) else {
+        // The newest version of the form names the columns.
+        let Some(form) = forms
+            .iter()
+            .filter(|f| f.id == form_id)
+            .max_by(|a, b| a.version.cmp(&b.version))
+        else {
             eprintln!(
                 "warning: {} interview(s) of form `{form_id}` skipped: the form is not in {}",
                 interviews.len(),

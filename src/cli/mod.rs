@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod data;
+pub mod hub;
+pub mod sync;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -61,6 +63,20 @@ pub enum Command {
         #[arg(long)]
         include_sensitive: bool,
     },
+    /// Enrol this device with a hub, using a one-time token from `langnghe hub enroll-token`.
+    Enroll { hub_url: String, token: String },
+    /// Send finalized interviews to the hub now (and pull new forms).
+    Sync,
+    /// Bundles on a USB stick, where there is no network.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+    /// The hub: receives bundles from devices.
+    Hub {
+        #[command(subcommand)]
+        command: HubCommand,
+    },
     /// Crash drill: take random interviews forever, printing each save once it is durable
     /// (`saved ID REV`, `final ID`). Used by the crash tests; stop it with a signal.
     #[command(hide = true)]
@@ -75,6 +91,68 @@ pub enum Command {
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write everything not yet sent into one bundle file.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Apply the receipt the hub's import wrote: marks those interviews sent.
+    Confirm { receipt: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Create a hub folder: its age identity, signing key and store.
+    Init {
+        #[arg(long)]
+        data: PathBuf,
+        /// An extra age recipient (offline escrow key) every interview is also sealed to.
+        #[arg(long)]
+        escrow: Vec<String>,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8770")]
+        listen: String,
+    },
+    /// Print a one-time enrolment token for a device.
+    EnrollToken {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        device: String,
+    },
+    /// List enrolled devices; --revoke NAME_OR_ID refuses a lost or stolen one from now on.
+    Devices {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        revoke: Option<String>,
+    },
+    /// Import bundle files carried on a USB stick; writes FILE.receipt next to each.
+    Import {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Export every device's interviews as CSV (same shape as the device export).
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        include_sensitive: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -19,6 +19,10 @@ pub enum StoreError {
     Database { dir: PathBuf, reason: String },
     #[error("no such interview: {0}")]
     NotFound(String),
+    #[error("interview {0} is sealed to the hub: only the hub can read it")]
+    Sealed(String),
+    #[error("cannot seal: {0}")]
+    Seal(String),
 }
 
 fn io_message(action: &str, path: &std::path::Path, e: &io::Error) -> String {

@@ -16,6 +16,7 @@ mod journal;
 mod lock;
 pub mod paths;
 pub mod record;
+pub mod sealed;
 pub mod segments;
 
 pub use error::{Result, StoreError};
@@ -256,24 +257,26 @@ impl Store {
     /// `seq` and `device` are filled in here.
     pub fn finalize(&self, items: &mut [Finalized]) -> Result<()> {
         self.check_fault("save the finished interview to")?;
+        let recipients = self.seal_recipients()?;
         let mut segs = lock_of(&self.segments);
         let mut seq = self.next_seq()?;
-        let payloads: Vec<Vec<u8>> = items
-            .iter_mut()
-            .map(|f| {
-                f.seq = seq;
-                f.device = self.device;
-                seq += 1;
-                codec::encode(f)
-            })
-            .collect();
+        let mut payloads = Vec::with_capacity(items.len());
+        for f in items.iter_mut() {
+            f.seq = seq;
+            f.device = self.device;
+            seq += 1;
+            payloads.push(self.record_bytes(f, recipients.as_deref())?);
+        }
         let locs = segs.append(&payloads)?;
         self.meta
             .insert(SEQ, &seq.to_le_bytes())
             .map_err(|e| self.db_err(e))?;
         for (f, loc) in items.iter().zip(&locs) {
             self.index
-                .insert(f.id.as_bytes(), codec::encode(&index_entry(f, *loc)))
+                .insert(
+                    f.id.as_bytes(),
+                    codec::encode(&index_entry(&sealed::meta_of(f), *loc)),
+                )
                 .map_err(|e| self.db_err(e))?;
             self.drafts
                 .remove(f.id.as_bytes())
@@ -326,10 +329,14 @@ impl Store {
                 len: e.len,
             },
         )?;
-        codec::decode(&bytes).map_err(|err| StoreError::Database {
-            dir,
-            reason: err.to_string(),
-        })
+        match sealed::parse(&bytes) {
+            Ok(sealed::Record::Plain(f)) => Ok(*f),
+            Ok(sealed::Record::Sealed(..)) => Err(StoreError::Sealed(id.to_string())),
+            Err(err) => Err(StoreError::Database {
+                dir,
+                reason: err.to_string(),
+            }),
+        }
     }
 
     /// The index of finalized interviews, in id (≈ time) order, one at a time (a device may
@@ -366,15 +373,17 @@ impl Store {
         for n in segments::list(&dir) {
             let path = segments::segment_path(&dir, n);
             segments::scan(&path, 0, |r| match r {
-                Ok((payload, loc)) => match codec::decode::<Finalized>(payload) {
-                    Ok(fin) => {
+                // Sealed records are the hub's to read: skipped here.
+                Ok((payload, loc)) => match sealed::parse(payload) {
+                    Ok(sealed::Record::Plain(fin)) => {
                         let live = self
                             .entry(fin.id)
                             .is_ok_and(|e| e.segment == loc.segment && e.offset == loc.offset);
                         if live {
-                            f(fin);
+                            f(*fin);
                         }
                     }
+                    Ok(sealed::Record::Sealed(..)) => {}
                     Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
                 },
                 Err((off, why)) => bad.push(format!("{} at {off}: {why}", path.display())),
@@ -546,8 +555,8 @@ impl Store {
             let from = if n == seg0 { off0 } else { 0 };
             segments::scan(&path, from, |r| match r {
                 Ok((payload, loc)) => {
-                    match codec::decode::<Finalized>(payload) {
-                        Ok(f) => found.push((f.id, index_entry(&f, loc), f.seq)),
+                    match sealed::parse(payload).map(|r| r.meta()) {
+                        Ok(m) => found.push((m.id, index_entry(&m, loc), m.seq)),
                         Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
                     }
                     last = Some(loc);
@@ -640,18 +649,19 @@ impl Drop for Store {
     }
 }
 
-fn index_entry(f: &Finalized, loc: Loc) -> IndexEntry {
+fn index_entry(m: &record::SealedMeta, loc: Loc) -> IndexEntry {
     IndexEntry {
         segment: loc.segment,
         offset: loc.offset,
         len: loc.len,
-        form_id: f.form.id.clone(),
-        form_version: f.form.version.clone(),
-        started: f.started,
-        finished: f.finished,
-        seq: f.seq,
+        form_id: m.form_id.clone(),
+        form_version: m.form_version.clone(),
+        started: m.started,
+        finished: m.finished,
+        seq: m.seq,
         status: Status::Finalized,
-        answered: f.answers.len() as u32,
+        answered: m.answered,
+        sent_at: None,
     }
 }
 

@@ -106,6 +106,21 @@ pub struct IndexEntry {
     pub seq: u64,
     pub status: Status,
     pub answered: u32,
+    /// When the hub's receipt came; retention counts from here.
+    pub sent_at: Option<Stamp>,
+}
+
+/// What a sealed record shows without its key: enough to index and recover it, nothing about
+/// the child.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealedMeta {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub form_version: String,
+    pub started: Stamp,
+    pub finished: Stamp,
+    pub seq: u64,
+    pub answered: u32,
 }
 
 /// What is kept of an interview that was erased: enough to count refusals and withdrawals,

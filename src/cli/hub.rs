@@ -1,0 +1,188 @@
+//! Hub verbs: init, serve, enrolment tokens, devices, USB import, export.
+
+use super::data::{CliResult, load_forms};
+use crate::hub::{Hub, tally};
+use std::path::{Path, PathBuf};
+
+pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
+    let hub = Hub::init(dir, escrow)?;
+    println!("hub {} created in {}", hub.config.hub_id, dir.display());
+    println!(
+        "interviews are sealed to: {}",
+        hub.config.recipients.join(", ")
+    );
+    println!(
+        "keep {} secret and backed up: without it nothing can be opened",
+        dir.join("hub.age").display()
+    );
+    Ok(())
+}
+
+pub fn serve(dir: &Path, listen: &str) -> CliResult {
+    crate::hub::server::serve(Hub::open(dir)?, listen)
+}
+
+pub fn enroll_token(dir: &Path, device: &str) -> CliResult {
+    println!("{}", Hub::enroll_token(dir, device)?);
+    Ok(())
+}
+
+pub fn devices(dir: &Path, revoke: Option<&str>) -> CliResult {
+    if !dir.join("hub.toml").is_file() {
+        return Err(format!("{} is not a hub folder", dir.display()));
+    }
+    let reg = crate::hub::registry::Registry::open(dir)?;
+    if let Some(which) = revoke {
+        let d = reg
+            .devices()?
+            .into_iter()
+            .find(|d| d.name == which || d.id.to_string() == which)
+            .ok_or_else(|| format!("no device `{which}`"))?;
+        reg.set_revoked(d.id, true)?;
+        println!("revoked {} ({})", d.name, d.id);
+    }
+    for d in reg.devices()? {
+        println!(
+            "{}  {:<20} {}  {}",
+            d.id,
+            d.name,
+            d.enrolled.format("%Y-%m-%d"),
+            if d.revoked { "REVOKED" } else { "active" }
+        );
+    }
+    Ok(())
+}
+
+/// The hub, or — when `hub serve` already holds its store — the address of the running
+/// server, which then does the work itself (admin calls are accepted from this machine only).
+enum Target {
+    Hub(Box<Hub>),
+    Server(String),
+}
+
+fn target(dir: &Path) -> Result<Target, String> {
+    match Hub::open(dir) {
+        Ok(h) => Ok(Target::Hub(Box::new(h))),
+        Err(e) if e.contains("lock") => {
+            let addr = std::fs::read_to_string(dir.join("serve.addr")).map_err(|_| e.clone())?;
+            Ok(Target::Server(addr.trim().to_string()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn admin(addr: &str, path: &str, body: serde_json::Value) -> CliResult {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(format!("http://{addr}/api/v1/admin/{path}"))
+        .header("Content-Type", "application/json")
+        .send(body.to_string().as_bytes())
+        .map_err(|e| format!("the running hub at {addr} does not answer: {e}"))?;
+    let ok = r.status().as_u16() == 200;
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    print!("{text}");
+    if ok {
+        Ok(())
+    } else {
+        Err("the hub reported a problem".into())
+    }
+}
+
+pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {
+    let files: Vec<PathBuf> = files
+        .iter()
+        .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    match target(dir)? {
+        Target::Server(addr) => admin(&addr, "import", serde_json::json!({ "files": files })),
+        Target::Hub(hub) => {
+            let (out, failed) = import_files(&hub, &files);
+            print!("{out}");
+            if failed > 0 {
+                Err(format!("{failed} bundle(s) refused"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Imports bundle files, writing `FILE.receipt` next to each. Returns the report and how
+/// many were refused.
+pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut failed = 0;
+    for f in files {
+        let bytes = match std::fs::read(f) {
+            Ok(b) => b,
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(out, "{}: cannot read: {e}", f.display());
+                continue;
+            }
+        };
+        match hub.ingest(&bytes, None) {
+            Ok((receipt, r)) => {
+                let rec = f.with_extension("receipt");
+                match crate::sync::keys::write_private(&rec, &receipt) {
+                    Ok(()) => {
+                        let (a, d, c) = tally(&r);
+                        let _ = writeln!(
+                            out,
+                            "{}: {a} accepted, {d} already there, {c} conflicts; receipt {}",
+                            f.display(),
+                            rec.display()
+                        );
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let _ = writeln!(
+                            out,
+                            "{}: stored, but cannot write the receipt {}: {e}",
+                            f.display(),
+                            rec.display()
+                        );
+                    }
+                }
+            }
+            Err(refusal) => {
+                failed += 1;
+                let _ = writeln!(
+                    out,
+                    "{}: refused, nothing stored: {}",
+                    f.display(),
+                    refusal.reason
+                );
+            }
+        }
+    }
+    (out, failed)
+}
+
+pub fn export(dir: &Path, out: &Path, include_sensitive: bool) -> CliResult {
+    let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    match target(dir)? {
+        Target::Server(addr) => admin(
+            &addr,
+            "export",
+            serde_json::json!({ "out": out, "include_sensitive": include_sensitive }),
+        ),
+        Target::Hub(hub) => export_tables(&hub, &out, include_sensitive),
+    }
+}
+
+pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> CliResult {
+    let (forms, _) = load_forms(&hub.forms_dir());
+    let mut by_form: std::collections::BTreeMap<String, Vec<crate::store::Finalized>> =
+        Default::default();
+    for b in hub.each_finalized(|f| by_form.entry(f.form.id.clone()).or_default().push(f))? {
+        eprintln!("warning: {b}");
+    }
+    crate::store::paths::ensure_private_dir(out)
+        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    super::data::write_tables(&forms, by_form, out, include_sensitive, &hub.forms_dir())
+}

@@ -1,0 +1,77 @@
+//! Device verbs: enrol, sync, and bundles on a USB stick.
+
+use super::data::CliResult;
+use crate::store::{Stamp, Store};
+use crate::sync::{client, outbox};
+use std::io::IsTerminal;
+use std::path::Path;
+
+fn now() -> Stamp {
+    Stamp::from_local(chrono::Local::now().fixed_offset())
+}
+
+pub fn enroll(store: &Store, hub_url: &str, token: &str) -> CliResult {
+    let (e, sealed) = client::enroll(store, hub_url, token)?;
+    println!("enrolled with hub {} at {}", e.hub_id, e.hub_url);
+    if sealed > 0 {
+        println!("{sealed} interview(s) finalized before enrolment are now sealed to the hub");
+    }
+    Ok(())
+}
+
+pub fn sync(store: &Store) -> CliResult {
+    let c = client::Client::new(store.dir())?;
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |done: usize, total: usize| {
+        if tty {
+            eprint!("\rsending {done}/{total}");
+        }
+    };
+    let r = outbox::sync_once(store, &c, &store.dir().join("forms"), now, &mut progress)?;
+    if tty && r.bundles > 0 {
+        eprintln!();
+    }
+    println!(
+        "sent {} bundle(s): {} accepted, {} already there, {} kept aside as conflicts; {} new form(s); {} old interview(s) erased after retention",
+        r.bundles, r.accepted, r.duplicate, r.conflict, r.forms, r.erased
+    );
+    Ok(())
+}
+
+pub fn bundle_export(store: &Store, out: &Path) -> CliResult {
+    let e = client::load_enrollment(store.dir())
+        .ok_or("this device is not enrolled: run `langnghe enroll` first")?;
+    let key = crate::sync::keys::load_signing_key(&client::key_path(store.dir()))?;
+    let ids = store.unsent(usize::MAX);
+    if ids.is_empty() {
+        println!("nothing to send");
+        return Ok(());
+    }
+    let b = outbox::build(store, &e, &key, &ids)?;
+    crate::sync::keys::write_private(out, &b)
+        .map_err(|err| format!("cannot write {}: {err}", out.display()))?;
+    println!(
+        "{} interview(s) in {} ({} bytes); after `langnghe hub import`, run `langnghe bundle confirm` with the receipt",
+        ids.len(),
+        out.display(),
+        b.len()
+    );
+    Ok(())
+}
+
+pub fn bundle_confirm(store: &Store, receipt: &Path) -> CliResult {
+    let e = client::load_enrollment(store.dir()).ok_or("this device is not enrolled")?;
+    let bytes = std::fs::read(receipt)
+        .map_err(|err| format!("cannot read {}: {err}", receipt.display()))?;
+    let r = client::verify_receipt_for(&bytes, &e, store.device())?;
+    let mut report = outbox::Report::default();
+    outbox::apply(store, &r, now(), &mut report)?;
+    println!(
+        "{} interview(s) marked sent ({} accepted, {} already there, {} conflicts)",
+        r.items.len(),
+        report.accepted,
+        report.duplicate,
+        report.conflict
+    );
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The hub: receives bundles from devices, stores each interview once, signs receipts,
+//! hands out forms, exports what it holds.
+//!
+//! A hub folder:
+//! ```text
+//! hub.toml      hub id, recipients (its own + an optional escrow key), limits
+//! hub.age       the hub's age identity (secret, 0600): opens sealed interviews
+//! hub.sign      the hub's ed25519 key (secret, 0600): signs receipts
+//! db/           sled: devices, tokens, interviews (still sealed), conflicts
+//! bundles/      every accepted bundle as received, fsync'd before the receipt goes out
+//! forms/        form files handed to devices on sync
+//! ```
+
+pub mod registry;
+pub mod server;
+pub mod store;
+
+use crate::store::{Finalized, codec};
+use crate::sync::bundle::{self, ItemStatus, Receipt};
+use crate::sync::keys;
+use age::secrecy::ExposeSecret;
+use ed25519_dalek::SigningKey;
+use registry::Registry;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use std::path::{Path, PathBuf};
+use store::{Device, HubStore, Item, SledHub};
+use uuid::Uuid;
+
+/// Default largest bundle accepted (a few thousand interviews).
+pub const MAX_BUNDLE: usize = 32 << 20;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubConfig {
+    pub hub_id: Uuid,
+    /// Sealing recipients given to devices: the hub's own first, then any escrow keys.
+    pub recipients: Vec<String>,
+    #[serde(default = "default_max")]
+    pub max_bundle_bytes: usize,
+}
+
+fn default_max() -> usize {
+    MAX_BUNDLE
+}
+
+pub struct Hub {
+    pub dir: PathBuf,
+    pub config: HubConfig,
+    pub store: Box<dyn HubStore>,
+    pub registry: Registry,
+    identity: age::x25519::Identity,
+    signer: SigningKey,
+}
+
+/// Why a bundle was refused, with the HTTP status that says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub reason: String,
+}
+
+fn refuse(status: u16, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        reason: reason.into(),
+    }
+}
+
+impl Hub {
+    /// Creates a hub folder: identity, signing key, config, store. Refuses to overwrite one.
+    pub fn init(dir: &Path, escrow: &[String]) -> Result<Hub, String> {
+        if dir.join("hub.toml").exists() {
+            return Err(format!("{} already holds a hub", dir.display()));
+        }
+        crate::store::paths::ensure_private_dir(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        crate::sync::seal::parse_recipients(escrow).map_err(|e| e.to_string())?;
+        let identity = age::x25519::Identity::generate();
+        let signer = keys::new_signing_key();
+        let mut recipients = vec![identity.to_public().to_string()];
+        recipients.extend(escrow.iter().cloned());
+        let config = HubConfig {
+            hub_id: Uuid::now_v7(),
+            recipients,
+            max_bundle_bytes: MAX_BUNDLE,
+        };
+        let w = |name: &str, data: &[u8]| {
+            keys::write_private(&dir.join(name), data)
+                .map_err(|e| format!("cannot write {name}: {e}"))
+        };
+        w("hub.age", identity.to_string().expose_secret().as_bytes())?;
+        w("hub.sign", keys::hex(&signer.to_bytes()).as_bytes())?;
+        w(
+            "hub.toml",
+            toml::to_string(&config)
+                .map_err(|e| e.to_string())?
+                .as_bytes(),
+        )?;
+        for sub in ["bundles", "forms"] {
+            crate::store::paths::ensure_private_dir(&dir.join(sub)).map_err(|e| e.to_string())?;
+        }
+        Hub::open(dir)
+    }
+
+    pub fn open(dir: &Path) -> Result<Hub, String> {
+        let read = |name: &str| {
+            std::fs::read_to_string(dir.join(name)).map_err(|e| {
+                format!(
+                    "{} is not a hub folder ({name}: {e}); run `langnghe hub init`",
+                    dir.display()
+                )
+            })
+        };
+        let config: HubConfig =
+            toml::from_str(&read("hub.toml")?).map_err(|e| format!("hub.toml: {e}"))?;
+        let identity: age::x25519::Identity = read("hub.age")?
+            .trim()
+            .parse()
+            .map_err(|e| format!("hub.age: {e}"))?;
+        let signer = keys::load_signing_key(&dir.join("hub.sign"))?;
+        let registry = Registry::open(dir)?;
+        let store = Box::new(SledHub::open(dir)?);
+        Ok(Hub {
+            dir: dir.to_path_buf(),
+            config,
+            store,
+            registry,
+            identity,
+            signer,
+        })
+    }
+
+    pub fn verify_key_hex(&self) -> String {
+        keys::hex(self.signer.verifying_key().as_bytes())
+    }
+
+    /// A one-time enrolment token for a device called `name` (works while the hub serves).
+    pub fn enroll_token(dir: &Path, name: &str) -> Result<String, String> {
+        Hub::check_dir(dir)?;
+        let t = keys::token();
+        Registry::open(dir)?.add_enroll_token(&keys::sha256_hex(&t), name)?;
+        Ok(t)
+    }
+
+    fn check_dir(dir: &Path) -> Result<(), String> {
+        if dir.join("hub.toml").is_file() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is not a hub folder; run `langnghe hub init --data {}`",
+                dir.display(),
+                dir.display()
+            ))
+        }
+    }
+
+    /// Registers a device presenting a valid one-time token; returns its API token.
+    pub fn enroll(&self, token: &str, device: Uuid, public_key: &str) -> Result<String, Refusal> {
+        keys::verifying_key(public_key).map_err(|e| refuse(400, e))?;
+        let name = self
+            .registry
+            .take_enroll_token(&keys::sha256_hex(token))
+            .map_err(|e| refuse(500, e))?
+            .ok_or_else(|| refuse(401, "unknown or already used enrolment token"))?;
+        let api = keys::token();
+        let d = Device {
+            id: device,
+            name,
+            public_key: public_key.to_string(),
+            token_hash: keys::sha256_hex(&api),
+            revoked: false,
+            enrolled: chrono::Utc::now(),
+        };
+        self.registry.add_device(&d).map_err(|e| refuse(500, e))?;
+        Ok(api)
+    }
+
+    /// The device an API token belongs to: 401 unknown, 403 revoked.
+    pub fn authenticate(&self, api_token: &str) -> Result<Device, Refusal> {
+        let d = self
+            .registry
+            .device_by_token(&keys::sha256_hex(api_token))
+            .map_err(|e| refuse(500, e))?
+            .ok_or_else(|| refuse(401, "unknown device token"))?;
+        if d.revoked {
+            return Err(refuse(403, format!("device {} is revoked", d.name)));
+        }
+        Ok(d)
+    }
+
+    /// Checks and stores a bundle, all or nothing, and returns the signed receipt.
+    /// `from`: the device the API token named (HTTP); `None` for a file import, where the
+    /// bundle's own device id is looked up.
+    pub fn ingest(
+        &self,
+        bytes: &[u8],
+        from: Option<&Device>,
+    ) -> Result<(Vec<u8>, Receipt), Refusal> {
+        if bytes.len() > self.config.max_bundle_bytes {
+            return Err(refuse(
+                413,
+                format!(
+                    "bundle of {} bytes is over the {} limit",
+                    bytes.len(),
+                    self.config.max_bundle_bytes
+                ),
+            ));
+        }
+        let header = bundle::Header::parse(bytes).map_err(|e| refuse(400, e))?;
+        if header.hub != self.config.hub_id {
+            return Err(refuse(400, "bundle is addressed to another hub"));
+        }
+        let device = match from {
+            Some(d) if d.id != header.device => {
+                return Err(refuse(
+                    403,
+                    "bundle was made by another device than the token's",
+                ));
+            }
+            Some(d) => d.clone(),
+            None => self
+                .registry
+                .device(header.device)
+                .map_err(|e| refuse(500, e))?
+                .ok_or_else(|| refuse(403, "bundle from an unknown device"))?,
+        };
+        if device.revoked {
+            return Err(refuse(403, format!("device {} is revoked", device.name)));
+        }
+        let key = keys::verifying_key(&device.public_key).map_err(|e| refuse(500, e))?;
+        // Signature and hash first; nothing is decrypted for an unsigned or damaged bundle.
+        let v = bundle::verify(bytes, &key).map_err(|e| refuse(400, e))?;
+        let now = chrono::Utc::now();
+        let mut items = Vec::with_capacity(v.items.len());
+        for (id, sealed) in &v.items {
+            let plain = crate::sync::seal::open(sealed, &self.identity)
+                .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
+            let f: Finalized =
+                codec::decode(&plain).map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
+            if f.id != *id || f.device != device.id {
+                return Err(refuse(
+                    400,
+                    format!("interview {id}: its content names another id or device"),
+                ));
+            }
+            items.push(Item {
+                id: *id,
+                device: device.id,
+                hash: sha2::Sha256::digest(&plain).into(),
+                sealed: sealed.to_vec(),
+                received: now,
+            });
+        }
+        // Keep the bundle as received, durably, before anything is acknowledged.
+        let file = self
+            .dir
+            .join("bundles")
+            .join(format!("{}-{:08}.lnb", device.id, v.header.seq));
+        keys::write_private(&file, bytes)
+            .map_err(|e| refuse(500, format!("cannot keep the bundle: {e}")))?;
+        let statuses = self.store.ingest(&items).map_err(|e| refuse(500, e))?;
+        let receipt = Receipt {
+            hub: self.config.hub_id,
+            device: device.id,
+            bundle_seq: v.header.seq,
+            items: items.iter().map(|i| i.id).zip(statuses).collect(),
+        };
+        Ok((bundle::sign_receipt(&receipt, &self.signer), receipt))
+    }
+
+    /// Every stored interview, opened.
+    pub fn each_finalized(&self, mut f: impl FnMut(Finalized)) -> Result<Vec<String>, String> {
+        let mut bad = Vec::new();
+        self.store
+            .each_interview(
+                &mut |item| match crate::sync::seal::open(&item.sealed, &self.identity)
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| codec::decode(&p).map_err(|e| e.to_string()))
+                {
+                    Ok(fin) => f(fin),
+                    Err(e) => bad.push(format!("interview {}: {e}", item.id)),
+                },
+            )?;
+        Ok(bad)
+    }
+
+    pub fn forms_dir(&self) -> PathBuf {
+        self.dir.join("forms")
+    }
+}
+
+/// Counts in a receipt, for messages.
+pub fn tally(r: &Receipt) -> (usize, usize, usize) {
+    let n = |s: ItemStatus| r.items.iter().filter(|(_, x)| *x == s).count();
+    (
+        n(ItemStatus::Accepted),
+        n(ItemStatus::Duplicate),
+        n(ItemStatus::Conflict),
+    )
+}

@@ -1,0 +1,95 @@
+//! Devices and enrolment tokens, as small files in the hub folder, so that an administrator
+//! can issue tokens and revoke devices while the hub is serving.
+
+use super::store::Device;
+use crate::sync::keys;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+pub struct Registry {
+    devices: PathBuf,
+    tokens: PathBuf,
+}
+
+impl Registry {
+    pub fn open(hub_dir: &Path) -> Result<Registry, String> {
+        let r = Registry {
+            devices: hub_dir.join("devices"),
+            tokens: hub_dir.join("tokens"),
+        };
+        for d in [&r.devices, &r.tokens] {
+            crate::store::paths::ensure_private_dir(d)
+                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        Ok(r)
+    }
+
+    pub fn add_enroll_token(&self, token_hash: &str, device_name: &str) -> Result<(), String> {
+        keys::write_private(&self.tokens.join(token_hash), device_name.as_bytes())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Uses up a one-time token: whoever removes the file first has it.
+    pub fn take_enroll_token(&self, token_hash: &str) -> Result<Option<String>, String> {
+        if token_hash.is_empty() || !token_hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let path = self.tokens.join(token_hash);
+        let Ok(name) = std::fs::read_to_string(&path) else {
+            return Ok(None);
+        };
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(Some(name)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn path(&self, id: Uuid) -> PathBuf {
+        self.devices.join(format!("{id}.toml"))
+    }
+
+    pub fn add_device(&self, d: &Device) -> Result<(), String> {
+        let text = toml::to_string(d).map_err(|e| e.to_string())?;
+        keys::write_private(&self.path(d.id), text.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    pub fn device(&self, id: Uuid) -> Result<Option<Device>, String> {
+        match std::fs::read_to_string(self.path(id)) {
+            Ok(t) => toml::from_str(&t)
+                .map(Some)
+                .map_err(|e| format!("device {id}: {e}")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>, String> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(&self.devices)
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            if let Ok(t) = std::fs::read_to_string(e.path())
+                && let Ok(d) = toml::from_str::<Device>(&t)
+            {
+                out.push(d);
+            }
+        }
+        out.sort_by(|a, b| a.enrolled.cmp(&b.enrolled));
+        Ok(out)
+    }
+
+    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
+        Ok(self
+            .devices()?
+            .into_iter()
+            .find(|d| d.token_hash == token_hash))
+    }
+
+    pub fn set_revoked(&self, id: Uuid, revoked: bool) -> Result<(), String> {
+        let mut d = self.device(id)?.ok_or_else(|| format!("no device {id}"))?;
+        d.revoked = revoked;
+        self.add_device(&d)
+    }
+}

@@ -1,0 +1,114 @@
+//! The hub's storage, behind a small trait: sled for a district office today, a server
+//! database later for national scale.
+
+use crate::store::codec;
+use crate::sync::bundle::ItemStatus;
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use std::path::Path;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: Uuid,
+    pub name: String,
+    /// ed25519 public key, hex.
+    pub public_key: String,
+    /// SHA-256 of the device's API token (the token itself is never stored).
+    pub token_hash: String,
+    pub revoked: bool,
+    pub enrolled: chrono::DateTime<chrono::Utc>,
+}
+
+/// One interview as the hub keeps it: still sealed (encrypted at rest), with the hash of its
+/// plain content to tell a duplicate from a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: Uuid,
+    pub device: Uuid,
+    pub hash: [u8; 32],
+    pub sealed: Vec<u8>,
+    pub received: chrono::DateTime<chrono::Utc>,
+}
+
+pub type Result<T> = std::result::Result<T, String>;
+
+/// Where the hub keeps interviews. sled today; a server database can implement this later.
+pub trait HubStore: Send + Sync {
+    /// Stores a bundle's interviews all at once or not at all; each id exactly once.
+    fn ingest(&self, items: &[Item]) -> Result<Vec<ItemStatus>>;
+    fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()>;
+    fn conflicts(&self) -> Result<usize>;
+}
+
+pub struct SledHub {
+    db: sled::Db,
+    interviews: sled::Tree,
+    conflicts: sled::Tree,
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl SledHub {
+    pub fn open(dir: &Path) -> Result<SledHub> {
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(64 << 20)
+            .open()
+            .map_err(|e| format!("cannot open the hub store in {}: {e}", dir.display()))?;
+        let t = |n: &str| db.open_tree(n).map_err(err);
+        Ok(SledHub {
+            interviews: t("interviews")?,
+            conflicts: t("conflicts")?,
+            db,
+        })
+    }
+}
+
+impl HubStore for SledHub {
+    fn ingest(&self, items: &[Item]) -> Result<Vec<ItemStatus>> {
+        let r = (&self.interviews, &self.conflicts).transaction(|(iv, cf)| {
+            let mut out = Vec::with_capacity(items.len());
+            for it in items {
+                let status = match iv.get(it.id.as_bytes())? {
+                    None => {
+                        iv.insert(it.id.as_bytes(), codec::encode(it))?;
+                        ItemStatus::Accepted
+                    }
+                    Some(old) => {
+                        let old: Item = codec::decode(&old)
+                            .map_err(|_| ConflictableTransactionError::Abort(()))?;
+                        if old.hash == it.hash {
+                            ItemStatus::Duplicate
+                        } else {
+                            let key = [it.id.as_bytes().as_slice(), &it.hash].concat();
+                            cf.insert(key, codec::encode(it))?;
+                            ItemStatus::Conflict
+                        }
+                    }
+                };
+                out.push(status);
+            }
+            Ok(out)
+        });
+        let out =
+            r.map_err(|e: TransactionError<()>| format!("storing the bundle failed: {e:?}"))?;
+        self.db.flush().map_err(err)?;
+        Ok(out)
+    }
+
+    fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()> {
+        for kv in self.interviews.iter() {
+            let (_, v) = kv.map_err(err)?;
+            f(codec::decode(&v).map_err(err)?);
+        }
+        Ok(())
+    }
+
+    fn conflicts(&self) -> Result<usize> {
+        Ok(self.conflicts.len())
+    }
+}

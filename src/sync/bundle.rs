@@ -1,0 +1,204 @@
+//! The bundle and receipt formats (see docs/bundle-format.md): pure functions over bytes.
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const MAGIC: [u8; 4] = *b"LNGB";
+pub const VERSION: u8 = 1;
+/// Signed along with the header so a signature over something else can never pass for one.
+pub const BUNDLE_DOMAIN: &[u8] = b"langnghe-bundle-v1";
+pub const RECEIPT_DOMAIN: &[u8] = b"langnghe-receipt-v1";
+pub const RECEIPT_MAGIC: [u8; 4] = *b"LNRC";
+/// magic 4 | version 1 | device 16 | seq 8 | hub 16 | count 4 | payload_len 8 | payload_hash 32
+pub const HEADER_LEN: usize = 4 + 1 + 16 + 8 + 16 + 4 + 8 + 32;
+pub const SIG_LEN: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub device: Uuid,
+    pub seq: u64,
+    pub hub: Uuid,
+    pub count: u32,
+    pub payload_len: u64,
+    pub payload_hash: [u8; 32],
+}
+
+impl Header {
+    fn bytes(&self) -> Vec<u8> {
+        let mut h = Vec::with_capacity(HEADER_LEN);
+        h.extend_from_slice(&MAGIC);
+        h.push(VERSION);
+        h.extend_from_slice(self.device.as_bytes());
+        h.extend_from_slice(&self.seq.to_le_bytes());
+        h.extend_from_slice(self.hub.as_bytes());
+        h.extend_from_slice(&self.count.to_le_bytes());
+        h.extend_from_slice(&self.payload_len.to_le_bytes());
+        h.extend_from_slice(&self.payload_hash);
+        h
+    }
+
+    pub fn parse(b: &[u8]) -> Result<Header, String> {
+        if b.len() < HEADER_LEN {
+            return Err("too short to be a bundle".into());
+        }
+        if b[..4] != MAGIC {
+            return Err("not a Lắng Nghe bundle (bad magic)".into());
+        }
+        if b[4] != VERSION {
+            return Err(format!("bundle format version {} is not supported", b[4]));
+        }
+        let u = |r: std::ops::Range<usize>| Uuid::from_slice(&b[r]).map_err(|e| e.to_string());
+        let n8 = |r: std::ops::Range<usize>| u64::from_le_bytes(b[r].try_into().unwrap_or([0; 8]));
+        Ok(Header {
+            device: u(5..21)?,
+            seq: n8(21..29),
+            hub: u(29..45)?,
+            count: u32::from_le_bytes(b[45..49].try_into().unwrap_or([0; 4])),
+            payload_len: n8(49..57),
+            payload_hash: b[57..89].try_into().unwrap_or([0; 32]),
+        })
+    }
+}
+
+fn signed_message(domain: &[u8], header: &[u8], hash: &[u8; 32]) -> Vec<u8> {
+    [domain, header, hash].concat()
+}
+
+/// Builds a bundle: header, the sealed interviews, and the device's signature.
+pub fn build(
+    device: Uuid,
+    seq: u64,
+    hub: Uuid,
+    items: &[(Uuid, Vec<u8>)],
+    key: &SigningKey,
+) -> Vec<u8> {
+    let mut payload = Vec::new();
+    for (id, sealed) in items {
+        payload.extend_from_slice(id.as_bytes());
+        payload.extend_from_slice(&(sealed.len() as u32).to_le_bytes());
+        payload.extend_from_slice(sealed);
+    }
+    let header = Header {
+        device,
+        seq,
+        hub,
+        count: items.len() as u32,
+        payload_len: payload.len() as u64,
+        payload_hash: Sha256::digest(&payload).into(),
+    };
+    let hb = header.bytes();
+    let sig = key.sign(&signed_message(BUNDLE_DOMAIN, &hb, &header.payload_hash));
+    let mut out = hb;
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&sig.to_bytes());
+    out
+}
+
+/// A bundle whose signature and payload hash check out; its items are still sealed.
+#[derive(Debug)]
+pub struct Verified<'a> {
+    pub header: Header,
+    pub items: Vec<(Uuid, &'a [u8])>,
+}
+
+/// Checks shape, signature and payload hash — before anything is decrypted.
+pub fn verify<'a>(b: &'a [u8], key: &VerifyingKey) -> Result<Verified<'a>, String> {
+    let header = Header::parse(b)?;
+    let expected = HEADER_LEN as u64 + header.payload_len + SIG_LEN as u64;
+    if b.len() as u64 != expected {
+        return Err(format!(
+            "bundle is {} bytes, its header says {expected} (cut short or padded)",
+            b.len()
+        ));
+    }
+    let payload = &b[HEADER_LEN..HEADER_LEN + header.payload_len as usize];
+    let sig = Signature::from_bytes(
+        b[b.len() - SIG_LEN..]
+            .try_into()
+            .map_err(|_| "bad signature length")?,
+    );
+    key.verify(
+        &signed_message(BUNDLE_DOMAIN, &b[..HEADER_LEN], &header.payload_hash),
+        &sig,
+    )
+    .map_err(|_| "signature does not match this device's key".to_string())?;
+    let hash: [u8; 32] = Sha256::digest(payload).into();
+    if hash != header.payload_hash {
+        return Err("payload does not match its hash (damaged in transit)".into());
+    }
+    let mut items = Vec::with_capacity(header.count as usize);
+    let mut at = 0usize;
+    while at < payload.len() {
+        if payload.len() - at < 20 {
+            return Err("payload ends inside an item".into());
+        }
+        let id = Uuid::from_slice(&payload[at..at + 16]).map_err(|e| e.to_string())?;
+        let len =
+            u32::from_le_bytes(payload[at + 16..at + 20].try_into().unwrap_or([0; 4])) as usize;
+        at += 20;
+        let sealed = payload
+            .get(at..at + len)
+            .ok_or("payload ends inside an item")?;
+        items.push((id, sealed));
+        at += len;
+    }
+    if items.len() != header.count as usize {
+        return Err(format!(
+            "header says {} interviews, payload holds {}",
+            header.count,
+            items.len()
+        ));
+    }
+    Ok(Verified { header, items })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ItemStatus {
+    Accepted,
+    /// Same id, same content: already stored.
+    Duplicate,
+    /// Same id, different content: kept aside at the hub, nothing overwritten.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub hub: Uuid,
+    pub device: Uuid,
+    pub bundle_seq: u64,
+    pub items: Vec<(Uuid, ItemStatus)>,
+}
+
+/// `RECEIPT_MAGIC | len u32 | body | hub signature`.
+pub fn sign_receipt(r: &Receipt, key: &SigningKey) -> Vec<u8> {
+    let body = crate::store::codec::encode(r);
+    let sig = key.sign(&[RECEIPT_DOMAIN, &body].concat());
+    let mut out = RECEIPT_MAGIC.to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&sig.to_bytes());
+    out
+}
+
+/// A receipt counts only if the hub's key signed it: a captive portal's 200 page does not.
+pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, String> {
+    if b.len() < 8 + SIG_LEN || b[..4] != RECEIPT_MAGIC {
+        return Err("the answer is not a hub receipt".into());
+    }
+    let len = u32::from_le_bytes(b[4..8].try_into().unwrap_or([0; 4])) as usize;
+    if b.len() != 8 + len + SIG_LEN {
+        return Err("receipt has the wrong length".into());
+    }
+    let body = &b[8..8 + len];
+    let sig = Signature::from_bytes(
+        b[8 + len..]
+            .try_into()
+            .map_err(|_| "bad signature length")?,
+    );
+    hub_key
+        .verify(&[RECEIPT_DOMAIN, body].concat(), &sig)
+        .map_err(|_| "receipt signature does not match the hub's key".to_string())?;
+    crate::store::codec::decode(body).map_err(|e| e.to_string())
+}

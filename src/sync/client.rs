@@ -1,0 +1,220 @@
+//! The device's side of the HTTP protocol (ureq): enrol, probe, send a bundle, pull forms.
+
+use super::bundle::{self, Receipt};
+use super::keys;
+use crate::hub::server::{EnrollReply, EnrollRequest, FormInfo};
+use crate::store::Store;
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// What enrolment leaves on the device (`enrollment.toml`, private).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub hub_url: String,
+    pub hub_id: Uuid,
+    pub recipients: Vec<String>,
+    /// The hub's receipt-signing key, hex.
+    pub hub_key: String,
+    pub api_token: String,
+}
+
+pub fn enrollment_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("enrollment.toml")
+}
+
+pub fn key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("device.key")
+}
+
+pub fn load_enrollment(data_dir: &Path) -> Option<Enrollment> {
+    toml::from_str(&std::fs::read_to_string(enrollment_path(data_dir)).ok()?).ok()
+}
+
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn url(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// Enrols this device with a hub using a one-time token, then seals everything finalized so
+/// far to the hub. Returns the enrolment and how many interviews were sealed.
+pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, usize), String> {
+    let dir = store.dir();
+    let key = match keys::load_signing_key(&key_path(dir)) {
+        Ok(k) => k,
+        Err(_) => {
+            let k = keys::new_signing_key();
+            keys::write_private(&key_path(dir), keys::hex(&k.to_bytes()).as_bytes())
+                .map_err(|e| format!("cannot save the device key: {e}"))?;
+            k
+        }
+    };
+    let req = EnrollRequest {
+        token: token.trim().to_string(),
+        device_id: store.device(),
+        public_key: keys::hex(key.verifying_key().as_bytes()),
+    };
+    let body = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
+    let mut resp = agent(Duration::from_secs(20))
+        .post(url(hub_url, "/api/v1/enroll"))
+        .header("Content-Type", "application/json")
+        .send(&body[..])
+        .map_err(|e| format!("cannot reach the hub at {hub_url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    if status != 201 {
+        return Err(format!(
+            "the hub refused the enrolment ({status}): {}",
+            text.trim()
+        ));
+    }
+    let reply: EnrollReply = serde_json::from_str(&text)
+        .map_err(|_| "the answer is not from a Lắng Nghe hub".to_string())?;
+    keys::verifying_key(&reply.hub_key)?;
+    let e = Enrollment {
+        hub_url: hub_url.trim_end_matches('/').to_string(),
+        hub_id: reply.hub_id,
+        recipients: reply.recipients,
+        hub_key: reply.hub_key,
+        api_token: reply.api_token,
+    };
+    keys::write_private(
+        &enrollment_path(dir),
+        toml::to_string(&e).map_err(|e| e.to_string())?.as_bytes(),
+    )
+    .map_err(|e| format!("cannot save the enrolment: {e}"))?;
+    let sealed = store.seal_to(&e.recipients).map_err(|e| e.to_string())?;
+    Ok((e, sealed))
+}
+
+/// Talks to the hub this device is enrolled with.
+pub struct Client {
+    pub enrollment: Enrollment,
+    pub key: SigningKey,
+    probe: ureq::Agent,
+    upload: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(data_dir: &Path) -> Result<Client, String> {
+        let enrollment = load_enrollment(data_dir)
+            .ok_or("this device is not enrolled: run `langnghe enroll HUB_URL TOKEN`")?;
+        let key = keys::load_signing_key(&key_path(data_dir))?;
+        Ok(Client {
+            enrollment,
+            key,
+            probe: agent(Duration::from_secs(3)),
+            upload: agent(Duration::from_secs(120)),
+        })
+    }
+
+    /// Whether our hub answers its health check (a captive portal does not: its page is not
+    /// our JSON with our hub's id).
+    pub fn online(&self) -> bool {
+        let Ok(mut r) = self
+            .probe
+            .get(url(&self.enrollment.hub_url, "/api/v1/health"))
+            .call()
+        else {
+            return false;
+        };
+        let ok = r.status().as_u16() == 200;
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(4096)
+            .read_to_string()
+            .unwrap_or_default();
+        ok && body.contains(&self.enrollment.hub_id.to_string())
+    }
+
+    /// Sends a bundle. Only a receipt signed by the hub, for this device, with 201/202,
+    /// counts; anything else (a timeout, a 200 login page) is an error and marks nothing.
+    pub fn send(&self, bundle_bytes: &[u8], device: Uuid) -> Result<Receipt, String> {
+        let mut resp = self
+            .upload
+            .post(url(&self.enrollment.hub_url, "/api/v1/bundles"))
+            .header(
+                "Authorization",
+                &format!("Bearer {}", self.enrollment.api_token),
+            )
+            .header("Content-Type", "application/octet-stream")
+            .send(bundle_bytes)
+            .map_err(|e| format!("upload failed: {e}"))?;
+        let status = resp.status().as_u16();
+        let mut body = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .take(64 << 20)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("upload interrupted: {e}"))?;
+        if !(status == 201 || status == 202) {
+            let why = String::from_utf8_lossy(&body[..body.len().min(300)])
+                .trim()
+                .to_string();
+            return Err(format!(
+                "the hub did not accept the bundle ({status}): {why}"
+            ));
+        }
+        verify_receipt_for(&body, &self.enrollment, device)
+    }
+
+    /// Fetches forms the hub offers that this device does not have yet, into `dir`.
+    pub fn pull_forms(&self, dir: &Path) -> Result<usize, String> {
+        let mut r = self
+            .probe
+            .get(url(&self.enrollment.hub_url, "/api/v1/forms"))
+            .call()
+            .map_err(|e| e.to_string())?;
+        if r.status().as_u16() != 200 {
+            return Err(format!("forms list: {}", r.status()));
+        }
+        let list: Vec<FormInfo> =
+            serde_json::from_str(&r.body_mut().read_to_string().map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+        let (have, _) = crate::cli::data::load_forms(dir);
+        let mut got = 0;
+        for f in list {
+            if have.iter().any(|h| h.id == f.id && h.version == f.version) {
+                continue;
+            }
+            let mut r = self
+                .upload
+                .get(url(
+                    &self.enrollment.hub_url,
+                    &format!("/api/v1/forms/{}/{}", f.id, f.version),
+                ))
+                .call()
+                .map_err(|e| e.to_string())?;
+            let src = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
+            // Only a form that passes our checks is kept.
+            if r.status().as_u16() == 200 && crate::form::build(&f.id, &src).is_ok() {
+                crate::store::paths::ensure_private_dir(dir).map_err(|e| e.to_string())?;
+                let name = format!("{}-{}.toml", f.id, f.version.replace(['/', '\\'], "_"));
+                keys::write_private(&dir.join(name), src.as_bytes()).map_err(|e| e.to_string())?;
+                got += 1;
+            }
+        }
+        Ok(got)
+    }
+}
+
+/// A receipt from our hub, signed by it, about this device.
+pub fn verify_receipt_for(bytes: &[u8], e: &Enrollment, device: Uuid) -> Result<Receipt, String> {
+    let key = keys::verifying_key(&e.hub_key)?;
+    let r = bundle::verify_receipt(bytes, &key)?;
+    if r.hub != e.hub_id || r.device != device {
+        return Err("the receipt is for another hub or device".into());
+    }
+    Ok(r)
+}

@@ -1,0 +1,72 @@
+//! Secrets on disk: written privately (0600) and atomically; keys as hex.
+
+use ed25519_dalek::SigningKey;
+use std::io::Write;
+use std::path::Path;
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Writes a file only its owner can read, via a temp file and rename, fsync'd.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        crate::store::paths::sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+pub fn new_signing_key() -> SigningKey {
+    SigningKey::generate(&mut rand_core::OsRng)
+}
+
+pub fn load_signing_key(path: &Path) -> Result<SigningKey, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes: [u8; 32] = unhex(&text)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("{} does not hold a signing key", path.display()))?;
+    Ok(SigningKey::from_bytes(&bytes))
+}
+
+pub fn verifying_key(hexed: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+    let bytes: [u8; 32] = unhex(hexed)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("bad public key")?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|e| e.to_string())
+}
+
+/// A random token (hex), for enrolment and device API access.
+pub fn token() -> String {
+    let mut b = [0u8; 24];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+    hex(&b)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(s.as_bytes()))
+}

@@ -1,0 +1,99 @@
+//! The background sync worker for the app: waits for the hub to appear and sends the outbox,
+//! reporting to the UI over a channel. It blocks between attempts; it never polls fast.
+
+use super::client::Client;
+use crate::store::{Stamp, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncState {
+    NotEnrolled,
+    Offline,
+    Online,
+    Syncing { done: usize, total: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub queued: u64,
+    pub last_sync: Option<chrono::DateTime<chrono::Local>>,
+    pub error: Option<String>,
+}
+
+const FIRST_BACKOFF: Duration = Duration::from_secs(5);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Starts the worker. `kick` it after a finalize to try at once; drop the sender to stop it.
+pub fn spawn(
+    store: Arc<Store>,
+    forms_dir: PathBuf,
+    report: impl Fn(SyncStatus) + Send + 'static,
+) -> Sender<()> {
+    let (kick, rx) = channel();
+    std::thread::spawn(move || run(store, forms_dir, rx, report));
+    kick
+}
+
+fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(SyncStatus)) {
+    let mut backoff = Duration::ZERO;
+    let mut last_sync = None;
+    loop {
+        match rx.recv_timeout(backoff) {
+            Ok(()) => while rx.try_recv().is_ok() {},
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        let counts = store.counts();
+        let queued = counts[0] + counts[1];
+        let status = |state, error| SyncStatus {
+            state,
+            queued,
+            last_sync,
+            error,
+        };
+        let Ok(client) = Client::new(store.dir()) else {
+            report(status(SyncState::NotEnrolled, None));
+            backoff = MAX_BACKOFF;
+            continue;
+        };
+        if !client.online() {
+            report(status(SyncState::Offline, None));
+            backoff = (backoff * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);
+            continue;
+        }
+        backoff = FIRST_BACKOFF * 12;
+        if store.unsent(1).is_empty() {
+            report(status(SyncState::Online, None));
+            continue;
+        }
+        let now = || Stamp::from_local(chrono::Local::now().fixed_offset());
+        let mut progress = |done, total| {
+            report(SyncStatus {
+                state: SyncState::Syncing { done, total },
+                queued,
+                last_sync,
+                error: None,
+            });
+        };
+        match super::outbox::sync_once(&store, &client, &forms_dir, now, &mut progress) {
+            Ok(_) => {
+                last_sync = Some(chrono::Local::now());
+                let c = store.counts();
+                report(SyncStatus {
+                    state: SyncState::Online,
+                    queued: c[0] + c[1],
+                    last_sync,
+                    error: None,
+                });
+            }
+            Err(e) => {
+                report(status(SyncState::Offline, Some(e)));
+                backoff = FIRST_BACKOFF;
+            }
+        }
+    }
+}
