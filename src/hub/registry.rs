@@ -76,7 +76,7 @@ impl Registry {
                 out.push(d);
             }
         }
-        out.sort_by(|a, b| a.enrolled.cmp(&b.enrolled));
+        out.sort_by_key(|d| d.enrolled);
         Ok(out)
     }
 
