@@ -233,17 +233,21 @@ pub fn export(
     }
     crate::store::paths::ensure_private_dir(out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
-    write_tables(&forms, by_form, out_dir, include_sensitive, forms_dir)
+    for line in write_tables(&forms, by_form, out_dir, include_sensitive, forms_dir)? {
+        println!("{line}");
+    }
+    Ok(())
 }
 
-/// Writes the CSV tables of each form's interviews into `out_dir`.
+/// Writes the CSV tables of each form's interviews into `out_dir`; one line per file written.
 pub fn write_tables(
     forms: &[Arc<Form>],
     by_form: std::collections::BTreeMap<String, Vec<crate::store::Finalized>>,
     out_dir: &Path,
     include_sensitive: bool,
     forms_dir: &Path,
-) -> CliResult {
+) -> Result<Vec<String>, String> {
+    let mut written = Vec::new();
     for (form_id, interviews) in by_form {
         // The newest version of the form names the columns.
         let Some(form) = forms
@@ -264,10 +268,10 @@ pub fn write_tables(
             let text = format!("\u{feff}{}", crate::export::csv::render(&t));
             std::fs::write(&path, text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            println!("{} ({} rows)", path.display(), t.rows.len());
+            written.push(format!("{} ({} rows)", path.display(), t.rows.len()));
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 pub fn recover(dir: &Path) -> CliResult {

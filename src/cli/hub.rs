@@ -171,18 +171,29 @@ pub fn export(dir: &Path, out: &Path, include_sensitive: bool) -> CliResult {
             "export",
             serde_json::json!({ "out": out, "include_sensitive": include_sensitive }),
         ),
-        Target::Hub(hub) => export_tables(&hub, &out, include_sensitive),
+        Target::Hub(hub) => {
+            print!("{}", export_tables(&hub, &out, include_sensitive)?);
+            Ok(())
+        }
     }
 }
 
-pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> CliResult {
+/// Exports the hub's interviews as CSV into `out`; returns what was written, as text.
+pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> Result<String, String> {
     let (forms, _) = load_forms(&hub.forms_dir());
     let mut by_form: std::collections::BTreeMap<String, Vec<crate::store::Finalized>> =
         Default::default();
-    for b in hub.each_finalized(|f| by_form.entry(f.form.id.clone()).or_default().push(f))? {
-        eprintln!("warning: {b}");
+    let damaged = hub.each_finalized(|f| by_form.entry(f.form.id.clone()).or_default().push(f))?;
+    if !damaged.is_empty() {
+        return Err(format!(
+            "{} stored interview(s) could not be opened: {}",
+            damaged.len(),
+            damaged.join("; ")
+        ));
     }
     crate::store::paths::ensure_private_dir(out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    super::data::write_tables(&forms, by_form, out, include_sensitive, &hub.forms_dir())
+    let lines =
+        super::data::write_tables(&forms, by_form, out, include_sensitive, &hub.forms_dir())?;
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }

@@ -119,15 +119,36 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-async fn bundles(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn bundles(State(hub): State<Arc<Hub>>, req: axum::extract::Request) -> Response {
+    let headers = req.headers().clone();
     let Some(token) = bearer(&headers) else {
         return text(401, "missing device token".into());
     };
-    let r = tokio::task::spawn_blocking(move || {
-        let device = hub.authenticate(&token)?;
-        hub.ingest(&body, Some(&device))
-    })
-    .await;
+    // Who and how big, before a byte of the body is read.
+    let h = hub.clone();
+    let device = match tokio::task::spawn_blocking(move || h.authenticate(&token)).await {
+        Ok(Ok(d)) => d,
+        Ok(Err(refusal)) => return text(refusal.status, refusal.reason),
+        Err(e) => return text(500, e.to_string()),
+    };
+    let limit = hub.config.max_bundle_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return text(413, format!("bundle over the {limit}-byte limit"));
+    }
+    let body: Bytes = match axum::body::to_bytes(req.into_body(), limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return text(
+                413,
+                format!("bundle over the {limit}-byte limit, or cut short"),
+            );
+        }
+    };
+    let r = tokio::task::spawn_blocking(move || hub.ingest(&body, Some(&device))).await;
     match r {
         Ok(Ok((receipt, _))) => (
             StatusCode::CREATED,
@@ -226,7 +247,7 @@ async fn admin_export(
     })
     .await
     {
-        Ok(Ok(())) => text(200, format!("exported to {shown}\n")),
+        Ok(Ok(lines)) => text(200, format!("{lines}exported to {shown}\n")),
         Ok(Err(e)) => text(400, e),
         Err(e) => text(500, e.to_string()),
     }

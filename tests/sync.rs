@@ -1,0 +1,503 @@
+//! Sync against a real hub on 127.0.0.1 (ephemeral ports): no mocks of the protocol.
+
+use langnghe::hub::{Hub, server};
+use langnghe::store::{Stamp, Status, Store, StoreError};
+use langnghe::sync::{bundle, client, keys, outbox};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_langnghe"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> String {
+    let out = bin().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A hub folder with the shipped forms, and its server as a real process.
+struct HubProc {
+    dir: PathBuf,
+    child: Option<Child>,
+    addr: String,
+}
+
+impl HubProc {
+    fn new(dir: &Path) -> HubProc {
+        run(&["hub", "init", "--data", dir.to_str().unwrap()]);
+        for f in ["child_participation.toml", "commune_child_friendly.toml"] {
+            std::fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(f),
+                dir.join("forms").join(f),
+            )
+            .unwrap();
+        }
+        let mut h = HubProc {
+            dir: dir.to_path_buf(),
+            child: None,
+            addr: String::new(),
+        };
+        h.start("127.0.0.1:0");
+        h
+    }
+    fn start(&mut self, listen: &str) {
+        let mut child = bin()
+            .args([
+                "hub",
+                "serve",
+                "--data",
+                self.dir.to_str().unwrap(),
+                "--listen",
+                listen,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut out = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        while !line.ends_with('\n') {
+            assert_eq!(out.read(&mut byte).unwrap(), 1, "hub exited: {line}");
+            line.push(byte[0] as char);
+        }
+        self.addr = line.trim().rsplit("http://").next().unwrap().to_string();
+        self.child = Some(child);
+    }
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    fn token(&self, name: &str) -> String {
+        run(&[
+            "hub",
+            "enroll-token",
+            "--data",
+            self.dir.to_str().unwrap(),
+            "--device",
+            name,
+        ])
+        .trim()
+        .to_string()
+    }
+    fn stored(&self) -> usize {
+        // Opened after the server is stopped, or through it.
+        let out = tempfile::tempdir().unwrap();
+        run(&[
+            "hub",
+            "export",
+            "--data",
+            self.dir.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        std::fs::read_to_string(out.path().join("child_participation.csv"))
+            .map_or(0, |s| s.lines().count().saturating_sub(1))
+    }
+}
+
+impl Drop for HubProc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn device(dir: &Path, hub: &HubProc, name: &str, interviews: usize) -> Store {
+    let d = dir.to_str().unwrap();
+    run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        "child_participation",
+        "--count",
+        &interviews.to_string(),
+        "--seed",
+        "4",
+    ]);
+    run(&["--data-dir", d, "enroll", &hub.url(), &hub.token(name)]);
+    Store::open(dir).unwrap()
+}
+
+fn now() -> Stamp {
+    Stamp::from_local(chrono::Local::now().fixed_offset())
+}
+
+fn post(url: &str, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(format!("{url}/api/v1/bundles"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send(body)
+        .unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
+}
+
+#[test]
+fn enrol_finalize_sync_and_the_hub_has_each_interview_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let store = device(&tmp.path().join("dev"), &hub, "laptop-1", 30);
+    // Sealed at enrolment: the laptop itself can no longer read them.
+    let (entries, _) = store.entries();
+    assert_eq!(entries.len(), 30);
+    assert!(matches!(
+        store.finalized(entries[0].0),
+        Err(StoreError::Sealed(_))
+    ));
+    let c = client::Client::new(store.dir()).unwrap();
+    let r = outbox::sync_once(&store, &c, &store.dir().join("forms"), now, &mut |_, _| {}).unwrap();
+    assert_eq!((r.accepted, r.duplicate, r.conflict), (30, 0, 0));
+    assert!(
+        store
+            .entries()
+            .0
+            .iter()
+            .all(|(_, e)| e.status == Status::Sent && e.sent_at.is_some())
+    );
+    // Forms were pulled from the hub.
+    assert!(store.dir().join("forms").read_dir().unwrap().count() >= 2);
+    // Sending the same bundle again: all duplicate, nothing doubled.
+    let ids: Vec<_> = entries.iter().map(|(id, _)| *id).collect();
+    let b = outbox::build(&store, &c.enrollment, &c.key, &ids).unwrap();
+    let receipt = c.send(&b, store.device()).unwrap();
+    assert!(
+        receipt
+            .items
+            .iter()
+            .all(|(_, s)| *s == bundle::ItemStatus::Duplicate)
+    );
+    let receipt = c.send(&b, store.device()).unwrap();
+    assert_eq!(receipt.items.len(), 30);
+    drop(store);
+    assert_eq!(hub.stored(), 30, "exported through the running hub");
+}
+
+#[test]
+fn damaged_bundles_and_bad_credentials_are_refused_and_store_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let store = device(&tmp.path().join("dev"), &hub, "laptop-2", 5);
+    let c = client::Client::new(store.dir()).unwrap();
+    let ids = store.unsent(100);
+    let good = outbox::build(&store, &c.enrollment, &c.key, &ids).unwrap();
+    let token = c.enrollment.api_token.clone();
+    let url = hub.url();
+    let refused = |body: &[u8], token: &str, status: u16, why: &str| {
+        let (s, text) = post(&url, token, body);
+        let text = String::from_utf8_lossy(&text).into_owned();
+        assert_eq!(s, status, "{why}: {text}");
+        assert!(text.contains(why), "{why}: {text}");
+    };
+    let mut flipped = good.clone();
+    flipped[200] ^= 0x01;
+    refused(&flipped, &token, 400, "damaged in transit");
+    let mut flipped = good.clone();
+    flipped[60] ^= 0x01; // inside the signed header
+    refused(&flipped, &token, 400, "signature does not match");
+    refused(&good[..good.len() - 10], &token, 400, "cut short");
+    refused(b"not a bundle at all", &token, 400, "too short");
+    refused(&good, "wrong-token", 401, "unknown device token");
+    // Signed by another key than the enrolled one.
+    let other = keys::new_signing_key();
+    let items: Vec<_> = ids
+        .iter()
+        .map(|id| (*id, store.sealed_bytes(*id).unwrap()))
+        .collect();
+    let forged = bundle::build(store.device(), 99, c.enrollment.hub_id, &items, &other);
+    refused(&forged, &token, 400, "signature does not match");
+    // A second device's token cannot deliver the first device's bundle.
+    let store2 = device(&tmp.path().join("dev2"), &hub, "laptop-3", 1);
+    let token2 = client::load_enrollment(store2.dir()).unwrap().api_token;
+    refused(&good, &token2, 403, "another device");
+    drop(store2);
+    assert_eq!(hub.stored(), 0, "nothing stored by any refused bundle");
+    // Revoked: refused from then on.
+    run(&[
+        "hub",
+        "devices",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        "--revoke",
+        "laptop-2",
+    ]);
+    refused(&good, &token, 403, "revoked");
+    assert_eq!(hub.stored(), 0);
+}
+
+#[test]
+fn oversize_body_gets_413_before_it_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let mut s = TcpStream::connect(&hub.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // Announce 1 GB, send none of it: the answer must come without the body.
+    write!(s, "POST /api/v1/bundles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Length: 1000000000\r\n\r\n").unwrap();
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        head.starts_with("HTTP/1.1 413") || head.starts_with("HTTP/1.1 401"),
+        "{head}"
+    );
+    // With a valid token the limit is what answers.
+    let store = device(&tmp.path().join("dev"), &hub, "laptop-4", 1);
+    let token = client::load_enrollment(store.dir()).unwrap().api_token;
+    let mut s = TcpStream::connect(&hub.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "POST /api/v1/bundles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 1000000000\r\n\r\n").unwrap();
+    let n = s.read(&mut buf).unwrap();
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 413"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+}
+
+#[test]
+fn a_200_page_from_a_captive_portal_marks_nothing_sent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let store = device(&tmp.path().join("dev"), &hub, "laptop-5", 3);
+    // A "Wi-Fi login" server that answers 200 with HTML to everything.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let portal: SocketAddr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|| async {
+        axum::response::Html("<html><body>Đăng nhập Wi-Fi</body></html>")
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let mut e = client::load_enrollment(store.dir()).unwrap();
+    e.hub_url = format!("http://{portal}");
+    keys::write_private(
+        &client::enrollment_path(store.dir()),
+        toml::to_string(&e).unwrap().as_bytes(),
+    )
+    .unwrap();
+    let c = client::Client::new(store.dir()).unwrap();
+    assert!(!c.online(), "a portal is not our hub");
+    assert!(
+        outbox::sync_once(&store, &c, &store.dir().join("forms"), now, &mut |_, _| {}).is_err()
+    );
+    // Even a direct upload answered 200 HTML counts for nothing.
+    let ids = store.unsent(10);
+    let b = outbox::build(&store, &c.enrollment, &c.key, &ids).unwrap();
+    let err = c.send(&b, store.device()).unwrap_err();
+    assert!(err.contains("200"), "{err}");
+    assert!(
+        store
+            .entries()
+            .0
+            .iter()
+            .all(|(_, e)| e.status != Status::Sent)
+    );
+}
+
+#[test]
+fn hub_killed_in_the_middle_then_the_next_sync_completes_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    let store = Arc::new(device(&tmp.path().join("dev"), &hub, "laptop-6", 1600));
+    let c = client::Client::new(store.dir()).unwrap();
+    let addr = hub.addr.clone();
+    let mut killed = false;
+    let first = outbox::sync_once(
+        &store,
+        &c,
+        &store.dir().join("forms"),
+        now,
+        &mut |done, _| {
+            // After the first bundle's receipt, the hub dies while the next uploads.
+            if !killed {
+                killed = true;
+                hub.kill();
+            }
+            let _ = done;
+        },
+    );
+    assert!(first.is_err(), "the sync must notice the hub died");
+    let sent = store
+        .entries()
+        .0
+        .iter()
+        .filter(|(_, e)| e.status == Status::Sent)
+        .count();
+    assert_eq!(
+        sent,
+        outbox::PER_BUNDLE,
+        "only the acknowledged bundle counts as sent"
+    );
+    hub.start(&addr);
+    let r = outbox::sync_once(&store, &c, &store.dir().join("forms"), now, &mut |_, _| {}).unwrap();
+    assert_eq!(r.accepted + r.duplicate, 1600 - outbox::PER_BUNDLE);
+    assert!(
+        store
+            .entries()
+            .0
+            .iter()
+            .all(|(_, e)| e.status == Status::Sent)
+    );
+    drop(store);
+    assert_eq!(hub.stored(), 1600, "nothing lost, nothing doubled");
+}
+
+#[test]
+fn usb_bundle_export_import_confirm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    let dev = tmp.path().join("dev");
+    drop(device(&dev, &hub, "laptop-7", 12));
+    hub.kill(); // no network from here on: a USB stick
+    let stick = tmp.path().join("stick.lnb");
+    let d = dev.to_str().unwrap();
+    run(&[
+        "--data-dir",
+        d,
+        "bundle",
+        "export",
+        "--out",
+        stick.to_str().unwrap(),
+    ]);
+    assert!(
+        run(&["--data-dir", d, "list", "--status", "queued"])
+            .lines()
+            .count()
+            == 12
+    );
+    let said = run(&[
+        "hub",
+        "import",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        stick.to_str().unwrap(),
+    ]);
+    assert!(said.contains("12 accepted"), "{said}");
+    // Importing the same stick twice stores nothing twice.
+    let again = run(&[
+        "hub",
+        "import",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        stick.to_str().unwrap(),
+    ]);
+    assert!(again.contains("0 accepted, 12 already there"), "{again}");
+    let receipt = stick.with_extension("receipt");
+    run(&[
+        "--data-dir",
+        d,
+        "bundle",
+        "confirm",
+        receipt.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run(&["--data-dir", d, "list", "--status", "sent"])
+            .lines()
+            .count(),
+        12
+    );
+    // A damaged file is refused whole.
+    let mut bytes = std::fs::read(&stick).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xFF;
+    let bad = tmp.path().join("bad.lnb");
+    std::fs::write(&bad, bytes).unwrap();
+    let out = bin()
+        .args([
+            "hub",
+            "import",
+            "--data",
+            hub.dir.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("refused, nothing stored"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(hub.stored(), 12);
+}
+
+#[test]
+fn same_id_different_content_is_kept_aside_as_a_conflict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub_dir = tmp.path().join("hub");
+    let mut hub = HubProc::new(&hub_dir);
+    let store = device(&tmp.path().join("dev"), &hub, "laptop-8", 2);
+    let c = client::Client::new(store.dir()).unwrap();
+    outbox::sync_once(&store, &c, &store.dir().join("forms"), now, &mut |_, _| {}).unwrap();
+    // Forge a different interview under an existing id, sealed and signed properly.
+    let (entries, _) = store.entries();
+    let id = entries[0].0;
+    let mut f = langnghe::store::Finalized {
+        id,
+        form: langnghe::store::FormRef {
+            id: "child_participation".into(),
+            version: "x".into(),
+            hash: 0,
+        },
+        device: store.device(),
+        seq: 1,
+        surveyor: "someone else".into(),
+        started: now(),
+        finished: now(),
+        answers: vec![("age".into(), "9".into())],
+        paradata: vec![],
+        duration_ms: 1,
+        referral: false,
+    };
+    f.seq = 7;
+    let recipients = langnghe::sync::seal::parse_recipients(&c.enrollment.recipients).unwrap();
+    let sealed =
+        langnghe::sync::seal::seal(&langnghe::store::codec::encode(&f), &recipients).unwrap();
+    let b = bundle::build(
+        store.device(),
+        50,
+        c.enrollment.hub_id,
+        &[(id, sealed)],
+        &c.key,
+    );
+    let r = c.send(&b, store.device()).unwrap();
+    assert_eq!(r.items, vec![(id, bundle::ItemStatus::Conflict)]);
+    drop(store);
+    hub.kill();
+    let h = Hub::open(&hub_dir).unwrap();
+    assert_eq!(h.store.conflicts().unwrap(), 1);
+    let mut original = None;
+    h.each_finalized(|x| {
+        if x.id == id {
+            original = Some(x.surveyor);
+        }
+    })
+    .unwrap();
+    assert_eq!(
+        original.as_deref(),
+        Some("simulated"),
+        "the first version was not overwritten"
+    );
+    let _ = server::router;
+}
