@@ -78,6 +78,10 @@ pub struct App {
     /// The validation message for the current question, shown in place.
     pub message: Option<String>,
     pub list_sel: usize,
+    /// What the sync worker last reported (`None`: no worker, as in tests).
+    pub sync: Option<crate::sync::worker::SyncStatus>,
+    /// Wakes the sync worker after a finalize.
+    pub kick: Option<std::sync::mpsc::Sender<()>>,
 }
 
 impl App {
@@ -121,6 +125,8 @@ impl App {
             input: Input::None,
             message: None,
             list_sel: 0,
+            sync: None,
+            kick: None,
         };
         app.refresh_home();
         app
@@ -735,6 +741,9 @@ impl App {
                     Ok(_) => {
                         let news = self.w().finalized_ok;
                         self.leave_session(news);
+                        if let Some(k) = &self.kick {
+                            let _ = k.send(());
+                        }
                     }
                     Err(SessionError::Invalid(m)) => {
                         self.status = Some(Status {

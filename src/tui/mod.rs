@@ -15,9 +15,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Sender, channel};
 
-/// What wakes the loop up: a key, a resize, or a request to stop.
+/// What wakes the loop up: a key, a resize, news from the sync worker, or a request to stop.
 enum Msg {
     Term(Event),
+    Sync(crate::sync::worker::SyncStatus),
     Stop,
 }
 
@@ -25,9 +26,18 @@ enum Msg {
 /// is already saved; on the way out the open interview is saved once more and the terminal
 /// restored (also on panic: ratatui's hook restores it before the panic message).
 pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
-    let (forms, errors) = crate::cli::data::load_forms(forms_dir);
+    let (mut forms, mut errors) = crate::cli::data::load_forms(forms_dir);
+    // Forms the hub sent on sync live in the data folder.
+    let (pulled, bad) = crate::cli::data::load_forms(&store.dir().join("forms"));
+    errors.extend(bad);
+    for f in pulled {
+        if !forms.iter().any(|g| g.id == f.id && g.version == f.version) {
+            forms.push(f);
+        }
+    }
     let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
-    let mut app = App::new(Arc::new(store), forms, errors, clock);
+    let store = Arc::new(store);
+    let mut app = App::new(store.clone(), forms, errors, clock);
     if app.forms.is_empty() {
         app.status = Some(app::Status {
             text: format!("{} {}", app.w().no_forms, forms_dir.display()),
@@ -37,7 +47,17 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
     let mut terminal = ratatui::init();
     let (tx, rx) = channel();
     spawn_input(tx.clone());
-    spawn_signals(tx);
+    spawn_signals(tx.clone());
+    let sync_tx = std::sync::Mutex::new(tx);
+    app.kick = Some(crate::sync::worker::spawn(
+        store.clone(),
+        store.dir().join("forms"),
+        move |st| {
+            if let Ok(tx) = sync_tx.lock() {
+                let _ = tx.send(Msg::Sync(st));
+            }
+        },
+    ));
     let result = (|| -> std::io::Result<()> {
         loop {
             terminal.draw(|f| view::draw(&app, f))?;
@@ -45,6 +65,10 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
             match rx.recv() {
                 Ok(Msg::Term(Event::Key(k))) if k.kind != KeyEventKind::Release => app.on_key(k),
                 Ok(Msg::Term(_)) => {}
+                Ok(Msg::Sync(st)) => {
+                    app.sync = Some(st);
+                    app.refresh_home();
+                }
                 Ok(Msg::Stop) | Err(_) => app.shutdown(),
             }
             if app.quit {

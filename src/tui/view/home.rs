@@ -99,17 +99,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             "{}: {fin}   {}: {queued}   {}: {sent}",
             w.finalized, w.queued, w.sent
         )),
-        Line::styled(w.sync_not_enrolled, style::dim()),
+        Line::styled(sync_line(app), style::dim()),
     ];
-    if !app.settings.surveyor.is_empty() {
-        lines[1] = Line::styled(
-            format!(
-                "{} · {}: {}",
-                w.sync_not_enrolled, w.surveyor, app.settings.surveyor
-            ),
-            style::dim(),
-        );
-    }
     if let Some(e) = app.form_errors.first() {
         lines.push(Line::styled(
             format!("✗ {}", e.lines().next().unwrap_or("")),
@@ -127,4 +118,27 @@ fn ago(app: &App, minutes: i64) -> String {
         m if m < 60 * 24 => format!("{} {}", m / 60, w.hours),
         m => format!("{} {}", m / (60 * 24), w.days),
     }
+}
+
+/// "Sync: connected · waiting 3 · last sent 14:05", or offline, sending, not enrolled.
+fn sync_line(app: &App) -> String {
+    use crate::sync::worker::SyncState;
+    let w = app.w();
+    let Some(st) = &app.sync else {
+        return w.sync_not_enrolled.to_string();
+    };
+    let mut s = match &st.state {
+        SyncState::NotEnrolled => return w.sync_not_enrolled.to_string(),
+        SyncState::Offline => w.sync_offline.to_string(),
+        SyncState::Online => w.sync_online.to_string(),
+        SyncState::Syncing { done, total } => format!("{} {done}/{total}", w.sync_sending),
+    };
+    s.push_str(&format!(" · {} {}", w.sync_waiting, st.queued));
+    if let Some(t) = st.last_sync {
+        s.push_str(&format!(" · {} {}", w.sync_last, t.format("%d/%m %H:%M")));
+    }
+    if let Some(e) = &st.error {
+        s.push_str(&format!(" · ✗ {e}"));
+    }
+    s
 }
