@@ -501,3 +501,45 @@ fn same_id_different_content_is_kept_aside_as_a_conflict() {
     );
     let _ = server::router;
 }
+
+#[test]
+fn an_escrow_key_can_open_what_devices_seal_and_retention_erases_old_sent_interviews() {
+    let tmp = tempfile::tempdir().unwrap();
+    let escrow = age::x25519::Identity::generate();
+    let hub_dir = tmp.path().join("hub");
+    let hub = Hub::init(&hub_dir, &[escrow.to_public().to_string()]).unwrap();
+    assert_eq!(hub.config.recipients.len(), 2);
+    drop(hub);
+    let store = Store::open(&tmp.path().join("dev")).unwrap();
+    let recipients = toml::from_str::<langnghe::hub::HubConfig>(
+        &std::fs::read_to_string(hub_dir.join("hub.toml")).unwrap(),
+    )
+    .unwrap()
+    .recipients;
+    store.seal_to(&recipients).unwrap();
+    let form = Arc::new(
+        langnghe::form::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/commune_child_friendly.toml"),
+        )
+        .unwrap(),
+    );
+    let mut rng = langnghe::simulate::Rng::new(1);
+    let t = chrono::Local::now().fixed_offset();
+    let iv = loop {
+        if let Some(iv) = langnghe::simulate::interview(&form, &mut rng, t) {
+            break iv;
+        }
+    };
+    let mut f = [langnghe::simulate::finalized(&form, &iv, "sv", &mut rng, t)];
+    store.finalize(&mut f).unwrap();
+    let sealed = store.sealed_bytes(f[0].id).unwrap();
+    let plain = langnghe::sync::seal::open(&sealed, &escrow).unwrap();
+    let back: langnghe::store::Finalized = langnghe::store::codec::decode(&plain).unwrap();
+    assert_eq!(back.answers, f[0].answers, "the escrow key opens it");
+    // Sent 31 days ago: erased by retention, with a tombstone.
+    let long_ago = Stamp::from_local(t - chrono::Duration::days(31));
+    store.mark_sent(&[f[0].id], long_ago).unwrap();
+    assert_eq!(store.apply_retention(Stamp::from_local(t), 30).unwrap(), 1);
+    assert!(store.entry(f[0].id).is_err());
+    assert_eq!(store.tombstones()[0].reason, "retention");
+}
