@@ -7,6 +7,7 @@ pub mod export;
 pub mod expr;
 pub mod form;
 pub mod hub;
+pub mod indicators;
 pub mod interview;
 pub mod messages;
 pub mod session;

@@ -101,8 +101,10 @@ pub fn random_answer(
             if names.is_empty() {
                 return None;
             }
-            // Mostly "yes" where offered, so demo data mostly holds complete interviews.
-            if names.iter().any(|n| n == "yes") && rng.chance(0.85) {
+            // Consent mostly "yes", so demo data mostly holds complete interviews; other
+            // questions uniform.
+            let consent = iv.form().node(node).consent;
+            if consent && names.iter().any(|n| n == "yes") && rng.chance(0.9) {
                 "yes".into()
             } else {
                 names[rng.below(names.len() as u64) as usize].clone()

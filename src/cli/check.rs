@@ -2,13 +2,17 @@
 
 use crate::form;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Checks each form; prints a summary line for good ones and every diagnostic for bad ones.
 /// Returns whether all were valid.
 pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut ok = true;
     for path in forms {
+        if crate::indicators::def::is_indicator_file(path) {
+            ok &= check_indicators(path, out, err);
+            continue;
+        }
         match form::load(path) {
             Ok(f) => {
                 let _ = writeln!(
@@ -28,4 +32,40 @@ pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool 
         }
     }
     ok
+}
+
+/// An indicator file is checked against its form (`x.indicators.toml` → `x.toml`).
+fn check_indicators(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let form_path =
+        path.with_file_name(name.trim_end_matches(".indicators.toml").to_string() + ".toml");
+    let form = match form::load(&form_path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "{}:1:1: its form {} does not load\n{e}",
+                path.display(),
+                form_path.display()
+            );
+            return false;
+        }
+    };
+    match crate::indicators::def::load(path, &form) {
+        Ok(defs) => {
+            let _ = writeln!(
+                out,
+                "{}: ok — {} indicator(s), {} breakdown(s) for {}",
+                path.display(),
+                defs.indicators.len(),
+                defs.breakdowns.len(),
+                form.id
+            );
+            true
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            false
+        }
+    }
 }

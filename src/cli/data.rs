@@ -19,7 +19,10 @@ pub fn load_forms(dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "toml")
+                && !crate::indicators::def::is_indicator_file(p)
+        })
         .collect();
     paths.sort();
     for p in paths {

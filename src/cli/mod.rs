@@ -3,6 +3,7 @@
 pub mod check;
 pub mod data;
 pub mod hub;
+pub mod report;
 pub mod sync;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -62,6 +63,17 @@ pub enum Command {
         /// Also export questions marked sensitive (ethnicity, free text).
         #[arg(long)]
         include_sensitive: bool,
+    },
+    /// Indicators from this device's own (unsealed) interviews: table, CSV or HTML.
+    Report {
+        #[arg(long)]
+        form: Option<String>,
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Table)]
+        format: report::ReportFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "vi")]
+        lang: String,
     },
     /// Enrol this device with a hub, using a one-time token from `langnghe hub enroll-token`.
     Enroll { hub_url: String, token: String },
@@ -141,6 +153,19 @@ pub enum HubCommand {
         data: PathBuf,
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Indicators over every device's interviews: table, CSV or a self-contained HTML file.
+    Report {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        form: Option<String>,
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Table)]
+        format: report::ReportFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "vi")]
+        lang: String,
     },
     /// Export every device's interviews as CSV (same shape as the device export).
     Export {

@@ -20,6 +20,7 @@ pub enum Screen {
     Interview,
     Jump,
     Review,
+    Report,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +83,11 @@ pub struct App {
     pub sync: Option<crate::sync::worker::SyncStatus>,
     /// Wakes the sync worker after a finalize.
     pub kick: Option<std::sync::mpsc::Sender<()>>,
+    /// Forms with an indicator file, for the report screen.
+    pub indicators: Vec<(Arc<Form>, Arc<crate::indicators::def::Indicators>)>,
+    pub report: Option<crate::indicators::compute::Report>,
+    /// Which indicator and breakdown the report screen shows.
+    pub report_sel: (usize, usize),
 }
 
 impl App {
@@ -127,6 +133,9 @@ impl App {
             list_sel: 0,
             sync: None,
             kick: None,
+            indicators: Vec::new(),
+            report: None,
+            report_sel: (0, 0),
         };
         app.refresh_home();
         app
@@ -149,6 +158,7 @@ impl App {
             Screen::Interview => Mode::Interview,
             Screen::Jump => Mode::List,
             Screen::Review => Mode::Review,
+            Screen::Report => Mode::Report,
         }
     }
 
@@ -238,6 +248,7 @@ impl App {
                     Screen::Interview => self.on_interview(action),
                     Screen::Jump => self.on_jump(action),
                     Screen::Review => self.on_review(action),
+                    Screen::Report => self.on_report(action),
                 },
             },
         }
@@ -357,6 +368,7 @@ impl App {
                 }
             },
             Action::Settings => self.open_settings(),
+            Action::Report => self.open_report(),
             Action::Discard if self.focus == Focus::Drafts => {
                 if let Some(d) = self.drafts.get(self.draft_sel) {
                     self.overlay = Some(Overlay::ConfirmDiscard(d.id));
@@ -685,6 +697,48 @@ impl App {
                     self.input = Input::load(&s.iv);
                 }
                 self.screen = Screen::Interview;
+            }
+            _ => {}
+        }
+    }
+
+    // ── report ───────────────────────────────────────────────────────────────────────────
+
+    /// Computes the indicators over this device's own (unsealed) interviews.
+    pub fn open_report(&mut self) {
+        let Some((form, defs)) = self.indicators.first().cloned() else {
+            self.status = Some(Status {
+                text: format!("{} (*.indicators.toml)", self.w().no_forms),
+                error: true,
+            });
+            return;
+        };
+        let mut acc = crate::indicators::compute::Accumulator::new(&defs, &form, self.clock.now());
+        if let Err(e) = self.store.each_finalized(|f| acc.add(&f)) {
+            self.error(&e);
+            return;
+        }
+        for t in self.store.tombstones() {
+            acc.ended(&t.form_id, &t.reason);
+        }
+        self.report = Some(acc.finish());
+        self.report_sel = (0, 0);
+        self.screen = Screen::Report;
+    }
+
+    fn on_report(&mut self, action: Action) {
+        let Some(rep) = &self.report else { return };
+        let n_ind = rep.results.len();
+        let n_bd = rep.results.first().map_or(0, |r| r.by.len());
+        let (i, b) = &mut self.report_sel;
+        match action {
+            Action::Up => *i = i.saturating_sub(1),
+            Action::Down => *i = (*i + 1).min(n_ind.saturating_sub(1)),
+            Action::Left => *b = b.saturating_sub(1),
+            Action::Right => *b = (*b + 1).min(n_bd.saturating_sub(1)),
+            Action::Escape => {
+                self.screen = Screen::Home;
+                self.report = None;
             }
             _ => {}
         }

@@ -24,6 +24,7 @@ pub enum Action {
     Settings,
     SwitchFocus,
     Discard,
+    Report,
     Yes,
     No,
     Pause,
@@ -47,6 +48,7 @@ pub enum Mode {
     Confirm,
     Stop,
     Notice,
+    Report,
 }
 
 #[derive(Clone, Copy)]
@@ -98,7 +100,7 @@ const GLOBAL_F: [Binding; 2] = [
     ),
 ];
 
-static HOME: [Binding; 10] = [
+static HOME: [Binding; 11] = [
     GLOBAL_F[0],
     GLOBAL_F[1],
     b!(
@@ -140,6 +142,14 @@ static HOME: [Binding; 10] = [
         Action::Settings,
         "Cài đặt",
         "Settings",
+        true
+    ),
+    b!(
+        "F6",
+        [(KeyCode::F(6), N), (KeyCode::Char('r'), N)],
+        Action::Report,
+        "Chỉ số",
+        "Indicators",
         true
     ),
     b!(
@@ -440,6 +450,37 @@ static STOP: [Binding; 3] = [
     ),
 ];
 
+static REPORT: [Binding; 7] = [
+    GLOBAL_F[0],
+    GLOBAL_F[1],
+    b!(
+        "↑/↓",
+        [(KeyCode::Up, N)],
+        Action::Up,
+        "Chỉ số khác",
+        "Other indicator",
+        true
+    ),
+    b!("↓", [(KeyCode::Down, N)], Action::Down, "", "", false),
+    b!(
+        "←/→",
+        [(KeyCode::Left, N)],
+        Action::Left,
+        "Phân tổ khác",
+        "Other breakdown",
+        true
+    ),
+    b!("→", [(KeyCode::Right, N)], Action::Right, "", "", false),
+    b!(
+        "Esc",
+        [(KeyCode::Esc, N), (KeyCode::F(6), N)],
+        Action::Escape,
+        "Quay lại",
+        "Back",
+        true
+    ),
+];
+
 static NOTICE: [Binding; 1] = [b!(
     "Enter",
     [(KeyCode::Enter, N), (KeyCode::Esc, N), (KeyCode::F(1), N)],
@@ -459,6 +500,7 @@ pub fn table(mode: Mode) -> Vec<&'static Binding> {
         Mode::Confirm => &[&CONFIRM],
         Mode::Stop => &[&STOP],
         Mode::Notice => &[&NOTICE],
+        Mode::Report => &[&REPORT],
     };
     parts.iter().flat_map(|p| p.iter()).collect()
 }

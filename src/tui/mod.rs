@@ -38,6 +38,15 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
     let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
     let store = Arc::new(store);
     let mut app = App::new(store.clone(), forms, errors, clock);
+    match crate::cli::report::indicator_sets(forms_dir) {
+        Ok(sets) => {
+            app.indicators = sets
+                .into_iter()
+                .map(|(f, d)| (Arc::new(f), Arc::new(d)))
+                .collect()
+        }
+        Err(e) => app.form_errors.push(e),
+    }
     if app.forms.is_empty() {
         app.status = Some(app::Status {
             text: format!("{} {}", app.w().no_forms, forms_dir.display()),

@@ -4,6 +4,7 @@ mod home;
 mod lists;
 mod overlay;
 mod question;
+mod report;
 mod setup;
 pub mod style;
 
@@ -49,6 +50,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Interview => question::draw(app, f, inner),
         Screen::Jump => lists::jump(app, f, inner),
         Screen::Review => lists::review(app, f, inner),
+        Screen::Report => report::draw(app, f, inner),
     }
     if let Some(s) = &app.status {
         let mark = if s.error { "✗ " } else { "• " };
@@ -173,5 +175,6 @@ pub fn help_mode(app: &App) -> Mode {
         Screen::Interview => Mode::Interview,
         Screen::Jump => Mode::List,
         Screen::Review => Mode::Review,
+        Screen::Report => Mode::Report,
     }
 }

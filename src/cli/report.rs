@@ -1,0 +1,131 @@
+//! `langnghe report` (this device's own unsealed data) and `langnghe hub report`.
+
+use super::data::CliResult;
+use crate::form::Form;
+use crate::indicators::compute::{Accumulator, Report};
+use crate::indicators::def::{self, Indicators};
+use crate::indicators::render;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Html,
+}
+
+/// Every `*.indicators.toml` in `dir` with the form beside it.
+pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| def::is_indicator_file(p))
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let form_path =
+            f.with_file_name(name.trim_end_matches(".indicators.toml").to_string() + ".toml");
+        let form = crate::form::load(&form_path).map_err(|e| e.to_string())?;
+        let defs = def::load(&f, &form).map_err(|e| e.to_string())?;
+        out.push((form, defs));
+    }
+    Ok(out)
+}
+
+fn pick(
+    sets: Vec<(Form, Indicators)>,
+    form: Option<&str>,
+    dir: &Path,
+) -> Result<(Form, Indicators), String> {
+    let names: Vec<String> = sets.iter().map(|(f, _)| f.id.clone()).collect();
+    let mut matching: Vec<_> = sets
+        .into_iter()
+        .filter(|(f, _)| form.is_none_or(|id| f.id == id))
+        .collect();
+    match matching.len() {
+        1 => Ok(matching.remove(0)),
+        0 => Err(format!(
+            "no indicator file for {} in {}",
+            form.unwrap_or("any form"),
+            dir.display()
+        )),
+        _ => Err(format!(
+            "several forms have indicators ({}); choose one with --form",
+            names.join(", ")
+        )),
+    }
+}
+
+/// Computes the report with `feed`, which hands every interview and tombstone to the accumulator.
+pub fn compute(
+    form: &Form,
+    defs: &Indicators,
+    feed: impl FnOnce(&mut Accumulator) -> Result<(), String>,
+) -> Result<Report, String> {
+    let mut acc = Accumulator::new(defs, form, chrono::Local::now().fixed_offset());
+    feed(&mut acc)?;
+    Ok(acc.finish())
+}
+
+pub fn write(rep: &Report, format: ReportFormat, out: Option<&Path>, lang: &str) -> CliResult {
+    let text = match format {
+        ReportFormat::Table => render::table::render(rep, lang),
+        ReportFormat::Csv => format!("\u{feff}{}", render::csv::render(rep, lang)),
+        ReportFormat::Html => render::html::render(rep, lang),
+    };
+    match out {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            println!("{}", p.display());
+            Ok(())
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+pub struct Args<'a> {
+    pub form: Option<&'a str>,
+    pub format: ReportFormat,
+    pub out: Option<&'a Path>,
+    pub lang: &'a str,
+}
+
+pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResult {
+    let (form, defs) = pick(indicator_sets(forms_dir)?, a.form, forms_dir)?;
+    let rep = compute(&form, &defs, |acc| {
+        let bad = store
+            .each_finalized(|f| acc.add(&f))
+            .map_err(|e| e.to_string())?;
+        for b in bad {
+            eprintln!("warning: skipped a damaged record: {b}");
+        }
+        for t in store.tombstones() {
+            acc.ended(&t.form_id, &t.reason);
+        }
+        Ok(())
+    })?;
+    if rep.interviews == 0 && store.counts().iter().sum::<u64>() > 0 {
+        eprintln!(
+            "note: interviews sealed to the hub are not readable here; run the report on the hub"
+        );
+    }
+    write(&rep, a.format, a.out, a.lang)
+}
+
+pub fn hub(dir: &Path, a: Args) -> CliResult {
+    let hub = crate::hub::Hub::open(dir)?;
+    let (form, defs) = pick(indicator_sets(&hub.forms_dir())?, a.form, &hub.forms_dir())?;
+    let rep = compute(&form, &defs, |acc| {
+        for b in hub.each_finalized(|f| acc.add(&f))? {
+            eprintln!("warning: {b}");
+        }
+        Ok(())
+    })?;
+    write(&rep, a.format, a.out, a.lang)
+}

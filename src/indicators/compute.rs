@@ -1,0 +1,191 @@
+//! Turning finalized interviews into indicator tallies, one interview at a time (constant
+//! memory: a hub may hold hundreds of thousands).
+
+use super::def::Indicators;
+use super::stats::Tally;
+use crate::expr::{Context, NodeId, Value, eval};
+use crate::form::answer::parse_answer;
+use crate::form::{Form, Kind, Text};
+use crate::store::Finalized;
+use chrono::{DateTime, FixedOffset};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    pub name: String,
+    pub label: Text,
+    /// Cell value → tally, sorted by value.
+    pub cells: BTreeMap<String, Tally>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorResult {
+    pub id: String,
+    pub label: Text,
+    pub targets: Vec<(i32, f64)>,
+    pub total: Tally,
+    pub by: Vec<Breakdown>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub form_id: String,
+    pub form_title: Text,
+    /// Completed interviews read.
+    pub interviews: u64,
+    /// Interviews that ended early, by reason (declined, withdrawn, not_eligible…).
+    pub ended: BTreeMap<String, u64>,
+    pub results: Vec<IndicatorResult>,
+}
+
+/// The answers of one interview as expressions see them.
+struct Answers<'a> {
+    form: &'a Form,
+    vals: Vec<Value>,
+    now: DateTime<FixedOffset>,
+}
+
+impl Context for Answers<'_> {
+    fn value(&self, node: NodeId) -> Value {
+        self.vals
+            .get(node as usize)
+            .cloned()
+            .unwrap_or_else(Value::blank)
+    }
+    fn current(&self) -> Value {
+        Value::blank()
+    }
+    fn position(&self) -> f64 {
+        f64::NAN
+    }
+    fn now(&self) -> DateTime<FixedOffset> {
+        self.now
+    }
+    fn choice_label(&self, node: NodeId, value: &str) -> String {
+        let lang = &self.form.default_language;
+        self.form
+            .list_of(node)
+            .and_then(|l| l.find(value))
+            .map_or_else(|| value.to_string(), |c| c.label.get(lang).to_string())
+    }
+    fn column(&self, _: &str) -> Value {
+        Value::blank()
+    }
+}
+
+pub struct Accumulator<'a> {
+    defs: &'a Indicators,
+    answers: Answers<'a>,
+    report: Report,
+}
+
+impl<'a> Accumulator<'a> {
+    pub fn new(
+        defs: &'a Indicators,
+        form: &'a Form,
+        now: DateTime<FixedOffset>,
+    ) -> Accumulator<'a> {
+        let results = defs
+            .indicators
+            .iter()
+            .map(|i| IndicatorResult {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                targets: i.targets.clone(),
+                total: Tally::default(),
+                by: defs
+                    .breakdowns
+                    .iter()
+                    .map(|b| Breakdown {
+                        name: b.name.clone(),
+                        label: b.label.clone(),
+                        cells: BTreeMap::new(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Accumulator {
+            defs,
+            answers: Answers {
+                form,
+                vals: vec![Value::blank(); form.nodes.len()],
+                now,
+            },
+            report: Report {
+                form_id: form.id.clone(),
+                form_title: form.title.clone(),
+                interviews: 0,
+                ended: BTreeMap::new(),
+                results,
+            },
+        }
+    }
+
+    /// Adds one finalized interview (of this form; others are ignored).
+    pub fn add(&mut self, f: &Finalized) {
+        let form = self.answers.form;
+        if f.form.id != form.id {
+            return;
+        }
+        self.report.interviews += 1;
+        self.answers
+            .vals
+            .iter_mut()
+            .for_each(|v| *v = Value::blank());
+        let utc = FixedOffset::east_opt(0).unwrap_or_else(|| self.answers.now.timezone());
+        for (key, raw) in &f.answers {
+            // Indicators read the interview's top level; repeat answers are not used here.
+            let Some(&node) = form.by_name.get(key.as_str()) else {
+                continue;
+            };
+            let n = form.node(node);
+            let v = if n.kind == Kind::Calculate {
+                Value::Str(raw.clone())
+            } else {
+                parse_answer(&n.kind, form.list_of(node), raw, utc)
+                    .unwrap_or_else(|_| Value::Str(raw.clone()))
+            };
+            self.answers.vals[node as usize] = v;
+        }
+        let cx = &self.answers;
+        let weight = self
+            .defs
+            .weight
+            .as_ref()
+            .map_or(1.0, |w| eval(w, cx).to_num());
+        let weight = if weight.is_finite() && weight > 0.0 {
+            weight
+        } else {
+            0.0
+        };
+        let cells: Vec<String> = self
+            .defs
+            .breakdowns
+            .iter()
+            .map(|b| eval(&b.value, cx).to_str().into_owned())
+            .collect();
+        for (def, res) in self.defs.indicators.iter().zip(&mut self.report.results) {
+            if !eval(&def.population, cx).to_bool() {
+                continue;
+            }
+            let yes = eval(&def.numerator, cx).to_bool();
+            res.total.add(yes, weight);
+            for (cell, b) in cells.iter().zip(&mut res.by) {
+                if !cell.is_empty() {
+                    b.cells.entry(cell.clone()).or_default().add(yes, weight);
+                }
+            }
+        }
+    }
+
+    /// Counts an interview that ended early (a tombstone), for the response figures.
+    pub fn ended(&mut self, form_id: &str, reason: &str) {
+        if form_id == self.answers.form.id {
+            *self.report.ended.entry(reason.to_string()).or_default() += 1;
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        self.report
+    }
+}

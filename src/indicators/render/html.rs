@@ -1,0 +1,175 @@
+//! One self-contained, printable HTML file: an inline SVG bar chart per indicator, with
+//! 95% interval whiskers and target lines, and the numbers in a table. No JavaScript.
+
+use super::{Row, gap, pct, rows, summary, targets, words};
+use crate::indicators::compute::Report;
+use std::fmt::Write;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const LABEL_W: f64 = 240.0;
+const BAR_W: f64 = 420.0;
+const ROW_H: f64 = 22.0;
+
+pub fn render(rep: &Report, lang: &str) -> String {
+    let w = words(lang);
+    let title = esc(rep.form_title.get(lang));
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{title}</title>\n<style>\
+body{{font-family:sans-serif;margin:2em;max-width:60em;color:#222}}\
+table{{border-collapse:collapse;margin:0.5em 0 2em}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}\
+td:first-child,th:first-child{{text-align:left}}.few{{color:#777;font-style:italic}}\
+section{{page-break-inside:avoid}}\
+</style>\n</head>\n<body>\n<h1>{title}</h1>\n<p>{}</p>\n",
+        esc(&summary(rep, lang))
+    );
+    for r in &rep.results {
+        let rs = rows(r, lang);
+        let _ = write!(
+            out,
+            "<section>\n<h2>{}</h2>\n<p>{}: {}</p>\n",
+            esc(r.label.get(lang)),
+            w.target,
+            esc(&targets(r))
+        );
+        chart(&mut out, &rs, &r.targets, w);
+        let _ = write!(
+            out,
+            "<table>\n<tr><th></th><th>n</th><th>{}</th><th>%</th><th>95% CI</th>",
+            w.yes
+        );
+        for (y, _) in &r.targets {
+            let _ = write!(out, "<th>{} {y}</th>", w.gap);
+        }
+        out.push_str("</tr>\n");
+        for Row {
+            breakdown,
+            cell,
+            tally,
+        } in &rs
+        {
+            let name = if breakdown.is_empty() {
+                cell.clone()
+            } else {
+                format!("{breakdown}: {cell}")
+            };
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                esc(&name),
+                tally.n,
+                tally.yes
+            );
+            match (tally.proportion(), tally.wilson()) {
+                (Some(p), Some((lo, hi))) if tally.enough() => {
+                    let _ = write!(out, "<td>{}</td><td>{}–{}</td>", pct(p), pct(lo), pct(hi));
+                    for (_, t) in &r.targets {
+                        let _ = write!(out, "<td>{}</td>", gap(p, *t));
+                    }
+                }
+                _ => {
+                    let _ = write!(
+                        out,
+                        "<td class=\"few\" colspan=\"{}\">{}</td>",
+                        2 + r.targets.len(),
+                        w.too_few
+                    );
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n</section>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words) {
+    let height = ROW_H * (rs.len() as f64 + 1.5);
+    let width = LABEL_W + BAR_W + 60.0;
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">\n"
+    );
+    let x = |p: f64| LABEL_W + p.clamp(0.0, 1.0) * BAR_W;
+    // Axis: 0, 50, 100%.
+    for p in [0.0, 0.5, 1.0] {
+        let _ = write!(
+            out,
+            "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{3}\" font-size=\"10\" text-anchor=\"middle\">{4}</text>\n",
+            x(p),
+            ROW_H * 0.8,
+            height,
+            ROW_H * 0.6,
+            pct(p)
+        );
+    }
+    for (i, row) in rs.iter().enumerate() {
+        let y = ROW_H * (i as f64 + 1.0);
+        let name = if row.breakdown.is_empty() {
+            row.cell.clone()
+        } else {
+            format!("{}: {}", row.breakdown, row.cell)
+        };
+        let name: String = name.chars().take(34).collect();
+        let weight = if row.breakdown.is_empty() {
+            " font-weight=\"bold\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<text x=\"0\" y=\"{}\" font-size=\"12\"{weight}>{}</text>\n",
+            y + 15.0,
+            esc(&name)
+        );
+        match (row.tally.proportion(), row.tally.wilson()) {
+            (Some(p), Some((lo, hi))) if row.tally.enough() => {
+                let _ = write!(
+                    out,
+                    "<rect x=\"{}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"#4a7ab5\"/>\n<line x1=\"{:.1}\" y1=\"{2}\" x2=\"{:.1}\" y2=\"{2}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>\n",
+                    LABEL_W,
+                    y + 4.0,
+                    x(p) - LABEL_W,
+                    ROW_H - 8.0,
+                    x(lo),
+                    x(hi),
+                    x(hi) + 4.0,
+                    y + 15.0,
+                    pct(p)
+                );
+                // The whisker's centre line sits mid-bar.
+                let _ = y;
+            }
+            _ => {
+                let _ = write!(
+                    out,
+                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#777\" font-style=\"italic\">{} (n={})</text>\n",
+                    LABEL_W + 4.0,
+                    y + 15.0,
+                    w.too_few,
+                    row.tally.n
+                );
+            }
+        }
+    }
+    for (year, t) in targets {
+        let _ = write!(
+            out,
+            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{0:.1}\" y=\"{3}\" font-size=\"10\" fill=\"#c0392b\" text-anchor=\"middle\">{4} {year}</text>\n",
+            x(*t),
+            ROW_H,
+            height,
+            height - 2.0,
+            pct(*t)
+        );
+    }
+    out.push_str("</svg>\n");
+}

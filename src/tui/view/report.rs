@@ -1,0 +1,106 @@
+//! The indicators screen: a gauge per indicator against its targets, and a bar chart of one
+//! indicator by one breakdown.
+
+use super::style;
+use crate::indicators::render::{gap, pct};
+use crate::tui::app::App;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let Some(rep) = &app.report else { return };
+    let lang = app.lang.code();
+    let rw = crate::indicators::render::words(lang);
+    let n = rep.results.len() as u16;
+    let [title, gauges, chart] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(n * 2),
+        Constraint::Min(4),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::styled(rep.form_title.get(lang).to_string(), style::title()),
+            Line::styled(crate::indicators::render::summary(rep, lang), style::dim()),
+        ]),
+        title,
+    );
+    let rows = Layout::vertical(vec![Constraint::Length(2); rep.results.len()]).split(gauges);
+    for (k, (r, row)) in rep.results.iter().zip(rows.iter()).enumerate() {
+        let [label, bar] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
+        let mark = if k == app.report_sel.0 { "› " } else { "  " };
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{mark}{}", r.label.get(lang)),
+                style::title(),
+            )),
+            label,
+        );
+        let text = match (r.total.proportion(), r.total.wilson()) {
+            (Some(p), Some((lo, hi))) if r.total.enough() => {
+                let gaps: Vec<String> = r
+                    .targets
+                    .iter()
+                    .map(|(y, t)| format!("{y} {} {}", pct(*t), gap(p, *t)))
+                    .collect();
+                format!(
+                    "{} ({}–{}) n={} · {}: {}",
+                    pct(p),
+                    pct(lo),
+                    pct(hi),
+                    r.total.n,
+                    rw.target,
+                    gaps.join(", ")
+                )
+            }
+            _ => format!("{} (n={})", rw.too_few, r.total.n),
+        };
+        let ratio = if r.total.enough() {
+            r.total.proportion().unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        f.render_widget(
+            Gauge::default()
+                .ratio(ratio.clamp(0.0, 1.0))
+                .label(text)
+                .gauge_style(style::good()),
+            bar,
+        );
+    }
+    let Some(r) = rep.results.get(app.report_sel.0) else {
+        return;
+    };
+    let Some(b) = r.by.get(app.report_sel.1) else {
+        return;
+    };
+    let bars: Vec<Bar> = b
+        .cells
+        .iter()
+        .map(|(cell, t)| {
+            let (v, shown) = match t.proportion() {
+                Some(p) if t.enough() => ((p * 1000.0).round() as u64, pct(p)),
+                _ => (0, format!("n={}", t.n)),
+            };
+            Bar::new(v)
+                .label(Line::from(cell.clone()))
+                .text_value(shown)
+        })
+        .collect();
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " {} · {} ",
+        r.label.get(lang),
+        b.label.get(lang)
+    ));
+    let chart_w = BarChart::default()
+        .block(block)
+        .direction(Direction::Horizontal)
+        .bar_width(1)
+        .bar_gap(0)
+        .max(1000)
+        .data(BarGroup::new(bars));
+    f.render_widget(chart_w, chart);
+}
