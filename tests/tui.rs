@@ -688,3 +688,47 @@ fn open_repeat_asks_add_another_and_numbers_instances() {
         d.answers
     );
 }
+
+#[test]
+fn indicators_screen_shows_gauges_and_a_breakdown_chart() {
+    let mut r = rig();
+    let forms_dir = r._dir.path().join("forms");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/child_participation.indicators.toml"),
+        forms_dir.join("child_participation.indicators.toml"),
+    )
+    .unwrap();
+    r.app.indicators = langnghe::cli::report::indicator_sets(&forms_dir)
+        .unwrap()
+        .into_iter()
+        .map(|(f, d)| (Arc::new(f), Arc::new(d)))
+        .collect();
+    let form = r.app.indicators[0].0.clone();
+    let mut rng = langnghe::simulate::Rng::new(8);
+    let mut batch = Vec::new();
+    let now = StepClock::default().now();
+    while batch.len() < 120 {
+        if let Some(iv) = langnghe::simulate::interview(&form, &mut rng, now) {
+            if iv.not_eligible() || iv.consent() != langnghe::interview::Consent::Given {
+                continue;
+            }
+            batch.push(langnghe::simulate::finalized(
+                &form, &iv, "sv", &mut rng, now,
+            ));
+        }
+    }
+    r.store().finalize(&mut batch).unwrap();
+    r.key(F(6));
+    assert_eq!(r.app.screen, Screen::Report);
+    let s = r.screen();
+    assert!(s.contains("120 bài phỏng vấn hoàn thành"), "{s}");
+    assert!(
+        s.contains("Trẻ em từ 7 tuổi được lấy ý kiến") && s.contains("mục tiêu: 2025 30.0%"),
+        "{s}"
+    );
+    assert!(s.contains("· Tỉnh"), "{s}");
+    r.key(Right);
+    assert!(r.screen().contains("· Xã ") && r.screen().contains("Phường Sa Pa"));
+    r.key(Esc);
+    assert_eq!(r.app.screen, Screen::Home);
+}

@@ -32,9 +32,9 @@ section{{page-break-inside:avoid}}\
     );
     for r in &rep.results {
         let rs = rows(r, lang);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<section>\n<h2>{}</h2>\n<p>{}: {}</p>\n",
+            "<section>\n<h2>{}</h2>\n<p>{}: {}</p>",
             esc(r.label.get(lang)),
             w.target,
             esc(&targets(r))
@@ -94,16 +94,16 @@ section{{page-break-inside:avoid}}\
 fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words) {
     let height = ROW_H * (rs.len() as f64 + 1.5);
     let width = LABEL_W + BAR_W + 60.0;
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">"
     );
     let x = |p: f64| LABEL_W + p.clamp(0.0, 1.0) * BAR_W;
     // Axis: 0, 50, 100%.
     for p in [0.0, 0.5, 1.0] {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{3}\" font-size=\"10\" text-anchor=\"middle\">{4}</text>\n",
+            "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{3}\" font-size=\"10\" text-anchor=\"middle\">{4}</text>",
             x(p),
             ROW_H * 0.8,
             height,
@@ -124,17 +124,17 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
         } else {
             ""
         };
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<text x=\"0\" y=\"{}\" font-size=\"12\"{weight}>{}</text>\n",
+            "<text x=\"0\" y=\"{}\" font-size=\"12\"{weight}>{}</text>",
             y + 15.0,
             esc(&name)
         );
         match (row.tally.proportion(), row.tally.wilson()) {
             (Some(p), Some((lo, hi))) if row.tally.enough() => {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<rect x=\"{}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"#4a7ab5\"/>\n<line x1=\"{:.1}\" y1=\"{2}\" x2=\"{:.1}\" y2=\"{2}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>\n",
+                    "<rect x=\"{}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"#4a7ab5\"/>\n<line x1=\"{:.1}\" y1=\"{2}\" x2=\"{:.1}\" y2=\"{2}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>",
                     LABEL_W,
                     y + 4.0,
                     x(p) - LABEL_W,
@@ -149,9 +149,9 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
                 let _ = y;
             }
             _ => {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#777\" font-style=\"italic\">{} (n={})</text>\n",
+                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#777\" font-style=\"italic\">{} (n={})</text>",
                     LABEL_W + 4.0,
                     y + 15.0,
                     w.too_few,
@@ -161,9 +161,9 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
         }
     }
     for (year, t) in targets {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{0:.1}\" y=\"{3}\" font-size=\"10\" fill=\"#c0392b\" text-anchor=\"middle\">{4} {year}</text>\n",
+            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{0:.1}\" y=\"{3}\" font-size=\"10\" fill=\"#c0392b\" text-anchor=\"middle\">{4} {year}</text>",
             x(*t),
             ROW_H,
             height,

@@ -1,0 +1,314 @@
+//! Indicators on known synthetic data: proportions, Wilson bounds, breakdowns, small cells,
+//! bad definitions, and the HTML report.
+
+use chrono::{FixedOffset, TimeZone};
+use langnghe::form::build;
+use langnghe::indicators::compute::Accumulator;
+use langnghe::indicators::def::parse;
+use langnghe::indicators::render;
+use langnghe::indicators::stats::{Tally, Z95, wilson};
+use langnghe::store::{Finalized, FormRef, Stamp};
+use uuid::Uuid;
+
+const FORM: &str = r#"
+[settings]
+id = "kids"
+languages = ["vi", "en"]
+
+[[survey]]
+type = "select_one commune"
+name = "commune"
+label = { vi = "Xã", en = "Commune" }
+
+[[survey]]
+type = "integer"
+name = "age"
+label = { vi = "Tuổi", en = "Age" }
+
+[[survey]]
+type = "select_one yn"
+name = "asked"
+label = { vi = "Được hỏi?", en = "Asked?" }
+
+[[survey]]
+type = "integer"
+name = "w"
+label = { vi = "Trọng số", en = "Weight" }
+
+[[choices.commune]]
+name = "a"
+label = { vi = "Xã A", en = "Commune A" }
+
+[[choices.commune]]
+name = "b"
+label = { vi = "Xã B", en = "Commune B" }
+
+[[choices.yn]]
+name = "yes"
+label = { vi = "Có", en = "Yes" }
+
+[[choices.yn]]
+name = "no"
+label = { vi = "Không", en = "No" }
+"#;
+
+const DEFS: &str = r#"[settings]
+form = "kids"
+
+[[breakdown]]
+name = "commune"
+label = { vi = "Xã", en = "Commune" }
+value = "jr:choice-name(${commune}, '${commune}')"
+
+[[indicator]]
+id = "asked"
+label = { vi = "Được hỏi ý kiến", en = "Consulted" }
+population = "${age} >= 7"
+numerator = "${asked} = 'yes'"
+targets = { 2025 = 0.30, 2030 = 0.35 }
+"#;
+
+fn interview(commune: &str, age: u32, asked: bool) -> Finalized {
+    let t = FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 1, 9, 0, 0)
+        .unwrap();
+    Finalized {
+        id: Uuid::now_v7(),
+        form: FormRef {
+            id: "kids".into(),
+            version: "1".into(),
+            hash: 0,
+        },
+        device: Uuid::nil(),
+        seq: 0,
+        surveyor: "s".into(),
+        started: Stamp::from_local(t),
+        finished: Stamp::from_local(t),
+        answers: vec![
+            ("commune".into(), commune.into()),
+            ("age".into(), age.to_string()),
+            ("asked".into(), if asked { "yes" } else { "no" }.into()),
+            ("w".into(), if commune == "a" { "1" } else { "3" }.into()),
+        ],
+        paradata: vec![],
+        duration_ms: 0,
+        referral: false,
+    }
+}
+
+/// Commune A: 40 children 7+, 12 asked. Commune B: 10 children 7+, 6 asked. Plus 5 under 7
+/// (outside every population).
+fn data() -> Vec<Finalized> {
+    let mut v = Vec::new();
+    for i in 0..40 {
+        v.push(interview("a", 9, i < 12));
+    }
+    for i in 0..10 {
+        v.push(interview("b", 12, i < 6));
+    }
+    for _ in 0..5 {
+        v.push(interview("a", 5, true));
+    }
+    v
+}
+
+fn report(defs_src: &str) -> langnghe::indicators::compute::Report {
+    let form = build("kids.toml", FORM).unwrap();
+    let defs = parse("kids.indicators.toml", defs_src, &form).unwrap();
+    let mut acc = Accumulator::new(
+        &defs,
+        &form,
+        FixedOffset::east_opt(0)
+            .unwrap()
+            .with_ymd_and_hms(2026, 11, 29, 0, 0, 0)
+            .unwrap(),
+    );
+    for f in data() {
+        acc.add(&f);
+    }
+    acc.ended("kids", "declined");
+    acc.ended("kids", "declined");
+    acc.ended("other_form", "declined");
+    acc.finish()
+}
+
+#[test]
+fn wilson_matches_hand_computed_bounds() {
+    // 12 of 40: p = 0.3; Wilson 95% by hand = (0.1806, 0.4543).
+    let (lo, hi) = wilson(0.3, 40.0, Z95);
+    assert!(
+        (lo - 0.1806).abs() < 5e-4 && (hi - 0.4543).abs() < 5e-4,
+        "{lo} {hi}"
+    );
+    // 0 of 30 still has an upper bound: (0, 0.1135).
+    let (lo, hi) = wilson(0.0, 30.0, Z95);
+    assert!(lo.abs() < 1e-12 && (hi - 0.1135).abs() < 5e-4, "{lo} {hi}");
+    // 30 of 30: (0.8865, 1).
+    let (lo, hi) = wilson(1.0, 30.0, Z95);
+    assert!(
+        (lo - 0.8865).abs() < 5e-4 && (hi - 1.0).abs() < 1e-12,
+        "{lo} {hi}"
+    );
+}
+
+#[test]
+fn totals_breakdowns_and_small_cells() {
+    let rep = report(DEFS);
+    assert_eq!(rep.interviews, 55);
+    assert_eq!(
+        rep.ended.get("declined"),
+        Some(&2),
+        "only this form's tombstones count"
+    );
+    let r = &rep.results[0];
+    assert_eq!((r.total.n, r.total.yes), (50, 18));
+    assert!((r.total.proportion().unwrap() - 0.36).abs() < 1e-12);
+    let cells = &r.by[0].cells;
+    let a = &cells["Xã A"];
+    let b = &cells["Xã B"];
+    assert_eq!((a.n, a.yes, b.n, b.yes), (40, 12, 10, 6));
+    assert_eq!(a.n + b.n, r.total.n, "breakdown cells sum to the total");
+    assert_eq!(a.yes + b.yes, r.total.yes);
+    let (lo, hi) = a.wilson().unwrap();
+    assert!((lo - 0.1806).abs() < 5e-4 && (hi - 0.4543).abs() < 5e-4);
+    assert!(a.enough() && !b.enough(), "n = 10 is too few to say");
+    let table = render::table::render(&rep, "en");
+    assert!(
+        table.contains("Commune: Xã B") && table.contains("too few to say (n=10)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("36.0%") && table.contains("+6.0") && table.contains("+1.0"),
+        "{table}"
+    );
+    let csv = render::csv::render(&rep, "vi");
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("asked,Được hỏi ý kiến,,Tổng,50,18,0.3600,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 4);
+}
+
+#[test]
+fn weights_use_kish_effective_n() {
+    let weighted = DEFS.replace("form = \"kids\"", "form = \"kids\"\nweight = \"${w}\"");
+    let rep = report(&weighted);
+    let t = &rep.results[0].total;
+    // Weights 1 (40 in A) and 3 (10 in B): weighted p = (12 + 18) / (40 + 30) = 0.428…
+    assert!((t.proportion().unwrap() - 30.0 / 70.0).abs() < 1e-12);
+    // Effective n = 70² / (40 + 90) = 37.69.
+    assert!((t.effective_n() - 4900.0 / 130.0).abs() < 1e-9);
+    let mut u = Tally::default();
+    u.add(true, 1.0);
+    assert_eq!(u.effective_n(), 1.0);
+}
+
+#[test]
+fn a_bad_indicator_expression_is_reported_with_its_position() {
+    let form = build("kids.toml", FORM).unwrap();
+    let bad = DEFS.replace(
+        "numerator = \"${asked} = 'yes'\"",
+        "numerator = \"${askd} = 'yes' and\"",
+    );
+    let err = parse("kids.indicators.toml", &bad, &form)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "kids.indicators.toml:13:33: in `numerator`: expected a value, found end of expression"
+    );
+    let bad = DEFS.replace(
+        "numerator = \"${asked} = 'yes'\"",
+        "numerator = \"${askd} = 'ye'\"",
+    );
+    let err = parse("kids.indicators.toml", &bad, &form)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("kids.indicators.toml:13:14: in `numerator`: unknown question `${askd}` (did you mean `${asked}`?)"), "{err}");
+    let bad = DEFS.replace("2025 = 0.30", "2025 = 30");
+    let err = parse("kids.indicators.toml", &bad, &form)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(":14:") && err.contains("proportion from 0 to 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn html_report_is_well_formed_with_one_chart_per_indicator() {
+    let two = format!(
+        "{DEFS}\n[[indicator]]\nid = \"older\"\nlabel = \"Older & asked\"\npopulation = \"${{age}} >= 11\"\nnumerator = \"${{asked}} = 'yes'\"\n"
+    );
+    let rep = report(&two);
+    let html = render::html::render(&rep, "vi");
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{html}"));
+    let svgs = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "svg")
+        .count();
+    assert_eq!(svgs, 2);
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert!(html.contains("Older &amp; asked"));
+    assert!(html.contains("quá ít để kết luận"));
+    // The target lines are drawn: one dashed line per target year per indicator.
+    assert_eq!(html.matches("stroke-dasharray").count(), 2);
+}
+
+#[test]
+fn shipped_indicator_file_checks_and_reports_on_simulated_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let checked = run(&["check", "forms/child_participation.indicators.toml"]);
+    assert!(
+        checked.contains("3 indicator(s), 6 breakdown(s)"),
+        "{checked}"
+    );
+    run(&[
+        "simulate",
+        "--form",
+        "child_participation",
+        "--count",
+        "200",
+        "--seed",
+        "11",
+    ]);
+    let table = run(&["report", "--lang", "en"]);
+    for want in [
+        "Children aged 7+ consulted",
+        "Children aware of their right",
+        "Children aged 11+ taking part",
+        "200 completed interviews",
+    ] {
+        assert!(table.contains(want), "{want}\n{table}");
+    }
+    let out = dir.path().join("r.html");
+    run(&["report", "--format", "html", "--out", out.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3);
+}
