@@ -37,7 +37,11 @@ struct HubProc {
 impl HubProc {
     fn new(dir: &Path) -> HubProc {
         run(&["hub", "init", "--data", dir.to_str().unwrap()]);
-        for f in ["child_participation.toml", "commune_child_friendly.toml"] {
+        for f in [
+            "child_participation.toml",
+            "child_participation.indicators.toml",
+            "commune_child_friendly.toml",
+        ] {
             std::fs::copy(
                 Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(f),
                 dir.join("forms").join(f),
@@ -156,7 +160,7 @@ fn post(url: &str, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
 #[test]
 fn enrol_finalize_sync_and_the_hub_has_each_interview_once() {
     let tmp = tempfile::tempdir().unwrap();
-    let hub = HubProc::new(&tmp.path().join("hub"));
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
     let store = device(&tmp.path().join("dev"), &hub, "laptop-1", 30);
     // Sealed at enrolment: the laptop itself can no longer read them.
     let (entries, _) = store.entries();
@@ -189,8 +193,61 @@ fn enrol_finalize_sync_and_the_hub_has_each_interview_once() {
     );
     let receipt = c.send(&b, store.device()).unwrap();
     assert_eq!(receipt.items.len(), 30);
+    let tombs = store.tombstones();
+    assert!(!tombs.is_empty(), "the simulation had refusals or under-7s");
+    assert!(
+        store.unsent_tombstones(100).is_empty(),
+        "tombstones went to the hub too"
+    );
     drop(store);
     assert_eq!(hub.stored(), 30, "exported through the running hub");
+    // The hub's report counts the interviews and, as response figures, the tombstones.
+    hub_report_counts(&mut hub, 30, tombs.len());
+}
+
+fn hub_report_counts(hub: &mut HubProc, interviews: usize, ended: usize) {
+    hub.kill(); // the report opens the store itself
+    let table = run(&[
+        "hub",
+        "report",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        table.contains(&format!("{interviews} completed interviews; ended early:")),
+        "{table}"
+    );
+    let counted: usize = table
+        .lines()
+        .next()
+        .unwrap()
+        .split("ended early: ")
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .map(|part| part.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(counted, ended, "{table}");
+    let html = tempfile::NamedTempFile::new().unwrap();
+    run(&[
+        "hub",
+        "report",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        "--format",
+        "html",
+        "--out",
+        html.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(html.path())
+            .unwrap()
+            .matches("<svg")
+            .count(),
+        3
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Hub verbs: init, serve, enrolment tokens, devices, USB import, export.
 
 use super::data::{CliResult, load_forms};
-use crate::hub::{Hub, tally};
+use crate::hub::Hub;
 use std::path::{Path, PathBuf};
 
 pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
@@ -126,14 +126,14 @@ pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
             }
         };
         match hub.ingest(&bytes, None) {
-            Ok((receipt, r)) => {
+            Ok(ing) => {
                 let rec = f.with_extension("receipt");
-                match crate::sync::keys::write_private(&rec, &receipt) {
+                match crate::sync::keys::write_private(&rec, &ing.receipt_bytes) {
                     Ok(()) => {
-                        let (a, d, c) = tally(&r);
+                        let (a, d, c, t) = ing.counts();
                         let _ = writeln!(
                             out,
-                            "{}: {a} accepted, {d} already there, {c} conflicts; receipt {}",
+                            "{}: {a} accepted, {d} already there, {c} conflicts, {t} refusal/withdrawal count(s); receipt {}",
                             f.display(),
                             rec.display()
                         );

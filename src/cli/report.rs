@@ -122,7 +122,12 @@ pub fn hub(dir: &Path, a: Args) -> CliResult {
     let hub = crate::hub::Hub::open(dir)?;
     let (form, defs) = pick(indicator_sets(&hub.forms_dir())?, a.form, &hub.forms_dir())?;
     let rep = compute(&form, &defs, |acc| {
-        for b in hub.each_finalized(|f| acc.add(&f))? {
+        let acc = std::cell::RefCell::new(acc);
+        let bad = hub.each_record(
+            |f| acc.borrow_mut().add(&f),
+            |t| acc.borrow_mut().ended(&t.form_id, &t.reason),
+        )?;
+        for b in bad {
             eprintln!("warning: {b}");
         }
         Ok(())

@@ -32,8 +32,8 @@ pub fn sync(store: &Store) -> CliResult {
         eprintln!();
     }
     println!(
-        "sent {} bundle(s): {} accepted, {} already there, {} kept aside as conflicts; {} new form(s); {} old interview(s) erased after retention",
-        r.bundles, r.accepted, r.duplicate, r.conflict, r.forms, r.erased
+        "sent {} bundle(s): {} accepted, {} already there, {} kept aside as conflicts, {} refusal/withdrawal count(s); {} new form(s); {} old interview(s) erased after retention",
+        r.bundles, r.accepted, r.duplicate, r.conflict, r.ended, r.forms, r.erased
     );
     Ok(())
 }
@@ -42,17 +42,15 @@ pub fn bundle_export(store: &Store, out: &Path) -> CliResult {
     let e = client::load_enrollment(store.dir())
         .ok_or("this device is not enrolled: run `langnghe enroll` first")?;
     let key = crate::sync::keys::load_signing_key(&client::key_path(store.dir()))?;
-    let ids = store.unsent(usize::MAX);
-    if ids.is_empty() {
+    let Some((b, n)) = outbox::next(store, &e, &key, usize::MAX)? else {
         println!("nothing to send");
         return Ok(());
-    }
-    let b = outbox::build(store, &e, &key, &ids)?;
+    };
     crate::sync::keys::write_private(out, &b)
         .map_err(|err| format!("cannot write {}: {err}", out.display()))?;
     println!(
-        "{} interview(s) in {} ({} bytes); after `langnghe hub import`, run `langnghe bundle confirm` with the receipt",
-        ids.len(),
+        "{} record(s) in {} ({} bytes); after `langnghe hub import`, run `langnghe bundle confirm` with the receipt",
+        n,
         out.display(),
         b.len()
     );
@@ -67,11 +65,12 @@ pub fn bundle_confirm(store: &Store, receipt: &Path) -> CliResult {
     let mut report = outbox::Report::default();
     outbox::apply(store, &r, now(), &mut report)?;
     println!(
-        "{} interview(s) marked sent ({} accepted, {} already there, {} conflicts)",
-        r.items.len(),
+        "{} interview(s) marked sent ({} accepted, {} already there, {} conflicts), {} refusal/withdrawal count(s)",
+        report.accepted + report.duplicate + report.conflict,
         report.accepted,
         report.duplicate,
-        report.conflict
+        report.conflict,
+        report.ended
     );
     Ok(())
 }

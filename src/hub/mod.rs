@@ -191,11 +191,7 @@ impl Hub {
     /// Checks and stores a bundle, all or nothing, and returns the signed receipt.
     /// `from`: the device the API token named (HTTP); `None` for a file import, where the
     /// bundle's own device id is looked up.
-    pub fn ingest(
-        &self,
-        bytes: &[u8],
-        from: Option<&Device>,
-    ) -> Result<(Vec<u8>, Receipt), Refusal> {
+    pub fn ingest(&self, bytes: &[u8], from: Option<&Device>) -> Result<Ingested, Refusal> {
         if bytes.len() > self.config.max_bundle_bytes {
             return Err(refuse(
                 413,
@@ -235,20 +231,30 @@ impl Hub {
         for (id, sealed) in &v.items {
             let plain = crate::sync::seal::open(sealed, &self.identity)
                 .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
-            let f: Finalized =
-                codec::decode(&plain).map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
-            if f.id != *id || f.device != device.id {
+            let tombstone = plain.first() == Some(&crate::store::sealed::TOMBSTONE_TAG);
+            let (rid, rdev) = if tombstone {
+                let t: crate::store::Tombstone = codec::decode(&plain[1..])
+                    .map_err(|e| refuse(400, format!("tombstone {id}: {e}")))?;
+                (t.id, device.id)
+            } else {
+                let f: Finalized = codec::decode(&plain)
+                    .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
+                (f.id, f.device)
+            };
+            if rid != *id || rdev != device.id {
                 return Err(refuse(
                     400,
                     format!("interview {id}: its content names another id or device"),
                 ));
             }
+            let hash = sha2::Sha256::digest(&plain).into();
             items.push(Item {
                 id: *id,
                 device: device.id,
-                hash: sha2::Sha256::digest(&plain).into(),
+                hash,
                 sealed: sealed.to_vec(),
                 received: now,
+                tombstone,
             });
         }
         // Keep the bundle as received, durably, before anything is acknowledged.
@@ -265,27 +271,71 @@ impl Hub {
             bundle_seq: v.header.seq,
             items: items.iter().map(|i| i.id).zip(statuses).collect(),
         };
-        Ok((bundle::sign_receipt(&receipt, &self.signer), receipt))
+        let tombstones = items.iter().filter(|i| i.tombstone).map(|i| i.id).collect();
+        Ok(Ingested {
+            receipt_bytes: bundle::sign_receipt(&receipt, &self.signer),
+            receipt,
+            tombstones,
+        })
     }
 
     /// Every stored interview, opened.
-    pub fn each_finalized(&self, mut f: impl FnMut(Finalized)) -> Result<Vec<String>, String> {
+    pub fn each_finalized(&self, f: impl FnMut(Finalized)) -> Result<Vec<String>, String> {
+        self.each_record(f, |_| {})
+    }
+
+    /// Every stored interview and tombstone, opened.
+    pub fn each_record(
+        &self,
+        mut interview: impl FnMut(Finalized),
+        mut tombstone: impl FnMut(crate::store::Tombstone),
+    ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
-        self.store
-            .each_interview(
-                &mut |item| match crate::sync::seal::open(&item.sealed, &self.identity)
-                    .map_err(|e| e.to_string())
-                    .and_then(|p| codec::decode(&p).map_err(|e| e.to_string()))
-                {
-                    Ok(fin) => f(fin),
-                    Err(e) => bad.push(format!("interview {}: {e}", item.id)),
-                },
-            )?;
+        self.store.each_interview(&mut |item| {
+            let plain = match crate::sync::seal::open(&item.sealed, &self.identity) {
+                Ok(p) => p,
+                Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
+            };
+            let r = if item.tombstone {
+                codec::decode(plain.get(1..).unwrap_or_default()).map(&mut tombstone)
+            } else {
+                codec::decode(&plain).map(&mut interview)
+            };
+            if let Err(e) = r {
+                bad.push(format!("interview {}: {e}", item.id));
+            }
+        })?;
         Ok(bad)
     }
 
     pub fn forms_dir(&self) -> PathBuf {
         self.dir.join("forms")
+    }
+}
+
+/// What an accepted bundle gave: the signed receipt, and which items were tombstones.
+pub struct Ingested {
+    pub receipt_bytes: Vec<u8>,
+    pub receipt: Receipt,
+    pub tombstones: std::collections::HashSet<Uuid>,
+}
+
+impl Ingested {
+    /// (accepted, duplicate, conflict) interviews, tombstones left out; and the tombstones.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let n = |s: ItemStatus| {
+            self.receipt
+                .items
+                .iter()
+                .filter(|(id, x)| *x == s && !self.tombstones.contains(id))
+                .count()
+        };
+        (
+            n(ItemStatus::Accepted),
+            n(ItemStatus::Duplicate),
+            n(ItemStatus::Conflict),
+            self.tombstones.len(),
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! The hub's HTTP API (axum): thin handlers over [`Hub`].
 
-use super::Hub;
+use super::{Hub, Ingested};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
@@ -150,7 +150,10 @@ async fn bundles(State(hub): State<Arc<Hub>>, req: axum::extract::Request) -> Re
     };
     let r = tokio::task::spawn_blocking(move || hub.ingest(&body, Some(&device))).await;
     match r {
-        Ok(Ok((receipt, _))) => (
+        Ok(Ok(Ingested {
+            receipt_bytes: receipt,
+            ..
+        })) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/octet-stream")],
             receipt,

@@ -30,6 +30,8 @@ pub struct Item {
     pub hash: [u8; 32],
     pub sealed: Vec<u8>,
     pub received: chrono::DateTime<chrono::Utc>,
+    /// A tombstone (refusal, withdrawal…) rather than an interview.
+    pub tombstone: bool,
 }
 
 pub type Result<T> = std::result::Result<T, String>;

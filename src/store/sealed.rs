@@ -188,7 +188,10 @@ impl Store {
     /// Marks interviews sent (a signed receipt named them) and notes when, for retention.
     pub fn mark_sent(&self, ids: &[Uuid], at: super::Stamp) -> Result<()> {
         for id in ids {
-            let Ok(mut e) = self.entry(*id) else { continue };
+            let Ok(mut e) = self.entry(*id) else {
+                self.mark_tombstone_sent(*id)?;
+                continue;
+            };
             if e.status == Status::Sent {
                 continue;
             }
@@ -216,5 +219,48 @@ impl Store {
             self.erase(*id, form, "retention", now)?;
         }
         Ok(old.len())
+    }
+}
+
+/// First byte of a sealed tombstone's plaintext (an interview's starts with the schema byte).
+pub const TOMBSTONE_TAG: u8 = b'T';
+
+fn tomb_key(id: Uuid) -> Vec<u8> {
+    [b"ts:".as_slice(), id.as_bytes()].concat()
+}
+
+impl Store {
+    /// Tombstones the hub has not acknowledged yet, so it can count refusals too.
+    pub fn unsent_tombstones(&self, limit: usize) -> Vec<super::Tombstone> {
+        self.tombstones()
+            .into_iter()
+            .filter(|t| self.meta.get(tomb_key(t.id)).ok().flatten().is_none())
+            .take(limit)
+            .collect()
+    }
+
+    /// A tombstone sealed to the hub like an interview (it names no child, but the hub
+    /// should not learn more from the wire than from its own store).
+    pub fn sealed_tombstone(&self, t: &super::Tombstone) -> Result<Vec<u8>> {
+        let to = self
+            .seal_recipients()?
+            .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
+        let plain = [vec![TOMBSTONE_TAG], codec::encode(t)].concat();
+        crate::sync::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
+    }
+
+    pub(crate) fn mark_tombstone_sent(&self, id: Uuid) -> Result<bool> {
+        if self
+            .tombstones
+            .get(id.as_bytes())
+            .map_err(|e| self.db_err(e))?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        self.meta
+            .insert(tomb_key(id), &[1u8])
+            .map_err(|e| self.db_err(e))?;
+        Ok(true)
     }
 }
