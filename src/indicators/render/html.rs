@@ -1,7 +1,7 @@
 //! One self-contained, printable HTML file: an inline SVG bar chart per indicator, with
 //! 95% interval whiskers and target lines, and the numbers in a table. No JavaScript.
 
-use super::{Row, gap, pct, rows, summary, targets, words};
+use super::{Row, ci, gap, pct, rows, summary, targets, words};
 use crate::indicators::compute::Report;
 use std::fmt::Write;
 
@@ -69,7 +69,7 @@ section{{page-break-inside:avoid}}\
             );
             match (tally.proportion(), tally.wilson()) {
                 (Some(p), Some((lo, hi))) if tally.enough() => {
-                    let _ = write!(out, "<td>{}</td><td>{}–{}</td>", pct(p), pct(lo), pct(hi));
+                    let _ = write!(out, "<td>{}</td><td>{}</td>", pct(p), ci(lo, hi));
                     for (_, t) in &r.targets {
                         let _ = write!(out, "<td>{}</td>", gap(p, *t));
                     }
@@ -134,19 +134,19 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
             (Some(p), Some((lo, hi))) if row.tally.enough() => {
                 let _ = writeln!(
                     out,
-                    "<rect x=\"{}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"#4a7ab5\"/>\n<line x1=\"{:.1}\" y1=\"{2}\" x2=\"{:.1}\" y2=\"{2}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>",
-                    LABEL_W,
-                    y + 4.0,
-                    x(p) - LABEL_W,
-                    ROW_H - 8.0,
-                    x(lo),
-                    x(hi),
-                    x(hi) + 4.0,
-                    y + 15.0,
-                    pct(p)
+                    "<rect x=\"{bx}\" y=\"{by}\" width=\"{bw:.1}\" height=\"{bh}\" fill=\"#4a7ab5\"/>\n<line x1=\"{lo:.1}\" y1=\"{my}\" x2=\"{hi:.1}\" y2=\"{my}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"11\">{label}</text>",
+                    bx = LABEL_W,
+                    by = y + 4.0,
+                    bw = x(p) - LABEL_W,
+                    bh = ROW_H - 8.0,
+                    // The interval whisker runs through the middle of the bar.
+                    lo = x(lo),
+                    hi = x(hi),
+                    my = y + ROW_H / 2.0,
+                    tx = x(hi) + 4.0,
+                    ty = y + 15.0,
+                    label = pct(p)
                 );
-                // The whisker's centre line sits mid-bar.
-                let _ = y;
             }
             _ => {
                 let _ = writeln!(
@@ -160,15 +160,17 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
             }
         }
     }
-    for (year, t) in targets {
+    // Target lines; labels alternate top and bottom so close targets stay readable.
+    for (k, (year, t)) in targets.iter().enumerate() {
+        let label_y = if k % 2 == 0 { height - 2.0 } else { ROW_H - 2.0 };
         let _ = writeln!(
             out,
-            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{0:.1}\" y=\"{3}\" font-size=\"10\" fill=\"#c0392b\" text-anchor=\"middle\">{4} {year}</text>",
+            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{0:.1}\" y=\"{3}\" font-size=\"10\" fill=\"#c0392b\" text-anchor=\"middle\">{4}</text>",
             x(*t),
             ROW_H,
-            height,
-            height - 2.0,
-            pct(*t)
+            height - 12.0,
+            label_y,
+            year
         );
     }
     out.push_str("</svg>\n");

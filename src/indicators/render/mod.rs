@@ -73,6 +73,11 @@ pub fn pct(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
 
+/// A 95% interval as "62.7–63.3%".
+pub fn ci(lo: f64, hi: f64) -> String {
+    format!("{:.1}–{:.1}%", lo * 100.0, hi * 100.0)
+}
+
 /// Percentage points above (+) or below (−) a target.
 pub fn gap(p: f64, target: f64) -> String {
     let d = (p - target) * 100.0;

@@ -1,6 +1,6 @@
 //! A plain-text table for the terminal.
 
-use super::{Row, gap, pct, rows, summary, targets, words};
+use super::{Row, ci, gap, pct, rows, summary, targets, words};
 use crate::indicators::compute::Report;
 use std::fmt::Write;
 
@@ -51,7 +51,7 @@ pub fn render(rep: &Report, lang: &str) -> String {
                         tally.n,
                         tally.yes,
                         pct(p),
-                        format!("{}–{}", pct(lo), pct(hi)),
+                        ci(lo, hi),
                         gaps.join(" ")
                     );
                 }

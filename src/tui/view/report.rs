@@ -2,7 +2,7 @@
 //! indicator by one breakdown.
 
 use super::style;
-use crate::indicators::render::{gap, pct};
+use crate::indicators::render::{ci, gap, pct};
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -47,10 +47,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                     .map(|(y, t)| format!("{y} {} {}", pct(*t), gap(p, *t)))
                     .collect();
                 format!(
-                    "{} ({}–{}) n={} · {}: {}",
+                    "{} ({}) n={} · {}: {}",
                     pct(p),
-                    pct(lo),
-                    pct(hi),
+                    ci(lo, hi),
                     r.total.n,
                     rw.target,
                     gaps.join(", ")
