@@ -312,3 +312,29 @@ fn shipped_indicator_file_checks_and_reports_on_simulated_data() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert_eq!(html.matches("<svg").count(), 3);
 }
+
+#[test]
+fn the_hub_report_viewer_draws_gauges_and_cells_at_80x24() {
+    let rep = report(DEFS);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| langnghe::tui::view::report::draw_report(&rep, (0, 0), "en", f, f.area()))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let text: String = (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(
+        text.contains("55 completed interviews; ended early: declined 2"),
+        "{text}"
+    );
+    assert!(text.contains("36.0% (") && text.contains("n=50"), "{text}");
+    assert!(
+        text.contains("Xã A") && text.contains("30.0%") && text.contains("n=10"),
+        "small cells show their n, not a bare %\n{text}"
+    );
+}

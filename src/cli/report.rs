@@ -12,6 +12,8 @@ pub enum ReportFormat {
     Table,
     Csv,
     Html,
+    /// An interactive screen in the terminal (gauges and bar charts).
+    Tui,
 }
 
 /// Every `*.indicators.toml` in `dir` with the form beside it.
@@ -75,6 +77,9 @@ pub fn write(rep: &Report, format: ReportFormat, out: Option<&Path>, lang: &str)
         ReportFormat::Table => render::table::render(rep, lang),
         ReportFormat::Csv => format!("\u{feff}{}", render::csv::render(rep, lang)),
         ReportFormat::Html => render::html::render(rep, lang),
+        ReportFormat::Tui => {
+            return crate::tui::show_report(rep, lang).map_err(|e| format!("terminal: {e}"));
+        }
     };
     match out {
         Some(p) => {

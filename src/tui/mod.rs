@@ -116,3 +116,46 @@ fn spawn_signals(tx: Sender<Msg>) {
 
 #[cfg(not(unix))]
 fn spawn_signals(_tx: Sender<Msg>) {}
+
+/// A terminal viewer for a finished report (the hub's, which has no interview app):
+/// ↑/↓ indicator, ←/→ breakdown, F2 language, Esc or q to leave.
+pub fn show_report(rep: &crate::indicators::compute::Report, lang: &str) -> std::io::Result<()> {
+    use ratatui::crossterm::event::KeyCode;
+    use ratatui::layout::{Constraint, Layout};
+    let mut lang = text::Lang::from_code(lang);
+    let mut sel = (0usize, 0usize);
+    let n_ind = rep.results.len();
+    let n_bd = rep.results.first().map_or(0, |r| r.by.len());
+    let mut terminal = ratatui::init();
+    let result = (|| -> std::io::Result<()> {
+        loop {
+            terminal.draw(|f| {
+                let [body, footer] =
+                    Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(f.area());
+                view::report::draw_report(rep, sel, lang.code(), f, body);
+                let keys = if lang == text::Lang::Vi {
+                    "↑/↓ chỉ số · ←/→ phân tổ · F2 English · Esc thoát"
+                } else {
+                    "↑/↓ indicator · ←/→ breakdown · F2 Tiếng Việt · Esc quit"
+                };
+                f.render_widget(ratatui::widgets::Paragraph::new(keys), footer);
+            })?;
+            // Blocks until a key: no polling.
+            if let Event::Key(k) = event::read()?
+                && k.kind != KeyEventKind::Release
+            {
+                match k.code {
+                    KeyCode::Up => sel.0 = sel.0.saturating_sub(1),
+                    KeyCode::Down => sel.0 = (sel.0 + 1).min(n_ind.saturating_sub(1)),
+                    KeyCode::Left => sel.1 = sel.1.saturating_sub(1),
+                    KeyCode::Right => sel.1 = (sel.1 + 1).min(n_bd.saturating_sub(1)),
+                    KeyCode::F(2) => lang = lang.other(),
+                    KeyCode::Esc | KeyCode::Char('q') => return Ok(()),
+                    _ => {}
+                }
+            }
+        }
+    })();
+    ratatui::restore();
+    result
+}

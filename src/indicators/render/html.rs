@@ -162,7 +162,11 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
     }
     // Target lines; labels alternate top and bottom so close targets stay readable.
     for (k, (year, t)) in targets.iter().enumerate() {
-        let label_y = if k % 2 == 0 { height - 2.0 } else { ROW_H - 2.0 };
+        let label_y = if k % 2 == 0 {
+            height - 2.0
+        } else {
+            ROW_H - 2.0
+        };
         let _ = writeln!(
             out,
             "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#c0392b\" stroke-dasharray=\"4 3\"/><text x=\"{0:.1}\" y=\"{3}\" font-size=\"10\" fill=\"#c0392b\" text-anchor=\"middle\">{4}</text>",

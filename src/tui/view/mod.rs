@@ -4,7 +4,7 @@ mod home;
 mod lists;
 mod overlay;
 mod question;
-mod report;
+pub mod report;
 mod setup;
 pub mod style;
 

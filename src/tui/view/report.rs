@@ -10,12 +10,23 @@ use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
-    let Some(rep) = &app.report else { return };
-    let lang = app.lang.code();
+    if let Some(rep) = &app.report {
+        draw_report(rep, app.report_sel, app.lang.code(), f, area);
+    }
+}
+
+/// The report itself, also used by the hub's report viewer (no interview app around it).
+pub fn draw_report(
+    rep: &crate::indicators::compute::Report,
+    sel: (usize, usize),
+    lang: &str,
+    f: &mut Frame,
+    area: Rect,
+) {
     let rw = crate::indicators::render::words(lang);
     let n = rep.results.len() as u16;
     let [title, gauges, chart] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(3),
         Constraint::Length(n * 2),
         Constraint::Min(4),
     ])
@@ -24,14 +35,16 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Paragraph::new(vec![
             Line::styled(rep.form_title.get(lang).to_string(), style::title()),
             Line::styled(crate::indicators::render::summary(rep, lang), style::dim()),
-        ]),
+        ])
+        // Never cut a number off at the edge: wrap instead.
+        .wrap(ratatui::widgets::Wrap { trim: true }),
         title,
     );
     let rows = Layout::vertical(vec![Constraint::Length(2); rep.results.len()]).split(gauges);
     for (k, (r, row)) in rep.results.iter().zip(rows.iter()).enumerate() {
         let [label, bar] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
-        let mark = if k == app.report_sel.0 { "› " } else { "  " };
+        let mark = if k == sel.0 { "› " } else { "  " };
         f.render_widget(
             Paragraph::new(Line::styled(
                 format!("{mark}{}", r.label.get(lang)),
@@ -70,10 +83,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             bar,
         );
     }
-    let Some(r) = rep.results.get(app.report_sel.0) else {
+    let Some(r) = rep.results.get(sel.0) else {
         return;
     };
-    let Some(b) = r.by.get(app.report_sel.1) else {
+    let Some(b) = r.by.get(sel.1) else {
         return;
     };
     let bars: Vec<Bar> = b
