@@ -20,6 +20,13 @@ pub struct Enrollment {
     /// The hub's receipt-signing key, hex.
     pub hub_key: String,
     pub api_token: String,
+    /// Days a sent interview stays on the device before it is erased (edit to change).
+    #[serde(default = "default_retention")]
+    pub retention_days: i64,
+}
+
+fn default_retention() -> i64 {
+    super::outbox::RETENTION_DAYS
 }
 
 pub fn enrollment_path(data_dir: &Path) -> PathBuf {
@@ -87,6 +94,7 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
         recipients: reply.recipients,
         hub_key: reply.hub_key,
         api_token: reply.api_token,
+        retention_days: default_retention(),
     };
     keys::write_private(
         &enrollment_path(dir),

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 /// Interviews per bundle: keeps each upload small enough to finish on a weak link.
 pub const PER_BUNDLE: usize = 500;
-/// Days a sent interview stays on the device before it is erased.
+/// Default days a sent interview stays on the device before it is erased
+/// (`retention_days` in `enrollment.toml`).
 pub const RETENTION_DAYS: i64 = 30;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -126,7 +127,7 @@ pub fn sync_once(
         progress(done, total);
     }
     report.erased = store
-        .apply_retention(now(), RETENTION_DAYS)
+        .apply_retention(now(), client.enrollment.retention_days)
         .map_err(|e| e.to_string())?;
     Ok(report)
 }
