@@ -15,3 +15,4 @@ pub mod simulate;
 pub mod store;
 pub mod sync;
 pub mod tui;
+pub mod xlsform;

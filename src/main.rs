@@ -20,6 +20,9 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             };
         }
+        Some(Command::ImportXlsform { file, out }) => {
+            langnghe::cli::check::import_xlsform(&file, &out)
+        }
         Some(Command::List { status, json }) => {
             open().and_then(|s| data::list(&s, status, json, &mut std::io::stdout()))
         }

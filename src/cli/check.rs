@@ -13,7 +13,17 @@ pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool 
             ok &= check_indicators(path, out, err);
             continue;
         }
-        match form::load(path) {
+        let loaded = if crate::xlsform::is_xlsform(path) {
+            crate::xlsform::import(path).map(|i| {
+                for w in &i.warnings {
+                    let _ = writeln!(err, "{w}");
+                }
+                i.form
+            })
+        } else {
+            form::load(path)
+        };
+        match loaded {
             Ok(f) => {
                 let _ = writeln!(
                     out,
@@ -68,4 +78,25 @@ fn check_indicators(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bo
             false
         }
     }
+}
+
+/// `langnghe import-xlsform FILE -o OUT`: convert, check, and write the form file.
+pub fn import_xlsform(file: &Path, out: &Path) -> Result<(), String> {
+    let imported = crate::xlsform::import(file).map_err(|e| e.to_string())?;
+    for w in &imported.warnings {
+        eprintln!("{w}");
+    }
+    crate::sync::keys::write_private(out, imported.toml.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let f = &imported.form;
+    println!(
+        "{} → {}: {} v{}: {} questions, languages {}",
+        file.display(),
+        out.display(),
+        f.id,
+        f.version,
+        f.question_count(),
+        f.languages.join(", ")
+    );
+    Ok(())
 }

@@ -20,13 +20,20 @@ pub fn load_forms(dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
         .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.extension().is_some_and(|x| x == "toml")
-                && !crate::indicators::def::is_indicator_file(p)
+            (p.extension().is_some_and(|x| x == "toml")
+                && !crate::indicators::def::is_indicator_file(p))
+                || crate::xlsform::is_xlsform(p)
         })
         .collect();
     paths.sort();
     for p in paths {
-        match form::load(&p) {
+        // An XLSForm placed in forms/ opens directly.
+        let loaded = if crate::xlsform::is_xlsform(&p) {
+            crate::xlsform::import(&p).map(|i| i.form)
+        } else {
+            form::load(&p)
+        };
+        match loaded {
             Ok(f) => forms.push(Arc::new(f)),
             Err(e) => errors.push(e.to_string()),
         }
@@ -37,7 +44,12 @@ pub fn load_forms(dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
 fn find_form(spec: &str, forms_dir: &Path) -> Result<Arc<Form>, String> {
     let p = Path::new(spec);
     if p.is_file() {
-        return form::load(p).map(Arc::new).map_err(|e| e.to_string());
+        let loaded = if crate::xlsform::is_xlsform(p) {
+            crate::xlsform::import(p).map(|i| i.form)
+        } else {
+            form::load(p)
+        };
+        return loaded.map(Arc::new).map_err(|e| e.to_string());
     }
     let (forms, _) = load_forms(forms_dir);
     forms.into_iter().find(|f| f.id == spec).ok_or_else(|| {

@@ -36,6 +36,12 @@ pub enum Command {
         #[arg(required = true)]
         forms: Vec<PathBuf>,
     },
+    /// Convert an XLSForm (.xlsx, .xls or pyxform markdown .md) into a form file.
+    ImportXlsform {
+        file: PathBuf,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+    },
     /// List interviews on this device.
     List {
         #[arg(long, value_enum)]

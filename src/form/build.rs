@@ -77,6 +77,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
                 col: 1,
                 message: msg.clone(),
                 path: path.to_string(),
+                place: None,
             });
         }
     }
@@ -586,6 +587,7 @@ impl Builder<'_> {
                 col: 1,
                 message: msg,
                 path: self.loc_path(),
+                place: None,
             });
         }
     }

@@ -8,15 +8,21 @@ pub struct Diagnostic {
     pub col: u32,
     pub message: String,
     pub path: String,
+    /// Where a person finds the problem when the file is not the TOML we checked: an
+    /// imported XLSForm's `file:sheet:Rrow:column`.
+    pub place: Option<String>,
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.path, self.line, self.col, self.message
-        )
+        match &self.place {
+            Some(p) => write!(f, "{p}: {}", self.message),
+            None => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, self.line, self.col, self.message
+            ),
+        }
     }
 }
 
@@ -75,6 +81,7 @@ impl<'a> Locator<'a> {
             col,
             message: message.into(),
             path: self.path.clone(),
+            place: None,
         }
     }
 

@@ -26,6 +26,7 @@ pub fn load(path: &Path) -> Result<Form, FormErrors> {
             col: 1,
             message: format!("cannot read: {e}"),
             path: shown,
+            place: None,
         }])),
     }
 }

@@ -89,6 +89,7 @@ pub fn load(path: &Path, form: &Form) -> Result<Indicators, FormErrors> {
             col: 1,
             message: format!("cannot read: {e}"),
             path: shown.clone(),
+            place: None,
         }])
     })?;
     parse(&shown, &src, form)

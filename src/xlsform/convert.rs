@@ -1,0 +1,448 @@
+//! From XLSForm sheets to our TOML form, remembering where each line came from so that
+//! problems are reported at the spreadsheet's sheet, row and column.
+
+use super::read::Sheet;
+use std::collections::BTreeMap;
+
+/// Where a generated line came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub sheet: String,
+    pub row: u32,
+    pub column: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Converted {
+    pub toml: String,
+    /// Per generated line (0-based), its origin.
+    pub origins: Vec<Option<Origin>>,
+    pub warnings: Vec<(Origin, String)>,
+    pub errors: Vec<(Origin, String)>,
+}
+
+impl Converted {
+    fn line(&mut self, text: String, origin: Option<Origin>) {
+        self.toml.push_str(&text);
+        self.toml.push('\n');
+        self.origins.push(origin);
+    }
+}
+
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+fn key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        s.to_string()
+    } else {
+        q(s)
+    }
+}
+
+/// `label::English (en)` → ("label", Some("en")); `Relevance` → ("relevant", None).
+pub fn header(h: &str) -> (String, Option<String>) {
+    let (base, lang) = match h.split_once("::") {
+        Some((b, l)) => (b, Some(l.trim())),
+        None => (h, None),
+    };
+    let base = base.trim().to_ascii_lowercase().replace(' ', "_");
+    let base = match base.as_str() {
+        "relevance" => "relevant",
+        "calculate" => "calculation",
+        "list" => "list_name",
+        "value" => "name",
+        "readonly" => "read_only",
+        "requiredmsg" => "required_message",
+        "constraint_msg" => "constraint_message",
+        other => other,
+    }
+    .to_string();
+    let lang = lang.map(|l| match (l.rfind('('), l.rfind(')')) {
+        (Some(a), Some(b)) if b > a => l[a + 1..b].trim().to_string(),
+        _ => l.to_string(),
+    });
+    (base, lang)
+}
+
+const TEXT_FIELDS: &[&str] = &["label", "hint", "required_message", "constraint_message"];
+const PLAIN_FIELDS: &[&str] = &[
+    "relevant",
+    "constraint",
+    "calculation",
+    "default",
+    "choice_filter",
+    "appearance",
+];
+const MEDIA: &[&str] = &[
+    "image",
+    "audio",
+    "video",
+    "big-image",
+    "media",
+    "guidance_hint",
+];
+const METADATA: &[&str] = &[
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "start-geopoint",
+    "background-audio",
+    "background-geopoint",
+];
+const GEO_MEDIA_TYPES: &[&str] = &[
+    "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "osm",
+];
+const EXTERNAL_TYPES: &[&str] = &[
+    "select_one_from_file",
+    "select_multiple_from_file",
+    "select_one_external",
+    "xml-external",
+    "csv-external",
+];
+
+struct Table<'a> {
+    sheet: &'a Sheet,
+    /// Column index → (field, language).
+    cols: Vec<(String, Option<String>)>,
+    raw_headers: Vec<String>,
+}
+
+impl<'a> Table<'a> {
+    fn new(sheet: &'a Sheet) -> Option<Table<'a>> {
+        let (_, head) = sheet.rows.first()?;
+        Some(Table {
+            sheet,
+            cols: head.iter().map(|h| header(h)).collect(),
+            raw_headers: head.clone(),
+        })
+    }
+    fn rows(&self) -> impl Iterator<Item = &(u32, Vec<String>)> {
+        self.sheet.rows.iter().skip(1)
+    }
+    fn origin(&self, row: u32, col: usize) -> Origin {
+        Origin {
+            sheet: self.sheet.name.to_ascii_lowercase(),
+            row,
+            column: self.raw_headers.get(col).cloned().unwrap_or_default(),
+        }
+    }
+    fn find(&self, field: &str) -> Option<usize> {
+        self.cols
+            .iter()
+            .position(|(f, l)| f == field && l.is_none())
+    }
+}
+
+fn sheet<'a>(sheets: &'a [Sheet], name: &str) -> Option<&'a Sheet> {
+    sheets
+        .iter()
+        .find(|s| s.name.trim().eq_ignore_ascii_case(name))
+}
+
+/// Converts. `stem` (the file name) stands in for a missing `form_id`.
+pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
+    let mut out = Converted::default();
+    let top = Origin {
+        sheet: "survey".into(),
+        row: 1,
+        column: String::new(),
+    };
+    let Some(survey) = sheet(sheets, "survey").and_then(Table::new) else {
+        out.errors.push((top, "there is no `survey` sheet".into()));
+        return out;
+    };
+    let choices = sheet(sheets, "choices").and_then(Table::new);
+    let settings = sheet(sheets, "settings").and_then(Table::new);
+
+    // Languages: every `xxx::lang` column; the default from settings, else the first found.
+    let mut langs: Vec<String> = Vec::new();
+    for t in [Some(&survey), choices.as_ref()].into_iter().flatten() {
+        for (f, l) in &t.cols {
+            if let Some(l) = l
+                && TEXT_FIELDS.contains(&f.as_str())
+                && !langs.contains(l)
+            {
+                langs.push(l.clone());
+            }
+        }
+    }
+    let setting = |key: &str| -> Option<(String, Origin)> {
+        let t = settings.as_ref()?;
+        let c = t.find(key)?;
+        let (row, vals) = t.rows().next()?;
+        let v = vals.get(c).filter(|v| !v.is_empty())?;
+        Some((v.clone(), t.origin(*row, c)))
+    };
+    let default_lang = setting("default_language")
+        .map(|(v, _)| header(&format!("x::{v}")).1.unwrap_or(v))
+        .or_else(|| langs.first().cloned());
+    let default_lang = default_lang.unwrap_or_else(|| "default".into());
+    if !langs.contains(&default_lang) {
+        langs.insert(0, default_lang.clone());
+    } else {
+        langs.retain(|l| *l != default_lang);
+        langs.insert(0, default_lang.clone());
+    }
+    for key in [
+        "instance_name",
+        "public_key",
+        "submission_url",
+        "style",
+        "allow_choice_duplicates",
+    ] {
+        if let Some((_, o)) = setting(key) {
+            out.warnings
+                .push((o, format!("`{key}` is noted but not used by Lắng Nghe")));
+        }
+    }
+
+    out.line(
+        format!("# Imported from an XLSForm ({stem}) by `langnghe import-xlsform`."),
+        None,
+    );
+    out.line("[settings]".into(), None);
+    let (id, id_o) = setting("form_id").map_or((stem.to_string(), None), |(v, o)| (v, Some(o)));
+    out.line(format!("id = {}", q(&id)), id_o);
+    if let Some((v, o)) = setting("version") {
+        out.line(format!("version = {}", q(&v)), Some(o));
+    }
+    let (title, title_o) = setting("form_title").map_or((id.clone(), None), |(v, o)| (v, Some(o)));
+    for l in &langs {
+        out.line(format!("title.{} = {}", key(l), q(&title)), title_o.clone());
+    }
+    out.line(format!("default_language = {}", q(&default_lang)), None);
+    out.line(
+        format!(
+            "languages = [{}]",
+            langs.iter().map(|l| q(l)).collect::<Vec<_>>().join(", ")
+        ),
+        None,
+    );
+
+    for (row, vals) in survey.rows() {
+        survey_row(&mut out, &survey, *row, vals, &langs);
+    }
+    if let Some(ch) = &choices {
+        let list_col = ch.find("list_name");
+        for (row, vals) in ch.rows() {
+            let Some(lc) = list_col else { break };
+            let list = vals.get(lc).cloned().unwrap_or_default();
+            if list.is_empty() {
+                continue;
+            }
+            out.line(String::new(), None);
+            out.line(
+                format!("[[choices.{}]]", key(&list)),
+                Some(ch.origin(*row, lc)),
+            );
+            let mut texts: BTreeMap<String, Vec<(String, String, usize)>> = BTreeMap::new();
+            for (c, v) in vals.iter().enumerate() {
+                if v.is_empty() || Some(c) == list_col {
+                    continue;
+                }
+                let (field, lang) = &ch.cols[c];
+                if field == "label" {
+                    texts.entry("label".into()).or_default().push((
+                        lang.clone().unwrap_or_else(|| langs[0].clone()),
+                        v.clone(),
+                        c,
+                    ));
+                } else if MEDIA.contains(&field.as_str()) {
+                    out.warnings
+                        .push((ch.origin(*row, c), "media is not supported; ignored".into()));
+                } else if !field.is_empty() {
+                    out.line(
+                        format!("{} = {}", key(field), q(v)),
+                        Some(ch.origin(*row, c)),
+                    );
+                }
+            }
+            emit_texts(&mut out, &ch.cols, texts, &langs, |c| ch.origin(*row, c));
+        }
+    }
+    out
+}
+
+fn emit_texts(
+    out: &mut Converted,
+    _cols: &[(String, Option<String>)],
+    texts: BTreeMap<String, Vec<(String, String, usize)>>,
+    langs: &[String],
+    origin: impl Fn(usize) -> Origin,
+) {
+    for (field, by_lang) in texts {
+        for l in langs {
+            match by_lang.iter().find(|(bl, _, _)| bl == l) {
+                Some((_, text, c)) => out.line(
+                    format!("{field}.{} = {}", key(l), q(text)),
+                    Some(origin(*c)),
+                ),
+                None => {
+                    // As ODK shows the other language, so do we; but say so.
+                    let (from, text, c) = &by_lang[0];
+                    out.warnings.push((
+                        origin(*c),
+                        format!("{field} has no `{l}` text; using the `{from}` one"),
+                    ));
+                    out.line(
+                        format!("{field}.{} = {}", key(l), q(text)),
+                        Some(origin(*c)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: &[String]) {
+    let get = |f: &str| {
+        t.find(f).and_then(|c| {
+            vals.get(c)
+                .filter(|v| !v.is_empty())
+                .map(|v| (v.clone(), c))
+        })
+    };
+    let Some((ty_raw, ty_col)) = get("type") else {
+        if vals.iter().any(|v| !v.is_empty()) {
+            out.errors
+                .push((t.origin(row, 0), "row has no type".into()));
+        }
+        return;
+    };
+    let mut words: Vec<String> = ty_raw.split_whitespace().map(|w| w.to_string()).collect();
+    let first = words[0].to_ascii_lowercase();
+    let ty = match (first.as_str(), words.get(1).map(|w| w.to_ascii_lowercase())) {
+        ("begin" | "end", Some(w)) if w == "group" || w == "repeat" => {
+            let t = format!("{first}_{w}");
+            words.drain(..2);
+            t
+        }
+        ("select" | "select_one" | "select_multiple", _) if first == "select" => {
+            out.errors.push((
+                t.origin(row, ty_col),
+                format!("unknown question type `{ty_raw}`"),
+            ));
+            return;
+        }
+        ("datetime", _) => "datetime".into(),
+        ("trigger", _) => "acknowledge".into(),
+        ("begin_group" | "end_group" | "begin_repeat" | "end_repeat", _) => {
+            words.remove(0);
+            first.clone()
+        }
+        (f, _) => {
+            if METADATA.contains(&f) {
+                out.warnings.push((
+                    t.origin(row, ty_col),
+                    format!(
+                        "`{f}` is recorded by Lắng Nghe itself (or not collected); row ignored"
+                    ),
+                ));
+                return;
+            }
+            if GEO_MEDIA_TYPES.contains(&f) {
+                out.warnings.push((
+                    t.origin(row, ty_col),
+                    format!("`{f}` questions are not supported; row ignored"),
+                ));
+                return;
+            }
+            if EXTERNAL_TYPES.contains(&f) {
+                out.errors.push((
+                    t.origin(row, ty_col),
+                    format!("`{f}` needs external data files, which are not supported"),
+                ));
+                return;
+            }
+            ty_raw.clone()
+        }
+    };
+    let ty = if ty.starts_with("begin_") || ty.starts_with("end_") {
+        ty
+    } else {
+        ty_raw
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replacen("dateTime", "datetime", 1)
+    };
+    out.line(String::new(), None);
+    out.line("[[survey]]".into(), Some(t.origin(row, ty_col)));
+    out.line(format!("type = {}", q(&ty)), Some(t.origin(row, ty_col)));
+    let mut texts: BTreeMap<String, Vec<(String, String, usize)>> = BTreeMap::new();
+    for (c, v) in vals.iter().enumerate() {
+        if v.is_empty() || c == ty_col {
+            continue;
+        }
+        let (field, lang) = &t.cols[c];
+        let o = t.origin(row, c);
+        let f = field.as_str();
+        if f == "name" {
+            out.line(format!("name = {}", q(v)), Some(o));
+        } else if TEXT_FIELDS.contains(&f) {
+            texts.entry(f.to_string()).or_default().push((
+                lang.clone().unwrap_or_else(|| langs[0].clone()),
+                v.clone(),
+                c,
+            ));
+        } else if PLAIN_FIELDS.contains(&f) {
+            out.line(format!("{f} = {}", q(v)), Some(o));
+        } else if f == "required" || f == "read_only" {
+            let b = match v.trim().to_ascii_lowercase().as_str() {
+                "yes" | "true" | "true()" | "1" => Some(true),
+                "no" | "false" | "false()" | "0" => Some(false),
+                _ => None,
+            };
+            match b {
+                Some(b) => out.line(format!("{f} = {b}"), Some(o)),
+                None => out.line(format!("{f} = {}", q(v)), Some(o)),
+            }
+        } else if f == "repeat_count" {
+            match v.trim().parse::<u32>() {
+                Ok(n) => out.line(format!("repeat_count = {n}"), Some(o)),
+                Err(_) => out.line(format!("repeat_count = {}", q(v)), Some(o)),
+            }
+        } else if f == "parameters" {
+            let mut parts = Vec::new();
+            for kv in v.split_whitespace() {
+                match kv.split_once('=') {
+                    Some((k, n)) if n.parse::<f64>().is_ok() => {
+                        parts.push(format!("{} = {n}", k.trim()))
+                    }
+                    _ => out.warnings.push((
+                        o.clone(),
+                        format!("parameter `{kv}` is not supported; ignored"),
+                    )),
+                }
+            }
+            if !parts.is_empty() {
+                out.line(format!("parameters = {{ {} }}", parts.join(", ")), Some(o));
+            }
+        } else if f == "sensitive" {
+            let on = matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1");
+            out.line(format!("sensitive = {on}"), Some(o));
+        } else if MEDIA.contains(&f) {
+            out.warnings
+                .push((o, "media is not supported; ignored".into()));
+        } else if !f.is_empty() {
+            out.warnings.push((
+                o,
+                format!("column `{}` is not supported; ignored", t.raw_headers[c]),
+            ));
+        }
+    }
+    emit_texts(out, &t.cols, texts, langs, |c| t.origin(row, c));
+}

@@ -1,0 +1,224 @@
+//! XLSForm import: Excel (.xlsx, .xls) and pyxform markdown, every supported type, aliases,
+//! languages, nested repeats, cascading selects, broken forms, and a round trip.
+
+use chrono::{FixedOffset, TimeZone};
+use langnghe::form::{Form, Kind};
+use langnghe::interview::{Interview, Item};
+use langnghe::xlsform::import;
+use std::path::Path;
+use std::sync::Arc;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/xlsform")
+        .join(name)
+}
+
+fn now() -> chrono::DateTime<FixedOffset> {
+    FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+        .unwrap()
+}
+
+fn kind_of(f: &Form, name: &str) -> Kind {
+    f.node(f.by_name[name]).kind.clone()
+}
+
+#[test]
+fn every_supported_type_groups_and_nested_repeats_from_markdown() {
+    let imp = import(&fixture("all_types.md")).unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    assert_eq!(
+        (f.id.as_str(), f.version.as_str()),
+        ("all_types_md", "2026112901")
+    );
+    assert_eq!(
+        f.languages,
+        ["vi", "en"],
+        "default_language `Tiếng Việt (vi)` comes first"
+    );
+    assert_eq!(f.title.get("en"), "Mọi loại câu");
+    for (name, want) in [
+        ("school", Kind::Text),
+        ("age", Kind::Integer),
+        ("weight", Kind::Decimal),
+        ("dob", Kind::Date),
+        ("t", Kind::Time),
+        ("dt", Kind::DateTime),
+        ("ok", Kind::Acknowledge),
+        ("double", Kind::Calculate),
+        ("bye", Kind::Note),
+        ("g", Kind::Group),
+        ("kids", Kind::Repeat),
+    ] {
+        assert_eq!(kind_of(f, name), want, "{name}");
+    }
+    assert!(matches!(kind_of(f, "bike"), Kind::SelectOne(_)));
+    assert!(matches!(kind_of(f, "fruit"), Kind::SelectMultiple(_)));
+    assert!(matches!(kind_of(f, "fav"), Kind::Rank(_)));
+    assert!(matches!(kind_of(f, "happy"), Kind::Range(_)));
+    let toy = f.node(f.by_name["toy"]);
+    assert_eq!(
+        toy.chain,
+        vec![f.by_name["kids"], f.by_name["toys"]],
+        "repeats nest"
+    );
+    assert!(imp.warnings.is_empty(), "{:?}", imp.warnings);
+    // `relevance` (an alias) became `relevant`; `true()` became required.
+    assert!(f.node(f.by_name["bike"]).relevant.is_some());
+    assert!(matches!(
+        f.node(f.by_name["age"]).required,
+        langnghe::form::Flag::Yes
+    ));
+}
+
+#[test]
+fn xlsx_and_xls_give_the_same_form_with_cascades_repeat_counts_and_defaults() {
+    let a = import(&fixture("cascade_repeat.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    let b = import(&fixture("cascade_repeat.xls")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.toml, b.toml, ".xls and .xlsx read alike");
+    assert_eq!(a.warnings.len(), 1, "{:?}", a.warnings);
+    assert!(
+        a.warnings[0].ends_with(
+            "cascade_repeat.xlsx:survey:R12:media::image: warning: media is not supported; ignored"
+        ),
+        "{:?}",
+        a.warnings
+    );
+    let form = Arc::new(a.form);
+    let mut iv = Interview::new(form.clone(), now());
+    let id = |n: &str| form.by_name[n];
+    // Capitalised headers (Type, Name, Relevant…) and numeric choice names (11, 15) survive.
+    iv.answer(id("province"), &[], "11").unwrap();
+    let offered: Vec<String> = iv
+        .choices(id("commune"), &[])
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(
+        offered,
+        ["03160", "03199"],
+        "choice_filter with an extra choices column"
+    );
+    iv.answer(id("age"), &[], "12").unwrap();
+    assert_eq!(iv.answer(id("age"), &[], "19"), Err("0 đến 17".into()));
+    iv.answer(id("n_kids"), &[], "2").unwrap();
+    assert_eq!(
+        iv.repeat_len(id("sib"), &[]),
+        2,
+        "repeat_count from ${{n_kids}}"
+    );
+    assert_eq!(iv.label(id("sib_age"), &[1]), "Tuổi anh chị em 2");
+    assert_eq!(iv.value(id("code"), &[]).to_str(), "X1", "default");
+    assert!(iv.is_read_only(id("code"), &[]));
+    assert!(
+        iv.answer(id("happy"), &[], "6").is_err(),
+        "range parameters start=1 end=5"
+    );
+    assert_eq!(form.node(id("happy")).appearance.as_deref(), Some("likert"));
+}
+
+#[test]
+fn labels_without_a_language_and_no_settings() {
+    let imp = import(&fixture("plain_labels.md")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        imp.form.id, "plain_labels",
+        "the file name stands in for form_id"
+    );
+    assert_eq!(imp.form.languages, ["default"]);
+    let q = imp.form.node(imp.form.by_name["q1"]);
+    assert_eq!(q.label.as_ref().unwrap().get("vi"), "First question");
+    assert_eq!(q.hint.as_ref().unwrap().get("default"), "any text");
+}
+
+#[test]
+fn a_broken_form_lists_every_problem_by_sheet_row_and_column() {
+    let path = "tests/xlsform/broken.md";
+    let want = std::fs::read_to_string(fixture("broken.expected")).unwrap();
+    let got = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", path])
+        .output()
+        .unwrap();
+    assert_eq!(got.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&got.stderr), want);
+    assert!(want.contains("broken.md:survey:R5:relevant: unknown question `${agee}`"));
+}
+
+/// Import → write the TOML → `check` it → the same scripted interview through the engine
+/// gives the same answers from the spreadsheet and from the file.
+#[test]
+fn round_trip_import_check_interview() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cascade.toml");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["import-xlsform", "tests/xlsform/cascade_repeat.xlsx", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+        .arg("check")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let from_xlsx = Arc::new(import(&fixture("cascade_repeat.xlsx")).unwrap().form);
+    let from_toml = Arc::new(langnghe::form::load(&out).unwrap());
+    let script = ["15", "02686", "9", "1", "4", "3"];
+    let answers = |form: Arc<Form>| {
+        let mut iv = Interview::new(form, now());
+        let mut typed = script.iter();
+        let mut visited = Vec::new();
+        while let Some(item) = iv.current().cloned() {
+            if let Item::Question { node, path } = &item {
+                visited.push(iv.key(*node, path));
+                if iv.form().node(*node).kind.takes_answer()
+                    && !iv.is_read_only(*node, path)
+                    && let Some(raw) = typed.next()
+                {
+                    iv.answer(*node, path, raw).unwrap();
+                }
+            }
+            iv.advance().unwrap();
+        }
+        (visited, iv.answers())
+    };
+    let (v1, a1) = answers(from_xlsx);
+    let (v2, a2) = answers(from_toml);
+    assert_eq!(v1, v2, "same questions shown");
+    assert_eq!(a1, a2, "same answers out");
+    assert!(
+        a1.contains(&("sib[1]/sib_age".to_string(), "4".to_string())),
+        "{a1:?}"
+    );
+}
+
+#[test]
+fn an_xlsform_in_the_forms_folder_opens_in_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("cascade_repeat.xlsx"),
+        dir.path().join("cascade_repeat.xlsx"),
+    )
+    .unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/commune_child_friendly.toml"),
+        dir.path().join("c.toml"),
+    )
+    .unwrap();
+    let (forms, errors) = langnghe::cli::data::load_forms(dir.path());
+    assert!(errors.is_empty(), "{errors:?}");
+    let ids: Vec<&str> = forms.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["commune_child_friendly", "xls_demo"]);
+}
