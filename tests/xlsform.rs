@@ -133,17 +133,24 @@ fn labels_without_a_language_and_no_settings() {
 }
 
 #[test]
-fn a_broken_form_lists_every_problem_by_sheet_row_and_column() {
-    let path = "tests/xlsform/broken.md";
-    let want = std::fs::read_to_string(fixture("broken.expected")).unwrap();
-    let got = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", path])
-        .output()
-        .unwrap();
-    assert_eq!(got.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&got.stderr), want);
-    assert!(want.contains("broken.md:survey:R5:relevant: unknown question `${agee}`"));
+fn broken_forms_list_every_problem_by_sheet_row_and_column() {
+    for name in ["broken", "broken_expressions", "broken_no_survey"] {
+        let path = format!("tests/xlsform/{name}.md");
+        let want = std::fs::read_to_string(fixture(&format!("{name}.expected"))).unwrap();
+        let got = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", &path])
+            .output()
+            .unwrap();
+        assert_eq!(got.status.code(), Some(1), "{name}");
+        assert_eq!(String::from_utf8_lossy(&got.stderr), want, "{name}");
+    }
+    let broken = std::fs::read_to_string(fixture("broken.expected")).unwrap();
+    assert!(broken.contains("broken.md:survey:R5:relevant: unknown question `${agee}`"));
+    assert!(
+        broken.contains("survey:R3:type: warning: `geopoint` questions are not supported"),
+        "left out, but said"
+    );
 }
 
 /// Import → write the TOML → `check` it → the same scripted interview through the engine

@@ -330,12 +330,10 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
             words.drain(..2);
             t
         }
-        ("select" | "select_one" | "select_multiple", _) if first == "select" => {
-            out.errors.push((
-                t.origin(row, ty_col),
-                format!("unknown question type `{ty_raw}`"),
-            ));
-            return;
+        ("select", Some(w)) if w == "one" || w == "multiple" => {
+            // pyxform also accepts "select one LIST".
+            words.drain(..2);
+            format!("select_{w} {}", words.join(" "))
         }
         ("datetime", _) => "datetime".into(),
         ("trigger", _) => "acknowledge".into(),
@@ -370,7 +368,10 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
             ty_raw.clone()
         }
     };
-    let ty = if ty.starts_with("begin_") || ty.starts_with("end_") {
+    let ty = if ty.starts_with("begin_")
+        || ty.starts_with("end_")
+        || ty.starts_with("select_") && first == "select"
+    {
         ty
     } else {
         ty_raw

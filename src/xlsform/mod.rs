@@ -72,7 +72,13 @@ pub fn import(path: &Path) -> Result<Imported, FormErrors> {
         .iter()
         .map(|(o, m)| diag(&file, o, m.clone()))
         .collect();
-    match build(&file, &c.toml) {
+    // Without a survey sheet there is nothing to check.
+    let built = if c.toml.is_empty() {
+        Err(FormErrors(Vec::new()))
+    } else {
+        build(&file, &c.toml)
+    };
+    match built {
         Ok(form) if errors.is_empty() => {
             return Ok(Imported {
                 toml: c.toml,
