@@ -39,20 +39,9 @@ fn main() -> ExitCode {
             seed,
             pace_ms,
         }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
-        Some(Command::Report {
-            form,
-            format,
-            out,
-            lang,
-        }) => open().and_then(|s| {
-            let args = langnghe::cli::report::Args {
-                form: form.as_deref(),
-                format,
-                out: out.as_deref(),
-                lang: &lang,
-            };
-            langnghe::cli::report::device(&s, &forms_dir, args)
-        }),
+        Some(Command::Report { report }) => {
+            open().and_then(|s| langnghe::cli::report::device(&s, &forms_dir, report.args()))
+        }
         Some(Command::Enroll { hub_url, token }) => {
             open().and_then(|s| sync::enroll(&s, &hub_url, &token))
         }
@@ -69,21 +58,7 @@ fn main() -> ExitCode {
             HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
             HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
             HubCommand::Import { data, files } => hub::import(&data, &files),
-            HubCommand::Report {
-                data,
-                form,
-                format,
-                out,
-                lang,
-            } => {
-                let args = langnghe::cli::report::Args {
-                    form: form.as_deref(),
-                    format,
-                    out: out.as_deref(),
-                    lang: &lang,
-                };
-                langnghe::cli::report::hub(&data, args)
-            }
+            HubCommand::Report { data, report } => langnghe::cli::report::hub(&data, report.args()),
             HubCommand::Export {
                 data,
                 format: _,

@@ -70,16 +70,10 @@ pub enum Command {
         #[arg(long)]
         include_sensitive: bool,
     },
-    /// Indicators from this device's own (unsealed) interviews: table, CSV or HTML.
+    /// Indicators from this device's own (unsealed) interviews: table, CSV, HTML or a screen.
     Report {
-        #[arg(long)]
-        form: Option<String>,
-        #[arg(long, value_enum, default_value_t = report::ReportFormat::Table)]
-        format: report::ReportFormat,
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[arg(long, default_value = "vi")]
-        lang: String,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Enrol this device with a hub, using a one-time token from `langnghe hub enroll-token`.
     Enroll { hub_url: String, token: String },
@@ -109,6 +103,32 @@ pub enum Command {
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
+}
+
+/// What a report shows and where it goes.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The form whose indicators to compute (needed when several have indicator files).
+    #[arg(long)]
+    pub form: Option<String>,
+    #[arg(long, value_enum, default_value_t = report::ReportFormat::Table)]
+    pub format: report::ReportFormat,
+    /// Write to this file instead of the terminal.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, default_value = "vi")]
+    pub lang: String,
+}
+
+impl ReportArgs {
+    pub fn args(&self) -> report::Args<'_> {
+        report::Args {
+            form: self.form.as_deref(),
+            format: self.format,
+            out: self.out.as_deref(),
+            lang: &self.lang,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,18 +180,12 @@ pub enum HubCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Indicators over every device's interviews: table, CSV or a self-contained HTML file.
+    /// Indicators over every device's interviews: table, CSV, a self-contained HTML file or a screen.
     Report {
         #[arg(long)]
         data: PathBuf,
-        #[arg(long)]
-        form: Option<String>,
-        #[arg(long, value_enum, default_value_t = report::ReportFormat::Table)]
-        format: report::ReportFormat,
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[arg(long, default_value = "vi")]
-        lang: String,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Export every device's interviews as CSV (same shape as the device export).
     Export {
