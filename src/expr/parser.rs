@@ -139,7 +139,7 @@ impl Parser {
             Tok::DotDot => Ok(Expr::Parent),
             Tok::LParen => {
                 let e = self.expr()?;
-                self.expect_close(pos)?;
+                self.expect_close()?;
                 Ok(e)
             }
             Tok::Ident(name) if self.peek() == &Tok::LParen => self.call(name, pos),
@@ -151,13 +151,12 @@ impl Parser {
         }
     }
 
-    fn expect_close(&mut self, open: Pos) -> Result<(), ExprError> {
+    fn expect_close(&mut self) -> Result<(), ExprError> {
         if self.peek() == &Tok::RParen {
             self.bump();
             Ok(())
         } else {
             let found = describe(self.peek());
-            let _ = open;
             Err(ExprError::new(
                 self.pos(),
                 format!("expected `)`, found {found}"),
@@ -181,7 +180,7 @@ impl Parser {
                 }
             }
         }
-        self.expect_close(pos)?;
+        self.expect_close()?;
         if args.len() < lo || args.len() > hi {
             let want = match (lo, hi) {
                 (l, h) if l == h => format!("{l}"),

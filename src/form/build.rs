@@ -469,7 +469,6 @@ impl Builder<'_> {
                 }
             }
         };
-        let two = words.len() == 2;
         let kind = match (norm.as_str(), words.get(1).copied()) {
             ("begin_group", None) | ("begin", Some("group")) => {
                 return Some(RowType::Begin(Kind::Group));
@@ -499,7 +498,6 @@ impl Builder<'_> {
                 step: 1.0,
             }),
             _ => {
-                let _ = two;
                 self.err(at, format!("unknown question type `{t}`"));
                 return None;
             }

@@ -82,7 +82,7 @@ impl Site<'_> {
             Expr::Parent => {}
             Expr::Neg(x) => self.types(x, false, out),
             Expr::Regex { subject, .. } => self.types(subject, false, out),
-            Expr::Bin { op, lhs, rhs, pos } => {
+            Expr::Bin { op, lhs, rhs, .. } => {
                 self.types(lhs, false, out);
                 self.types(rhs, false, out);
                 if matches!(op, BinOp::Eq | BinOp::Ne) {
@@ -96,7 +96,6 @@ impl Site<'_> {
                             && str_to_num(text).is_nan()
                             && super::answer::parse_date(text).is_none()
                         {
-                            let _ = pos;
                             out.push((*p as usize, format!("text '{text}' is used as a number")));
                         }
                     }

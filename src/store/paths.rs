@@ -50,11 +50,12 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Makes a rename or a new file in `dir` durable (a no-op where folders cannot be synced).
+#[cfg(unix)]
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    let _ = dir;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }

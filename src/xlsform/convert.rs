@@ -270,7 +270,7 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
                     );
                 }
             }
-            emit_texts(&mut out, &ch.cols, texts, &langs, |c| ch.origin(*row, c));
+            emit_texts(&mut out, texts, &langs, |c| ch.origin(*row, c));
         }
     }
     out
@@ -278,7 +278,6 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
 
 fn emit_texts(
     out: &mut Converted,
-    _cols: &[(String, Option<String>)],
     texts: BTreeMap<String, Vec<(String, String, usize)>>,
     langs: &[String],
     origin: impl Fn(usize) -> Origin,
@@ -445,5 +444,5 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
             ));
         }
     }
-    emit_texts(out, &t.cols, texts, langs, |c| t.origin(row, c));
+    emit_texts(out, texts, langs, |c| t.origin(row, c));
 }

@@ -45,7 +45,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         ..body
     };
     match &app.screen {
-        Screen::Setup(s) => setup::draw(app, s, f, inner),
+        Screen::Setup(s) => setup::draw(s, f, inner),
         Screen::Home => home::draw(app, f, inner),
         Screen::Interview => question::draw(app, f, inner),
         Screen::Jump => lists::jump(app, f, inner),

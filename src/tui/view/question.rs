@@ -74,14 +74,14 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let head_height = wrapped_height(&head, area.width)
         .min(area.height / 2)
         .max(1);
-    let [top, gap, body, msg] = Layout::vertical([
+    // One blank row between the question and its input.
+    let [top, _, body, msg] = Layout::vertical([
         Constraint::Length(head_height),
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(if app.message.is_some() { 2 } else { 0 }),
     ])
     .areas(area);
-    let _ = gap;
     f.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
     let choice_label = |name: &str| -> String {
         let Item::Question { node, .. } = item else {

@@ -1,14 +1,14 @@
 //! First-run setup and the settings screen: surveyor, device label, language.
 
 use super::style;
-use crate::tui::app::{App, Setup};
+use crate::tui::app::Setup;
 use crate::tui::text::Lang;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw(app: &App, s: &Setup, f: &mut Frame, area: Rect) {
+pub fn draw(s: &Setup, f: &mut Frame, area: Rect) {
     let w = s.lang.words();
     let title = if s.first_run {
         w.setup_title
@@ -61,7 +61,6 @@ pub fn draw(app: &App, s: &Setup, f: &mut Frame, area: Rect) {
         Span::raw("   "),
         opt(Lang::En),
     ]));
-    let _ = app;
     f.render_widget(Paragraph::new(lines), area);
     let (row, ed) = match s.focus {
         0 => (3, &s.surveyor),
