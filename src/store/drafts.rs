@@ -1,0 +1,61 @@
+//! Drafts: autosaved interviews in progress (journal first, then sled).
+
+use super::journal::Entry;
+use super::{Draft, Result, Store, StoreError, codec, hex, lock_of};
+use uuid::Uuid;
+
+impl Store {
+    // ── drafts ───────────────────────────────────────────────────────────────────────────
+
+    /// Autosave: journal first (so a failure leaves sled untouched), then sled. Costs a
+    /// `write` and an in-memory insert; the fsync happens later, off this thread.
+    pub fn save_draft(&self, d: &mut Draft) -> Result<()> {
+        self.check_fault("save the answer to")?;
+        d.rev += 1;
+        lock_of(&self.journal)
+            .append(&Entry::Save(Box::new(d.clone())))
+            .inspect_err(|_| d.rev -= 1)?;
+        self.drafts
+            .insert(d.id.as_bytes(), codec::encode(d))
+            .map_err(|e| self.db_err(e))?;
+        if let Some((tx, _)) = &self.flusher {
+            let _ = tx.send(());
+        }
+        Ok(())
+    }
+
+    pub fn draft(&self, id: Uuid) -> Result<Draft> {
+        let v = self.drafts.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        codec::decode(&v).map_err(|e| StoreError::Database {
+            dir: self.dir.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// All drafts, oldest first; damaged ones are reported and skipped.
+    pub fn drafts(&self) -> (Vec<Draft>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for kv in self.drafts.iter() {
+            match kv {
+                Ok((k, v)) => match codec::decode::<Draft>(&v) {
+                    Ok(d) => ok.push(d),
+                    Err(e) => bad.push(format!("draft {}: {e}", hex(&k))),
+                },
+                Err(e) => bad.push(format!("drafts: {e}")),
+            }
+        }
+        (ok, bad)
+    }
+
+    /// Deletes a draft (discarded, withdrawn, or finalized).
+    pub fn remove_draft(&self, id: Uuid) -> Result<()> {
+        self.check_fault("remove the draft from")?;
+        lock_of(&self.journal).append(&Entry::Gone(id))?;
+        self.drafts
+            .remove(id.as_bytes())
+            .map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,258 @@
+//! Finalized interviews: fsync'd into segment files, indexed in sled, read back, counted,
+//! erased with a tombstone.
+
+use super::journal::Entry;
+use super::segments::{self, Loc};
+use super::{
+    COUNTS, Finalized, HWM, IndexEntry, Result, SEQ, Stamp, Status, Store, StoreError, Tombstone,
+    codec, flush_and_rotate, hex, hwm_bytes, index_entry, lock_of, sealed,
+};
+use uuid::Uuid;
+
+impl Store {
+    // ── finalized ────────────────────────────────────────────────────────────────────────
+
+    /// Finalizes interviews: appended to the segment file and fsync'd, indexed, their
+    /// drafts removed. When this returns Ok they are safe; tell the user only then.
+    /// `seq` and `device` are filled in here.
+    pub fn finalize(&self, items: &mut [Finalized]) -> Result<()> {
+        self.check_fault("save the finished interview to")?;
+        let recipients = self.seal_recipients()?;
+        let mut segs = lock_of(&self.segments);
+        let mut seq = self.next_seq()?;
+        let mut payloads = Vec::with_capacity(items.len());
+        for f in items.iter_mut() {
+            f.seq = seq;
+            f.device = self.device;
+            seq += 1;
+            payloads.push(self.record_bytes(f, recipients.as_deref())?);
+        }
+        let locs = segs.append(&payloads)?;
+        self.meta
+            .insert(SEQ, &seq.to_le_bytes())
+            .map_err(|e| self.db_err(e))?;
+        for (f, loc) in items.iter().zip(&locs) {
+            self.index
+                .insert(
+                    f.id.as_bytes(),
+                    codec::encode(&index_entry(&sealed::meta_of(f), *loc)),
+                )
+                .map_err(|e| self.db_err(e))?;
+            self.drafts
+                .remove(f.id.as_bytes())
+                .map_err(|e| self.db_err(e))?;
+        }
+        self.bump(Status::Finalized, items.len() as i64)?;
+        if let Some(last) = locs.last() {
+            self.meta
+                .insert(
+                    HWM,
+                    hwm_bytes(last.segment, last.offset + u64::from(last.len)),
+                )
+                .map_err(|e| self.db_err(e))?;
+        }
+        drop(segs);
+        let mut j = lock_of(&self.journal);
+        for f in items.iter() {
+            // The index no longer needs the journal; this only stops a replay reviving the draft.
+            let _ = j.append(&Entry::Gone(f.id));
+        }
+        drop(j);
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    pub(super) fn next_seq(&self) -> Result<u64> {
+        let v = self.meta.get(SEQ).map_err(|e| self.db_err(e))?;
+        Ok(v.and_then(|b| b.as_ref().try_into().ok())
+            .map_or(1, u64::from_le_bytes))
+    }
+
+    pub fn entry(&self, id: Uuid) -> Result<IndexEntry> {
+        let v = self.index.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
+        let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        codec::decode(&v).map_err(|e| StoreError::Database {
+            dir: self.dir.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Reads a finalized interview back from its file.
+    pub fn finalized(&self, id: Uuid) -> Result<Finalized> {
+        let e = self.entry(id)?;
+        let dir = self.dir.join("finalized");
+        let bytes = segments::read(
+            &dir,
+            Loc {
+                segment: e.segment,
+                offset: e.offset,
+                len: e.len,
+            },
+        )?;
+        match sealed::parse(&bytes) {
+            Ok(sealed::Record::Plain(f)) => Ok(*f),
+            Ok(sealed::Record::Sealed(..)) => Err(StoreError::Sealed(id.to_string())),
+            Err(err) => Err(StoreError::Database {
+                dir,
+                reason: err.to_string(),
+            }),
+        }
+    }
+
+    /// The index of finalized interviews, in id (≈ time) order, one at a time (a device may
+    /// hold 100 000); a damaged entry comes as `Err` with a description.
+    pub fn entries_iter(
+        &self,
+    ) -> impl Iterator<Item = std::result::Result<(Uuid, IndexEntry), String>> + '_ {
+        self.index.iter().map(|kv| {
+            let (k, v) = kv.map_err(|e| format!("index: {e}"))?;
+            let id = Uuid::from_slice(&k).map_err(|e| format!("index {}: {e}", hex(&k)))?;
+            let e =
+                codec::decode::<IndexEntry>(&v).map_err(|e| format!("index {}: {e}", hex(&k)))?;
+            Ok((id, e))
+        })
+    }
+
+    /// The whole index in memory, with damaged entries set apart.
+    pub fn entries(&self) -> (Vec<(Uuid, IndexEntry)>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for r in self.entries_iter() {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(e) => bad.push(e),
+            }
+        }
+        (ok, bad)
+    }
+
+    /// Every finalized interview still indexed, read in file order (fast, sequential).
+    pub fn each_finalized(&self, mut f: impl FnMut(Finalized)) -> Result<Vec<String>> {
+        let dir = self.dir.join("finalized");
+        let mut bad = Vec::new();
+        for n in segments::list(&dir) {
+            let path = segments::segment_path(&dir, n);
+            segments::scan(&path, 0, |r| match r {
+                // Sealed records are the hub's to read: skipped here.
+                Ok((payload, loc)) => match sealed::parse(payload) {
+                    Ok(sealed::Record::Plain(fin)) => {
+                        let live = self
+                            .entry(fin.id)
+                            .is_ok_and(|e| e.segment == loc.segment && e.offset == loc.offset);
+                        if live {
+                            f(*fin);
+                        }
+                    }
+                    Ok(sealed::Record::Sealed(..)) => {}
+                    Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
+                },
+                Err((off, why)) => bad.push(format!("{} at {off}: {why}", path.display())),
+            })?;
+        }
+        Ok(bad)
+    }
+
+    /// Erases an interview, draft or finalized, keeping only a tombstone (id, form, time,
+    /// reason). A finalized record is overwritten in its file, not merely unindexed.
+    pub fn erase(&self, id: Uuid, form_id: &str, reason: &str, at: Stamp) -> Result<()> {
+        self.check_fault("erase in")?;
+        let t = Tombstone {
+            id,
+            form_id: form_id.to_string(),
+            at,
+            reason: reason.to_string(),
+        };
+        self.tombstones
+            .insert(id.as_bytes(), codec::encode(&t))
+            .map_err(|e| self.db_err(e))?;
+        if let Ok(e) = self.entry(id) {
+            lock_of(&self.segments).erase(Loc {
+                segment: e.segment,
+                offset: e.offset,
+                len: e.len,
+            })?;
+            self.index
+                .remove(id.as_bytes())
+                .map_err(|e| self.db_err(e))?;
+            self.bump(e.status, -1)?;
+        }
+        self.remove_draft(id)?;
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        // The journal may still hold the draft's answers: rotate it away and scrub it now.
+        flush_and_rotate(&self.db, &self.journal, true)
+    }
+
+    /// Records interviews that ended before anything was kept (simulations; the app erases
+    /// through [`Store::erase`]).
+    pub fn add_tombstones(&self, ts: &[Tombstone]) -> Result<()> {
+        for t in ts {
+            self.tombstones
+                .insert(t.id.as_bytes(), codec::encode(t))
+                .map_err(|e| self.db_err(e))?;
+        }
+        if !ts.is_empty() {
+            self.db.flush().map_err(|e| self.db_err(e))?;
+        }
+        Ok(())
+    }
+
+    pub fn tombstones(&self) -> Vec<Tombstone> {
+        self.tombstones
+            .iter()
+            .filter_map(|kv| kv.ok())
+            .filter_map(|(_, v)| codec::decode(&v).ok())
+            .collect()
+    }
+
+    /// How many finalized interviews are finalized, queued and sent: kept as counters so
+    /// the home screen does not walk an index of 100 000.
+    pub fn counts(&self) -> [u64; 3] {
+        self.meta
+            .get(COUNTS)
+            .ok()
+            .flatten()
+            .and_then(|v| codec::decode::<[u64; 3]>(&v).ok())
+            .unwrap_or([0; 3])
+    }
+
+    fn bump(&self, status: Status, delta: i64) -> Result<()> {
+        let i = match status {
+            Status::Finalized | Status::Draft => 0,
+            Status::Queued => 1,
+            Status::Sent => 2,
+        };
+        let mut c = self.counts();
+        c[i] = c[i].saturating_add_signed(delta);
+        self.meta
+            .insert(COUNTS, codec::encode(&c))
+            .map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    pub(super) fn recount(&self) -> Result<()> {
+        let mut c = [0u64; 3];
+        for (_, e) in self.entries_iter().flatten() {
+            c[match e.status {
+                Status::Finalized | Status::Draft => 0,
+                Status::Queued => 1,
+                Status::Sent => 2,
+            }] += 1;
+        }
+        self.meta
+            .insert(COUNTS, codec::encode(&c))
+            .map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    /// Changes where a finalized interview stands in the sync pipeline.
+    pub fn set_status(&self, id: Uuid, status: Status) -> Result<()> {
+        let mut e = self.entry(id)?;
+        let old = e.status;
+        e.status = status;
+        self.index
+            .insert(id.as_bytes(), codec::encode(&e))
+            .map_err(|e| self.db_err(e))?;
+        self.bump(old, -1)?;
+        self.bump(status, 1)
+    }
+}
