@@ -1,0 +1,285 @@
+//! The app's state and how actions change it (The Elm Architecture: `on_key` → state;
+//! drawing lives in `view`, with no side effects).
+
+mod home;
+mod interview;
+mod overlay;
+mod report;
+mod review;
+mod setup;
+
+use crate::form::Form;
+use crate::interview::{Consent, Cursor, Item};
+use crate::session::{Clock, Session, SessionError};
+use crate::store::{Draft, Settings, Stamp, Store, StoreError};
+use crate::tui::editor::Editor;
+use crate::tui::input::Input;
+use crate::tui::keymap::{Action, Mode, lookup};
+use crate::tui::text::{Lang, Words};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Setup(Setup),
+    Home,
+    Interview,
+    Jump,
+    Review,
+    Report,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setup {
+    pub surveyor: Editor,
+    pub device: Editor,
+    pub lang: Lang,
+    /// 0 surveyor, 1 device label, 2 language.
+    pub focus: usize,
+    pub first_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Stop,
+    ConfirmWithdraw,
+    ConfirmDiscard(Uuid),
+    ConfirmFinalize,
+    Referral(bool),
+    /// The interview ended by itself (consent refused, not eligible): reason code.
+    Ended(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Forms,
+    Drafts,
+}
+
+/// A line under the body: news or an error (errors are also marked, not only coloured).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub store: Arc<Store>,
+    pub forms: Vec<Arc<Form>>,
+    pub form_errors: Vec<String>,
+    pub clock: Arc<dyn Clock + Send + Sync>,
+    pub settings: Settings,
+    pub lang: Lang,
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub status: Option<Status>,
+    pub quit: bool,
+    pub focus: Focus,
+    pub form_sel: usize,
+    pub draft_sel: usize,
+    pub drafts: Vec<Draft>,
+    pub counts: [u64; 3],
+    pub session: Option<Session>,
+    pub input: Input,
+    /// The validation message for the current question, shown in place.
+    pub message: Option<String>,
+    pub list_sel: usize,
+    /// What the sync worker last reported (`None`: no worker, as in tests).
+    pub sync: Option<crate::sync::worker::SyncStatus>,
+    /// Wakes the sync worker after a finalize.
+    pub kick: Option<std::sync::mpsc::Sender<()>>,
+    /// Forms with an indicator file, for the report screen.
+    pub indicators: Vec<(Arc<Form>, Arc<crate::indicators::def::Indicators>)>,
+    pub report: Option<crate::indicators::compute::Report>,
+    /// Which indicator and breakdown the report screen shows.
+    pub report_sel: (usize, usize),
+}
+
+impl App {
+    pub fn new(
+        store: Arc<Store>,
+        forms: Vec<Arc<Form>>,
+        form_errors: Vec<String>,
+        clock: Arc<dyn Clock + Send + Sync>,
+    ) -> App {
+        let saved = store.settings();
+        let settings = saved.clone().unwrap_or_default();
+        let lang = Lang::from_code(&settings.language);
+        let screen = if saved.is_none() {
+            Screen::Setup(Setup {
+                surveyor: Editor::new(""),
+                device: Editor::new(""),
+                lang,
+                focus: 0,
+                first_run: true,
+            })
+        } else {
+            Screen::Home
+        };
+        let mut app = App {
+            store,
+            forms,
+            form_errors,
+            clock,
+            settings,
+            lang,
+            screen,
+            overlay: None,
+            status: None,
+            quit: false,
+            focus: Focus::Forms,
+            form_sel: 0,
+            draft_sel: 0,
+            drafts: Vec::new(),
+            counts: [0; 3],
+            session: None,
+            input: Input::None,
+            message: None,
+            list_sel: 0,
+            sync: None,
+            kick: None,
+            indicators: Vec::new(),
+            report: None,
+            report_sel: (0, 0),
+        };
+        app.refresh_home();
+        app
+    }
+
+    pub fn w(&self) -> &'static Words {
+        self.lang.words()
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self.overlay {
+            Some(Overlay::Help | Overlay::Referral(_) | Overlay::Ended(_)) => return Mode::Notice,
+            Some(Overlay::Stop) => return Mode::Stop,
+            Some(_) => return Mode::Confirm,
+            None => {}
+        }
+        match self.screen {
+            Screen::Setup(_) => Mode::Setup,
+            Screen::Home => Mode::Home,
+            Screen::Interview => Mode::Interview,
+            Screen::Jump => Mode::List,
+            Screen::Review => Mode::Review,
+            Screen::Report => Mode::Report,
+        }
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    fn error(&mut self, e: &StoreError) {
+        let w = self.w();
+        let what = match e.io_kind() {
+            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => {
+                w.disk_full.to_string()
+            }
+            Some(std::io::ErrorKind::ReadOnlyFilesystem) => w.read_only_disk.to_string(),
+            Some(std::io::ErrorKind::PermissionDenied) => w.no_permission.to_string(),
+            _ => e.to_string(),
+        };
+        self.status = Some(Status {
+            text: format!("{}: {what}", w.not_saved),
+            error: true,
+        });
+    }
+
+    pub fn refresh_home(&mut self) {
+        let (mut drafts, _) = self.store.drafts();
+        drafts.sort_by_key(|d| std::cmp::Reverse(d.updated.utc));
+        self.drafts = drafts;
+        self.counts = self.store.counts();
+        self.draft_sel = self.draft_sel.min(self.drafts.len().saturating_sub(1));
+    }
+
+    /// Saves what is open, so quitting (Esc, a signal, a closed terminal) loses nothing.
+    pub fn shutdown(&mut self) {
+        if let Some(s) = &mut self.session {
+            let _ = s.save();
+        }
+        self.quit = true;
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.shutdown();
+            return;
+        }
+        let mode = self.mode();
+        // Text fields take printable characters before any key binding does.
+        if mode == Mode::Interview
+            && let KeyCode::Char(c) = key.code
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && (self.input.is_text() || c != ' ')
+        {
+            if self.input.typed(c) {
+                self.message = None;
+            }
+            return;
+        }
+        if let Screen::Setup(_) = self.screen
+            && self.overlay.is_none()
+            && let KeyCode::Char(c) = key.code
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            self.setup_typed(c);
+            return;
+        }
+        let Some(action) = lookup(mode, &key) else {
+            return;
+        };
+        self.update(action);
+    }
+
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Help if self.overlay.is_none() => self.overlay = Some(Overlay::Help),
+            Action::Language => self.switch_language(),
+            _ => match self.overlay {
+                Some(o) => self.on_overlay(o, action),
+                None => match self.screen {
+                    Screen::Setup(_) => self.on_setup(action),
+                    Screen::Home => self.on_home(action),
+                    Screen::Interview => self.on_interview(action),
+                    Screen::Jump => self.on_jump(action),
+                    Screen::Review => self.on_review(action),
+                    Screen::Report => self.on_report(action),
+                },
+            },
+        }
+    }
+
+    fn switch_language(&mut self) {
+        self.lang = self.lang.other();
+        if let Screen::Setup(s) = &mut self.screen {
+            s.lang = self.lang;
+            return;
+        }
+        self.settings.language = self.lang.code().to_string();
+        if let Err(e) = self.store.save_settings(&self.settings) {
+            self.error(&e);
+        }
+        if let Some(s) = &mut self.session {
+            s.iv.set_language(self.lang.code());
+        }
+    }
+}
+
+fn s_advance(app: &mut App) -> Result<(), SessionError> {
+    match &mut app.session {
+        Some(s) => s.advance(),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,78 @@
+//! Review before finalizing.
+
+use super::*;
+use crate::tui::input::Input;
+use crate::tui::keymap::Action;
+
+impl App {
+    // ── review ───────────────────────────────────────────────────────────────────────────
+
+    pub(super) fn open_review(&mut self) {
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.iv.open_consent().is_some())
+        {
+            self.message = Some(self.w().consent_first.into());
+            return;
+        }
+        self.screen = Screen::Review;
+        self.list_sel = 0;
+    }
+
+    /// Rows of the review: every visible question, problems first.
+    pub fn review_rows(&self) -> Vec<(Item, Option<String>)> {
+        let Some(s) = &self.session else {
+            return Vec::new();
+        };
+        let review = s.iv.review();
+        let mut rows: Vec<(Item, Option<String>)> = review
+            .problems
+            .iter()
+            .map(|(i, p)| {
+                let msg = match p {
+                    crate::interview::Problem::Missing => self.w().missing.to_string(),
+                    crate::interview::Problem::Invalid(m) => m.clone(),
+                };
+                (i.clone(), Some(msg))
+            })
+            .collect();
+        for item in s.iv.items() {
+            if matches!(item, Item::Question { .. }) && !rows.iter().any(|(i, _)| *i == item) {
+                rows.push((item, None));
+            }
+        }
+        rows
+    }
+
+    pub(super) fn on_review(&mut self, action: Action) {
+        let n = self.review_rows().len();
+        match action {
+            Action::Up => self.list_sel = self.list_sel.saturating_sub(1),
+            Action::Down => self.list_sel = (self.list_sel + 1).min(n.saturating_sub(1)),
+            Action::Accept => {
+                if let Some((item, _)) = self.review_rows().get(self.list_sel).cloned() {
+                    self.go_to(item);
+                }
+            }
+            Action::Finalize
+                if self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.iv.review().can_finalize()) =>
+            {
+                self.overlay = Some(Overlay::ConfirmFinalize);
+            }
+            Action::Escape => {
+                if let Some(s) = &mut self.session
+                    && s.iv.current().is_none()
+                {
+                    let _ = s.back();
+                    self.input = Input::load(&s.iv);
+                }
+                self.screen = Screen::Interview;
+            }
+            _ => {}
+        }
+    }
+}

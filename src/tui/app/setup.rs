@@ -1,0 +1,80 @@
+//! First-run setup and the settings screen.
+
+use super::*;
+use crate::tui::keymap::Action;
+
+impl App {
+    // ── setup ────────────────────────────────────────────────────────────────────────────
+
+    pub(super) fn setup_typed(&mut self, c: char) {
+        let Screen::Setup(s) = &mut self.screen else {
+            return;
+        };
+        match s.focus {
+            0 => s.surveyor.insert(c),
+            1 => s.device.insert(c),
+            _ if c == ' ' => s.lang = s.lang.other(),
+            _ => {}
+        }
+    }
+
+    pub(super) fn on_setup(&mut self, action: Action) {
+        let Screen::Setup(s) = &mut self.screen else {
+            return;
+        };
+        let ed = match s.focus {
+            0 => Some(&mut s.surveyor),
+            1 => Some(&mut s.device),
+            _ => None,
+        };
+        match action {
+            Action::SwitchFocus => s.focus = (s.focus + 1) % 3,
+            Action::Left | Action::Right if s.focus == 2 => {
+                s.lang = s.lang.other();
+                self.lang = s.lang;
+            }
+            Action::Backspace => {
+                if let Some(ed) = ed {
+                    ed.backspace();
+                }
+            }
+            Action::Escape if !s.first_run => self.screen = Screen::Home,
+            Action::Accept => {
+                let surveyor = s.surveyor.text().trim().to_string();
+                if surveyor.is_empty() {
+                    let msg = s.lang.words().need_surveyor;
+                    s.focus = 0;
+                    self.status = Some(Status {
+                        text: msg.into(),
+                        error: true,
+                    });
+                    return;
+                }
+                self.lang = s.lang;
+                self.settings = Settings {
+                    surveyor,
+                    device_label: s.device.text().trim().to_string(),
+                    language: s.lang.code().into(),
+                };
+                match self.store.save_settings(&self.settings) {
+                    Ok(()) => {
+                        self.screen = Screen::Home;
+                        self.info(self.w().settings_saved);
+                    }
+                    Err(e) => self.error(&e),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn open_settings(&mut self) {
+        self.screen = Screen::Setup(Setup {
+            surveyor: Editor::new(&self.settings.surveyor),
+            device: Editor::new(&self.settings.device_label),
+            lang: self.lang,
+            focus: 0,
+            first_run: false,
+        });
+    }
+}
