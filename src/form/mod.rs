@@ -6,6 +6,7 @@ pub mod diag;
 pub mod graph;
 pub mod model;
 mod raw;
+pub mod suggest;
 pub mod text;
 mod typecheck;
 

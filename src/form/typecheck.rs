@@ -3,8 +3,8 @@
 //! Catching `${sex} = 'mal'` when the list says `male` at check time saves a surveyor from a
 //! question that silently never shows in the field.
 
-use super::build::suggest;
 use super::model::{ChoiceList, Kind, ListId, Node};
+use super::suggest::suggest;
 use crate::expr::value::str_to_num;
 use crate::expr::{BinOp, Expr, Func, NodeId, UNRESOLVED};
 use std::collections::HashMap;

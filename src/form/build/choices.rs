@@ -1,0 +1,102 @@
+//! The choices sheet: lists, their labels and extra columns for `choice_filter`.
+
+use super::*;
+
+impl Builder<'_> {
+    pub(super) fn choice_list(&mut self, name: &str, rows: &Spanned<Vec<Spanned<Row>>>) {
+        let at = rows.span().start;
+        if !valid_name(name) {
+            self.err(at, format!("choice list name `{name}` must start with a letter and hold only letters, digits, `_`, `-` or `.`"));
+        }
+        if rows.get_ref().is_empty() {
+            self.err(at, format!("choice list `{name}` has no choices"));
+        }
+        let mut list = ChoiceList {
+            name: name.to_string(),
+            choices: Vec::new(),
+            columns: Vec::new(),
+        };
+        let mut extras: Vec<Vec<(String, String)>> = Vec::new();
+        for row in rows.get_ref() {
+            let r = row.get_ref();
+            let rat = row.span().start;
+            let cname = match r.get("name").map(|v| (v.get_ref(), v.span().start)) {
+                Some((Toml::String(s), _)) => s.clone(),
+                Some((Toml::Integer(n), _)) => n.to_string(),
+                Some((_, off)) => {
+                    self.err(off, "choice `name` must be text or a whole number");
+                    continue;
+                }
+                None => {
+                    self.err(rat, format!("a choice in list `{name}` has no `name`"));
+                    continue;
+                }
+            };
+            if cname.chars().any(char::is_whitespace) || cname.is_empty() {
+                let off = r.get("name").map_or(rat, |v| v.span().start);
+                self.err(
+                    off,
+                    format!("choice name `{cname}` must not be empty or contain spaces"),
+                );
+            }
+            if list.find(&cname).is_some() {
+                let off = r.get("name").map_or(rat, |v| v.span().start);
+                self.err(off, format!("duplicate choice `{cname}` in list `{name}`"));
+            }
+            let label = match r.get("label") {
+                Some(v) => self.text(v, "label").unwrap_or_default(),
+                None => {
+                    self.err(
+                        rat,
+                        format!("choice `{cname}` in list `{name}` has no label"),
+                    );
+                    Text::default()
+                }
+            };
+            let mut extra = Vec::new();
+            for (k, v) in r {
+                if k == "name" || k == "label" {
+                    continue;
+                }
+                let val = match v.get_ref() {
+                    Toml::String(s) => s.clone(),
+                    Toml::Integer(n) => n.to_string(),
+                    Toml::Float(f) => f.to_string(),
+                    Toml::Boolean(b) => b.to_string(),
+                    _ => {
+                        self.err(
+                            v.span().start,
+                            format!("choice column `{k}` must be text or a number"),
+                        );
+                        continue;
+                    }
+                };
+                if !list.columns.contains(k) {
+                    list.columns.push(k.clone());
+                }
+                extra.push((k.clone(), val));
+            }
+            extras.push(extra);
+            list.choices.push(Choice {
+                name: cname,
+                label,
+                extra: Vec::new(),
+            });
+        }
+        for (c, extra) in list.choices.iter_mut().zip(extras) {
+            c.extra = list
+                .columns
+                .iter()
+                .map(|col| {
+                    extra
+                        .iter()
+                        .find(|(k, _)| k == col)
+                        .map_or(String::new(), |(_, v)| v.clone())
+                })
+                .collect();
+        }
+        self.list_ids
+            .insert(name.to_string(), self.lists.len() as ListId);
+        self.lists.push(list);
+    }
+}

@@ -1,0 +1,388 @@
+//! The survey sheet: row types, groups and repeats, and each question's fields.
+
+use super::*;
+use crate::form::answer::parse_answer;
+
+impl Builder<'_> {
+    pub(super) fn row_type(&mut self, v: &Spanned<Toml>) -> Option<RowType> {
+        let t = self.string(v, "type")?;
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let at = v.span().start;
+        let norm = words
+            .first()
+            .map(|w| w.replace(' ', "_"))
+            .unwrap_or_default();
+        let list = |b: &mut Self, kind: fn(ListId) -> Kind| -> Option<Kind> {
+            let Some(name) = words.get(1) else {
+                b.err(
+                    at,
+                    format!("`{norm}` needs a choice list name, like \"{norm} yes_no\""),
+                );
+                return None;
+            };
+            match b.list_ids.get(*name) {
+                Some(id) => Some(kind(*id)),
+                None => {
+                    b.err(at, format!("unknown choice list `{name}`"));
+                    None
+                }
+            }
+        };
+        let kind = match (norm.as_str(), words.get(1).copied()) {
+            ("begin_group", None) | ("begin", Some("group")) => {
+                return Some(RowType::Begin(Kind::Group));
+            }
+            ("begin_repeat", None) | ("begin", Some("repeat")) => {
+                return Some(RowType::Begin(Kind::Repeat));
+            }
+            ("end_group", None) | ("end", Some("group")) => return Some(RowType::End(Kind::Group)),
+            ("end_repeat", None) | ("end", Some("repeat")) => {
+                return Some(RowType::End(Kind::Repeat));
+            }
+            ("select_one", _) => list(self, Kind::SelectOne)?,
+            ("select_multiple", _) => list(self, Kind::SelectMultiple)?,
+            ("rank", _) => list(self, Kind::Rank)?,
+            ("text", None) => Kind::Text,
+            ("integer", None) => Kind::Integer,
+            ("decimal", None) => Kind::Decimal,
+            ("date", None) => Kind::Date,
+            ("time", None) => Kind::Time,
+            ("datetime", None) => Kind::DateTime,
+            ("note", None) => Kind::Note,
+            ("calculate", None) => Kind::Calculate,
+            ("acknowledge", None) => Kind::Acknowledge,
+            ("range", None) => Kind::Range(RangeSpec {
+                start: 1.0,
+                end: 10.0,
+                step: 1.0,
+            }),
+            _ => {
+                self.err(at, format!("unknown question type `{t}`"));
+                return None;
+            }
+        };
+        Some(RowType::Question(kind))
+    }
+
+    pub(super) fn survey(&mut self, rows: &[Spanned<Row>]) {
+        // Open groups and repeats: (node, file offset of the begin row).
+        let mut stack: Vec<(NodeId, usize)> = Vec::new();
+        for row in rows {
+            let r = row.get_ref();
+            let at = row.span().start;
+            self.unknown_fields(r, ROW_FIELDS, "a survey row");
+            let Some(tv) = r.get("type") else {
+                let what = r
+                    .get("name")
+                    .and_then(|n| n.get_ref().as_str())
+                    .map_or(String::new(), |n| format!(" `{n}`"));
+                self.err(at, format!("survey row{what} has no `type`"));
+                continue;
+            };
+            let Some(rt) = self.row_type(tv) else {
+                continue;
+            };
+            match rt {
+                RowType::End(kind) => {
+                    let end = if kind == Kind::Group {
+                        "end_group"
+                    } else {
+                        "end_repeat"
+                    };
+                    match stack.pop() {
+                        None => {
+                            self.err(tv.span().start, format!("`{end}` without a matching begin"))
+                        }
+                        Some((open, _)) if self.nodes[open as usize].kind != kind => {
+                            let n = &self.nodes[open as usize];
+                            let msg = format!(
+                                "`{end}` closes {} `{}` (line {})",
+                                what(&n.kind),
+                                n.name,
+                                n.line
+                            );
+                            self.err(tv.span().start, msg);
+                        }
+                        Some((open, _)) => {
+                            if let Some(name) = r.get("name").and_then(|n| n.get_ref().as_str())
+                                && name != self.nodes[open as usize].name
+                            {
+                                let msg = format!(
+                                    "`{end}` names `{name}` but closes `{}`",
+                                    self.nodes[open as usize].name
+                                );
+                                self.err(tv.span().start, msg);
+                            }
+                        }
+                    }
+                }
+                RowType::Begin(kind) | RowType::Question(kind) => {
+                    let is_begin = kind.is_container();
+                    let parent = stack.last().map_or(ROOT, |s| s.0);
+                    let id = self.node(r, at, kind, parent);
+                    if is_begin {
+                        stack.push((id, at));
+                    }
+                }
+            }
+        }
+        for (open, _) in stack {
+            let n = &self.nodes[open as usize];
+            let end = if n.kind == Kind::Group {
+                "end_group"
+            } else {
+                "end_repeat"
+            };
+            let msg = format!(
+                "{} `{}` is never closed (missing `{end}`)",
+                what(&n.kind),
+                n.name
+            );
+            let line = n.line;
+            self.diags.push(Diagnostic {
+                line,
+                col: 1,
+                message: msg,
+                path: self.loc_path(),
+                place: None,
+            });
+        }
+    }
+
+    pub(super) fn loc_path(&self) -> String {
+        self.loc.at(0, "").path
+    }
+
+    pub(super) fn node(&mut self, r: &Row, at: usize, mut kind: Kind, parent: NodeId) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        let line = self.loc.line_col(at).0;
+        let name = match r.get("name") {
+            Some(v) => {
+                let n = self.string(v, "name").unwrap_or_default();
+                if !n.is_empty() && !valid_name(&n) {
+                    self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
+                } else if let Some(first) = self.by_name.get(&n) {
+                    let fl = self.nodes[*first as usize].line;
+                    self.err(
+                        v.span().start,
+                        format!("duplicate name `{n}` (first used on line {fl})"),
+                    );
+                } else if !n.is_empty() {
+                    self.by_name.insert(n.clone(), id);
+                }
+                n
+            }
+            None => {
+                self.err(at, format!("{} has no `name`", what(&kind)));
+                String::new()
+            }
+        };
+        let mut n = root_node();
+        n.name = name;
+        n.parent = parent;
+        n.line = line;
+        n.nslots = 0;
+        let get = |k: &str| r.get(k);
+        if let Some(v) = get("label") {
+            n.label = self.text(v, "label");
+        } else if kind.is_shown() {
+            self.err(at, format!("{} `{}` has no label", what(&kind), n.name));
+        }
+        if let Some(v) = get("hint") {
+            n.hint = self.text(v, "hint");
+        }
+        if let Some(v) = get("required") {
+            n.required = self.flag(v, "required");
+        }
+        if let Some(v) = get("required_message") {
+            n.required_message = self.text(v, "required_message");
+        }
+        if let Some(v) = get("read_only") {
+            n.read_only = self.flag(v, "read_only");
+        }
+        if let Some(v) = get("relevant") {
+            n.relevant = self.expr(v, "relevant");
+        }
+        if let Some(v) = get("constraint") {
+            n.constraint = self.expr(v, "constraint");
+        }
+        if let Some(v) = get("constraint_message") {
+            n.constraint_message = self.text(v, "constraint_message");
+        }
+        if let Some(v) = get("appearance") {
+            n.appearance = self.string(v, "appearance");
+        }
+        if let Some(v) = get("consent") {
+            let yes_list = kind
+                .list()
+                .map(|l| &self.lists[l as usize])
+                .filter(|l| l.find("yes").is_some());
+            match (v.get_ref(), &kind, yes_list) {
+                (Toml::Boolean(b), Kind::SelectOne(_), Some(_)) => n.consent = *b,
+                (Toml::Boolean(false), _, _) => {}
+                _ => self.err(
+                    v.span().start,
+                    "`consent = true` goes on a select_one question whose list has a `yes` choice",
+                ),
+            }
+            if n.consent && !self.nodes[parent as usize].chain.is_empty() {
+                self.err(
+                    v.span().start,
+                    "a consent question cannot be inside a repeat",
+                );
+            }
+        }
+        if let Some(v) = get("sensitive") {
+            match v.get_ref() {
+                Toml::Boolean(b) => n.sensitive = *b,
+                _ => self.err(v.span().start, "`sensitive` must be true or false"),
+            }
+        }
+        match (get("calculation"), &kind) {
+            (Some(v), Kind::Calculate) => n.calculation = self.expr(v, "calculation"),
+            (Some(v), _) => self.err(v.span().start, "`calculation` belongs on a `calculate` row"),
+            (None, Kind::Calculate) => {
+                self.err(at, format!("calculate `{}` has no `calculation`", n.name))
+            }
+            _ => {}
+        }
+        match (get("choice_filter"), kind.list()) {
+            (Some(v), Some(_)) => n.choice_filter = self.expr(v, "choice_filter"),
+            (Some(v), None) => self.err(
+                v.span().start,
+                "`choice_filter` belongs on a select or rank question",
+            ),
+            _ => {}
+        }
+        match (get("repeat_count"), &kind) {
+            (Some(v), Kind::Repeat) => {
+                n.repeat_count = match v.get_ref() {
+                    Toml::Integer(c) if *c >= 0 => Some(Expr::Num(*c as f64)),
+                    Toml::String(_) => self.expr(v, "repeat_count"),
+                    _ => {
+                        self.err(
+                            v.span().start,
+                            "`repeat_count` must be a whole number or an expression",
+                        );
+                        None
+                    }
+                }
+            }
+            (Some(v), _) => self.err(
+                v.span().start,
+                "`repeat_count` belongs on a `begin_repeat` row",
+            ),
+            _ => {}
+        }
+        match (get("parameters"), &mut kind) {
+            (Some(v), Kind::Range(spec)) => self.range(v, spec),
+            (Some(v), _) => self.err(v.span().start, "`parameters` belong on a `range` question"),
+            _ => {}
+        }
+        if let Some(v) = get("default") {
+            n.default = self.default(v, &kind);
+        }
+        n.kind = kind;
+        self.place(id, &mut n);
+        self.nodes.push(n);
+        id
+    }
+
+    /// Gives the node its scope chain and answer slot, and links it to its parent.
+    pub(super) fn place(&mut self, id: NodeId, n: &mut Node) {
+        let parent = n.parent as usize;
+        n.chain = self.nodes[parent].chain.clone();
+        if n.kind == Kind::Repeat {
+            let outer = n.chain.last().copied().unwrap_or(ROOT) as usize;
+            n.rslot = self.nodes[outer].child_repeats.len() as u32;
+            self.nodes[outer].child_repeats.push(id);
+            n.chain.push(id);
+            n.slot = 0;
+            n.nslots = 1;
+        } else {
+            let scope = n.chain.last().copied().unwrap_or(ROOT) as usize;
+            n.slot = self.nodes[scope].nslots;
+            self.nodes[scope].nslots += 1;
+        }
+        self.nodes[parent].children.push(id);
+    }
+
+    pub(super) fn range(&mut self, v: &Spanned<Toml>, spec: &mut RangeSpec) {
+        let at = v.span().start;
+        let Some(tab) = v.get_ref().as_table() else {
+            self.err(
+                at,
+                "`parameters` must be a table, like { start = 1, end = 5, step = 1 }",
+            );
+            return;
+        };
+        for (k, val) in tab {
+            let num = match val {
+                Toml::Integer(i) => *i as f64,
+                Toml::Float(f) => *f,
+                _ => {
+                    self.err(at, format!("range `{k}` must be a number"));
+                    continue;
+                }
+            };
+            match k.as_str() {
+                "start" => spec.start = num,
+                "end" => spec.end = num,
+                "step" => spec.step = num,
+                _ => self.err(
+                    at,
+                    format!("unknown range parameter `{k}` (use start, end, step)"),
+                ),
+            }
+        }
+        if spec.step <= 0.0 || !spec.step.is_finite() {
+            self.err(
+                at,
+                format!("range step must be greater than 0, found {}", spec.step),
+            );
+        } else if spec.start == spec.end {
+            self.err(at, format!("range start and end are both {}", spec.start));
+        } else {
+            let k = (spec.end - spec.start).abs() / spec.step;
+            if (k - k.round()).abs() > 1e-9 {
+                self.err(
+                    at,
+                    format!(
+                        "range from {} to {} does not fall on steps of {}",
+                        spec.start, spec.end, spec.step
+                    ),
+                );
+            } else if k > 1000.0 {
+                self.err(
+                    at,
+                    format!(
+                        "range from {} to {} in steps of {} has more than 1000 values",
+                        spec.start, spec.end, spec.step
+                    ),
+                );
+            }
+        }
+    }
+
+    pub(super) fn default(&mut self, v: &Spanned<Toml>, kind: &Kind) -> Option<expr::Value> {
+        let raw = match v.get_ref() {
+            Toml::String(s) => s.clone(),
+            Toml::Integer(i) => i.to_string(),
+            Toml::Float(f) => f.to_string(),
+            _ => {
+                self.err(v.span().start, "`default` must be text or a number");
+                return None;
+            }
+        };
+        let list = kind.list().map(|l| &self.lists[l as usize]);
+        let utc = FixedOffset::east_opt(0)?;
+        match parse_answer(kind, list, &raw, utc) {
+            Ok(val) => Some(val),
+            Err(e) => {
+                let msg = crate::messages::answer_error(&e, "en");
+                self.err(v.span().start, format!("default `{raw}`: {msg}"));
+                None
+            }
+        }
+    }
+}
