@@ -1,6 +1,7 @@
 //! The store on a real disk: sled in a temp folder, real files, real processes killed.
 
-use chrono::{FixedOffset, TimeZone};
+mod common;
+use common::StepClock;
 use langnghe::form::{Form, load};
 use langnghe::session::{Clock, Session};
 use langnghe::store::{Stamp, Status, Store, StoreError};
@@ -9,7 +10,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -20,25 +20,8 @@ fn child_form() -> Arc<Form> {
     )
 }
 
-/// A clock that moves 1.5 s per reading, so time-per-question is predictable.
-#[derive(Default)]
-struct StepClock(AtomicU64);
-impl Clock for StepClock {
-    fn now(&self) -> chrono::DateTime<FixedOffset> {
-        FixedOffset::east_opt(7 * 3600)
-            .unwrap()
-            .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
-            .unwrap()
-    }
-    fn mono_ms(&self) -> u64 {
-        self.0.fetch_add(1500, Ordering::SeqCst)
-    }
-}
-
 fn exe() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_langnghe"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
+    common::langnghe()
 }
 
 #[test]

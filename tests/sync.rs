@@ -1,5 +1,7 @@
 //! Sync against a real hub on 127.0.0.1 (ephemeral ports): no mocks of the protocol.
 
+mod common;
+
 use langnghe::hub::Hub;
 use langnghe::store::{Stamp, Status, Store, StoreError};
 use langnghe::sync::{bundle, client, keys, outbox};
@@ -11,9 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_langnghe"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
+    common::langnghe()
 }
 
 fn run(args: &[&str]) -> String {

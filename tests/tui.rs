@@ -1,6 +1,7 @@
 //! The terminal app driven by keys and rendered into ratatui's TestBackend at 80×24.
 
-use chrono::{FixedOffset, TimeZone};
+mod common;
+use common::StepClock;
 use langnghe::session::Clock;
 use langnghe::store::{Settings, Status, Store};
 use langnghe::tui::app::{App, Screen};
@@ -11,21 +12,6 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-#[derive(Default)]
-struct StepClock(AtomicU64);
-impl Clock for StepClock {
-    fn now(&self) -> chrono::DateTime<FixedOffset> {
-        FixedOffset::east_opt(7 * 3600)
-            .unwrap()
-            .with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
-            .unwrap()
-    }
-    fn mono_ms(&self) -> u64 {
-        self.0.fetch_add(2000, Ordering::SeqCst)
-    }
-}
 
 const ALL_TYPES: &str = r#"
 [settings]
