@@ -718,3 +718,23 @@ fn indicators_screen_shows_gauges_and_a_breakdown_chart() {
     r.key(Esc);
     assert_eq!(r.app.screen, Screen::Home);
 }
+
+#[test]
+fn a_refusal_saved_before_its_erasure_ends_the_interview_on_resume() {
+    let mut r = rig();
+    r.start("child_participation").enter().typed("2").enter();
+    assert!(r.screen().contains("Không có sự đồng ý"));
+    // The app is stopped (SIGTERM) on the notice: the draft is saved, not yet erased.
+    r.app.shutdown();
+    r.app.quit = false;
+    r.app.overlay = None;
+    r.app.session = None;
+    r.app.screen = Screen::Home;
+    r.app.refresh_home();
+    assert_eq!(r.store().drafts().0.len(), 1);
+    r.key(KeyCode::Tab).enter();
+    assert!(r.screen().contains("Không có sự đồng ý"), "{}", r.screen());
+    r.enter();
+    assert!(r.store().drafts().0.is_empty());
+    assert_eq!(r.store().tombstones()[0].reason, "declined");
+}

@@ -94,6 +94,9 @@ impl App {
             Screen::Interview
         };
         self.list_sel = 0;
+        // A draft saved between a refusal and its erasure (the app was stopped on the
+        // "interview ended" notice) ends now, not later.
+        self.check_ended();
     }
 
     pub(super) fn leave_session(&mut self, news: &str) {
