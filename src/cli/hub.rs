@@ -181,9 +181,10 @@ pub fn export(dir: &Path, out: &Path, include_sensitive: bool) -> CliResult {
 /// Exports the hub's interviews as CSV into `out`; returns what was written, as text.
 pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> Result<String, String> {
     let (forms, _) = load_forms(&hub.forms_dir());
-    let mut by_form: std::collections::BTreeMap<String, Vec<crate::store::Finalized>> =
-        Default::default();
-    let damaged = hub.each_finalized(|f| by_form.entry(f.form.id.clone()).or_default().push(f))?;
+    crate::store::paths::ensure_private_dir(out)
+        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let mut sink = super::data::CsvSink::new(&forms, out, include_sensitive);
+    let damaged = hub.each_finalized(|f| sink.add(&f))?;
     if !damaged.is_empty() {
         return Err(format!(
             "{} stored interview(s) could not be opened: {}",
@@ -191,9 +192,6 @@ pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> Result<S
             damaged.join("; ")
         ));
     }
-    crate::store::paths::ensure_private_dir(out)
-        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let lines =
-        super::data::write_tables(&forms, by_form, out, include_sensitive, &hub.forms_dir())?;
+    let lines = sink.finish(&hub.forms_dir())?;
     Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }

@@ -21,53 +21,97 @@ struct Col {
     choice: Option<String>,
 }
 
-/// Builds the tables for `form` from its finalized interviews. Sensitive questions are left
-/// out unless `include_sensitive`.
-pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) -> Vec<Table> {
-    let mut scopes: Vec<NodeId> = vec![ROOT];
-    scopes.extend(
-        form.nodes
+/// The tables of one form, ready to take interviews one at a time (so an export of
+/// 100,000 interviews streams instead of holding them all).
+pub struct Exporter<'a> {
+    form: &'a Form,
+    /// Per table: its scope (root or a repeat), columns, file name and header.
+    tables: Vec<(NodeId, Vec<Col>, String, Vec<String>)>,
+}
+
+impl<'a> Exporter<'a> {
+    /// Sensitive questions are left out unless `include_sensitive`.
+    pub fn new(form: &'a Form, include_sensitive: bool) -> Exporter<'a> {
+        let mut scopes: Vec<NodeId> = vec![ROOT];
+        scopes.extend(
+            form.nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.kind == Kind::Repeat)
+                .map(|(i, _)| i as NodeId),
+        );
+        let tables = scopes
+            .into_iter()
+            .map(|scope| {
+                let cols = columns(form, scope, include_sensitive);
+                let mut header: Vec<String> = Vec::new();
+                if scope == ROOT {
+                    header.extend(["SubmissionDate", "start", "end"].map(String::from));
+                }
+                header.extend(cols.iter().map(|c| column_name(form, scope, c)));
+                if scope == ROOT {
+                    header.extend(
+                        [
+                            "meta-instanceID",
+                            "KEY",
+                            "SubmitterID",
+                            "DeviceID",
+                            "FormVersion",
+                            "duration",
+                            "referral",
+                        ]
+                        .map(String::from),
+                    );
+                } else {
+                    header.extend(["PARENT_KEY", "KEY"].map(String::from));
+                }
+                let file = if scope == ROOT {
+                    format!("{}.csv", form.id)
+                } else {
+                    format!("{}-{}.csv", form.id, form.node(scope).name)
+                };
+                (scope, cols, file, header)
+            })
+            .collect();
+        Exporter { form, tables }
+    }
+
+    /// (file name, header) of each table, main table first.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.tables
             .iter()
-            .enumerate()
-            .filter(|(_, n)| n.kind == Kind::Repeat)
-            .map(|(i, _)| i as NodeId),
-    );
-    let mut out = Vec::new();
-    for scope in scopes {
-        let cols = columns(form, scope, include_sensitive);
-        let mut header: Vec<String> = Vec::new();
-        if scope == ROOT {
-            header.extend(["SubmissionDate", "start", "end"].map(String::from));
+            .map(|(_, _, f, h)| (f.as_str(), h.as_slice()))
+    }
+
+    /// The rows one interview adds, per table (same order as [`Exporter::headers`]).
+    pub fn rows(&self, f: &Finalized) -> Vec<Vec<Vec<String>>> {
+        self.tables
+            .iter()
+            .map(|(scope, cols, _, _)| {
+                instances(self.form, *scope, f)
+                    .into_iter()
+                    .map(|(path, answers)| row(self.form, *scope, cols, f, &path, &answers))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Builds the tables for `form` from its finalized interviews, in memory.
+pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) -> Vec<Table> {
+    let ex = Exporter::new(form, include_sensitive);
+    let mut out: Vec<Table> = ex
+        .headers()
+        .map(|(file, header)| Table {
+            file: file.to_string(),
+            header: header.to_vec(),
+            rows: Vec::new(),
+        })
+        .collect();
+    for f in interviews {
+        for (t, rows) in out.iter_mut().zip(ex.rows(f)) {
+            t.rows.extend(rows);
         }
-        header.extend(cols.iter().map(|c| column_name(form, scope, c)));
-        if scope == ROOT {
-            header.extend(
-                [
-                    "meta-instanceID",
-                    "KEY",
-                    "SubmitterID",
-                    "DeviceID",
-                    "FormVersion",
-                    "duration",
-                    "referral",
-                ]
-                .map(String::from),
-            );
-        } else {
-            header.extend(["PARENT_KEY", "KEY"].map(String::from));
-        }
-        let mut rows = Vec::new();
-        for f in interviews {
-            for (path, answers) in instances(form, scope, f) {
-                rows.push(row(form, scope, &cols, f, &path, &answers));
-            }
-        }
-        let file = if scope == ROOT {
-            format!("{}.csv", form.id)
-        } else {
-            format!("{}-{}.csv", form.id, form.node(scope).name)
-        };
-        out.push(Table { file, header, rows });
     }
     out
 }
@@ -203,13 +247,16 @@ pub fn field(s: &str) -> String {
     }
 }
 
-/// The table as CSV text (CRLF line ends, as RFC 4180 and Excel expect).
+/// One CSV line (CRLF-terminated, as RFC 4180 and Excel expect).
+pub fn line(cells: &[String]) -> String {
+    let fields: Vec<String> = cells.iter().map(|s| field(s)).collect();
+    fields.join(",") + "\r\n"
+}
+
+/// The table as CSV text.
 pub fn render(t: &Table) -> String {
-    let mut out = String::new();
-    for line in std::iter::once(&t.header).chain(&t.rows) {
-        let fields: Vec<String> = line.iter().map(|s| field(s)).collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    std::iter::once(&t.header)
+        .chain(&t.rows)
+        .map(|l| line(l))
+        .collect()
 }
