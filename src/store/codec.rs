@@ -7,8 +7,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Schema version of every record written by this build.
-pub const SCHEMA: u8 = 1;
+/// Schema version of every record written by this build. 2: index entries gained `sent_at`
+/// (see `record::decode_index_entry` for reading version 1).
+pub const SCHEMA: u8 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -29,12 +30,22 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
+/// Decodes a record whose layout has not changed across schema versions.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    decode_body(split(bytes)?.1)
+}
+
+/// The schema version a record was written with, and its body.
+pub fn split(bytes: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
     let (&version, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
     if version > SCHEMA {
         return Err(DecodeError::Newer(version));
     }
-    // Version 1 is the only one so far; migrations from older versions go here.
+    Ok((version, body))
+}
+
+/// Decodes a body already split from its version byte (for migrations).
+pub fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     bincode::deserialize(body).map_err(|e| DecodeError::Damaged(e.to_string()))
 }
 

@@ -71,7 +71,7 @@ impl Store {
     pub fn entry(&self, id: Uuid) -> Result<IndexEntry> {
         let v = self.index.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
         let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        codec::decode(&v).map_err(|e| StoreError::Database {
+        super::record::decode_index_entry(&v).map_err(|e| StoreError::Database {
             dir: self.dir.clone(),
             reason: e.to_string(),
         })
@@ -107,8 +107,8 @@ impl Store {
         self.index.iter().map(|kv| {
             let (k, v) = kv.map_err(|e| format!("index: {e}"))?;
             let id = Uuid::from_slice(&k).map_err(|e| format!("index {}: {e}", hex(&k)))?;
-            let e =
-                codec::decode::<IndexEntry>(&v).map_err(|e| format!("index {}: {e}", hex(&k)))?;
+            let e = super::record::decode_index_entry(&v)
+                .map_err(|e| format!("index {}: {e}", hex(&k)))?;
             Ok((id, e))
         })
     }

@@ -140,3 +140,81 @@ pub struct Settings {
     pub device_label: String,
     pub language: String,
 }
+
+/// An index entry as schema version 1 wrote it (before `sent_at`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct IndexEntryV1 {
+    segment: u32,
+    offset: u64,
+    len: u32,
+    form_id: String,
+    form_version: String,
+    started: Stamp,
+    finished: Stamp,
+    seq: u64,
+    status: Status,
+    answered: u32,
+}
+
+/// Reads an index entry of any schema version this build knows.
+pub fn decode_index_entry(bytes: &[u8]) -> Result<IndexEntry, super::codec::DecodeError> {
+    match super::codec::split(bytes)? {
+        (1, body) => {
+            let v1: IndexEntryV1 = super::codec::decode_body(body)?;
+            Ok(IndexEntry {
+                segment: v1.segment,
+                offset: v1.offset,
+                len: v1.len,
+                form_id: v1.form_id,
+                form_version: v1.form_version,
+                started: v1.started,
+                finished: v1.finished,
+                seq: v1.seq,
+                status: v1.status,
+                answered: v1.answered,
+                sent_at: None,
+            })
+        }
+        (_, body) => super::codec::decode_body(body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_index_entry_still_reads() {
+        let t = Stamp {
+            utc: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            offset_secs: 7 * 3600,
+        };
+        let v1 = IndexEntryV1 {
+            segment: 3,
+            offset: 99,
+            len: 1200,
+            form_id: "child_participation".into(),
+            form_version: "1".into(),
+            started: t,
+            finished: t,
+            seq: 12,
+            status: Status::Queued,
+            answered: 30,
+        };
+        let mut bytes = super::super::codec::encode(&v1);
+        bytes[0] = 1; // as written by schema version 1
+        let e = decode_index_entry(&bytes).unwrap();
+        assert_eq!(
+            (e.segment, e.offset, e.seq, e.status, e.sent_at),
+            (3, 99, 12, Status::Queued, None)
+        );
+        let now = super::super::codec::encode(&e);
+        assert_eq!(decode_index_entry(&now).unwrap(), e);
+        let mut newer = now.clone();
+        newer[0] = super::super::codec::SCHEMA + 1;
+        assert!(
+            decode_index_entry(&newer).is_err(),
+            "a newer store is refused, not misread"
+        );
+    }
+}
