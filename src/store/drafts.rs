@@ -5,19 +5,21 @@ use super::{Draft, Result, Store, StoreError, codec, hex, lock_of};
 use uuid::Uuid;
 
 impl Store {
-    // ── drafts ───────────────────────────────────────────────────────────────────────────
-
     /// Autosave: journal first (so a failure leaves sled untouched), then sled. Costs a
     /// `write` and an in-memory insert; the fsync happens later, off this thread.
     pub fn save_draft(&self, d: &mut Draft) -> Result<()> {
         self.check_fault("save the answer to")?;
         d.rev += 1;
-        lock_of(&self.journal)
+        // Hold the journal across both writes: a rotation (which drops journal entries sled
+        // has flushed) must not fall between them, or this save would be in neither.
+        let mut journal = lock_of(&self.journal);
+        journal
             .append(&Entry::Save(Box::new(d.clone())))
             .inspect_err(|_| d.rev -= 1)?;
         self.drafts
             .insert(d.id.as_bytes(), codec::encode(d))
             .map_err(|e| self.db_err(e))?;
+        drop(journal);
         if let Some((tx, _)) = &self.flusher {
             let _ = tx.send(());
         }
@@ -52,7 +54,8 @@ impl Store {
     /// Deletes a draft (discarded, withdrawn, or finalized).
     pub fn remove_draft(&self, id: Uuid) -> Result<()> {
         self.check_fault("remove the draft from")?;
-        lock_of(&self.journal).append(&Entry::Gone(id))?;
+        let mut journal = lock_of(&self.journal);
+        journal.append(&Entry::Gone(id))?;
         self.drafts
             .remove(id.as_bytes())
             .map_err(|e| self.db_err(e))?;
