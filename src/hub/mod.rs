@@ -261,7 +261,14 @@ impl Hub {
         let file = self
             .dir
             .join("bundles")
-            .join(format!("{}-{:08}.lnb", device.id, v.header.seq));
+            // The hash keeps two different bundles apart even if a device's sequence restarted
+            // (a rebuilt store); the same bundle sent twice lands on the same name.
+            .join(format!(
+                "{}-{:08}-{}.lnb",
+                device.id,
+                v.header.seq,
+                &keys::hex(&v.header.payload_hash)[..12]
+            ));
         keys::write_private(&file, bytes)
             .map_err(|e| refuse(500, format!("cannot keep the bundle: {e}")))?;
         let statuses = self.store.ingest(&items).map_err(|e| refuse(500, e))?;
