@@ -1,6 +1,8 @@
 //! The real binary in a real terminal (tmux): a whole child interview typed key by key,
 //! finalized, then checked with `langnghe list`; and SIGTERM mid-interview.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -83,17 +85,7 @@ fn app_cmd(data: &Path) -> String {
 }
 
 fn list(data: &Path, status: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_langnghe"))
-        .args(["list", "--status", status, "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::run_in(data, &["list", "--status", status])
 }
 
 #[test]

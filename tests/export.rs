@@ -1,5 +1,7 @@
 //! CSV export in ODK Central's shape, checked cell by cell on known answers.
 
+mod common;
+
 use chrono::{FixedOffset, TimeZone};
 use langnghe::export::csv::{render, tables};
 use langnghe::form::build;
@@ -136,17 +138,8 @@ fn main_and_repeat_tables_match_odk_central_shape() {
 fn export_verb_writes_files_for_each_form_and_repeat() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = |args: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(args)
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| common::run_in(&data, args);
     run(&[
         "simulate",
         "--form",

@@ -1,6 +1,8 @@
 //! Indicators on known synthetic data: proportions, Wilson bounds, breakdowns, small cells,
 //! bad definitions, and the HTML report.
 
+mod common;
+
 use chrono::{FixedOffset, TimeZone};
 use langnghe::form::build;
 use langnghe::indicators::compute::Accumulator;
@@ -269,21 +271,7 @@ fn html_report_is_well_formed_with_one_chart_per_indicator() {
 #[test]
 fn shipped_indicator_file_checks_and_reports_on_simulated_data() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(args)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| common::run_in(dir.path(), args);
     let checked = run(&["check", "forms/child_participation.indicators.toml"]);
     assert!(
         checked.contains("3 indicator(s), 6 breakdown(s)"),

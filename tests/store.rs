@@ -244,20 +244,7 @@ fn real_full_disk_when_we_can_mount_one() {
 #[test]
 fn recover_rebuilds_from_files_after_sled_is_deleted_or_corrupted() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = exe()
-            .args(args)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| common::run_in(dir.path(), args);
     run(&[
         "simulate",
         "--form",

@@ -17,14 +17,7 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str]) -> String {
-    let out = bin().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::run(args)
 }
 
 /// A hub folder with the shipped forms, and its server as a real process.

@@ -29,3 +29,23 @@ pub fn langnghe() -> Command {
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
+
+/// Runs the binary with `args` and returns its output; fails the test if it fails.
+pub fn run(args: &[&str]) -> String {
+    let out = langnghe().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// [`run`] against a data folder.
+pub fn run_in(data: &std::path::Path, args: &[&str]) -> String {
+    let mut all: Vec<&str> = args.to_vec();
+    let d = data.to_str().unwrap();
+    all.extend(["--data-dir", d]);
+    run(&all)
+}

@@ -82,14 +82,7 @@ pub fn jump(app: &App, f: &mut Frame, area: Rect) {
         .iter()
         .map(|i| row(app, i, None, area.width))
         .collect();
-    let mut st = ListState::default().with_selected(Some(app.list_sel));
-    f.render_stateful_widget(
-        List::new(items)
-            .highlight_style(style::selected())
-            .highlight_symbol("› "),
-        list,
-        &mut st,
-    );
+    selectable(f, list, items, app.list_sel);
 }
 
 pub fn review(app: &App, f: &mut Frame, area: Rect) {
@@ -119,12 +112,14 @@ pub fn review(app: &App, f: &mut Frame, area: Rect) {
         .iter()
         .map(|(i, p)| row(app, i, p.as_deref(), area.width))
         .collect();
-    let mut st = ListState::default().with_selected(Some(app.list_sel));
-    f.render_stateful_widget(
-        List::new(items)
-            .highlight_style(style::selected())
-            .highlight_symbol("› "),
-        list,
-        &mut st,
-    );
+    selectable(f, list, items, app.list_sel);
+}
+
+/// A list with the selected row highlighted and marked (not by colour alone).
+fn selectable(f: &mut Frame, area: Rect, items: Vec<ListItem>, selected: usize) {
+    let mut st = ListState::default().with_selected(Some(selected));
+    let list = List::new(items)
+        .highlight_style(style::selected())
+        .highlight_symbol("› ");
+    f.render_stateful_widget(list, area, &mut st);
 }
