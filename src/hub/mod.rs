@@ -345,13 +345,3 @@ impl Ingested {
         )
     }
 }
-
-/// Counts in a receipt, for messages.
-pub fn tally(r: &Receipt) -> (usize, usize, usize) {
-    let n = |s: ItemStatus| r.items.iter().filter(|(_, x)| *x == s).count();
-    (
-        n(ItemStatus::Accepted),
-        n(ItemStatus::Duplicate),
-        n(ItemStatus::Conflict),
-    )
-}
