@@ -16,9 +16,12 @@ fn benches(c: &mut Criterion) {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app =
-        server::router(Arc::new(hub)).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let app = server::router(hub);
+    rt.spawn(server::serve_router(
+        listener,
+        app,
+        server::Limits::default(),
+    ));
 
     let store = Store::open(&tmp.path().join("dev")).expect("store");
     client::enroll(&store, &format!("http://{addr}"), &token).expect("enrol");

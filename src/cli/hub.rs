@@ -71,7 +71,8 @@ fn target(dir: &Path) -> Result<Target, String> {
     }
 }
 
-fn admin(addr: &str, path: &str, body: serde_json::Value) -> CliResult {
+fn admin(dir: &Path, addr: &str, path: &str, body: serde_json::Value) -> CliResult {
+    let token = Hub::admin_token(dir)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -79,6 +80,7 @@ fn admin(addr: &str, path: &str, body: serde_json::Value) -> CliResult {
     let mut r = agent
         .post(format!("http://{addr}/api/v1/admin/{path}"))
         .header("Content-Type", "application/json")
+        .header("Authorization", &format!("Bearer {token}"))
         .send(body.to_string().as_bytes())
         .map_err(|e| format!("the running hub at {addr} does not answer: {e}"))?;
     let ok = r.status().as_u16() == 200;
@@ -97,7 +99,7 @@ pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {
         .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
         .collect();
     match target(dir)? {
-        Target::Server(addr) => admin(&addr, "import", serde_json::json!({ "files": files })),
+        Target::Server(addr) => admin(dir, &addr, "import", serde_json::json!({ "files": files })),
         Target::Hub(hub) => {
             let (out, failed) = import_files(&hub, &files);
             print!("{out}");
@@ -117,11 +119,11 @@ pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
     let mut out = String::new();
     let mut failed = 0;
     for f in files {
-        let bytes = match std::fs::read(f) {
+        let bytes = match read_bounded(f, hub.config.max_bundle_bytes) {
             Ok(b) => b,
             Err(e) => {
                 failed += 1;
-                let _ = writeln!(out, "{}: cannot read: {e}", f.display());
+                let _ = writeln!(out, "{}: refused, nothing stored: {e}", f.display());
                 continue;
             }
         };
@@ -163,10 +165,36 @@ pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
     (out, failed)
 }
 
+/// Reads a bundle file no larger than `limit`: the size is checked before reading, and the
+/// read stops at the limit whatever the file claims (a device file or a growing file).
+fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > limit as u64 {
+        return Err(format!(
+            "{} bytes is over the hub's {limit}-byte bundle limit",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!("over the hub's {limit}-byte bundle limit"));
+    }
+    Ok(bytes)
+}
+
 pub fn export(dir: &Path, out: &Path, include_sensitive: bool) -> CliResult {
     let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     match target(dir)? {
         Target::Server(addr) => admin(
+            dir,
             &addr,
             "export",
             serde_json::json!({ "out": out, "include_sensitive": include_sensitive }),
@@ -185,13 +213,14 @@ pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> Result<S
         .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut sink = super::data::CsvSink::new(&forms, out, include_sensitive);
     let damaged = hub.each_finalized(|f| sink.add(&f))?;
+    let mut lines = sink.finish(&hub.forms_dir())?;
+    // One damaged record must not keep the rest from going out: skipped, and named.
     if !damaged.is_empty() {
-        return Err(format!(
-            "{} stored interview(s) could not be opened: {}",
+        lines.push(format!(
+            "warning: {} stored interview(s) could not be opened and were left out: {}",
             damaged.len(),
             damaged.join("; ")
         ));
     }
-    let lines = sink.finish(&hub.forms_dir())?;
     Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }

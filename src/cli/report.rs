@@ -83,7 +83,8 @@ pub fn write(rep: &Report, format: ReportFormat, out: Option<&Path>, lang: &str)
     };
     match out {
         Some(p) => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            crate::sync::keys::write_private(p, text.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
             println!("{}", p.display());
             Ok(())
         }

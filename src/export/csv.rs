@@ -232,7 +232,12 @@ fn row(
             .len()
             .checked_sub(2)
             .map_or(ROOT, |k| form.node(scope).chain[k]);
-        r.push(key_of(form, f, parent_scope, &path[..path.len() - 1]));
+        r.push(key_of(
+            form,
+            f,
+            parent_scope,
+            &path[..path.len().saturating_sub(1)],
+        ));
         r.push(key_of(form, f, scope, path));
     }
     r

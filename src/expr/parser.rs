@@ -6,9 +6,19 @@ use super::ast::{BinOp, Expr, Pos, UNRESOLVED};
 use super::func::Func;
 use super::lexer::{Tok, lex};
 
+/// How deep an expression tree may be. Evaluation, type checks and reference walks recurse
+/// over the tree; a bound keeps a hostile or generated form from overflowing the stack.
+pub const MAX_DEPTH: u32 = 200;
+/// How deeply parentheses and function calls may nest (each level costs several frames here).
+pub const MAX_NESTING: u32 = 100;
+
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, at: 0 };
+    let mut p = Parser {
+        toks,
+        at: 0,
+        nest: 0,
+    };
     if p.peek() == &Tok::Eof {
         return Err(ExprError::new(0, "empty expression"));
     }
@@ -25,6 +35,17 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
 struct Parser {
     toks: Vec<(Tok, Pos)>,
     at: usize,
+    /// Parentheses and calls open at the cursor.
+    nest: u32,
+}
+
+fn too_deep(pos: Pos) -> ExprError {
+    ExprError::new(
+        pos,
+        format!(
+            "expression is nested too deeply (more than {MAX_DEPTH} levels); split it into calculate rows"
+        ),
+    )
 }
 
 fn describe(t: &Tok) -> String {
@@ -96,17 +117,23 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, ExprError> {
-        self.binary(0)
+        Ok(self.binary(0)?.0)
     }
 
-    fn binary(&mut self, level: u8) -> Result<Expr, ExprError> {
+    /// Each step returns the tree it built and that tree's depth, so a long `and` chain (a
+    /// deep left-leaning tree) is refused before it is built any deeper.
+    fn binary(&mut self, level: u8) -> Result<(Expr, u32), ExprError> {
         if level > 5 {
             return self.unary();
         }
-        let mut lhs = self.binary(level + 1)?;
+        let (mut lhs, mut depth) = self.binary(level + 1)?;
         while let Some(op) = self.op_at(level) {
             let (_, pos) = self.bump();
-            let rhs = self.binary(level + 1)?;
+            let (rhs, rd) = self.binary(level + 1)?;
+            depth = depth.max(rd) + 1;
+            if depth > MAX_DEPTH {
+                return Err(too_deep(pos));
+            }
             lhs = Expr::Bin {
                 op,
                 lhs: Box::new(lhs),
@@ -114,36 +141,69 @@ impl Parser {
                 pos,
             };
         }
-        Ok(lhs)
+        Ok((lhs, depth))
     }
 
-    fn unary(&mut self) -> Result<Expr, ExprError> {
-        if self.peek() == &Tok::Minus {
-            self.bump();
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+    fn unary(&mut self) -> Result<(Expr, u32), ExprError> {
+        // `- - - … x` nests without parentheses: counted like them.
+        let mut minus = Vec::new();
+        while self.peek() == &Tok::Minus {
+            minus.push(self.bump().1);
+            if minus.len() as u32 > MAX_DEPTH {
+                return Err(too_deep(self.pos()));
+            }
         }
-        self.primary()
+        let (mut e, mut depth) = self.primary()?;
+        for pos in minus {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(too_deep(pos));
+            }
+            e = Expr::Neg(Box::new(e));
+        }
+        Ok((e, depth))
     }
 
-    fn primary(&mut self) -> Result<Expr, ExprError> {
+    fn enter(&mut self, pos: Pos) -> Result<(), ExprError> {
+        self.nest += 1;
+        if self.nest > MAX_NESTING {
+            return Err(ExprError::new(
+                pos,
+                format!(
+                    "parentheses and functions are nested more than {MAX_NESTING} deep; split the expression into calculate rows"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn primary(&mut self) -> Result<(Expr, u32), ExprError> {
         let (tok, pos) = self.bump();
+        let leaf = |e| Ok((e, 1));
         match tok {
-            Tok::Num(n) => Ok(Expr::Num(n)),
-            Tok::Str(text) => Ok(Expr::Str { text, pos }),
-            Tok::Ref(name) => Ok(Expr::Ref {
+            Tok::Num(n) => leaf(Expr::Num(n)),
+            Tok::Str(text) => leaf(Expr::Str { text, pos }),
+            Tok::Ref(name) => leaf(Expr::Ref {
                 name,
                 node: UNRESOLVED,
                 pos,
             }),
-            Tok::Dot => Ok(Expr::Current),
-            Tok::DotDot => Ok(Expr::Parent),
+            Tok::Dot => leaf(Expr::Current),
+            Tok::DotDot => leaf(Expr::Parent),
             Tok::LParen => {
-                let e = self.expr()?;
+                self.enter(pos)?;
+                let e = self.binary(0)?;
                 self.expect_close()?;
+                self.nest -= 1;
                 Ok(e)
             }
-            Tok::Ident(name) if self.peek() == &Tok::LParen => self.call(name, pos),
-            Tok::Ident(name) => Ok(Expr::Name { name, pos }),
+            Tok::Ident(name) if self.peek() == &Tok::LParen => {
+                self.enter(pos)?;
+                let e = self.call(name, pos)?;
+                self.nest -= 1;
+                Ok(e)
+            }
+            Tok::Ident(name) => leaf(Expr::Name { name, pos }),
             other => Err(ExprError::new(
                 pos,
                 format!("expected a value, found {}", describe(&other)),
@@ -164,15 +224,21 @@ impl Parser {
         }
     }
 
-    fn call(&mut self, name: String, pos: Pos) -> Result<Expr, ExprError> {
+    fn call(&mut self, name: String, pos: Pos) -> Result<(Expr, u32), ExprError> {
         let Some((func, lo, hi)) = Func::lookup(&name) else {
             return Err(ExprError::new(pos, format!("unknown function `{name}()`")));
         };
         self.bump(); // (
         let mut args = Vec::new();
+        let mut depth = 1;
         if self.peek() != &Tok::RParen {
             loop {
-                args.push(self.expr()?);
+                let (a, d) = self.binary(0)?;
+                depth = depth.max(d + 1);
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(pos));
+                }
+                args.push(a);
                 if self.peek() == &Tok::Comma {
                     self.bump();
                 } else {
@@ -202,10 +268,13 @@ impl Parser {
                 )
             })?;
             let subject = Box::new(args.swap_remove(0));
-            return Ok(Expr::Regex {
-                subject,
-                re: Box::new(re),
-            });
+            return Ok((
+                Expr::Regex {
+                    subject,
+                    re: Box::new(re),
+                },
+                depth,
+            ));
         }
         if func == Func::ChoiceName
             && let Some(Expr::Str { text, pos: p }) = args.get(1)
@@ -221,7 +290,7 @@ impl Parser {
                 pos: *p + 1,
             };
         }
-        Ok(Expr::Call { func, args, pos })
+        Ok((Expr::Call { func, args, pos }, depth))
     }
 }
 

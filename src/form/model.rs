@@ -195,6 +195,14 @@ impl Form {
             path.push(i - 1);
         }
         let node = *self.by_name.get(last?)?;
+        // Only questions and calculations hold values; a key naming a group or a repeat (data
+        // from another version of the form, or a hand-edited file) fits nothing here.
+        if matches!(
+            self.node(node).kind,
+            Kind::Root | Kind::Group | Kind::Repeat
+        ) {
+            return None;
+        }
         let expect: Vec<NodeId> = self
             .node(node)
             .chain

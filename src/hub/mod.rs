@@ -155,8 +155,44 @@ impl Hub {
     }
 
     /// Registers a device presenting a valid one-time token; returns its API token.
-    pub fn enroll(&self, token: &str, device: Uuid, public_key: &str) -> Result<String, Refusal> {
-        keys::verifying_key(public_key).map_err(|e| refuse(400, e))?;
+    ///
+    /// The device proves it holds the private key it enrols (`proof` signs the token and its
+    /// id). A device id the hub already knows is re-enrolled only with that same key and only
+    /// if it is not revoked: a spare token can neither take over another device's id nor bring
+    /// a revoked one back.
+    pub fn enroll(
+        &self,
+        token: &str,
+        device: Uuid,
+        public_key: &str,
+        proof: &str,
+    ) -> Result<String, Refusal> {
+        let key = keys::verifying_key(public_key).map_err(|e| refuse(400, e))?;
+        let sig: [u8; 64] = keys::unhex(proof)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| refuse(400, "enrolment is not signed by the device's key"))?;
+        ed25519_dalek::Verifier::verify(
+            &key,
+            &bundle::enroll_message(token, device),
+            &ed25519_dalek::Signature::from_bytes(&sig),
+        )
+        .map_err(|_| refuse(400, "enrolment is not signed by the device's key"))?;
+        // Checked before the token is spent, so a refused attempt does not burn it.
+        let existing = self.registry.device(device).map_err(|e| refuse(500, e))?;
+        if let Some(d) = &existing {
+            if d.revoked {
+                return Err(refuse(
+                    403,
+                    format!("device {} ({}) is revoked and stays revoked", d.name, d.id),
+                ));
+            }
+            if d.public_key != public_key {
+                return Err(refuse(
+                    409,
+                    format!("device id {device} is already enrolled with another key"),
+                ));
+            }
+        }
         let name = self
             .registry
             .take_enroll_token(&keys::sha256_hex(token))
@@ -169,9 +205,17 @@ impl Hub {
             public_key: public_key.to_string(),
             token_hash: keys::sha256_hex(&api),
             revoked: false,
-            enrolled: chrono::Utc::now(),
+            enrolled: existing
+                .as_ref()
+                .map_or_else(chrono::Utc::now, |d| d.enrolled),
         };
-        self.registry.add_device(&d).map_err(|e| refuse(500, e))?;
+        match existing {
+            // The same device again (it lost its enrolment): a new API token for it.
+            Some(_) => self.registry.add_device(&d),
+            // Two racing enrolments of one new id: the first to create the file wins.
+            None => self.registry.add_new_device(&d),
+        }
+        .map_err(|e| refuse(409, e))?;
         Ok(api)
     }
 
@@ -317,6 +361,71 @@ impl Hub {
 
     pub fn forms_dir(&self) -> PathBuf {
         self.dir.join("forms")
+    }
+
+    /// The form files this hub hands to devices (`forms/*.toml` that pass the checks), with
+    /// the list signed by the hub's key: a device installs only forms its own hub published.
+    pub fn published_forms(&self) -> (bundle::FormList, Vec<(PathBuf, String)>) {
+        let mut found = Vec::new();
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(self.forms_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "toml")
+                    && !crate::indicators::def::is_indicator_file(p)
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let Ok(src) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            let Ok(f) = crate::form::build(&p.display().to_string(), &src) else {
+                continue;
+            };
+            found.push((
+                bundle::FormInfo {
+                    id: f.id.clone(),
+                    version: f.version.clone(),
+                    sha256: keys::hex(&sha2::Sha256::digest(src.as_bytes())),
+                },
+                p,
+                src,
+            ));
+        }
+        let infos: Vec<bundle::FormInfo> = found.iter().map(|(i, ..)| i.clone()).collect();
+        let list = bundle::sign_form_list(infos, &self.signer);
+        (list, found.into_iter().map(|(_, p, s)| (p, s)).collect())
+    }
+
+    /// The source of a published form, by id and version.
+    pub fn form_source(&self, id: &str, version: &str) -> Option<String> {
+        let (list, files) = self.published_forms();
+        list.forms
+            .iter()
+            .zip(files)
+            .find(|(i, _)| i.id == id && i.version == version)
+            .map(|(_, (_, src))| src)
+    }
+
+    /// The secret that admin calls (`hub import`/`hub export` while the hub serves) must
+    /// present: a file only the hub folder's owner can read, made on first use.
+    pub fn admin_token(dir: &Path) -> Result<String, String> {
+        let path = dir.join("admin.token");
+        match std::fs::read_to_string(&path) {
+            Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(format!("cannot read {}: {e}", path.display()))
+            }
+            _ => {
+                let t = keys::token();
+                keys::write_private(&path, t.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(t)
+            }
+        }
     }
 }
 

@@ -54,6 +54,26 @@ impl Registry {
         keys::write_private(&self.path(d.id), text.as_bytes()).map_err(|e| e.to_string())
     }
 
+    /// Adds a device only if its id is new: the file is written aside, then hard-linked into
+    /// place, which fails if the name exists, so two racing enrolments cannot both win.
+    pub fn add_new_device(&self, d: &Device) -> Result<(), String> {
+        let text = toml::to_string(d).map_err(|e| e.to_string())?;
+        let path = self.path(d.id);
+        let tmp = keys::temp_name(&path);
+        let mut f = keys::create_private(&tmp).map_err(|e| e.to_string())?;
+        let r = std::io::Write::write_all(&mut f, text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .and_then(|()| std::fs::hard_link(&tmp, &path));
+        let _ = std::fs::remove_file(&tmp);
+        match r {
+            Ok(()) => crate::store::paths::sync_dir(&self.devices).map_err(|e| e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(format!("device id {} is already enrolled", d.id))
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub fn device(&self, id: Uuid) -> Result<Option<Device>, String> {
         match std::fs::read_to_string(self.path(id)) {
             Ok(t) => toml::from_str(&t)

@@ -1,6 +1,9 @@
-//! The hub's HTTP API (axum): thin handlers over [`Hub`].
+//! The hub's HTTP API (axum): thin handlers over [`Hub`], served by a connection loop that
+//! bounds what any client can hold: connections, time, and memory.
 
 use super::{Hub, Ingested};
+use crate::sync::bundle::FormList;
+use crate::sync::keys;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
@@ -8,7 +11,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -16,6 +22,8 @@ pub struct EnrollRequest {
     pub token: String,
     pub device_id: Uuid,
     pub public_key: String,
+    /// The device's signature (hex) over [`crate::sync::bundle::enroll_message`].
+    pub proof: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -26,25 +34,96 @@ pub struct EnrollReply {
     pub api_token: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct FormInfo {
-    pub id: String,
-    pub version: String,
+/// What one client may hold of the hub. The defaults suit a district office's machine.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open connections at once; more wait in the OS's accept queue.
+    pub connections: usize,
+    /// Time to send a request's headers (also how long an idle keep-alive connection lives).
+    pub header_timeout: Duration,
+    /// Time to send a whole request body.
+    pub body_timeout: Duration,
+    /// Bundle bodies being received at once (each up to `max_bundle_bytes` in memory).
+    pub uploads: usize,
+    /// Largest body of a route that needs no device token (enrolment) or an admin call.
+    pub small_body: usize,
 }
 
-pub fn router(hub: Arc<Hub>) -> Router {
-    let limit = hub.config.max_bundle_bytes;
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            connections: 256,
+            header_timeout: Duration::from_secs(15),
+            body_timeout: Duration::from_secs(120),
+            uploads: 4,
+            small_body: 16 << 10,
+        }
+    }
+}
+
+struct Shared {
+    hub: Hub,
+    limits: Limits,
+    uploads: Semaphore,
+    /// SHA-256 of the admin token (`admin.token` in the hub folder).
+    admin_hash: String,
+}
+
+type St = State<Arc<Shared>>;
+
+pub fn router(hub: Hub) -> Router {
+    router_with(hub, Limits::default())
+}
+
+/// The routes, over a hub this router owns.
+pub fn router_with(hub: Hub, limits: Limits) -> Router {
+    let admin_hash = Hub::admin_token(&hub.dir)
+        .map(|t| keys::sha256_hex(&t))
+        // Without a readable token no admin call can pass: the hash of nothing matches none.
+        .unwrap_or_default();
+    let bundle_limit = hub.config.max_bundle_bytes;
+    let small = limits.small_body;
+    let shared = Arc::new(Shared {
+        uploads: Semaphore::new(limits.uploads.max(1)),
+        hub,
+        limits,
+        admin_hash,
+    });
+    let small_limit = DefaultBodyLimit::max(small);
     Router::new()
         .route("/api/v1/health", get(health))
-        .route("/api/v1/enroll", post(enroll))
-        .route("/api/v1/bundles", post(bundles))
+        .route("/api/v1/enroll", post(enroll).layer(small_limit))
+        .route(
+            "/api/v1/bundles",
+            post(bundles).layer(DefaultBodyLimit::max(bundle_limit)),
+        )
         .route("/api/v1/forms", get(forms))
         .route("/api/v1/forms/{id}/{version}", get(form))
-        .route("/api/v1/admin/import", post(admin_import))
-        .route("/api/v1/admin/export", post(admin_export))
-        // Over the limit is refused with 413 from the Content-Length, before reading the body.
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(hub)
+        .route(
+            "/api/v1/admin/import",
+            post(admin_import).layer(small_limit),
+        )
+        .route(
+            "/api/v1/admin/export",
+            post(admin_export).layer(small_limit),
+        )
+        .layer(axum::middleware::from_fn(catch_panic))
+        .with_state(shared)
+}
+
+/// A panic in a handler costs that request a 500, never the service: the handler runs as
+/// its own task, whose panic comes back as an error.
+async fn catch_panic(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hub: a request failed inside the hub: {e}");
+            text(
+                500,
+                "the hub failed on this request; it goes on serving".into(),
+            )
+        }
+    }
 }
 
 /// Serves until the process is stopped; prints the address it listens on.
@@ -61,24 +140,68 @@ pub fn serve(hub: Hub, listen: &str) -> Result<(), String> {
         println!("hub {} listening on http://{addr}", hub.config.hub_id);
         // Lets `hub import`/`hub export` find this server while it holds the store.
         let addr_file = hub.dir.join("serve.addr");
-        let _ = std::fs::write(&addr_file, addr.to_string());
-        let app = router(Arc::new(hub));
-        let r = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string());
-        let _ = std::fs::remove_file(&addr_file);
-        r
+        let _ = keys::write_private(&addr_file, addr.to_string().as_bytes());
+        let app = router_with(hub, Limits::default());
+        tokio::select! {
+            r = serve_router(listener, app, Limits::default()) => {
+                let _ = std::fs::remove_file(&addr_file);
+                r
+            }
+            _ = tokio::signal::ctrl_c() => {
+                let _ = std::fs::remove_file(&addr_file);
+                Ok(())
+            }
+        }
     })
 }
 
-async fn health(State(hub): State<Arc<Hub>>) -> Response {
-    axum::Json(serde_json::json!({"status": "ok", "hub": hub.config.hub_id})).into_response()
+/// Accepts connections on `listener` and serves `app` on each, with a cap on open
+/// connections and time limits on headers, idle keep-alive and whole connections.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+) -> Result<(), String> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let open = Arc::new(Semaphore::new(limits.connections.max(1)));
+    let make = app.into_make_service_with_connect_info::<SocketAddr>();
+    loop {
+        // Wait for a free slot before accepting: excess clients queue in the kernel instead
+        // of costing us a descriptor each.
+        let Ok(permit) = open.clone().acquire_owned().await else {
+            return Ok(());
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                eprintln!("hub: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let mut make = make.clone();
+        let svc = match tower_service::Service::call(&mut make, peer).await {
+            Ok(s) => s,
+            Err(never) => match never {},
+        };
+        let header_timeout = limits.header_timeout;
+        // No single connection lives beyond this, whatever it does.
+        let lifetime = limits.body_timeout * 5;
+        tokio::spawn(async move {
+            let svc = hyper_util::service::TowerToHyperService::new(svc);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
+            let _ = tokio::time::timeout(lifetime, conn).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn health(State(s): St) -> Response {
+    axum::Json(serde_json::json!({"status": "ok", "hub": s.hub.config.hub_id})).into_response()
 }
 
 fn text(status: u16, body: String) -> Response {
@@ -89,12 +212,10 @@ fn text(status: u16, body: String) -> Response {
         .into_response()
 }
 
-async fn enroll(
-    State(hub): State<Arc<Hub>>,
-    axum::Json(req): axum::Json<EnrollRequest>,
-) -> Response {
+async fn enroll(State(s): St, axum::Json(req): axum::Json<EnrollRequest>) -> Response {
     let r = tokio::task::spawn_blocking(move || {
-        hub.enroll(&req.token, req.device_id, &req.public_key)
+        let hub = &s.hub;
+        hub.enroll(&req.token, req.device_id, &req.public_key, &req.proof)
             .map(|api| EnrollReply {
                 hub_id: hub.config.hub_id,
                 recipients: hub.config.recipients.clone(),
@@ -119,19 +240,19 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-async fn bundles(State(hub): State<Arc<Hub>>, req: axum::extract::Request) -> Response {
+async fn bundles(State(s): St, req: axum::extract::Request) -> Response {
     let headers = req.headers().clone();
     let Some(token) = bearer(&headers) else {
         return text(401, "missing device token".into());
     };
     // Who and how big, before a byte of the body is read.
-    let h = hub.clone();
-    let device = match tokio::task::spawn_blocking(move || h.authenticate(&token)).await {
+    let s2 = s.clone();
+    let device = match tokio::task::spawn_blocking(move || s2.hub.authenticate(&token)).await {
         Ok(Ok(d)) => d,
         Ok(Err(refusal)) => return text(refusal.status, refusal.reason),
         Err(e) => return text(500, e.to_string()),
     };
-    let limit = hub.config.max_bundle_bytes;
+    let limit = s.hub.config.max_bundle_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -139,16 +260,23 @@ async fn bundles(State(hub): State<Arc<Hub>>, req: axum::extract::Request) -> Re
     if declared.is_some_and(|n| n > limit as u64) {
         return text(413, format!("bundle over the {limit}-byte limit"));
     }
-    let body: Bytes = match axum::body::to_bytes(req.into_body(), limit).await {
-        Ok(b) => b,
-        Err(_) => {
+    // Only a few bodies are held in memory at once; the others wait their turn.
+    let Ok(_slot) = s.uploads.acquire().await else {
+        return text(503, "the hub is shutting down".into());
+    };
+    let read = axum::body::to_bytes(req.into_body(), limit);
+    let body: Bytes = match tokio::time::timeout(s.limits.body_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
             return text(
                 413,
                 format!("bundle over the {limit}-byte limit, or cut short"),
             );
         }
+        Err(_) => return text(408, "the bundle took too long to arrive".into()),
     };
-    let r = tokio::task::spawn_blocking(move || hub.ingest(&body, Some(&device))).await;
+    let s2 = s.clone();
+    let r = tokio::task::spawn_blocking(move || s2.hub.ingest(&body, Some(&device))).await;
     match r {
         Ok(Ok(Ingested {
             receipt_bytes: receipt,
@@ -164,39 +292,25 @@ async fn bundles(State(hub): State<Arc<Hub>>, req: axum::extract::Request) -> Re
     }
 }
 
-async fn forms(State(hub): State<Arc<Hub>>) -> Response {
-    let (list, _) = crate::cli::data::load_forms(&hub.forms_dir());
-    let infos: Vec<FormInfo> = list
-        .iter()
-        .map(|f| FormInfo {
-            id: f.id.clone(),
-            version: f.version.clone(),
-        })
-        .collect();
-    axum::Json(infos).into_response()
+async fn forms(State(s): St) -> Response {
+    let r = tokio::task::spawn_blocking(move || s.hub.published_forms().0).await;
+    match r {
+        Ok(list) => axum::Json::<FormList>(list).into_response(),
+        Err(e) => text(500, e.to_string()),
+    }
 }
 
-async fn form(
-    State(hub): State<Arc<Hub>>,
-    UrlPath((id, version)): UrlPath<(String, String)>,
-) -> Response {
-    let dir = hub.forms_dir();
-    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let p = entry.path();
-        if p.extension().is_some_and(|x| x == "toml")
-            && let Ok(f) = crate::form::load(&p)
-            && f.id == id
-            && f.version == version
-            && let Ok(src) = std::fs::read_to_string(&p)
-        {
-            return (
-                [(header::CONTENT_TYPE, "application/toml; charset=utf-8")],
-                src,
-            )
-                .into_response();
-        }
+async fn form(State(s): St, UrlPath((id, version)): UrlPath<(String, String)>) -> Response {
+    let (id2, v2) = (id.clone(), version.clone());
+    match tokio::task::spawn_blocking(move || s.hub.form_source(&id2, &v2)).await {
+        Ok(Some(src)) => (
+            [(header::CONTENT_TYPE, "application/toml; charset=utf-8")],
+            src,
+        )
+            .into_response(),
+        Ok(None) => text(404, format!("no form {id} version {version}")),
+        Err(e) => text(500, e.to_string()),
     }
-    text(404, format!("no form {id} version {version}"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,25 +324,36 @@ struct ExportRequest {
     include_sensitive: bool,
 }
 
-/// Admin calls run the CLI's own code inside the server; only from this machine.
-fn local_only(peer: &std::net::SocketAddr) -> Option<Response> {
-    (!peer.ip().is_loopback()).then(|| {
-        text(
+/// Admin calls run hub work inside the server: only from this machine, and only for whoever
+/// can read the hub folder's `admin.token` (its owner), not any local account.
+fn admin_refusal(s: &Shared, peer: &SocketAddr, headers: &HeaderMap) -> Option<Response> {
+    if !peer.ip().is_loopback() {
+        return Some(text(
             403,
             "admin calls are accepted from this machine only".into(),
-        )
-    })
+        ));
+    }
+    let given = bearer(headers).map(|t| keys::sha256_hex(&t));
+    if s.admin_hash.is_empty() || given.as_deref() != Some(s.admin_hash.as_str()) {
+        return Some(text(
+            401,
+            "admin calls need the hub's admin token (admin.token in the hub folder)".into(),
+        ));
+    }
+    None
 }
 
 async fn admin_import(
-    State(hub): State<Arc<Hub>>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    State(s): St,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     axum::Json(req): axum::Json<ImportRequest>,
 ) -> Response {
-    if let Some(r) = local_only(&peer) {
+    if let Some(r) = admin_refusal(&s, &peer, &headers) {
         return r;
     }
-    match tokio::task::spawn_blocking(move || crate::cli::hub::import_files(&hub, &req.files)).await
+    match tokio::task::spawn_blocking(move || crate::cli::hub::import_files(&s.hub, &req.files))
+        .await
     {
         Ok((out, 0)) => text(200, out),
         Ok((out, _)) => text(400, out),
@@ -237,16 +362,17 @@ async fn admin_import(
 }
 
 async fn admin_export(
-    State(hub): State<Arc<Hub>>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    State(s): St,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     axum::Json(req): axum::Json<ExportRequest>,
 ) -> Response {
-    if let Some(r) = local_only(&peer) {
+    if let Some(r) = admin_refusal(&s, &peer, &headers) {
         return r;
     }
     let shown = req.out.display().to_string();
     match tokio::task::spawn_blocking(move || {
-        crate::cli::hub::export_tables(&hub, &req.out, req.include_sensitive)
+        crate::cli::hub::export_tables(&s.hub, &req.out, req.include_sensitive)
     })
     .await
     {

@@ -46,7 +46,15 @@ pub fn split(bytes: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
 
 /// Decodes a body already split from its version byte (for migrations).
 pub fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
-    bincode::deserialize(body).map_err(|e| DecodeError::Damaged(e.to_string()))
+    use bincode::Options;
+    // The same layout as `bincode::serialize`, but no length read from the bytes may claim
+    // more than the bytes hold: a damaged or hostile record cannot ask for a huge allocation.
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes()
+        .with_limit(body.len() as u64)
+        .deserialize(body)
+        .map_err(|e| DecodeError::Damaged(e.to_string()))
 }
 
 /// Frame magic: marks the start of each record in an append-only file.
@@ -96,7 +104,7 @@ pub fn unframe(buf: &[u8]) -> Frame<'_> {
     }
     let len = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]) as usize;
     let crc = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
-    let Some(payload) = buf.get(HEADER..HEADER + len) else {
+    let Some(payload) = HEADER.checked_add(len).and_then(|end| buf.get(HEADER..end)) else {
         return Frame::Truncated;
     };
     if crc32fast::hash(payload) != crc {

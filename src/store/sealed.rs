@@ -51,12 +51,13 @@ pub fn parse(payload: &[u8]) -> std::result::Result<Record, DecodeError> {
                 .and_then(|b| b.try_into().ok())
                 .map(u32::from_le_bytes)
                 .ok_or(DecodeError::Empty)? as usize;
-            let m = payload
-                .get(5..5 + len)
+            let end = len
+                .checked_add(5)
+                .filter(|end| *end <= payload.len())
                 .ok_or_else(|| DecodeError::Damaged("sealed header cut short".into()))?;
             Ok(Record::Sealed(
-                codec::decode(m)?,
-                payload[5 + len..].to_vec(),
+                codec::decode(&payload[5..end])?,
+                payload[end..].to_vec(),
             ))
         }
         _ => Ok(Record::Plain(Box::new(codec::decode(payload)?))),

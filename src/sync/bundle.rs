@@ -11,6 +11,8 @@ pub const VERSION: u8 = 1;
 pub const BUNDLE_DOMAIN: &[u8] = b"langnghe-bundle-v1";
 pub const RECEIPT_DOMAIN: &[u8] = b"langnghe-receipt-v1";
 pub const RECEIPT_MAGIC: [u8; 4] = *b"LNRC";
+pub const ENROLL_DOMAIN: &[u8] = b"langnghe-enroll-v1";
+pub const FORMS_DOMAIN: &[u8] = b"langnghe-forms-v1";
 /// magic 4 | version 1 | device 16 | seq 8 | hub 16 | count 4 | payload_len 8 | payload_hash 32
 pub const HEADER_LEN: usize = 4 + 1 + 16 + 8 + 16 + 4 + 8 + 32;
 pub const SIG_LEN: usize = 64;
@@ -106,14 +108,20 @@ pub struct Verified<'a> {
 /// Checks shape, signature and payload hash — before anything is decrypted.
 pub fn verify<'a>(b: &'a [u8], key: &VerifyingKey) -> Result<Verified<'a>, String> {
     let header = Header::parse(b)?;
-    let expected = HEADER_LEN as u64 + header.payload_len + SIG_LEN as u64;
-    if b.len() as u64 != expected {
+    // Every length read from the wire is checked, never trusted to add up without overflow.
+    let expected = (HEADER_LEN as u64)
+        .checked_add(header.payload_len)
+        .and_then(|n| n.checked_add(SIG_LEN as u64));
+    if expected != Some(b.len() as u64) {
         return Err(format!(
-            "bundle is {} bytes, its header says {expected} (cut short or padded)",
-            b.len()
+            "bundle is {} bytes, its header says {} (cut short or padded)",
+            b.len(),
+            expected.map_or_else(|| "more than can exist".to_string(), |n| n.to_string())
         ));
     }
-    let payload = &b[HEADER_LEN..HEADER_LEN + header.payload_len as usize];
+    let payload = b
+        .get(HEADER_LEN..b.len() - SIG_LEN)
+        .ok_or("bundle cut short")?;
     let sig = Signature::from_bytes(
         b[b.len() - SIG_LEN..]
             .try_into()
@@ -128,7 +136,8 @@ pub fn verify<'a>(b: &'a [u8], key: &VerifyingKey) -> Result<Verified<'a>, Strin
     if hash != header.payload_hash {
         return Err("payload does not match its hash (damaged in transit)".into());
     }
-    let mut items = Vec::with_capacity(header.count as usize);
+    // The count comes from the wire: it may not size an allocation beyond what the payload holds.
+    let mut items = Vec::with_capacity((header.count as usize).min(payload.len() / 20));
     let mut at = 0usize;
     while at < payload.len() {
         if payload.len() - at < 20 {
@@ -138,8 +147,9 @@ pub fn verify<'a>(b: &'a [u8], key: &VerifyingKey) -> Result<Verified<'a>, Strin
         let len =
             u32::from_le_bytes(payload[at + 16..at + 20].try_into().unwrap_or([0; 4])) as usize;
         at += 20;
-        let sealed = payload
-            .get(at..at + len)
+        let sealed = at
+            .checked_add(len)
+            .and_then(|end| payload.get(at..end))
             .ok_or("payload ends inside an item")?;
         items.push((id, sealed));
         at += len;
@@ -188,17 +198,71 @@ pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, Strin
         return Err("the answer is not a hub receipt".into());
     }
     let len = u32::from_le_bytes(b[4..8].try_into().unwrap_or([0; 4])) as usize;
-    if b.len() != 8 + len + SIG_LEN {
+    if len.checked_add(8 + SIG_LEN) != Some(b.len()) {
         return Err("receipt has the wrong length".into());
     }
-    let body = &b[8..8 + len];
+    let body = b.get(8..8 + len).ok_or("receipt cut short")?;
     let sig = Signature::from_bytes(
-        b[8 + len..]
-            .try_into()
-            .map_err(|_| "bad signature length")?,
+        b.get(8 + len..)
+            .and_then(|s| s.try_into().ok())
+            .ok_or("bad signature length")?,
     );
     hub_key
         .verify(&[RECEIPT_DOMAIN, body].concat(), &sig)
         .map_err(|_| "receipt signature does not match the hub's key".to_string())?;
     crate::store::codec::decode(body).map_err(|e| e.to_string())
+}
+
+/// What a device signs when it enrols: proof that it holds the key it registers.
+pub fn enroll_message(token: &str, device: Uuid) -> Vec<u8> {
+    [ENROLL_DOMAIN, token.trim().as_bytes(), device.as_bytes()].concat()
+}
+
+/// One form a hub publishes: id, version and the SHA-256 of its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormInfo {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+}
+
+/// The hub's list of published forms, signed by the hub's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormList {
+    pub forms: Vec<FormInfo>,
+    /// ed25519 signature (hex) over [`FORMS_DOMAIN`] and every entry.
+    pub signature: String,
+}
+
+fn form_list_message(forms: &[FormInfo]) -> Vec<u8> {
+    let mut m = FORMS_DOMAIN.to_vec();
+    for f in forms {
+        // Lengths first, so no two different lists can sign the same bytes.
+        for part in [&f.id, &f.version, &f.sha256] {
+            m.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            m.extend_from_slice(part.as_bytes());
+        }
+    }
+    m
+}
+
+pub fn sign_form_list(forms: Vec<FormInfo>, key: &SigningKey) -> FormList {
+    let sig = key.sign(&form_list_message(&forms));
+    FormList {
+        forms,
+        signature: crate::sync::keys::hex(&sig.to_bytes()),
+    }
+}
+
+/// A form list counts only if our hub signed it.
+pub fn verify_form_list(list: &FormList, hub_key: &VerifyingKey) -> Result<(), String> {
+    let sig: [u8; 64] = crate::sync::keys::unhex(&list.signature)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the form list is not signed")?;
+    hub_key
+        .verify(
+            &form_list_message(&list.forms),
+            &Signature::from_bytes(&sig),
+        )
+        .map_err(|_| "the form list is not signed by this device's hub".to_string())
 }

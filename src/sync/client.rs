@@ -2,8 +2,9 @@
 
 use super::bundle::{self, Receipt};
 use super::keys;
-use crate::hub::server::{EnrollReply, EnrollRequest, FormInfo};
+use crate::hub::server::{EnrollReply, EnrollRequest};
 use crate::store::Store;
+use ed25519_dalek::Signer;
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -70,6 +71,10 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
         token: token.trim().to_string(),
         device_id: store.device(),
         public_key: keys::hex(key.verifying_key().as_bytes()),
+        proof: keys::hex(
+            &key.sign(&bundle::enroll_message(token, store.device()))
+                .to_bytes(),
+        ),
     };
     let body = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
     let mut resp = agent(Duration::from_secs(20))
@@ -177,7 +182,9 @@ impl Client {
         verify_receipt_for(&body, &self.enrollment, device)
     }
 
-    /// Fetches forms the hub offers that this device does not have yet, into `dir`.
+    /// Fetches forms the hub offers that this device does not have yet, into `dir`. Only a
+    /// list signed by our hub counts, each file must match the hash the list gives, and file
+    /// names come from checked ids, never from what the server says.
     pub fn pull_forms(&self, dir: &Path) -> Result<usize, String> {
         let mut r = self
             .probe
@@ -187,34 +194,90 @@ impl Client {
         if r.status().as_u16() != 200 {
             return Err(format!("forms list: {}", r.status()));
         }
-        let list: Vec<FormInfo> =
-            serde_json::from_str(&r.body_mut().read_to_string().map_err(|e| e.to_string())?)
-                .map_err(|e| e.to_string())?;
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        let list: bundle::FormList = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        bundle::verify_form_list(&list, &keys::verifying_key(&self.enrollment.hub_key)?)?;
         let (have, _) = crate::cli::data::load_forms(dir);
         let mut got = 0;
-        for f in list {
+        for f in list.forms {
             if have.iter().any(|h| h.id == f.id && h.version == f.version) {
+                continue;
+            }
+            if !crate::form::valid_name(&f.id) || f.version.len() > 64 {
                 continue;
             }
             let mut r = self
                 .upload
                 .get(url(
                     &self.enrollment.hub_url,
-                    &format!("/api/v1/forms/{}/{}", f.id, f.version),
+                    &format!("/api/v1/forms/{}/{}", escape(&f.id), escape(&f.version)),
                 ))
                 .call()
                 .map_err(|e| e.to_string())?;
-            let src = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
-            // Only a form that passes our checks is kept.
-            if r.status().as_u16() == 200 && crate::form::build(&f.id, &src).is_ok() {
-                crate::store::paths::ensure_private_dir(dir).map_err(|e| e.to_string())?;
-                let name = format!("{}-{}.toml", f.id, f.version.replace(['/', '\\'], "_"));
-                keys::write_private(&dir.join(name), src.as_bytes()).map_err(|e| e.to_string())?;
-                got += 1;
+            if r.status().as_u16() != 200 {
+                continue;
             }
+            let src = r
+                .body_mut()
+                .with_config()
+                .limit(8 << 20)
+                .read_to_string()
+                .map_err(|e| e.to_string())?;
+            if keys::hex(&<sha2::Sha256 as sha2::Digest>::digest(src.as_bytes())) != f.sha256 {
+                continue;
+            }
+            // Only a form that passes our checks, and is the one the list named, is kept.
+            let Ok(form) = crate::form::build(&f.id, &src) else {
+                continue;
+            };
+            if form.id != f.id || form.version != f.version {
+                continue;
+            }
+            crate::store::paths::ensure_private_dir(dir).map_err(|e| e.to_string())?;
+            let name = format!("{}-{}.toml", form.id, safe_file_part(&form.version));
+            keys::write_private(&dir.join(name), src.as_bytes()).map_err(|e| e.to_string())?;
+            got += 1;
         }
         Ok(got)
     }
+}
+
+/// Percent-encodes everything but unreserved URL characters, so an id or version is one
+/// path segment whatever it holds.
+fn escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A version string made safe to use in a file name: letters, digits, `.`, `-`, `_` only,
+/// never a leading dot.
+fn safe_file_part(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with('.') {
+        out.replace_range(..1, "_");
+    }
+    out
 }
 
 /// A receipt from our hub, signed by it, about this device.

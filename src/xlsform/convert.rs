@@ -253,7 +253,10 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
                 if v.is_empty() || Some(c) == list_col {
                     continue;
                 }
-                let (field, lang) = &ch.cols[c];
+                // A cell beyond the header's last column has no field: pyxform ignores it.
+                let Some((field, lang)) = ch.cols.get(c) else {
+                    continue;
+                };
                 if field == "label" {
                     texts.entry("label".into()).or_default().push((
                         lang.clone().unwrap_or_else(|| langs[0].clone()),
@@ -387,7 +390,10 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
         if v.is_empty() || c == ty_col {
             continue;
         }
-        let (field, lang) = &t.cols[c];
+        // A cell beyond the header's last column has no field: pyxform ignores it.
+        let Some((field, lang)) = t.cols.get(c) else {
+            continue;
+        };
         let o = t.origin(row, c);
         let f = field.as_str();
         if f == "name" {
@@ -440,7 +446,10 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
         } else if !f.is_empty() {
             out.warnings.push((
                 o,
-                format!("column `{}` is not supported; ignored", t.raw_headers[c]),
+                format!(
+                    "column `{}` is not supported; ignored",
+                    t.raw_headers.get(c).map_or("", String::as_str)
+                ),
             ));
         }
     }

@@ -3,6 +3,9 @@
 use super::*;
 use crate::form::answer::parse_answer;
 
+/// How deep groups and repeats may nest.
+pub const MAX_NESTING: usize = 32;
+
 impl Builder<'_> {
     pub(super) fn row_type(&mut self, v: &Spanned<Toml>) -> Option<RowType> {
         let t = self.string(v, "type")?;
@@ -118,6 +121,17 @@ impl Builder<'_> {
                 }
                 RowType::Begin(kind) | RowType::Question(kind) => {
                     let is_begin = kind.is_container();
+                    if is_begin && stack.len() >= MAX_NESTING {
+                        // Deeper nesting is no real questionnaire, and every walker over the
+                        // form would have to survive it on a small stack.
+                        self.err(
+                            tv.span().start,
+                            format!(
+                                "groups and repeats are nested more than {MAX_NESTING} deep here; flatten them"
+                            ),
+                        );
+                        continue;
+                    }
                     let parent = stack.last().map_or(ROOT, |s| s.0);
                     let id = self.node(r, at, kind, parent);
                     if is_begin {
