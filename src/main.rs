@@ -9,7 +9,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = paths::data_dir(cli.data_dir.as_deref());
     let forms_dir = cli.forms_dir();
-    let open = || Store::open(&dir).map_err(|e| e.to_string());
+    let open = || {
+        let s = Store::open(&dir).map_err(|e| e.to_string())?;
+        // Damage found on opening (a cut segment file, a bad journal entry) is said, never
+        // silently dropped from what `list` or `export` show.
+        for d in &s.open_report().damaged {
+            eprintln!("warning: {d}");
+        }
+        Ok::<_, String>(s)
+    };
     let result = match cli.command {
         Some(Command::Check { forms }) => {
             let ok =
@@ -50,8 +58,8 @@ fn main() -> ExitCode {
             command: BundleCommand::Export { out },
         }) => open().and_then(|s| sync::bundle_export(&s, &out)),
         Some(Command::Bundle {
-            command: BundleCommand::Confirm { receipt },
-        }) => open().and_then(|s| sync::bundle_confirm(&s, &receipt)),
+            command: BundleCommand::Confirm { receipts },
+        }) => open().and_then(|s| sync::bundle_confirm(&s, &receipts)),
         Some(Command::Hub { command }) => match command {
             HubCommand::Init { data, escrow } => hub::init(&data, &escrow),
             HubCommand::Serve { data, listen } => hub::serve(&data, &listen),

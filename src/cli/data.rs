@@ -372,7 +372,7 @@ impl<'a> CsvSink<'a> {
 }
 
 pub fn recover(dir: &Path) -> CliResult {
-    let store = Store::recover(dir).map_err(|e| e.to_string())?;
+    let (store, carried) = Store::recover(dir).map_err(|e| e.to_string())?;
     let r = store.open_report();
     let (entries, _) = store.entries();
     println!(
@@ -382,6 +382,39 @@ pub fn recover(dir: &Path) -> CliResult {
         entries.len(),
         r.replayed
     );
+    println!(
+        "carried over from the old index: {} draft(s), {} refusal/withdrawal record(s), {} sent/queued status(es){}{}",
+        carried.drafts,
+        carried.tombstones,
+        carried.statuses,
+        if carried.settings {
+            ", the settings"
+        } else {
+            ""
+        },
+        if carried.enrolment {
+            "; sealing to the hub restored from enrollment.toml"
+        } else {
+            ""
+        }
+    );
+    if let Some(why) = &carried.unreadable {
+        println!(
+            "could not read the old index ({why}): drafts not in the journal, sent status and settings could not be carried over; the old folder is kept beside the new one"
+        );
+    }
+    if !carried.lost.is_empty() {
+        println!(
+            "LOST: {} finalized interview(s) the old index knew are in no file any more: {}",
+            carried.lost.len(),
+            carried
+                .lost
+                .iter()
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for d in &r.damaged {
         println!("damaged, skipped: {d}");
     }

@@ -133,13 +133,17 @@ impl ReportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
-    /// Write everything not yet sent into one bundle file.
+    /// Write everything not yet sent into bundle files (OUT, then OUT-2, OUT-3… when one
+    /// file would pass the hub's size limit).
     Export {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Apply the receipt the hub's import wrote: marks those interviews sent.
-    Confirm { receipt: PathBuf },
+    /// Apply the receipts the hub's import wrote: marks those interviews sent.
+    Confirm {
+        #[arg(required = true)]
+        receipts: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -31,6 +31,7 @@ pub fn sync(store: &Store) -> CliResult {
     if tty && r.bundles > 0 {
         eprintln!();
     }
+    warn_damaged(&r.damaged);
     println!(
         "sent {} bundle(s): {} accepted, {} already there, {} kept aside as conflicts, {} refusal/withdrawal count(s); {} new form(s); {} old interview(s) erased after retention",
         r.bundles, r.accepted, r.duplicate, r.conflict, r.ended, r.forms, r.erased
@@ -42,28 +43,49 @@ pub fn bundle_export(store: &Store, out: &Path) -> CliResult {
     let e = client::load_enrollment(store.dir())
         .ok_or("this device is not enrolled: run `langnghe enroll` first")?;
     let key = crate::sync::keys::load_signing_key(&client::key_path(store.dir()))?;
-    let Some((b, n)) = outbox::next(store, &e, &key, usize::MAX)? else {
+    let (files, damaged) = outbox::export_files(store, &e, &key, out)?;
+    warn_damaged(&damaged);
+    if files.is_empty() {
         println!("nothing to send");
         return Ok(());
-    };
-    crate::sync::keys::write_private(out, &b)
-        .map_err(|err| format!("cannot write {}: {err}", out.display()))?;
+    }
+    for (path, n) in &files {
+        println!("{n} record(s) in {}", path.display());
+    }
     println!(
-        "{} record(s) in {} ({} bytes); after `langnghe hub import`, run `langnghe bundle confirm` with the receipt",
-        n,
-        out.display(),
-        b.len()
+        "after `langnghe hub import` of {}, run `langnghe bundle confirm` with the receipt(s) it writes",
+        if files.len() == 1 {
+            "this file"
+        } else {
+            "these files"
+        }
     );
     Ok(())
 }
 
-pub fn bundle_confirm(store: &Store, receipt: &Path) -> CliResult {
+/// Records that could not be read are named, and the rest goes out without them.
+fn warn_damaged(damaged: &[String]) {
+    if !damaged.is_empty() {
+        eprintln!(
+            "warning: {} damaged record(s) could not be read and were not sent:",
+            damaged.len()
+        );
+        for d in damaged {
+            eprintln!("  {d}");
+        }
+    }
+}
+
+pub fn bundle_confirm(store: &Store, receipts: &[std::path::PathBuf]) -> CliResult {
     let e = client::load_enrollment(store.dir()).ok_or("this device is not enrolled")?;
-    let bytes = std::fs::read(receipt)
-        .map_err(|err| format!("cannot read {}: {err}", receipt.display()))?;
-    let r = client::verify_receipt_for(&bytes, &e, store.device())?;
     let mut report = outbox::Report::default();
-    outbox::apply(store, &r, now(), &mut report)?;
+    for receipt in receipts {
+        let bytes = std::fs::read(receipt)
+            .map_err(|err| format!("cannot read {}: {err}", receipt.display()))?;
+        let r = client::verify_receipt_for(&bytes, &e, store.device())
+            .map_err(|err| format!("{}: {err}", receipt.display()))?;
+        outbox::apply(store, &r, now(), &mut report)?;
+    }
     println!(
         "{} interview(s) marked sent ({} accepted, {} already there, {} conflicts), {} refusal/withdrawal count(s)",
         report.accepted + report.duplicate + report.conflict,

@@ -221,10 +221,15 @@ impl Store {
             Status::Queued => 1,
             Status::Sent => 2,
         };
-        let mut c = self.counts();
-        c[i] = c[i].saturating_add_signed(delta);
+        // One atomic read-modify-write: the app and the sync worker both move counters.
         self.meta
-            .insert(COUNTS, codec::encode(&c))
+            .update_and_fetch(COUNTS, |old| {
+                let mut c = old
+                    .and_then(|v| codec::decode::<[u64; 3]>(v).ok())
+                    .unwrap_or([0; 3]);
+                c[i] = c[i].saturating_add_signed(delta);
+                Some(codec::encode(&c))
+            })
             .map_err(|e| self.db_err(e))?;
         Ok(())
     }

@@ -96,7 +96,15 @@ pub fn replay(dir: &Path) -> (Vec<Entry>, usize) {
                     }
                     at += n;
                 }
-                Frame::Truncated => break,
+                // A torn tail ends the file; a length field damaged mid-file does not: carry
+                // on at the next record marker if there is one.
+                Frame::Truncated => match resync(&bytes[at + 1..]) {
+                    Some(i) => {
+                        damaged += 1;
+                        at += i + 1;
+                    }
+                    None => break,
+                },
                 Frame::Bad(_) => {
                     damaged += 1;
                     at += resync(&bytes[at + 1..]).map_or(bytes.len() - at, |i| i + 1);

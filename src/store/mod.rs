@@ -18,6 +18,7 @@ mod journal;
 mod lock;
 pub mod paths;
 pub mod record;
+pub mod recover;
 pub mod sealed;
 pub mod segments;
 
@@ -44,6 +45,10 @@ const SEQ: &[u8] = b"seq";
 const SETTINGS: &[u8] = b"settings";
 const DEVICE: &[u8] = b"device";
 const COUNTS: &[u8] = b"counts";
+const SEAL_TO_KEY: &[u8] = b"seal_to";
+const BUNDLE_SEQ_KEY: &[u8] = b"bundle_seq";
+/// Set once every interview finalized before enrolment is sealed.
+const SEALED_ALL: &[u8] = b"sealed_all";
 
 /// What opening found and repaired, for the app to mention.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -54,6 +59,8 @@ pub struct OpenReport {
     pub indexed: usize,
     /// Damaged records skipped (journal entries, finalized records, index entries).
     pub damaged: Vec<String>,
+    /// Indexed interviews whose bytes are gone (a segment file deleted or cut short).
+    pub lost: usize,
 }
 
 pub struct Store {
@@ -77,33 +84,105 @@ fn lock_of<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// How long opening sled may take before the index is called damaged (random damage in
+/// sled's files can make it spin forever). `LANGNGHE_OPEN_TIMEOUT_SECS` overrides it.
+pub fn open_timeout() -> Duration {
+    std::env::var("LANGNGHE_OPEN_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
+/// Runs `work` (which touches sled) on its own thread, so that a panic inside sled is caught
+/// and an endless loop inside sled is cut off after `limit`, instead of taking the app down or
+/// hanging it. On a timeout the thread is left behind; the caller reports and exits.
+fn guarded<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> std::result::Result<Result<T>, String> {
+    let (tx, rx) = channel();
+    let spawned = std::thread::Builder::new()
+        .name("store-open".into())
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            let _ = tx.send(r);
+        });
+    if let Err(e) = spawned {
+        return Err(format!("cannot start a thread to open {what}: {e}"));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(_)) => Err(format!("{what} is damaged (reading it failed)")),
+        Err(_) => Err(format!(
+            "{what} is damaged (opening it did not finish in {} s)",
+            limit.as_secs()
+        )),
+    }
+}
+
+/// Removes snapshot files sled was still writing when it stopped (`snap.*.generating`): they
+/// are incomplete by definition, yet sled would pick one up and refuse to open (seen after a
+/// full disk left one empty).
+fn remove_unfinished_snapshots(db_dir: &Path) {
+    for e in std::fs::read_dir(db_dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn open_sled(db_dir: &Path) -> std::result::Result<sled::Db, sled::Error> {
+    remove_unfinished_snapshots(db_dir);
+    sled::Config::new()
+        .path(db_dir)
+        .cache_capacity(CACHE_BYTES)
+        .flush_every_ms(Some(1000))
+        // Small log segments: sled keeps several in memory as write buffers (measured: a
+        // 100k-interview store peaks near 21 MB with the 512 KB default, 13 MB with this).
+        .segment_size(SEGMENT_BYTES)
+        .open()
+}
+
+/// A sled error in words for people: a full or read-only disk is not damage, and must not
+/// send anyone to `recover`.
+fn sled_error(dir: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Io(io) => StoreError::io("use the store in", dir)(io),
+        e => StoreError::Database {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        },
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`. Refused if another process holds it.
     pub fn open(dir: &Path) -> Result<Store> {
         paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
+        paths::make_private(dir);
         let lock = lock::lock(dir)?;
-        let db = sled::Config::new()
-            .path(dir.join("db"))
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(Some(1000))
-            // Small log segments: sled keeps several in memory as write buffers (measured: a
-            // 100k-interview store peaks near 21 MB with the 512 KB default, 13 MB with this).
-            .segment_size(SEGMENT_BYTES)
-            .open()
-            .map_err(|e| match e {
-                // A full or read-only disk is not damage: say so, and do not send them to `recover`.
-                sled::Error::Io(io) => StoreError::io("open the store in", dir)(io),
-                e => StoreError::Database {
-                    dir: dir.to_path_buf(),
-                    reason: e.to_string(),
-                },
-            })?;
-        let tree = |name: &str| {
-            db.open_tree(name).map_err(|e| StoreError::Database {
+        Store::open_locked(dir, lock)
+    }
+
+    /// Opens with the folder's lock already held, sled behind a guard.
+    fn open_locked(dir: &Path, lock: lock::DirLock) -> Result<Store> {
+        let owned = dir.to_path_buf();
+        match guarded("the store's index", open_timeout(), move || {
+            Store::open_inner(&owned, lock)
+        }) {
+            Ok(r) => r,
+            Err(why) => Err(StoreError::Database {
                 dir: dir.to_path_buf(),
-                reason: e.to_string(),
-            })
-        };
+                reason: why,
+            }),
+        }
+    }
+
+    fn open_inner(dir: &Path, lock: lock::DirLock) -> Result<Store> {
+        let db = open_sled(&dir.join("db")).map_err(|e| sled_error(dir, e))?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| sled_error(dir, e));
         let drafts = tree("drafts")?;
         let index = tree("index")?;
         let meta = tree("meta")?;
@@ -128,23 +207,44 @@ impl Store {
         };
         store.replay_journal()?;
         store.index_new_records()?;
+        store.check_segment_files()?;
+        // An enrolment that stopped half-way (killed, power cut) finishes sealing now.
+        store.resume_sealing()?;
         store.flush_and_rotate()?;
         store.start_flusher();
         Ok(store)
     }
 
-    /// Rebuilds the store from the finalized files when sled is missing or damaged: the old
-    /// sled folder is moved aside (not deleted), a new one is built from every readable record.
-    pub fn recover(dir: &Path) -> Result<Store> {
+    /// Rebuilds the store from the finalized files when sled is missing or damaged. The lock
+    /// is taken first (never moving a store another process is using); the old sled folder is
+    /// moved aside (not deleted), a new one is built from every readable record, and then
+    /// everything still readable in the old one is carried over: drafts, tombstones, settings,
+    /// sent status, enrolment. What could not be carried over is said.
+    pub fn recover(dir: &Path) -> Result<(Store, recover::Carried)> {
+        paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
+        let lock = lock::lock(dir)?;
         let db = dir.join("db");
-        if db.exists() {
-            let aside = dir.join(format!(
-                "db.broken-{}",
-                chrono::Utc::now().format("%Y%m%dT%H%M%S")
-            ));
+        let aside = if db.exists() {
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+            let mut n = 0;
+            let aside = loop {
+                let p = dir.join(match n {
+                    0 => format!("db.broken-{stamp}"),
+                    _ => format!("db.broken-{stamp}-{n}"),
+                });
+                if !p.exists() {
+                    break p;
+                }
+                n += 1;
+            };
             std::fs::rename(&db, &aside).map_err(StoreError::io("move aside", &db))?;
-        }
-        Store::open(dir)
+            Some(aside)
+        } else {
+            None
+        };
+        let store = Store::open_locked(dir, lock)?;
+        let carried = store.carry_over(aside.as_deref())?;
+        Ok((store, carried))
     }
 
     pub fn dir(&self) -> &Path {
@@ -160,10 +260,7 @@ impl Store {
     }
 
     fn db_err(&self, e: sled::Error) -> StoreError {
-        StoreError::Database {
-            dir: self.dir.clone(),
-            reason: e.to_string(),
-        }
+        sled_error(&self.dir, e)
     }
 
     /// Makes the next writes fail with `kind` (disk full, read-only…) until cleared; for
@@ -257,8 +354,12 @@ impl Store {
             let from = if n == seg0 { off0 } else { 0 };
             segments::scan(&path, from, |r| match r {
                 Ok((payload, loc)) => {
-                    match sealed::parse(payload).map(|r| r.meta()) {
-                        Ok(m) => found.push((m.id, index_entry(&m, loc), m.seq)),
+                    match sealed::parse(payload) {
+                        Ok(r) => {
+                            let m = r.meta();
+                            let is_sealed = matches!(r, sealed::Record::Sealed(..));
+                            found.push((m.id, index_entry(&m, loc), m.seq, is_sealed))
+                        }
                         Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
                     }
                     last = Some(loc);
@@ -266,18 +367,29 @@ impl Store {
                 Err((off, why)) => bad.push(format!("{} at {off}: {why}", path.display())),
             })?;
         }
-        for (id, entry, seq) in found {
+        for (id, entry, seq, is_sealed) in found {
             max_seq = max_seq.max(seq);
-            if self
-                .index
-                .get(id.as_bytes())
-                .map_err(|e| self.db_err(e))?
-                .is_none()
-            {
-                self.index
-                    .insert(id.as_bytes(), codec::encode(&entry))
-                    .map_err(|e| self.db_err(e))?;
-                self.report.indexed += 1;
+            match self.entry(id) {
+                Err(StoreError::NotFound(_)) => {
+                    self.index
+                        .insert(id.as_bytes(), codec::encode(&entry))
+                        .map_err(|e| self.db_err(e))?;
+                    self.report.indexed += 1;
+                }
+                // A sealed copy supersedes the plain one it was made from (sealing is the only
+                // time an id is written twice): after a crash mid-enrolment the index may still
+                // point at the plain copy, or at where it was erased.
+                Ok(mut old)
+                    if is_sealed
+                        && (old.segment, old.offset) != (entry.segment, entry.offset)
+                        && self.sealed_bytes(id).is_err() =>
+                {
+                    (old.segment, old.offset, old.len) = (entry.segment, entry.offset, entry.len);
+                    self.index
+                        .insert(id.as_bytes(), codec::encode(&old))
+                        .map_err(|e| self.db_err(e))?;
+                }
+                _ => {}
             }
             self.drafts
                 .remove(id.as_bytes())

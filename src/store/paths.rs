@@ -49,6 +49,23 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Makes an existing data folder private to its user (0700): a folder made by hand, or by
+/// an older version, may be readable by every account on a shared machine. Best effort: a
+/// folder we do not own is left as it is.
+pub fn make_private(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(dir)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// Makes a rename or a new file in `dir` durable (a no-op where folders cannot be synced).
 #[cfg(unix)]
 pub fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -66,11 +66,11 @@ pub fn parse(payload: &[u8]) -> std::result::Result<Record, DecodeError> {
 
 use super::error::{Result, StoreError};
 use super::segments::Loc;
-use super::{Status, Store};
+use super::{BUNDLE_SEQ_KEY as BUNDLE_SEQ, HWM, SEAL_TO_KEY as SEAL_TO, SEALED_ALL, Status, Store};
 use uuid::Uuid;
 
-const SEAL_TO: &[u8] = b"seal_to";
-const BUNDLE_SEQ: &[u8] = b"bundle_seq";
+/// Interviews sealed per step when enrolling: one fsync, one sled flush per step.
+const SEAL_BATCH: usize = 200;
 
 impl Store {
     /// The hub's age recipients, once enrolled: finalized interviews are sealed to them.
@@ -101,37 +101,100 @@ impl Store {
     }
 
     /// From now on, seal finalized interviews to these recipients; and seal the ones
-    /// finalized before (appended sealed, then the plain copy erased in place).
+    /// finalized before. Resumable: if it stops half-way, opening the store finishes it.
     pub fn seal_to(&self, recipients: &[String]) -> Result<usize> {
-        let parsed = crate::sync::seal::parse_recipients(recipients)
+        self.set_seal_to(recipients)?;
+        self.meta.remove(SEALED_ALL).map_err(|e| self.db_err(e))?;
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        self.seal_existing()
+    }
+
+    pub(super) fn set_seal_to(&self, recipients: &[String]) -> Result<()> {
+        crate::sync::seal::parse_recipients(recipients)
             .map_err(|e| StoreError::Seal(e.to_string()))?;
         self.meta
             .insert(SEAL_TO, codec::encode(&recipients.to_vec()))
             .map_err(|e| self.db_err(e))?;
-        let mut sealed = 0;
-        let (entries, _) = self.entries();
-        for (id, _) in entries {
-            let Ok(f) = self.finalized(id) else { continue };
-            let bytes = wrap(
-                &meta_of(&f),
-                &crate::sync::seal::seal(&codec::encode(&f), &parsed)
-                    .map_err(|e| StoreError::Seal(e.to_string()))?,
-            );
-            let mut segs = super::lock_of(&self.segments);
-            let old = self.entry(id)?;
-            let loc = segs.append(&[bytes])?[0];
-            let mut e = old.clone();
-            (e.segment, e.offset, e.len) = (loc.segment, loc.offset, loc.len);
-            self.index
-                .insert(id.as_bytes(), codec::encode(&e))
-                .map_err(|e| self.db_err(e))?;
-            segs.erase(Loc {
-                segment: old.segment,
-                offset: old.offset,
-                len: old.len,
-            })?;
-            sealed += 1;
+        Ok(())
+    }
+
+    /// Finishes sealing after an enrolment that stopped half-way (no-op once done).
+    pub(super) fn resume_sealing(&self) -> Result<()> {
+        if self.seal_recipients()?.is_some()
+            && self
+                .meta
+                .get(SEALED_ALL)
+                .map_err(|e| self.db_err(e))?
+                .is_none()
+        {
+            self.seal_existing()?;
         }
+        Ok(())
+    }
+
+    /// Seals every plain finalized interview, in batches. Each batch: the sealed copies are
+    /// appended and fsync'd, the index points at them and sled is flushed, and only then are
+    /// the plain copies erased in place, so a crash at any point leaves every interview
+    /// readable (plain or sealed), and running it again finishes the job.
+    fn seal_existing(&self) -> Result<usize> {
+        let parsed = self
+            .seal_recipients()?
+            .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
+        let mut sealed = 0;
+        let ids: Vec<Uuid> = self.entries_iter().flatten().map(|(id, _)| id).collect();
+        for chunk in ids.chunks(SEAL_BATCH) {
+            let mut plain = Vec::new();
+            for id in chunk {
+                match self.finalized(*id) {
+                    Ok(f) => plain.push(f),
+                    // Sealed already, or damaged (reported where it is read).
+                    Err(_) => continue,
+                }
+            }
+            if plain.is_empty() {
+                continue;
+            }
+            let mut bytes = Vec::with_capacity(plain.len());
+            for f in &plain {
+                bytes.push(wrap(
+                    &meta_of(f),
+                    &crate::sync::seal::seal(&codec::encode(f), &parsed)
+                        .map_err(|e| StoreError::Seal(e.to_string()))?,
+                ));
+            }
+            let mut segs = super::lock_of(&self.segments);
+            let locs = segs.append(&bytes)?;
+            let mut old_locs = Vec::with_capacity(plain.len());
+            for (f, loc) in plain.iter().zip(&locs) {
+                let mut e = self.entry(f.id)?;
+                old_locs.push(Loc {
+                    segment: e.segment,
+                    offset: e.offset,
+                    len: e.len,
+                });
+                (e.segment, e.offset, e.len) = (loc.segment, loc.offset, loc.len);
+                self.index
+                    .insert(f.id.as_bytes(), codec::encode(&e))
+                    .map_err(|e| self.db_err(e))?;
+            }
+            if let Some(last) = locs.last() {
+                self.meta
+                    .insert(
+                        HWM,
+                        super::hwm_bytes(last.segment, last.offset + u64::from(last.len)),
+                    )
+                    .map_err(|e| self.db_err(e))?;
+            }
+            // The index must point at the sealed copies on disk before the plain ones go.
+            self.db.flush().map_err(|e| self.db_err(e))?;
+            for loc in old_locs {
+                segs.erase(loc)?;
+            }
+            sealed += plain.len();
+        }
+        self.meta
+            .insert(SEALED_ALL, &[1u8])
+            .map_err(|e| self.db_err(e))?;
         self.db.flush().map_err(|e| self.db_err(e))?;
         Ok(sealed)
     }
@@ -162,10 +225,26 @@ impl Store {
 
     /// Finalized interviews the hub has not acknowledged yet (oldest first), at most `limit`.
     pub fn unsent(&self, limit: usize) -> Vec<Uuid> {
-        self.entries_iter()
-            .flatten()
-            .filter(|(_, e)| matches!(e.status, Status::Finalized | Status::Queued))
-            .map(|(id, _)| id)
+        self.unsent_after(None, limit)
+    }
+
+    /// Like [`Store::unsent`], starting after `after` (a cursor, so a sync walks the index
+    /// once instead of from its start for every bundle).
+    pub fn unsent_after(&self, after: Option<Uuid>, limit: usize) -> Vec<Uuid> {
+        use std::ops::Bound;
+        let from = match after {
+            Some(id) => Bound::Excluded(id.as_bytes().to_vec()),
+            None => Bound::Unbounded,
+        };
+        self.index
+            .range::<Vec<u8>, _>((from, Bound::Unbounded))
+            .filter_map(|kv| kv.ok())
+            .filter_map(|(k, v)| {
+                let e = super::record::decode_index_entry(&v).ok()?;
+                matches!(e.status, Status::Finalized | Status::Queued)
+                    .then(|| Uuid::from_slice(&k).ok())
+                    .flatten()
+            })
             .take(limit)
             .collect()
     }
@@ -233,8 +312,24 @@ fn tomb_key(id: Uuid) -> Vec<u8> {
 impl Store {
     /// Tombstones the hub has not acknowledged yet, so it can count refusals too.
     pub fn unsent_tombstones(&self, limit: usize) -> Vec<super::Tombstone> {
-        self.tombstones()
-            .into_iter()
+        self.unsent_tombstones_after(None, limit)
+    }
+
+    /// Like [`Store::unsent_tombstones`], after a cursor; streamed, not all read at once.
+    pub fn unsent_tombstones_after(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Vec<super::Tombstone> {
+        use std::ops::Bound;
+        let from = match after {
+            Some(id) => Bound::Excluded(id.as_bytes().to_vec()),
+            None => Bound::Unbounded,
+        };
+        self.tombstones
+            .range::<Vec<u8>, _>((from, Bound::Unbounded))
+            .filter_map(|kv| kv.ok())
+            .filter_map(|(_, v)| codec::decode::<super::Tombstone>(&v).ok())
             .filter(|t| self.meta.get(tomb_key(t.id)).ok().flatten().is_none())
             .take(limit)
             .collect()

@@ -58,9 +58,14 @@ impl Segments {
         let path = segment_path(dir, current);
         let file = open_append(&path)?;
         let len = valid_len(&path)?;
-        // Cut a torn tail left by a crash, so new records start on a clean boundary.
-        if file.metadata().map(|m| m.len()).unwrap_or(0) > len {
+        // Cut a torn tail left by a crash (after the last whole record, nothing valid follows:
+        // `scan` resynchronises past damage, so only a real tail is left over), so new records
+        // start on a clean boundary. The cut bytes are moved aside first, never dropped.
+        let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if file_len > len {
+            keep_aside(&path, len)?;
             file.set_len(len).map_err(StoreError::io("repair", &path))?;
+            file.sync_all().map_err(StoreError::io("repair", &path))?;
         }
         sync_dir(dir).map_err(StoreError::io("sync", dir))?;
         Ok(Segments {
@@ -126,6 +131,33 @@ impl Segments {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Copies the bytes of `path` from `from` to its end into `path.torn-N` (fsync'd), before a
+/// torn tail is cut off.
+fn keep_aside(path: &Path, from: u64) -> Result<()> {
+    let mut src = File::open(path).map_err(StoreError::io("read", path))?;
+    src.seek(SeekFrom::Start(from))
+        .map_err(StoreError::io("read", path))?;
+    let mut tail = Vec::new();
+    src.read_to_end(&mut tail)
+        .map_err(StoreError::io("read", path))?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let mut n = 1;
+    let aside = loop {
+        let p = path.with_file_name(format!("{name}.torn-{n}"));
+        if !p.exists() {
+            break p;
+        }
+        n += 1;
+    };
+    let mut out =
+        crate::sync::keys::create_private(&aside).map_err(StoreError::io("create", &aside))?;
+    out.write_all(&tail)
+        .and_then(|()| out.sync_all())
+        .map_err(StoreError::io("write", &aside))
 }
 
 fn open_append(path: &Path) -> Result<File> {
@@ -215,7 +247,16 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
         } else {
             payload.resize(len, 0);
             if !read_full(&mut r, &mut payload).map_err(StoreError::io("read", path))? {
-                break; // torn tail
+                // The file ends inside this record. A torn tail only if no record follows:
+                // a flipped bit in a length field must not hide every record after it.
+                match find_magic(&mut r, at + 1).map_err(StoreError::io("read", path))? {
+                    Some(next) => {
+                        each(Err((at, "length runs past the end of the file".into())));
+                        at = next;
+                        continue;
+                    }
+                    None => break,
+                }
             }
             let crc = u32::from_le_bytes([hdr[8], hdr[9], hdr[10], hdr[11]]);
             (crc32fast::hash(&payload) != crc).then_some("checksum mismatch")

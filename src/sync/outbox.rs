@@ -22,7 +22,13 @@ pub struct Report {
     pub ended: usize,
     pub forms: usize,
     pub erased: usize,
+    /// Records that could not be read and were not sent (id and why).
+    pub damaged: Vec<String>,
 }
+
+/// Largest bundle built for upload or a USB file: half the hub's default limit, so a
+/// bundle always fits whatever the hub's own settings.
+pub const MAX_BUNDLE_BYTES: usize = crate::hub::MAX_BUNDLE / 2;
 
 /// A signed bundle of these interviews (already sealed at finalize); they become `queued`.
 pub fn build(
@@ -31,40 +37,86 @@ pub fn build(
     key: &SigningKey,
     ids: &[Uuid],
 ) -> Result<Vec<u8>, String> {
-    build_with(store, e, key, ids, &[])
+    let items = ids
+        .iter()
+        .map(|id| Ok((*id, store.sealed_bytes(*id).map_err(|e| e.to_string())?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    seal_and_queue(store, e, key, items, ids)
 }
 
-/// The next bundle: up to [`PER_BUNDLE`] unsent interviews, topped up with unsent tombstones
-/// (refusals and withdrawals, for the hub's response figures). `None` when nothing is left.
+/// Where a run of bundles stands: the index is walked once, front to back, and records that
+/// cannot be read are skipped and named instead of stopping everything behind them.
+#[derive(Debug, Default)]
+pub struct Cursor {
+    after: Option<Uuid>,
+    done: bool,
+    tomb_after: Option<Uuid>,
+    tombs_done: bool,
+    /// Records that could not be read (id and why); they stay unsent.
+    pub damaged: Vec<String>,
+}
+
+/// The next bundle: unsent interviews from the cursor on, at most `limit` of them and
+/// [`MAX_BUNDLE_BYTES`] in all, topped up with unsent tombstones (refusals and withdrawals,
+/// for the hub's response figures). `None` when nothing is left.
 pub fn next(
     store: &Store,
     e: &Enrollment,
     key: &SigningKey,
     limit: usize,
+    cursor: &mut Cursor,
 ) -> Result<Option<(Vec<u8>, usize)>, String> {
-    let ids = store.unsent(limit);
-    let tombs = store.unsent_tombstones(limit - ids.len());
-    if ids.is_empty() && tombs.is_empty() {
+    let mut items: Vec<(Uuid, Vec<u8>)> = Vec::new();
+    let mut ids = Vec::new();
+    let mut bytes = 0usize;
+    'fill: while !cursor.done && items.len() < limit {
+        let batch = store.unsent_after(cursor.after, 64);
+        if batch.is_empty() {
+            cursor.done = true;
+            break;
+        }
+        for id in batch {
+            match store.sealed_bytes(id) {
+                Ok(sealed) => {
+                    if !items.is_empty() && bytes + sealed.len() + 20 > MAX_BUNDLE_BYTES {
+                        break 'fill;
+                    }
+                    bytes += sealed.len() + 20;
+                    items.push((id, sealed));
+                    ids.push(id);
+                }
+                Err(err) => cursor.damaged.push(format!("interview {id}: {err}")),
+            }
+            cursor.after = Some(id);
+            if items.len() >= limit {
+                break 'fill;
+            }
+        }
+    }
+    if items.len() < limit && bytes < MAX_BUNDLE_BYTES / 2 && !cursor.tombs_done {
+        let room = (limit - items.len()).min(PER_BUNDLE);
+        let tombs = store.unsent_tombstones_after(cursor.tomb_after, room);
+        cursor.tombs_done = tombs.len() < room;
+        for t in tombs {
+            cursor.tomb_after = Some(t.id);
+            items.push((t.id, store.sealed_tombstone(&t).map_err(|e| e.to_string())?));
+        }
+    }
+    if items.is_empty() {
         return Ok(None);
     }
-    let b = build_with(store, e, key, &ids, &tombs)?;
-    Ok(Some((b, ids.len() + tombs.len())))
+    let n = items.len();
+    let b = seal_and_queue(store, e, key, items, &ids)?;
+    Ok(Some((b, n)))
 }
 
-fn build_with(
+fn seal_and_queue(
     store: &Store,
     e: &Enrollment,
     key: &SigningKey,
+    items: Vec<(Uuid, Vec<u8>)>,
     ids: &[Uuid],
-    tombs: &[crate::store::Tombstone],
 ) -> Result<Vec<u8>, String> {
-    let mut items = Vec::with_capacity(ids.len() + tombs.len());
-    for id in ids {
-        items.push((*id, store.sealed_bytes(*id).map_err(|e| e.to_string())?));
-    }
-    for t in tombs {
-        items.push((t.id, store.sealed_tombstone(t).map_err(|e| e.to_string())?));
-    }
     let seq = store.next_bundle_seq().map_err(|e| e.to_string())?;
     let b = bundle::build(store.device(), seq, e.hub_id, &items, key);
     for id in ids {
@@ -78,6 +130,40 @@ fn build_with(
         }
     }
     Ok(b)
+}
+
+/// Everything unsent as bundle files for a USB stick: `out` first, then `out-2`, `out-3`…
+/// each within [`MAX_BUNDLE_BYTES`], so the hub's size limit never refuses one. Returns each
+/// file with how many records it holds, and the records that could not be read.
+pub fn export_files(
+    store: &Store,
+    e: &Enrollment,
+    key: &SigningKey,
+    out: &std::path::Path,
+) -> Result<(Vec<(std::path::PathBuf, usize)>, Vec<String>), String> {
+    let mut cursor = Cursor::default();
+    let mut files = Vec::new();
+    while let Some((b, n)) = next(store, e, key, usize::MAX, &mut cursor)? {
+        let path = numbered(out, files.len() + 1);
+        super::keys::write_private(&path, &b)
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+        files.push((path, n));
+    }
+    Ok((files, cursor.damaged))
+}
+
+/// `dir/name.lnb` for the first file, `dir/name-2.lnb` and on for the next.
+fn numbered(out: &std::path::Path, n: usize) -> std::path::PathBuf {
+    if n == 1 {
+        return out.to_path_buf();
+    }
+    let stem = out
+        .file_stem()
+        .map_or_else(|| "bundle".into(), |s| s.to_string_lossy().into_owned());
+    match out.extension() {
+        Some(ext) => out.with_file_name(format!("{stem}-{n}.{}", ext.to_string_lossy())),
+        None => out.with_file_name(format!("{stem}-{n}")),
+    }
 }
 
 /// Marks what a valid receipt names as sent. Conflicts count as delivered: the hub keeps
@@ -117,15 +203,24 @@ pub fn sync_once(
         forms: client.pull_forms(forms_dir).unwrap_or(0),
         ..Report::default()
     };
-    let total = store.unsent(usize::MAX).len() + store.unsent_tombstones(usize::MAX).len();
+    let [finalized, queued, _] = store.counts();
+    let total = (finalized + queued) as usize + store.unsent_tombstones(usize::MAX).len();
     let mut done = 0;
-    while let Some((b, n)) = next(store, &client.enrollment, &client.key, PER_BUNDLE)? {
+    let mut cursor = Cursor::default();
+    while let Some((b, n)) = next(
+        store,
+        &client.enrollment,
+        &client.key,
+        PER_BUNDLE,
+        &mut cursor,
+    )? {
         let receipt = client.send(&b, store.device())?;
         apply(store, &receipt, now(), &mut report)?;
         report.bundles += 1;
         done += n;
         progress(done, total);
     }
+    report.damaged = cursor.damaged;
     report.erased = store
         .apply_retention(now(), client.enrollment.retention_days)
         .map_err(|e| e.to_string())?;
