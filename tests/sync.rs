@@ -2,13 +2,15 @@
 
 mod common;
 
+use common::hub::{HubProc, device};
+
 use langnghe::hub::Hub;
 use langnghe::store::{Stamp, Status, Store, StoreError};
 use langnghe::sync::{bundle, client, keys, outbox};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,119 +20,6 @@ fn bin() -> Command {
 
 fn run(args: &[&str]) -> String {
     common::run(args)
-}
-
-/// A hub folder with the shipped forms, and its server as a real process.
-struct HubProc {
-    dir: PathBuf,
-    child: Option<Child>,
-    addr: String,
-}
-
-impl HubProc {
-    fn new(dir: &Path) -> HubProc {
-        run(&["hub", "init", "--data", dir.to_str().unwrap()]);
-        for f in [
-            "child_participation.toml",
-            "child_participation.indicators.toml",
-            "commune_child_friendly.toml",
-        ] {
-            std::fs::copy(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(f),
-                dir.join("forms").join(f),
-            )
-            .unwrap();
-        }
-        let mut h = HubProc {
-            dir: dir.to_path_buf(),
-            child: None,
-            addr: String::new(),
-        };
-        h.start("127.0.0.1:0");
-        h
-    }
-    fn start(&mut self, listen: &str) {
-        let mut child = bin()
-            .args([
-                "hub",
-                "serve",
-                "--data",
-                self.dir.to_str().unwrap(),
-                "--listen",
-                listen,
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        let mut out = child.stdout.take().unwrap();
-        let mut byte = [0u8; 1];
-        while !line.ends_with('\n') {
-            assert_eq!(out.read(&mut byte).unwrap(), 1, "hub exited: {line}");
-            line.push(byte[0] as char);
-        }
-        self.addr = line.trim().rsplit("http://").next().unwrap().to_string();
-        self.child = Some(child);
-    }
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().unwrap();
-            c.wait().unwrap();
-        }
-    }
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-    fn token(&self, name: &str) -> String {
-        run(&[
-            "hub",
-            "enroll-token",
-            "--data",
-            self.dir.to_str().unwrap(),
-            "--device",
-            name,
-        ])
-        .trim()
-        .to_string()
-    }
-    fn stored(&self) -> usize {
-        // Opened after the server is stopped, or through it.
-        let out = tempfile::tempdir().unwrap();
-        run(&[
-            "hub",
-            "export",
-            "--data",
-            self.dir.to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        std::fs::read_to_string(out.path().join("child_participation.csv"))
-            .map_or(0, |s| s.lines().count().saturating_sub(1))
-    }
-}
-
-impl Drop for HubProc {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn device(dir: &Path, hub: &HubProc, name: &str, interviews: usize) -> Store {
-    let d = dir.to_str().unwrap();
-    run(&[
-        "--data-dir",
-        d,
-        "simulate",
-        "--form",
-        "child_participation",
-        "--count",
-        &interviews.to_string(),
-        "--seed",
-        "4",
-    ]);
-    run(&["--data-dir", d, "enroll", &hub.url(), &hub.token(name)]);
-    Store::open(dir).unwrap()
 }
 
 fn now() -> Stamp {

@@ -43,7 +43,7 @@ pub fn bundle_export(store: &Store, out: &Path) -> CliResult {
     let e = client::load_enrollment(store.dir())
         .ok_or("this device is not enrolled: run `langnghe enroll` first")?;
     let key = crate::sync::keys::load_signing_key(&client::key_path(store.dir()))?;
-    let (files, damaged) = outbox::export_files(store, &e, &key, out)?;
+    let (files, damaged) = outbox::export_files(store, &e, &key, out, outbox::MAX_BUNDLE_BYTES)?;
     warn_damaged(&damaged);
     if files.is_empty() {
         println!("nothing to send");

@@ -113,7 +113,7 @@ pub fn router_with(hub: Hub, limits: Limits) -> Router {
 
 /// A panic in a handler costs that request a 500, never the service: the handler runs as
 /// its own task, whose panic comes back as an error.
-async fn catch_panic(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn catch_panic(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     match tokio::spawn(next.run(req)).await {
         Ok(r) => r,
         Err(e) => {

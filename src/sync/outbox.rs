@@ -46,14 +46,35 @@ pub fn build(
 
 /// Where a run of bundles stands: the index is walked once, front to back, and records that
 /// cannot be read are skipped and named instead of stopping everything behind them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Cursor {
+    /// Largest bundle to build, in bytes.
+    pub max_bytes: usize,
     after: Option<Uuid>,
     done: bool,
     tomb_after: Option<Uuid>,
     tombs_done: bool,
     /// Records that could not be read (id and why); they stay unsent.
     pub damaged: Vec<String>,
+}
+
+impl Default for Cursor {
+    fn default() -> Cursor {
+        Cursor::with_max_bytes(MAX_BUNDLE_BYTES)
+    }
+}
+
+impl Cursor {
+    pub fn with_max_bytes(max_bytes: usize) -> Cursor {
+        Cursor {
+            max_bytes,
+            after: None,
+            done: false,
+            tomb_after: None,
+            tombs_done: false,
+            damaged: Vec::new(),
+        }
+    }
 }
 
 /// The next bundle: unsent interviews from the cursor on, at most `limit` of them and
@@ -68,7 +89,8 @@ pub fn next(
 ) -> Result<Option<(Vec<u8>, usize)>, String> {
     let mut items: Vec<(Uuid, Vec<u8>)> = Vec::new();
     let mut ids = Vec::new();
-    let mut bytes = 0usize;
+    // The header and the signature count against the budget too.
+    let mut bytes = bundle::HEADER_LEN + bundle::SIG_LEN;
     'fill: while !cursor.done && items.len() < limit {
         let batch = store.unsent_after(cursor.after, 64);
         if batch.is_empty() {
@@ -78,7 +100,7 @@ pub fn next(
         for id in batch {
             match store.sealed_bytes(id) {
                 Ok(sealed) => {
-                    if !items.is_empty() && bytes + sealed.len() + 20 > MAX_BUNDLE_BYTES {
+                    if !items.is_empty() && bytes + sealed.len() + 20 > cursor.max_bytes {
                         break 'fill;
                     }
                     bytes += sealed.len() + 20;
@@ -93,13 +115,23 @@ pub fn next(
             }
         }
     }
-    if items.len() < limit && bytes < MAX_BUNDLE_BYTES / 2 && !cursor.tombs_done {
-        let room = (limit - items.len()).min(PER_BUNDLE);
-        let tombs = store.unsent_tombstones_after(cursor.tomb_after, room);
-        cursor.tombs_done = tombs.len() < room;
+    'tombs: while items.len() < limit && !cursor.tombs_done {
+        let tombs = store.unsent_tombstones_after(cursor.tomb_after, 64);
+        if tombs.is_empty() {
+            cursor.tombs_done = true;
+            break;
+        }
         for t in tombs {
+            let sealed = store.sealed_tombstone(&t).map_err(|e| e.to_string())?;
+            if !items.is_empty() && bytes + sealed.len() + 20 > cursor.max_bytes {
+                break 'tombs;
+            }
+            bytes += sealed.len() + 20;
             cursor.tomb_after = Some(t.id);
-            items.push((t.id, store.sealed_tombstone(&t).map_err(|e| e.to_string())?));
+            items.push((t.id, sealed));
+            if items.len() >= limit {
+                break 'tombs;
+            }
         }
     }
     if items.is_empty() {
@@ -140,8 +172,9 @@ pub fn export_files(
     e: &Enrollment,
     key: &SigningKey,
     out: &std::path::Path,
+    max_bytes: usize,
 ) -> Result<(Vec<(std::path::PathBuf, usize)>, Vec<String>), String> {
-    let mut cursor = Cursor::default();
+    let mut cursor = Cursor::with_max_bytes(max_bytes);
     let mut files = Vec::new();
     while let Some((b, n)) = next(store, e, key, usize::MAX, &mut cursor)? {
         let path = numbered(out, files.len() + 1);

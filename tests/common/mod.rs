@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod hub;
+
 use chrono::{FixedOffset, TimeZone};
 use langnghe::session::Clock;
 use std::process::Command;

@@ -17,6 +17,8 @@ impl Builder<'_> {
             columns: Vec::new(),
         };
         let mut extras: Vec<Vec<(String, String)>> = Vec::new();
+        // Names seen so far: a set, so a list of 100,000 choices is not checked pairwise.
+        let mut seen: std::collections::HashSet<String> = Default::default();
         for row in rows.get_ref() {
             let r = row.get_ref();
             let rat = row.span().start;
@@ -39,7 +41,7 @@ impl Builder<'_> {
                     format!("choice name `{cname}` must not be empty or contain spaces"),
                 );
             }
-            if list.find(&cname).is_some() {
+            if !seen.insert(cname.clone()) {
                 let off = r.get("name").map_or(rat, |v| v.span().start);
                 self.err(off, format!("duplicate choice `{cname}` in list `{name}`"));
             }
