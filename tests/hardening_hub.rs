@@ -291,7 +291,7 @@ fn deeply_nested_expressions_and_forms_are_refused_with_a_message() {
     langnghe::expr::parse(&vec!["${a} = 1"; 150].join(" or ")).unwrap();
     // A form with groups nested 1,500 deep: refused by `check`, and a hub holding it in its
     // forms folder still lists its other forms.
-    let mut form = String::from("[settings]\nform_id = \"deep\"\n");
+    let mut form = String::from("[settings]\nid = \"deep\"\n");
     for i in 0..1500 {
         form.push_str(&format!(
             "[[survey]]\ntype = \"begin_group\"\nname = \"g{i}\"\nlabel = \"g\"\n"

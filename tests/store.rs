@@ -193,27 +193,27 @@ fn real_full_disk_when_we_can_mount_one() {
         let clock = Arc::new(StepClock::default());
         let mut saved = Vec::new();
         let mut full = None;
-        for _ in 0..5000 {
-            let mut s = match Session::start(store.clone(), child_form(), "sv", clock.clone()) {
-                Ok(s) => s,
-                Err(e) => {
-                    full = Some(e.to_string());
-                    break;
-                }
-            };
-            s.advance().unwrap();
+        // Any step may be the one that meets the full disk (an answer's autosave as much as
+        // the finalize): each error ends the loop and must say "disk full".
+        let one = || -> Result<Uuid, String> {
+            let mut s = Session::start(store.clone(), child_form(), "sv", clock.clone())
+                .map_err(|e| e.to_string())?;
+            s.advance().map_err(|e| e.to_string())?;
             let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned()
             else {
                 panic!()
             };
-            s.answer(node, &path, "no").unwrap();
+            s.answer(node, &path, "no").map_err(|e| e.to_string())?;
             while s.iv.current().is_some() {
-                s.advance().unwrap();
+                s.advance().map_err(|e| e.to_string())?;
             }
-            match s.finalize() {
-                Ok(f) => saved.push(f.id),
+            s.finalize().map(|f| f.id).map_err(|e| e.to_string())
+        };
+        for _ in 0..5000 {
+            match one() {
+                Ok(id) => saved.push(id),
                 Err(e) => {
-                    full = Some(e.to_string());
+                    full = Some(e);
                     break;
                 }
             }

@@ -14,7 +14,7 @@ pub mod codec;
 mod drafts;
 pub mod error;
 mod finalized;
-mod journal;
+pub mod journal;
 mod lock;
 pub mod paths;
 pub mod record;

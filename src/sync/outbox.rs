@@ -164,6 +164,10 @@ fn seal_and_queue(
     Ok(b)
 }
 
+/// Bundle files written (each with how many records it holds), and records that could not
+/// be read.
+pub type Exported = (Vec<(std::path::PathBuf, usize)>, Vec<String>);
+
 /// Everything unsent as bundle files for a USB stick: `out` first, then `out-2`, `out-3`…
 /// each within [`MAX_BUNDLE_BYTES`], so the hub's size limit never refuses one. Returns each
 /// file with how many records it holds, and the records that could not be read.
@@ -173,7 +177,7 @@ pub fn export_files(
     key: &SigningKey,
     out: &std::path::Path,
     max_bytes: usize,
-) -> Result<(Vec<(std::path::PathBuf, usize)>, Vec<String>), String> {
+) -> Result<Exported, String> {
     let mut cursor = Cursor::with_max_bytes(max_bytes);
     let mut files = Vec::new();
     while let Some((b, n)) = next(store, e, key, usize::MAX, &mut cursor)? {
