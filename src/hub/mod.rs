@@ -15,7 +15,7 @@ pub mod registry;
 pub mod server;
 pub mod store;
 
-use crate::store::{Finalized, codec};
+use crate::store::Finalized;
 use crate::sync::bundle::{self, ItemStatus, Receipt};
 use crate::sync::keys;
 use age::secrecy::ExposeSecret;
@@ -275,15 +275,11 @@ impl Hub {
         for (id, sealed) in &v.items {
             let plain = crate::sync::seal::open(sealed, &self.identity)
                 .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
-            let tombstone = plain.first() == Some(&crate::store::sealed::TOMBSTONE_TAG);
-            let (rid, rdev) = if tombstone {
-                let t: crate::store::Tombstone = codec::decode(&plain[1..])
-                    .map_err(|e| refuse(400, format!("tombstone {id}: {e}")))?;
-                (t.id, device.id)
-            } else {
-                let f: Finalized = codec::decode(&plain)
-                    .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
-                (f.id, f.device)
+            let (rid, rdev, tombstone) = match bundle::read_plaintext(&plain)
+                .map_err(|e| refuse(400, format!("item {id}: {e}")))?
+            {
+                bundle::Payload::Tombstone(t) => (t.id, device.id, true),
+                bundle::Payload::Interview(f) => (f.id, f.device, false),
             };
             if rid != *id || rdev != device.id {
                 return Err(refuse(
@@ -347,13 +343,10 @@ impl Hub {
                 Ok(p) => p,
                 Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
             };
-            let r = if item.tombstone {
-                codec::decode(plain.get(1..).unwrap_or_default()).map(&mut tombstone)
-            } else {
-                codec::decode(&plain).map(&mut interview)
-            };
-            if let Err(e) = r {
-                bad.push(format!("interview {}: {e}", item.id));
+            match bundle::read_plaintext(&plain) {
+                Ok(bundle::Payload::Interview(f)) => interview(*f),
+                Ok(bundle::Payload::Tombstone(t)) => tombstone(t),
+                Err(e) => bad.push(format!("interview {}: {e}", item.id)),
             }
         })?;
         Ok(bad)

@@ -30,6 +30,16 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
+/// The bincode body alone, without the store's schema byte: for wire formats, which carry
+/// their own version (see `sync::bundle`), so a change to the store never changes the wire.
+pub fn encode_body<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Err(e) = bincode::serialize_into(&mut out, v) {
+        panic!("encoding a record failed: {e}");
+    }
+    out
+}
+
 /// Decodes a record whose layout has not changed across schema versions.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     decode_body(split(bytes)?.1)

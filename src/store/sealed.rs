@@ -89,10 +89,10 @@ impl Store {
         f: &Finalized,
         to: Option<&[age::x25519::Recipient]>,
     ) -> Result<Vec<u8>> {
-        let plain = codec::encode(f);
         match to {
-            None => Ok(plain),
+            None => Ok(codec::encode(f)),
             Some(r) => {
+                let plain = crate::sync::bundle::interview_plaintext(f);
                 let s = crate::sync::seal::seal(&plain, r)
                     .map_err(|e| StoreError::Seal(e.to_string()))?;
                 Ok(wrap(&meta_of(f), &s))
@@ -158,7 +158,7 @@ impl Store {
             for f in &plain {
                 bytes.push(wrap(
                     &meta_of(f),
-                    &crate::sync::seal::seal(&codec::encode(f), &parsed)
+                    &crate::sync::seal::seal(&crate::sync::bundle::interview_plaintext(f), &parsed)
                         .map_err(|e| StoreError::Seal(e.to_string()))?,
                 ));
             }
@@ -302,9 +302,6 @@ impl Store {
     }
 }
 
-/// First byte of a sealed tombstone's plaintext (an interview's starts with the schema byte).
-pub const TOMBSTONE_TAG: u8 = b'T';
-
 fn tomb_key(id: Uuid) -> Vec<u8> {
     [b"ts:".as_slice(), id.as_bytes()].concat()
 }
@@ -341,7 +338,7 @@ impl Store {
         let to = self
             .seal_recipients()?
             .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
-        let plain = [vec![TOMBSTONE_TAG], codec::encode(t)].concat();
+        let plain = crate::sync::bundle::tombstone_plaintext(t);
         crate::sync::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
     }
 

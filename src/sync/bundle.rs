@@ -11,6 +11,14 @@ pub const VERSION: u8 = 1;
 pub const BUNDLE_DOMAIN: &[u8] = b"langnghe-bundle-v1";
 pub const RECEIPT_DOMAIN: &[u8] = b"langnghe-receipt-v1";
 pub const RECEIPT_MAGIC: [u8; 4] = *b"LNRC";
+/// Receipt format version, right after its magic.
+pub const RECEIPT_VERSION: u8 = 1;
+/// Version of a sealed item's plaintext (what the hub decrypts), kept apart from the device
+/// store's schema byte so that a change to the store never breaks a mixed fleet. Version 2 is
+/// the first one written (it matched the store's schema at the time); 1 reads the same.
+pub const PAYLOAD_VERSION: u8 = 2;
+/// First byte of a sealed tombstone's plaintext (an interview's is [`PAYLOAD_VERSION`]).
+pub const TOMBSTONE_TAG: u8 = b'T';
 pub const ENROLL_DOMAIN: &[u8] = b"langnghe-enroll-v1";
 pub const FORMS_DOMAIN: &[u8] = b"langnghe-forms-v1";
 /// magic 4 | version 1 | device 16 | seq 8 | hub 16 | count 4 | payload_len 8 | payload_hash 32
@@ -181,12 +189,13 @@ pub struct Receipt {
     pub items: Vec<(Uuid, ItemStatus)>,
 }
 
-/// `RECEIPT_MAGIC | len u32 | body | hub signature`.
+/// `RECEIPT_MAGIC | RECEIPT_VERSION | len u32 | body | hub signature`.
 pub fn sign_receipt(r: &Receipt, key: &SigningKey) -> Vec<u8> {
-    let body = crate::store::codec::encode(r);
-    let sig = key.sign(&[RECEIPT_DOMAIN, &body].concat());
+    let body = crate::store::codec::encode_body(r);
     let mut out = RECEIPT_MAGIC.to_vec();
+    out.push(RECEIPT_VERSION);
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    let sig = key.sign(&[RECEIPT_DOMAIN, &out, &body].concat());
     out.extend_from_slice(&body);
     out.extend_from_slice(&sig.to_bytes());
     out
@@ -194,23 +203,82 @@ pub fn sign_receipt(r: &Receipt, key: &SigningKey) -> Vec<u8> {
 
 /// A receipt counts only if the hub's key signed it: a captive portal's 200 page does not.
 pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, String> {
-    if b.len() < 8 + SIG_LEN || b[..4] != RECEIPT_MAGIC {
+    const HEAD: usize = 4 + 1 + 4;
+    if b.len() < HEAD + SIG_LEN || b[..4] != RECEIPT_MAGIC {
         return Err("the answer is not a hub receipt".into());
     }
-    let len = u32::from_le_bytes(b[4..8].try_into().unwrap_or([0; 4])) as usize;
-    if len.checked_add(8 + SIG_LEN) != Some(b.len()) {
+    if b[4] != RECEIPT_VERSION {
+        return Err(format!(
+            "receipt format version {} is not supported; update the app",
+            b[4]
+        ));
+    }
+    let len = u32::from_le_bytes(b[5..9].try_into().unwrap_or([0; 4])) as usize;
+    if len.checked_add(HEAD + SIG_LEN) != Some(b.len()) {
         return Err("receipt has the wrong length".into());
     }
-    let body = b.get(8..8 + len).ok_or("receipt cut short")?;
+    let body = b.get(HEAD..HEAD + len).ok_or("receipt cut short")?;
     let sig = Signature::from_bytes(
-        b.get(8 + len..)
+        b.get(HEAD + len..)
             .and_then(|s| s.try_into().ok())
             .ok_or("bad signature length")?,
     );
     hub_key
-        .verify(&[RECEIPT_DOMAIN, body].concat(), &sig)
+        .verify(&[RECEIPT_DOMAIN, &b[..HEAD], body].concat(), &sig)
         .map_err(|_| "receipt signature does not match the hub's key".to_string())?;
-    crate::store::codec::decode(body).map_err(|e| e.to_string())
+    crate::store::codec::decode_body(body).map_err(|e| e.to_string())
+}
+
+/// What a sealed item holds once opened.
+pub enum Payload {
+    Interview(Box<crate::store::Finalized>),
+    Tombstone(crate::store::Tombstone),
+}
+
+/// The plaintext sealed for the hub: an interview.
+pub fn interview_plaintext(f: &crate::store::Finalized) -> Vec<u8> {
+    [vec![PAYLOAD_VERSION], crate::store::codec::encode_body(f)].concat()
+}
+
+/// The plaintext sealed for the hub: a tombstone (a refusal or withdrawal, for counting).
+pub fn tombstone_plaintext(t: &crate::store::Tombstone) -> Vec<u8> {
+    [
+        vec![TOMBSTONE_TAG, PAYLOAD_VERSION],
+        crate::store::codec::encode_body(t),
+    ]
+    .concat()
+}
+
+/// Reads an opened sealed item, checking its version.
+pub fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
+    let version = |v: u8| {
+        if (1..=PAYLOAD_VERSION).contains(&v) {
+            Ok(())
+        } else {
+            Err(format!(
+                "sealed item version {v} is not supported here; update the hub"
+            ))
+        }
+    };
+    fn body(b: &[u8]) -> Result<(&u8, &[u8]), String> {
+        b.split_first()
+            .ok_or_else(|| "empty sealed item".to_string())
+    }
+    match body(plain)? {
+        (&TOMBSTONE_TAG, rest) => {
+            let (&v, rest) = body(rest)?;
+            version(v)?;
+            crate::store::codec::decode_body(rest)
+                .map(Payload::Tombstone)
+                .map_err(|e| e.to_string())
+        }
+        (&v, rest) => {
+            version(v)?;
+            crate::store::codec::decode_body(rest)
+                .map(|f| Payload::Interview(Box::new(f)))
+                .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// What a device signs when it enrols: proof that it holds the key it registers.
