@@ -331,22 +331,17 @@ fn make_draft_no_fault(store: &Arc<Store>) -> Uuid {
     id
 }
 
-/// Flips bytes of sled's files at positions drawn from `seed`.
+/// Flips bits of sled's log (`db/db`) at positions drawn from `seed`. (Measured: with a few
+/// hundred interviews, 20 flips there make sled panic while opening in every seed tried.)
 fn damage_sled(db: &Path, seed: u64, flips: usize) {
     let mut rng = langnghe::simulate::Rng::new(seed);
-    let files: Vec<PathBuf> = std::fs::read_dir(db)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
-        .collect();
+    let f = db.join("db");
+    let mut bytes = std::fs::read(&f).unwrap();
     for _ in 0..flips {
-        let f = &files[rng.below(files.len() as u64) as usize];
-        let mut bytes = std::fs::read(f).unwrap();
         let at = rng.below(bytes.len() as u64) as usize;
         bytes[at] ^= 1 << rng.below(8);
-        std::fs::write(f, bytes).unwrap();
     }
+    std::fs::write(&f, bytes).unwrap();
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -365,20 +360,26 @@ fn copy_dir(from: &Path, to: &Path) {
 fn damaged_sled_files_never_abort_or_hang_and_recover_brings_everything_back() {
     let tmp = tempfile::tempdir().unwrap();
     let template = tmp.path().join("template");
-    simulate(&template, 60, 9);
+    simulate(&template, 300, 9);
+    let mut refused = 0;
     for seed in 1..=5u64 {
         let dir = tmp.path().join(format!("try{seed}"));
         copy_dir(&template, &dir);
-        damage_sled(&dir.join("db"), seed, 40);
+        damage_sled(&dir.join("db"), seed, 20);
         let (ok, text) = run_bounded(&dir, &["list"], Duration::from_secs(60));
         if !ok {
             assert!(text.contains("recover"), "seed {seed}: {text}");
+            refused += 1;
         }
         let (ok, text) = run_bounded(&dir, &["recover"], Duration::from_secs(60));
         assert!(ok, "seed {seed}: {text}");
         let s = Store::open(&dir).unwrap();
-        assert_eq!(s.entries().0.len(), 60, "seed {seed}: {text}");
+        assert_eq!(s.entries().0.len(), 300, "seed {seed}: {text}");
     }
+    assert!(
+        refused > 0,
+        "the damage never reached sled: the test tests nothing"
+    );
 }
 
 #[test]
