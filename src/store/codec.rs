@@ -75,6 +75,7 @@ pub const ERASED: [u8; 4] = *b"LNR0";
 
 /// The bytes that replace an erased record of `total` bytes (header included).
 pub fn erased(total: usize) -> Vec<u8> {
+    let total = total.max(HEADER);
     let mut out = vec![0u8; total];
     out[..4].copy_from_slice(&ERASED);
     out[4..8].copy_from_slice(&((total - HEADER) as u32).to_le_bytes());

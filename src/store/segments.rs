@@ -118,6 +118,12 @@ impl Segments {
     /// is gone from the file, not just unlinked from the index.
     pub fn erase(&mut self, loc: Loc) -> Result<()> {
         let path = segment_path(&self.dir, loc.segment);
+        if (loc.len as usize) < codec::HEADER || loc.len as usize > MAX_RECORD + codec::HEADER {
+            return Err(StoreError::Database {
+                dir: path,
+                reason: format!("index entry has an impossible length ({})", loc.len),
+            });
+        }
         let mut f = OpenOptions::new()
             .write(true)
             .open(&path)
@@ -186,6 +192,13 @@ pub fn read(dir: &Path, loc: Loc) -> Result<Vec<u8>> {
     let mut f = File::open(&path).map_err(StoreError::io("open", &path))?;
     f.seek(SeekFrom::Start(loc.offset))
         .map_err(StoreError::io("read", &path))?;
+    // The length comes from the index: a damaged entry must not ask for gigabytes.
+    if loc.len as usize > MAX_RECORD + codec::HEADER || (loc.len as usize) < codec::HEADER {
+        return Err(StoreError::Database {
+            dir: path,
+            reason: format!("index entry has an impossible length ({})", loc.len),
+        });
+    }
     let mut buf = vec![0; loc.len as usize];
     f.read_exact(&mut buf)
         .map_err(StoreError::io("read", &path))?;
