@@ -552,6 +552,17 @@ fn a_large_outbox_goes_by_usb_in_several_files_within_the_limit() {
         assert!(std::fs::metadata(p).unwrap().len() <= limit as u64);
     }
     drop(store);
+    // Another account plants symlinks where receipts used to be written first (NAME.tmp):
+    // the receipts are written under fresh names and the target is never touched.
+    #[cfg(unix)]
+    let victim = {
+        let victim = tmp.path().join("root-owned.conf");
+        std::fs::write(&victim, "keep").unwrap();
+        for (p, _) in &files {
+            std::os::unix::fs::symlink(&victim, p.with_extension("tmp")).unwrap();
+        }
+        victim
+    };
     let mut args = vec!["hub", "import", "--data", hub.dir.to_str().unwrap()];
     let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
@@ -565,6 +576,8 @@ fn a_large_outbox_goes_by_usb_in_several_files_within_the_limit() {
     args.extend(receipts.iter().map(String::as_str));
     let out = run(&args);
     assert!(out.contains("40 interview(s) marked sent"), "{out}");
+    #[cfg(unix)]
+    assert_eq!(std::fs::read_to_string(victim).unwrap(), "keep");
     assert_eq!(hub.stored(), 40);
 }
 
