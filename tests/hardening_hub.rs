@@ -23,21 +23,8 @@ fn agent() -> ureq::Agent {
 }
 
 fn post(url: &str, token: &str, body: &[u8]) -> (u16, String) {
-    let kind = if body.starts_with(b"{") {
-        "application/json"
-    } else {
-        "application/octet-stream"
-    };
-    let mut r = agent()
-        .post(url)
-        .header("Authorization", &format!("Bearer {token}"))
-        .header("Content-Type", kind)
-        .send(body)
-        .unwrap();
-    (
-        r.status().as_u16(),
-        r.body_mut().read_to_string().unwrap_or_default(),
-    )
+    let (status, body) = common::hub::post(url, token, body);
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn healthy(hub: &HubProc) -> bool {

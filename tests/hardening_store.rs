@@ -5,8 +5,7 @@
 mod common;
 
 use common::hub::{HubProc, device};
-use common::{StepClock, run_in};
-use langnghe::session::Session;
+use common::{at_consent, declined, run_in};
 use langnghe::store::{Stamp, Status, Store, StoreError, codec};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -29,28 +28,9 @@ fn simulate(dir: &Path, count: usize, seed: u64) {
     );
 }
 
-fn child_form() -> Arc<langnghe::form::Form> {
-    Arc::new(
-        langnghe::form::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/child_participation.toml"),
-        )
-        .unwrap(),
-    )
-}
-
 /// A draft with the guardian's consent given and the cursor on the next question.
 fn make_draft(store: &Arc<Store>) -> Uuid {
-    let mut s = Session::start(
-        store.clone(),
-        child_form(),
-        "sv",
-        Arc::new(StepClock::default()),
-    )
-    .unwrap();
-    s.advance().unwrap();
-    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
-        panic!("no consent question")
-    };
+    let (mut s, node, path) = at_consent(store);
     s.answer(node, &path, "yes").unwrap();
     s.advance().unwrap();
     s.id()
@@ -239,24 +219,8 @@ fn recover_carries_over_drafts_tombstones_settings_status_and_enrolment() {
     assert_eq!(store.counts()[2], sent.len() as u64);
     // Still sealing: a new interview is not stored in the clear.
     let store = Arc::new(store);
-    let mut s = Session::start(
-        store.clone(),
-        child_form(),
-        "sv",
-        Arc::new(StepClock::default()),
-    )
-    .unwrap();
-    s.advance().unwrap();
-    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
-        panic!()
-    };
-    s.answer(node, &path, "no").unwrap();
-    while s.iv.current().is_some() {
-        s.advance().unwrap();
-    }
-    let f = s.finalize().unwrap();
+    let f = declined(&store);
     assert!(matches!(store.finalized(f.id), Err(StoreError::Sealed(_))));
-    drop(s);
     drop(store);
     // 2. The sled folder destroyed: what it held cannot come back, and that is said; the
     //    enrolment comes back from enrollment.toml, so the device never stores in the clear.

@@ -118,17 +118,7 @@ fn new_data_folder_is_private() {
 fn disk_full_keeps_what_was_saved_and_the_answer_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
-    let mut s = Session::start(
-        store.clone(),
-        child_form(),
-        "sv",
-        Arc::new(StepClock::default()),
-    )
-    .unwrap();
-    s.advance().unwrap();
-    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
-        panic!()
-    };
+    let (mut s, node, path) = common::at_consent(&store);
     store.inject_fault(Some(std::io::ErrorKind::StorageFull));
     let err = s.answer(node, &path, "yes").unwrap_err();
     assert!(err.to_string().contains("disk is full"), "{err}");

@@ -27,16 +27,7 @@ fn now() -> Stamp {
 }
 
 fn post(url: &str, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut r = agent
-        .post(format!("{url}/api/v1/bundles"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .send(body)
-        .unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_vec().unwrap())
+    common::hub::post(&format!("{url}/api/v1/bundles"), token, body)
 }
 
 #[test]

@@ -118,3 +118,27 @@ pub fn device(dir: &Path, hub: &HubProc, name: &str, interviews: usize) -> Store
     run(&["--data-dir", d, "enroll", &hub.url(), &hub.token(name)]);
     Store::open(dir).unwrap()
 }
+
+/// POSTs `body` to `url` with a bearer token; the status and the body of the answer.
+pub fn post(url: &str, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let kind = if body.starts_with(b"{") {
+        "application/json"
+    } else {
+        "application/octet-stream"
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut r = agent
+        .post(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", kind)
+        .send(body)
+        .unwrap();
+    (
+        r.status().as_u16(),
+        r.body_mut().read_to_vec().unwrap_or_default(),
+    )
+}

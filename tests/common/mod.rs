@@ -51,3 +51,43 @@ pub fn run_in(data: &std::path::Path, args: &[&str]) -> String {
     all.extend(["--data-dir", d]);
     run(&all)
 }
+
+/// The shipped child form.
+pub fn child_form() -> std::sync::Arc<langnghe::form::Form> {
+    std::sync::Arc::new(
+        langnghe::form::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("forms/child_participation.toml"),
+        )
+        .unwrap(),
+    )
+}
+
+/// A child interview started in `store`, on its first consent question: the session and
+/// that question's node and path.
+pub fn at_consent(
+    store: &std::sync::Arc<langnghe::store::Store>,
+) -> (langnghe::session::Session, langnghe::expr::NodeId, Vec<u32>) {
+    let mut s = langnghe::session::Session::start(
+        store.clone(),
+        child_form(),
+        "sv",
+        std::sync::Arc::new(StepClock::default()),
+    )
+    .unwrap();
+    s.advance().unwrap();
+    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
+        panic!("the child form starts with its consent question")
+    };
+    (s, node, path)
+}
+
+/// An interview where the guardian declined, taken to its end and finalized.
+pub fn declined(store: &std::sync::Arc<langnghe::store::Store>) -> langnghe::store::Finalized {
+    let (mut s, node, path) = at_consent(store);
+    s.answer(node, &path, "no").unwrap();
+    while s.iv.current().is_some() {
+        s.advance().unwrap();
+    }
+    s.finalize().unwrap()
+}
