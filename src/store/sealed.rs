@@ -69,6 +69,17 @@ use super::segments::Loc;
 use super::{BUNDLE_SEQ_KEY as BUNDLE_SEQ, HWM, SEAL_TO_KEY as SEAL_TO, SEALED_ALL, Status, Store};
 use uuid::Uuid;
 
+/// The entries of a tree keyed by id, after `after` (or from the start).
+fn after_cursor(tree: &sled::Tree, after: Option<Uuid>) -> sled::Iter {
+    match after {
+        Some(id) => tree.range::<&[u8], _>((
+            std::ops::Bound::Excluded(id.as_bytes().as_slice()),
+            std::ops::Bound::Unbounded,
+        )),
+        None => tree.iter(),
+    }
+}
+
 /// Interviews sealed per step when enrolling: one fsync, one sled flush per step.
 const SEAL_BATCH: usize = 200;
 
@@ -231,13 +242,7 @@ impl Store {
     /// Like [`Store::unsent`], starting after `after` (a cursor, so a sync walks the index
     /// once instead of from its start for every bundle).
     pub fn unsent_after(&self, after: Option<Uuid>, limit: usize) -> Vec<Uuid> {
-        use std::ops::Bound;
-        let from = match after {
-            Some(id) => Bound::Excluded(id.as_bytes().to_vec()),
-            None => Bound::Unbounded,
-        };
-        self.index
-            .range::<Vec<u8>, _>((from, Bound::Unbounded))
+        after_cursor(&self.index, after)
             .filter_map(|kv| kv.ok())
             .filter_map(|(k, v)| {
                 let e = super::record::decode_index_entry(&v).ok()?;
@@ -318,13 +323,7 @@ impl Store {
         after: Option<Uuid>,
         limit: usize,
     ) -> Vec<super::Tombstone> {
-        use std::ops::Bound;
-        let from = match after {
-            Some(id) => Bound::Excluded(id.as_bytes().to_vec()),
-            None => Bound::Unbounded,
-        };
-        self.tombstones
-            .range::<Vec<u8>, _>((from, Bound::Unbounded))
+        after_cursor(&self.tombstones, after)
             .filter_map(|kv| kv.ok())
             .filter_map(|(_, v)| codec::decode::<super::Tombstone>(&v).ok())
             .filter(|t| self.meta.get(tomb_key(t.id)).ok().flatten().is_none())
