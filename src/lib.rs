@@ -2,6 +2,7 @@
 //!
 //! The core (`expr`, `form`, `interview`) is pure: no terminal, no disk, no clock.
 
+pub mod catalog;
 pub mod cli;
 pub mod export;
 pub mod expr;

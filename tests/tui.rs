@@ -121,7 +121,7 @@ fn rig_with(settings: Option<Settings>) -> Rig {
     if let Some(s) = settings {
         store.save_settings(&s).unwrap();
     }
-    let (forms, errors) = langnghe::cli::data::load_forms(&forms);
+    let (forms, errors) = langnghe::catalog::load_dir(&forms);
     assert!(errors.is_empty(), "{errors:?}");
     let app = App::new(
         Arc::new(store),
@@ -684,7 +684,7 @@ fn indicators_screen_shows_gauges_and_a_breakdown_chart() {
         forms_dir.join("child_participation.indicators.toml"),
     )
     .unwrap();
-    r.app.indicators = langnghe::cli::report::indicator_sets(&forms_dir)
+    r.app.indicators = langnghe::catalog::indicator_sets(&forms_dir)
         .unwrap()
         .into_iter()
         .map(|(f, d)| (Arc::new(f), Arc::new(d)))

@@ -224,7 +224,7 @@ fn an_xlsform_in_the_forms_folder_opens_in_the_app() {
         dir.path().join("c.toml"),
     )
     .unwrap();
-    let (forms, errors) = langnghe::cli::data::load_forms(dir.path());
+    let (forms, errors) = langnghe::catalog::load_dir(dir.path());
     assert!(errors.is_empty(), "{errors:?}");
     let ids: Vec<&str> = forms.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["commune_child_friendly", "xls_demo"]);

@@ -13,16 +13,12 @@ pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool 
             ok &= check_indicators(path, out, err);
             continue;
         }
-        let loaded = if crate::xlsform::is_xlsform(path) {
-            crate::xlsform::import(path).map(|i| {
-                for w in &i.warnings {
-                    let _ = writeln!(err, "{w}");
-                }
-                i.form
-            })
-        } else {
-            form::load(path)
-        };
+        let loaded = crate::catalog::load_file(path).map(|(f, warnings)| {
+            for w in &warnings {
+                let _ = writeln!(err, "{w}");
+            }
+            f
+        });
         match loaded {
             Ok(f) => {
                 let _ = writeln!(

@@ -1,6 +1,5 @@
 //! Verbs over the store: list, simulate, export, recover.
 
-use crate::form::{self, Form};
 use crate::session::{Clock, SystemClock};
 use crate::simulate::{self, Rng};
 use crate::store::{Status, Store};
@@ -10,55 +9,6 @@ use std::sync::Arc;
 
 /// An error for the person at the terminal.
 pub type CliResult = Result<(), String>;
-
-/// Every form in `dir`, by id. Broken forms are reported, not fatal.
-pub fn load_forms(dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
-    let mut forms = Vec::new();
-    let mut errors = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            (p.extension().is_some_and(|x| x == "toml")
-                && !crate::indicators::def::is_indicator_file(p))
-                || crate::xlsform::is_xlsform(p)
-        })
-        .collect();
-    paths.sort();
-    for p in paths {
-        // An XLSForm placed in forms/ opens directly.
-        let loaded = if crate::xlsform::is_xlsform(&p) {
-            crate::xlsform::import(&p).map(|i| i.form)
-        } else {
-            form::load(&p)
-        };
-        match loaded {
-            Ok(f) => forms.push(Arc::new(f)),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    (forms, errors)
-}
-
-fn find_form(spec: &str, forms_dir: &Path) -> Result<Arc<Form>, String> {
-    let p = Path::new(spec);
-    if p.is_file() {
-        let loaded = if crate::xlsform::is_xlsform(p) {
-            crate::xlsform::import(p).map(|i| i.form)
-        } else {
-            form::load(p)
-        };
-        return loaded.map(Arc::new).map_err(|e| e.to_string());
-    }
-    let (forms, _) = load_forms(forms_dir);
-    forms.into_iter().find(|f| f.id == spec).ok_or_else(|| {
-        format!(
-            "no form `{spec}`: give a form file, or a form id from {}",
-            forms_dir.display()
-        )
-    })
-}
 
 struct Row {
     id: String,
@@ -142,7 +92,7 @@ pub fn simulate(
     count: usize,
     seed: u64,
 ) -> CliResult {
-    let form = find_form(form_spec, forms_dir)?;
+    let form = crate::catalog::find(form_spec, forms_dir)?;
     let clock = SystemClock::default();
     let mut rng = Rng::new(seed);
     let surveyor = store
@@ -237,10 +187,10 @@ pub fn export(
     out_dir: &Path,
     include_sensitive: bool,
 ) -> CliResult {
-    let (forms, _) = load_forms(forms_dir);
+    let (forms, _) = crate::catalog::load_dir(forms_dir);
     crate::store::paths::ensure_private_dir(out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
-    let mut sink = CsvSink::new(&forms, out_dir, include_sensitive);
+    let mut sink = crate::export::sink::CsvSink::new(&forms, out_dir, include_sensitive);
     let mut read = 0usize;
     let bad = store
         .each_finalized(|f| {
@@ -260,115 +210,6 @@ pub fn export(
         );
     }
     Ok(())
-}
-
-/// Writes interviews into CSV files as they come (constant memory), one set of tables per
-/// form: `FORM.csv` and `FORM-REPEAT.csv`.
-pub struct CsvSink<'a> {
-    forms: &'a [Arc<Form>],
-    out_dir: &'a Path,
-    include_sensitive: bool,
-    /// Per form id: its exporter and open files with their row counts (`None`: form unknown).
-    open: std::collections::HashMap<String, Option<OpenTables<'a>>>,
-    skipped: std::collections::BTreeMap<String, usize>,
-    error: Option<String>,
-}
-
-pub struct OpenTables<'a> {
-    exporter: crate::export::csv::Exporter<'a>,
-    files: Vec<(std::path::PathBuf, std::io::BufWriter<std::fs::File>, usize)>,
-}
-
-impl<'a> CsvSink<'a> {
-    pub fn new(forms: &'a [Arc<Form>], out_dir: &'a Path, include_sensitive: bool) -> CsvSink<'a> {
-        CsvSink {
-            forms,
-            out_dir,
-            include_sensitive,
-            open: Default::default(),
-            skipped: Default::default(),
-            error: None,
-        }
-    }
-
-    fn start(&self, form_id: &str) -> Result<Option<OpenTables<'a>>, String> {
-        // The newest version of the form names the columns.
-        let forms: &'a [Arc<Form>] = self.forms;
-        let Some(form) = forms
-            .iter()
-            .filter(|f| f.id == form_id)
-            .max_by(|a, b| a.version.cmp(&b.version))
-        else {
-            return Ok(None);
-        };
-        let exporter = crate::export::csv::Exporter::new(form, self.include_sensitive);
-        let mut files = Vec::new();
-        for (file, header) in exporter.headers() {
-            let path = self.out_dir.join(file);
-            let f = crate::sync::keys::replace_private(&path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            let mut w = std::io::BufWriter::new(f);
-            // A BOM so that Excel, which supervisors use, reads the Vietnamese correctly.
-            w.write_all(format!("\u{feff}{}", crate::export::csv::line(header)).as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            files.push((path, w, 0));
-        }
-        Ok(Some(OpenTables { exporter, files }))
-    }
-
-    pub fn add(&mut self, f: &crate::store::Finalized) {
-        if self.error.is_some() {
-            return;
-        }
-        if !self.open.contains_key(&f.form.id) {
-            match self.start(&f.form.id) {
-                Ok(t) => {
-                    self.open.insert(f.form.id.clone(), t);
-                }
-                Err(e) => {
-                    self.error = Some(e);
-                    return;
-                }
-            }
-        }
-        let Some(Some(t)) = self.open.get_mut(&f.form.id) else {
-            *self.skipped.entry(f.form.id.clone()).or_default() += 1;
-            return;
-        };
-        for ((path, w, n), rows) in t.files.iter_mut().zip(t.exporter.rows(f)) {
-            for r in rows {
-                if let Err(e) = w.write_all(crate::export::csv::line(&r).as_bytes()) {
-                    self.error = Some(format!("cannot write {}: {e}", path.display()));
-                    return;
-                }
-                *n += 1;
-            }
-        }
-    }
-
-    /// Flushes the files; one line per file written, and warnings for forms not found.
-    pub fn finish(self, forms_dir: &Path) -> Result<Vec<String>, String> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        for (form_id, n) in &self.skipped {
-            eprintln!(
-                "warning: {n} interview(s) of form `{form_id}` skipped: the form is not in {}",
-                forms_dir.display()
-            );
-        }
-        let mut lines = Vec::new();
-        let mut open: Vec<_> = self.open.into_values().flatten().collect();
-        open.sort_by(|a, b| a.files[0].0.cmp(&b.files[0].0));
-        for t in open {
-            for (path, mut w, n) in t.files {
-                w.flush()
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                lines.push(format!("{} ({n} rows)", path.display()));
-            }
-        }
-        Ok(lines)
-    }
 }
 
 pub fn recover(dir: &Path) -> CliResult {
@@ -431,7 +272,7 @@ pub fn drill(
 ) -> CliResult {
     use crate::interview::Item;
     use crate::session::{Session, SessionError};
-    let form = find_form(form_spec, forms_dir)?;
+    let form = crate::catalog::find(form_spec, forms_dir)?;
     let store = Arc::new(store);
     let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
     let mut rng = Rng::new(seed);

@@ -3,9 +3,9 @@
 use super::data::CliResult;
 use crate::form::Form;
 use crate::indicators::compute::{Accumulator, Report};
-use crate::indicators::def::{self, Indicators};
+use crate::indicators::def::Indicators;
 use crate::indicators::render;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -14,27 +14,6 @@ pub enum ReportFormat {
     Html,
     /// An interactive screen in the terminal (gauges and bar charts).
     Tui,
-}
-
-/// Every `*.indicators.toml` in `dir` with the form beside it.
-pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
-    let mut out = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| def::is_indicator_file(p))
-        .collect();
-    files.sort();
-    for f in files {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let form_path =
-            f.with_file_name(name.trim_end_matches(".indicators.toml").to_string() + ".toml");
-        let form = crate::form::load(&form_path).map_err(|e| e.to_string())?;
-        let defs = def::load(&f, &form).map_err(|e| e.to_string())?;
-        out.push((form, defs));
-    }
-    Ok(out)
 }
 
 fn pick(
@@ -103,7 +82,11 @@ pub struct Args<'a> {
 }
 
 pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResult {
-    let (form, defs) = pick(indicator_sets(forms_dir)?, a.form, forms_dir)?;
+    let (form, defs) = pick(
+        crate::catalog::indicator_sets(forms_dir)?,
+        a.form,
+        forms_dir,
+    )?;
     let rep = compute(&form, &defs, |acc| {
         let bad = store
             .each_finalized(|f| acc.add(&f))
@@ -126,7 +109,11 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
 
 pub fn hub(dir: &Path, a: Args) -> CliResult {
     let hub = crate::hub::Hub::open(dir)?;
-    let (form, defs) = pick(indicator_sets(&hub.forms_dir())?, a.form, &hub.forms_dir())?;
+    let (form, defs) = pick(
+        crate::catalog::indicator_sets(&hub.forms_dir())?,
+        a.form,
+        &hub.forms_dir(),
+    )?;
     let rep = compute(&form, &defs, |acc| {
         let acc = std::cell::RefCell::new(acc);
         let bad = hub.each_record(

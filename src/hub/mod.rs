@@ -14,6 +14,7 @@
 pub mod registry;
 pub mod server;
 pub mod store;
+pub mod transfer;
 
 use crate::store::Finalized;
 use crate::sync::bundle::{self, ItemStatus, Receipt};

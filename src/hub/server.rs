@@ -352,7 +352,7 @@ async fn admin_import(
     if let Some(r) = admin_refusal(&s, &peer, &headers) {
         return r;
     }
-    match tokio::task::spawn_blocking(move || crate::cli::hub::import_files(&s.hub, &req.files))
+    match tokio::task::spawn_blocking(move || super::transfer::import_files(&s.hub, &req.files))
         .await
     {
         Ok((out, 0)) => text(200, out),
@@ -372,7 +372,7 @@ async fn admin_export(
     }
     let shown = req.out.display().to_string();
     match tokio::task::spawn_blocking(move || {
-        crate::cli::hub::export_tables(&s.hub, &req.out, req.include_sensitive)
+        super::transfer::export_tables(&s.hub, &req.out, req.include_sensitive)
     })
     .await
     {

@@ -202,7 +202,7 @@ impl Client {
             .map_err(|e| e.to_string())?;
         let list: bundle::FormList = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         bundle::verify_form_list(&list, &keys::verifying_key(&self.enrollment.hub_key)?)?;
-        let (have, _) = crate::cli::data::load_forms(dir);
+        let (have, _) = crate::catalog::load_dir(dir);
         let mut got = 0;
         for f in list.forms {
             if have.iter().any(|h| h.id == f.id && h.version == f.version) {

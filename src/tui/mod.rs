@@ -26,19 +26,11 @@ enum Msg {
 /// is already saved; on the way out the open interview is saved once more and the terminal
 /// restored (also on panic: ratatui's hook restores it before the panic message).
 pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
-    let (mut forms, mut errors) = crate::cli::data::load_forms(forms_dir);
-    // Forms the hub sent on sync live in the data folder.
-    let (pulled, bad) = crate::cli::data::load_forms(&store.dir().join("forms"));
-    errors.extend(bad);
-    for f in pulled {
-        if !forms.iter().any(|g| g.id == f.id && g.version == f.version) {
-            forms.push(f);
-        }
-    }
+    let (forms, errors) = crate::catalog::device_forms(forms_dir, store.dir());
     let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
     let store = Arc::new(store);
     let mut app = App::new(store.clone(), forms, errors, clock);
-    match crate::cli::report::indicator_sets(forms_dir) {
+    match crate::catalog::indicator_sets(forms_dir) {
         Ok(sets) => {
             app.indicators = sets
                 .into_iter()

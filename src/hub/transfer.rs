@@ -1,0 +1,102 @@
+//! Bundles in and tables out, as files: `hub import` (USB bundles, receipts written beside
+//! them) and `hub export` (CSV). Run by the CLI, or inside a serving hub for an admin call.
+
+use super::Hub;
+use std::path::{Path, PathBuf};
+
+/// Imports bundle files, writing `FILE.receipt` next to each. Returns the report and how
+/// many were refused.
+pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut failed = 0;
+    for f in files {
+        let bytes = match read_bounded(f, hub.config.max_bundle_bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(out, "{}: refused, nothing stored: {e}", f.display());
+                continue;
+            }
+        };
+        match hub.ingest(&bytes, None) {
+            Ok(ing) => {
+                let rec = f.with_extension("receipt");
+                match crate::sync::keys::write_private(&rec, &ing.receipt_bytes) {
+                    Ok(()) => {
+                        let (a, d, c, t) = ing.counts();
+                        let _ = writeln!(
+                            out,
+                            "{}: {a} accepted, {d} already there, {c} conflicts, {t} refusal/withdrawal count(s); receipt {}",
+                            f.display(),
+                            rec.display()
+                        );
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let _ = writeln!(
+                            out,
+                            "{}: stored, but cannot write the receipt {}: {e}",
+                            f.display(),
+                            rec.display()
+                        );
+                    }
+                }
+            }
+            Err(refusal) => {
+                failed += 1;
+                let _ = writeln!(
+                    out,
+                    "{}: refused, nothing stored: {}",
+                    f.display(),
+                    refusal.reason
+                );
+            }
+        }
+    }
+    (out, failed)
+}
+
+/// Reads a bundle file no larger than `limit`: the size is checked before reading, and the
+/// read stops at the limit whatever the file claims (a device file or a growing file).
+fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > limit as u64 {
+        return Err(format!(
+            "{} bytes is over the hub's {limit}-byte bundle limit",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!("over the hub's {limit}-byte bundle limit"));
+    }
+    Ok(bytes)
+}
+
+/// Exports the hub's interviews as CSV into `out`; returns what was written, as text.
+pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> Result<String, String> {
+    let (forms, _) = crate::catalog::load_dir(&hub.forms_dir());
+    crate::store::paths::ensure_private_dir(out)
+        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let mut sink = crate::export::sink::CsvSink::new(&forms, out, include_sensitive);
+    let damaged = hub.each_finalized(|f| sink.add(&f))?;
+    let mut lines = sink.finish(&hub.forms_dir())?;
+    // One damaged record must not keep the rest from going out: skipped, and named.
+    if !damaged.is_empty() {
+        lines.push(format!(
+            "warning: {} stored interview(s) could not be opened and were left out: {}",
+            damaged.len(),
+            damaged.join("; ")
+        ));
+    }
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
+}
