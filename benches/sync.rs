@@ -3,8 +3,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use langnghe::hub::{Hub, server};
+use langnghe::protocol::bundle;
 use langnghe::store::Store;
-use langnghe::sync::{bundle, client};
+use langnghe::sync::client;
 use std::sync::Arc;
 
 fn benches(c: &mut Criterion) {

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod codec;
 pub mod export;
 pub mod expr;
 pub mod form;
@@ -11,6 +12,8 @@ pub mod hub;
 pub mod indicators;
 pub mod interview;
 pub mod messages;
+pub mod protocol;
+pub mod record;
 pub mod session;
 pub mod simulate;
 pub mod store;

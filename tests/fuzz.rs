@@ -6,8 +6,9 @@
 //! `PROPTEST_CASES` sets how many inputs each property tries (CI runs more than the default).
 
 use ed25519_dalek::SigningKey;
-use langnghe::store::{codec, journal, record, sealed, segments};
-use langnghe::sync::bundle;
+use langnghe::codec;
+use langnghe::protocol::bundle;
+use langnghe::store::{journal, record, sealed, segments};
 use proptest::prelude::*;
 use std::path::Path;
 use uuid::Uuid;

@@ -7,8 +7,9 @@ use common::hub::{HubProc, device};
 use common::run;
 use ed25519_dalek::Signer;
 use langnghe::hub::{Hub, server};
+use langnghe::protocol::{bundle, keys};
 use langnghe::store::Stamp;
-use langnghe::sync::{bundle, client, keys, outbox};
+use langnghe::sync::{client, outbox};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -137,7 +138,7 @@ fn enroll_raw(
     device: uuid::Uuid,
     key: &ed25519_dalek::SigningKey,
 ) -> (u16, String) {
-    let req = server::EnrollRequest {
+    let req = langnghe::protocol::http::EnrollRequest {
         token: token.into(),
         device_id: device,
         public_key: keys::hex(key.verifying_key().as_bytes()),
@@ -163,7 +164,7 @@ fn enrolment_cannot_take_over_a_device_or_revive_a_revoked_one() {
     let (status, why) = enroll_raw(&hub, &spare, victim_id, &attacker);
     assert_eq!(status, 409, "{why}");
     // A proof signed by another key than the one enrolled: refused.
-    let req = server::EnrollRequest {
+    let req = langnghe::protocol::http::EnrollRequest {
         token: spare.clone(),
         device_id: uuid::Uuid::now_v7(),
         public_key: keys::hex(attacker.verifying_key().as_bytes()),

@@ -6,7 +6,8 @@ mod common;
 
 use common::hub::{HubProc, device};
 use common::{at_consent, declined, run_in};
-use langnghe::store::{Stamp, Status, Store, StoreError, codec};
+use langnghe::codec;
+use langnghe::store::{Stamp, Status, Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -157,8 +158,8 @@ fn fake_enrolment(dir: &Path) -> age::x25519::Identity {
         hub_url: "http://127.0.0.1:9".into(),
         hub_id: Uuid::now_v7(),
         recipients: vec![id.to_public().to_string()],
-        hub_key: langnghe::sync::keys::hex(
-            langnghe::sync::keys::new_signing_key()
+        hub_key: langnghe::protocol::keys::hex(
+            langnghe::protocol::keys::new_signing_key()
                 .verifying_key()
                 .as_bytes(),
         ),
@@ -201,7 +202,7 @@ fn recover_carries_over_drafts_tombstones_settings_status_and_enrolment() {
         (drafts, store.tombstones().len(), settings, sent)
     };
     // 1. `recover` on a healthy store (run out of caution) loses nothing.
-    let (store, carried) = Store::recover(dir).unwrap();
+    let (store, carried) = Store::recover(dir, Some(&e.recipients)).unwrap();
     assert_eq!(carried.drafts, 3);
     assert!(carried.unreadable.is_none());
     assert!(carried.lost.is_empty());
@@ -228,14 +229,14 @@ fn recover_carries_over_drafts_tombstones_settings_status_and_enrolment() {
     std::fs::create_dir(dir.join("db")).unwrap();
     std::fs::write(dir.join("db/db"), vec![0xA5u8; 4096]).unwrap();
     std::fs::write(dir.join("db/conf"), vec![0xA5u8; 64]).unwrap();
-    let (store, carried) = Store::recover(dir).unwrap();
+    let (store, carried) = Store::recover(dir, Some(&e.recipients)).unwrap();
     assert!(carried.unreadable.is_some() || carried.drafts == 0);
     assert!(carried.enrolment);
     let (entries, _) = store.entries();
     assert_eq!(entries.len(), 13);
     for (i, _) in &entries {
         let b = store.sealed_bytes(*i).unwrap();
-        assert!(langnghe::sync::seal::open(&b, &id).is_ok());
+        assert!(langnghe::protocol::seal::open(&b, &id).is_ok());
     }
 }
 
@@ -246,16 +247,16 @@ fn recover_takes_the_lock_first_and_can_run_twice_in_a_second() {
     simulate(dir, 3, 1);
     let store = Arc::new(Store::open(dir).unwrap());
     let d = make_draft(&store);
-    let err = Store::recover(dir)
+    let err = Store::recover(dir, None)
         .err()
         .expect("recover must wait for the app");
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
     assert!(dir.join("db").is_dir(), "the live store must not be moved");
     assert!(store.draft(d).is_ok());
     drop(store);
-    let (a, _) = Store::recover(dir).unwrap();
+    let (a, _) = Store::recover(dir, None).unwrap();
     drop(a);
-    let (b, carried) = Store::recover(dir).unwrap();
+    let (b, carried) = Store::recover(dir, None).unwrap();
     assert!(b.draft(d).is_ok());
     assert_eq!(carried.drafts, 1);
     let asides = std::fs::read_dir(dir)

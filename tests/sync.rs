@@ -5,8 +5,9 @@ mod common;
 use common::hub::{HubProc, device};
 
 use langnghe::hub::Hub;
+use langnghe::protocol::{bundle, keys};
 use langnghe::store::{Stamp, Status, Store, StoreError};
-use langnghe::sync::{bundle, client, keys, outbox};
+use langnghe::sync::{client, outbox};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -221,7 +222,7 @@ fn a_200_page_from_a_captive_portal_marks_nothing_sent() {
     rt.spawn(async move { axum::serve(listener, app).await });
     let mut e = client::load_enrollment(store.dir()).unwrap();
     e.hub_url = format!("http://{portal}");
-    keys::write_private(
+    langnghe::store::paths::write_private(
         &client::enrollment_path(store.dir()),
         toml::to_string(&e).unwrap().as_bytes(),
     )
@@ -393,9 +394,8 @@ fn same_id_different_content_is_kept_aside_as_a_conflict() {
         duration_ms: 1,
         referral: false,
     };
-    let recipients = langnghe::sync::seal::parse_recipients(&c.enrollment.recipients).unwrap();
-    let sealed =
-        langnghe::sync::seal::seal(&langnghe::store::codec::encode(&f), &recipients).unwrap();
+    let recipients = langnghe::protocol::seal::parse_recipients(&c.enrollment.recipients).unwrap();
+    let sealed = langnghe::protocol::seal::seal(&langnghe::codec::encode(&f), &recipients).unwrap();
     let b = bundle::build(
         store.device(),
         50,
@@ -454,8 +454,8 @@ fn an_escrow_key_can_open_what_devices_seal_and_retention_erases_old_sent_interv
     let mut f = [langnghe::simulate::finalized(&form, &iv, "sv", &mut rng, t)];
     store.finalize(&mut f).unwrap();
     let sealed = store.sealed_bytes(f[0].id).unwrap();
-    let plain = langnghe::sync::seal::open(&sealed, &escrow).unwrap();
-    let back: langnghe::store::Finalized = langnghe::store::codec::decode(&plain).unwrap();
+    let plain = langnghe::protocol::seal::open(&sealed, &escrow).unwrap();
+    let back: langnghe::store::Finalized = langnghe::codec::decode(&plain).unwrap();
     assert_eq!(back.answers, f[0].answers, "the escrow key opens it");
     // Sent 31 days ago: erased by retention, with a tombstone.
     let long_ago = Stamp::from_local(t - chrono::Duration::days(31));

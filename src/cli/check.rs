@@ -82,7 +82,7 @@ pub fn import_xlsform(file: &Path, out: &Path) -> Result<(), String> {
     for w in &imported.warnings {
         eprintln!("{w}");
     }
-    crate::sync::keys::write_private(out, imported.toml.as_bytes())
+    crate::store::paths::write_private(out, imported.toml.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let f = &imported.form;
     println!(

@@ -213,7 +213,8 @@ pub fn export(
 }
 
 pub fn recover(dir: &Path) -> CliResult {
-    let (store, carried) = Store::recover(dir).map_err(|e| e.to_string())?;
+    let enrolled = crate::sync::client::load_enrollment(dir).map(|e| e.recipients);
+    let (store, carried) = Store::recover(dir, enrolled.as_deref()).map_err(|e| e.to_string())?;
     let r = store.open_report();
     let (entries, _) = store.entries();
     println!(

@@ -62,7 +62,7 @@ pub fn write(rep: &Report, format: ReportFormat, out: Option<&Path>, lang: &str)
     };
     match out {
         Some(p) => {
-            crate::sync::keys::write_private(p, text.as_bytes())
+            crate::store::paths::write_private(p, text.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
             println!("{}", p.display());
             Ok(())

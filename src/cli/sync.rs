@@ -42,7 +42,7 @@ pub fn sync(store: &Store) -> CliResult {
 pub fn bundle_export(store: &Store, out: &Path) -> CliResult {
     let e = client::load_enrollment(store.dir())
         .ok_or("this device is not enrolled: run `langnghe enroll` first")?;
-    let key = crate::sync::keys::load_signing_key(&client::key_path(store.dir()))?;
+    let key = crate::protocol::keys::load_signing_key(&client::key_path(store.dir()))?;
     let (files, damaged) = outbox::export_files(store, &e, &key, out, outbox::MAX_BUNDLE_BYTES)?;
     warn_damaged(&damaged);
     if files.is_empty() {

@@ -48,7 +48,7 @@ impl<'a> CsvSink<'a> {
         let mut files = Vec::new();
         for (file, header) in exporter.headers() {
             let path = self.out_dir.join(file);
-            let f = crate::sync::keys::replace_private(&path)
+            let f = crate::store::paths::replace_private(&path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             let mut w = std::io::BufWriter::new(f);
             // A BOM so that Excel, which supervisors use, reads the Vietnamese correctly.

@@ -16,9 +16,9 @@ pub mod server;
 pub mod store;
 pub mod transfer;
 
+use crate::protocol::bundle::{self, ItemStatus, Receipt};
+use crate::protocol::keys;
 use crate::store::Finalized;
-use crate::sync::bundle::{self, ItemStatus, Receipt};
-use crate::sync::keys;
 use age::secrecy::ExposeSecret;
 use ed25519_dalek::SigningKey;
 use registry::Registry;
@@ -28,8 +28,7 @@ use std::path::{Path, PathBuf};
 use store::{Device, HubStore, Item, SledHub};
 use uuid::Uuid;
 
-/// Default largest bundle accepted (a few thousand interviews).
-pub const MAX_BUNDLE: usize = 32 << 20;
+pub use crate::protocol::MAX_BUNDLE;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HubConfig {
@@ -75,7 +74,7 @@ impl Hub {
         }
         crate::store::paths::ensure_private_dir(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        crate::sync::seal::parse_recipients(escrow).map_err(|e| e.to_string())?;
+        crate::protocol::seal::parse_recipients(escrow).map_err(|e| e.to_string())?;
         let identity = age::x25519::Identity::generate();
         let signer = keys::new_signing_key();
         let mut recipients = vec![identity.to_public().to_string()];
@@ -86,7 +85,7 @@ impl Hub {
             max_bundle_bytes: MAX_BUNDLE,
         };
         let w = |name: &str, data: &[u8]| {
-            keys::write_private(&dir.join(name), data)
+            crate::store::paths::write_private(&dir.join(name), data)
                 .map_err(|e| format!("cannot write {name}: {e}"))
         };
         w("hub.age", identity.to_string().expose_secret().as_bytes())?;
@@ -274,7 +273,7 @@ impl Hub {
         let now = chrono::Utc::now();
         let mut items = Vec::with_capacity(v.items.len());
         for (id, sealed) in &v.items {
-            let plain = crate::sync::seal::open(sealed, &self.identity)
+            let plain = crate::protocol::seal::open(sealed, &self.identity)
                 .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
             let (rid, rdev, tombstone) = match bundle::read_plaintext(&plain)
                 .map_err(|e| refuse(400, format!("item {id}: {e}")))?
@@ -310,7 +309,7 @@ impl Hub {
                 v.header.seq,
                 &keys::hex(&v.header.payload_hash)[..12]
             ));
-        keys::write_private(&file, bytes)
+        crate::store::paths::write_private(&file, bytes)
             .map_err(|e| refuse(500, format!("cannot keep the bundle: {e}")))?;
         let statuses = self.store.ingest(&items).map_err(|e| refuse(500, e))?;
         let receipt = Receipt {
@@ -340,7 +339,7 @@ impl Hub {
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
         self.store.each_interview(&mut |item| {
-            let plain = match crate::sync::seal::open(&item.sealed, &self.identity) {
+            let plain = match crate::protocol::seal::open(&item.sealed, &self.identity) {
                 Ok(p) => p,
                 Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
             };
@@ -415,7 +414,7 @@ impl Hub {
             }
             _ => {
                 let t = keys::token();
-                keys::write_private(&path, t.as_bytes())
+                crate::store::paths::write_private(&path, t.as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(t)
             }

@@ -2,7 +2,6 @@
 //! can issue tokens and revoke devices while the hub is serving.
 
 use super::store::Device;
-use crate::sync::keys;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
@@ -25,7 +24,7 @@ impl Registry {
     }
 
     pub fn add_enroll_token(&self, token_hash: &str, device_name: &str) -> Result<(), String> {
-        keys::write_private(&self.tokens.join(token_hash), device_name.as_bytes())
+        crate::store::paths::write_private(&self.tokens.join(token_hash), device_name.as_bytes())
             .map_err(|e| e.to_string())
     }
 
@@ -51,7 +50,8 @@ impl Registry {
 
     pub fn add_device(&self, d: &Device) -> Result<(), String> {
         let text = toml::to_string(d).map_err(|e| e.to_string())?;
-        keys::write_private(&self.path(d.id), text.as_bytes()).map_err(|e| e.to_string())
+        crate::store::paths::write_private(&self.path(d.id), text.as_bytes())
+            .map_err(|e| e.to_string())
     }
 
     /// Adds a device only if its id is new: the file is written aside, then hard-linked into
@@ -59,8 +59,8 @@ impl Registry {
     pub fn add_new_device(&self, d: &Device) -> Result<(), String> {
         let text = toml::to_string(d).map_err(|e| e.to_string())?;
         let path = self.path(d.id);
-        let tmp = keys::temp_name(&path);
-        let mut f = keys::create_private(&tmp).map_err(|e| e.to_string())?;
+        let tmp = crate::store::paths::temp_name(&path);
+        let mut f = crate::store::paths::create_private(&tmp).map_err(|e| e.to_string())?;
         let r = std::io::Write::write_all(&mut f, text.as_bytes())
             .and_then(|()| f.sync_all())
             .and_then(|()| std::fs::hard_link(&tmp, &path));

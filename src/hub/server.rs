@@ -2,37 +2,20 @@
 //! bounds what any client can hold: connections, time, and memory.
 
 use super::{Hub, Ingested};
-use crate::sync::bundle::FormList;
-use crate::sync::keys;
+use crate::protocol::bundle::FormList;
+use crate::protocol::http::{EnrollReply, EnrollRequest};
+use crate::protocol::keys;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use uuid::Uuid;
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrollRequest {
-    pub token: String,
-    pub device_id: Uuid,
-    pub public_key: String,
-    /// The device's signature (hex) over [`crate::sync::bundle::enroll_message`].
-    pub proof: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrollReply {
-    pub hub_id: Uuid,
-    pub recipients: Vec<String>,
-    pub hub_key: String,
-    pub api_token: String,
-}
 
 /// What one client may hold of the hub. The defaults suit a district office's machine.
 #[derive(Debug, Clone)]
@@ -140,7 +123,7 @@ pub fn serve(hub: Hub, listen: &str) -> Result<(), String> {
         println!("hub {} listening on http://{addr}", hub.config.hub_id);
         // Lets `hub import`/`hub export` find this server while it holds the store.
         let addr_file = hub.dir.join("serve.addr");
-        let _ = keys::write_private(&addr_file, addr.to_string().as_bytes());
+        let _ = crate::store::paths::write_private(&addr_file, addr.to_string().as_bytes());
         let app = router_with(hub, Limits::default());
         tokio::select! {
             r = serve_router(listener, app, Limits::default()) => {

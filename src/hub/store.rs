@@ -1,8 +1,8 @@
 //! The hub's storage, behind a small trait: sled for a district office today, a server
 //! database later for national scale.
 
-use crate::store::codec;
-use crate::sync::bundle::ItemStatus;
+use crate::codec;
+use crate::protocol::bundle::ItemStatus;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};

@@ -22,7 +22,7 @@ pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
         match hub.ingest(&bytes, None) {
             Ok(ing) => {
                 let rec = f.with_extension("receipt");
-                match crate::sync::keys::write_private(&rec, &ing.receipt_bytes) {
+                match crate::store::paths::write_private(&rec, &ing.receipt_bytes) {
                     Ok(()) => {
                         let (a, d, c, t) = ing.counts();
                         let _ = writeln!(

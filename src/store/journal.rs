@@ -6,8 +6,8 @@
 //! is in the OS cache once `write` returns, which survives the process dying); a background
 //! thread periodically flushes sled and then drops the journal entries it covered.
 
-use super::codec::{self, Frame};
 use super::error::{Result, StoreError};
+use crate::codec::{self, Frame};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};

@@ -10,7 +10,6 @@
 //! finalized/         seg-NNNNNN.lnr: finalized interviews, append-only, checksummed
 //! ```
 
-pub mod codec;
 mod drafts;
 pub mod error;
 mod finalized;
@@ -22,6 +21,7 @@ pub mod recover;
 pub mod sealed;
 pub mod segments;
 
+use crate::codec;
 pub use error::{Result, StoreError};
 pub use record::{Draft, Finalized, FormRef, IndexEntry, Settings, Stamp, Status, Tombstone};
 
@@ -219,8 +219,9 @@ impl Store {
     /// is taken first (never moving a store another process is using); the old sled folder is
     /// moved aside (not deleted), a new one is built from every readable record, and then
     /// everything still readable in the old one is carried over: drafts, tombstones, settings,
-    /// sent status, enrolment. What could not be carried over is said.
-    pub fn recover(dir: &Path) -> Result<(Store, recover::Carried)> {
+    /// sent status, and the enrolment (`enrolled`: the hub's recipients, when this device is
+    /// enrolled). What could not be carried over is said.
+    pub fn recover(dir: &Path, enrolled: Option<&[String]>) -> Result<(Store, recover::Carried)> {
         paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
         let lock = lock::lock(dir)?;
         let db = dir.join("db");
@@ -243,7 +244,7 @@ impl Store {
             None
         };
         let store = Store::open_locked(dir, lock)?;
-        let carried = store.carry_over(aside.as_deref())?;
+        let carried = store.carry_over(aside.as_deref(), enrolled)?;
         Ok((store, carried))
     }
 

@@ -1,6 +1,6 @@
-//! Where the data folder is, and making it private.
+//! Where the data folder is, making it private, and writing private files safely.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// `--data-dir`, else `LANGNGHE_HOME`, else the platform's data folder
@@ -75,4 +75,57 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(not(unix))]
 pub fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
+}
+
+/// Creates a new file only its owner can read (0600), refusing to follow or reuse anything
+/// already at `path`: `O_CREAT|O_EXCL` fails on an existing file and on a symlink planted
+/// there, so another local user cannot redirect what we write.
+pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+/// Replaces whatever is at `path` (a file, or a symlink: the link is removed, never its
+/// target) with a new private file.
+pub fn replace_private(path: &Path) -> std::io::Result<std::fs::File> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    create_private(path)
+}
+
+/// A temporary name next to `path` that no other writer (thread, process, user) shares.
+pub fn temp_name(path: &Path) -> std::path::PathBuf {
+    let mut b = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{}.tmp", crate::protocol::keys::hex(&b)))
+}
+
+/// Writes a file only its owner can read, via a uniquely named temp file and rename, fsync'd.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let tmp = temp_name(path);
+    let mut f = create_private(&tmp)?;
+    let written = f
+        .write_all(contents)
+        .and_then(|()| f.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => sync_dir(dir),
+        _ => sync_dir(Path::new(".")),
+    }
 }

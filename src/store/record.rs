@@ -1,38 +1,10 @@
-//! What the store keeps: drafts, finalized interviews, their index, settings.
+//! What the store keeps of its own: drafts, the index of finalized interviews, settings.
+//! (Finalized interviews and tombstones are shared records: `crate::record`.)
 
-use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A moment as the device saw it: UTC plus the local offset, so both "when" and "what
-/// time of day it was there" survive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    pub utc: DateTime<Utc>,
-    pub offset_secs: i32,
-}
-
-impl Stamp {
-    pub fn from_local(t: DateTime<FixedOffset>) -> Stamp {
-        Stamp {
-            utc: t.with_timezone(&Utc),
-            offset_secs: t.offset().local_minus_utc(),
-        }
-    }
-    pub fn local(&self) -> DateTime<FixedOffset> {
-        let off = FixedOffset::east_opt(self.offset_secs)
-            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-        self.utc.with_timezone(&off)
-    }
-}
-
-/// Which form an interview was taken with. The hash tells a changed file from the same version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormRef {
-    pub id: String,
-    pub version: String,
-    pub hash: u64,
-}
+pub use crate::record::{Finalized, FormRef, Stamp, Tombstone};
 
 /// An interview in progress. Rewritten on every accepted answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,25 +24,6 @@ pub struct Draft {
     pub paradata: Vec<(String, u64)>,
     /// Answered / visible, for lists.
     pub progress: (u32, u32),
-    pub referral: bool,
-}
-
-/// A finished interview. Written once, never changed in place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finalized {
-    pub id: Uuid,
-    pub form: FormRef,
-    pub device: Uuid,
-    /// Per-device sequence number: orders interviews even when the clock was wrong.
-    pub seq: u64,
-    pub surveyor: String,
-    pub started: Stamp,
-    pub finished: Stamp,
-    /// Relevant answers only: the result of the interview.
-    pub answers: Vec<(String, String)>,
-    pub paradata: Vec<(String, u64)>,
-    /// Sum of time on questions, from the monotonic clock (ms).
-    pub duration_ms: u64,
     pub referral: bool,
 }
 
@@ -123,17 +76,6 @@ pub struct SealedMeta {
     pub answered: u32,
 }
 
-/// What is kept of an interview that was erased: enough to count refusals and withdrawals,
-/// nothing about the child.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tombstone {
-    pub id: uuid::Uuid,
-    pub form_id: String,
-    pub at: Stamp,
-    /// `declined`, `withdrawn`, `not_eligible`, `retention`…
-    pub reason: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Settings {
     pub surveyor: String,
@@ -157,10 +99,10 @@ struct IndexEntryV1 {
 }
 
 /// Reads an index entry of any schema version this build knows.
-pub fn decode_index_entry(bytes: &[u8]) -> Result<IndexEntry, super::codec::DecodeError> {
-    match super::codec::split(bytes)? {
+pub fn decode_index_entry(bytes: &[u8]) -> Result<IndexEntry, crate::codec::DecodeError> {
+    match crate::codec::split(bytes)? {
         (1, body) => {
-            let v1: IndexEntryV1 = super::codec::decode_body(body)?;
+            let v1: IndexEntryV1 = crate::codec::decode_body(body)?;
             Ok(IndexEntry {
                 segment: v1.segment,
                 offset: v1.offset,
@@ -175,7 +117,7 @@ pub fn decode_index_entry(bytes: &[u8]) -> Result<IndexEntry, super::codec::Deco
                 sent_at: None,
             })
         }
-        (_, body) => super::codec::decode_body(body),
+        (_, body) => crate::codec::decode_body(body),
     }
 }
 
@@ -201,17 +143,17 @@ mod tests {
             status: Status::Queued,
             answered: 30,
         };
-        let mut bytes = super::super::codec::encode(&v1);
+        let mut bytes = crate::codec::encode(&v1);
         bytes[0] = 1; // as written by schema version 1
         let e = decode_index_entry(&bytes).unwrap();
         assert_eq!(
             (e.segment, e.offset, e.seq, e.status, e.sent_at),
             (3, 99, 12, Status::Queued, None)
         );
-        let now = super::super::codec::encode(&e);
+        let now = crate::codec::encode(&e);
         assert_eq!(decode_index_entry(&now).unwrap(), e);
         let mut newer = now.clone();
-        newer[0] = super::super::codec::SCHEMA + 1;
+        newer[0] = crate::codec::SCHEMA + 1;
         assert!(
             decode_index_entry(&newer).is_err(),
             "a newer store is refused, not misread"

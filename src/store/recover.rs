@@ -27,7 +27,11 @@ pub struct Carried {
 impl Store {
     /// Carries over everything still readable in the old sled folder `aside`, then makes sure
     /// an enrolled device goes on sealing.
-    pub(super) fn carry_over(&self, aside: Option<&Path>) -> Result<Carried> {
+    pub(super) fn carry_over(
+        &self,
+        aside: Option<&Path>,
+        enrolled: Option<&[String]>,
+    ) -> Result<Carried> {
         let mut c = Carried::default();
         if let Some(aside) = aside {
             let path = aside.to_path_buf();
@@ -39,12 +43,12 @@ impl Store {
                 Err(why) => c.unreadable = Some(why),
             }
         }
-        // The enrolment file outlives sled: a device enrolled before must seal from now on,
-        // never store new interviews in the clear.
+        // The enrolment outlives sled (the caller reads it from its file): a device enrolled
+        // before must seal from now on, never store new interviews in the clear.
         if self.seal_recipients()?.is_none()
-            && let Some(e) = crate::sync::client::load_enrollment(&self.dir)
+            && let Some(recipients) = enrolled
         {
-            self.set_seal_to(&e.recipients)?;
+            self.set_seal_to(recipients)?;
             c.enrolment = true;
         }
         self.resume_sealing()?;

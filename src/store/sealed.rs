@@ -1,8 +1,8 @@
 //! Finalized records as they lie in segment files: plain (before enrolment) or sealed to the
 //! hub, with a small clear-text header so the device can still index and recover them.
 
-use super::codec::{self, DecodeError};
 use super::record::{Finalized, SealedMeta};
+use crate::codec::{self, DecodeError};
 
 /// First byte of a sealed record: header length, header, then the sealed interview.
 pub const SEALED_RECORD: u8 = 0xA6;
@@ -90,7 +90,7 @@ impl Store {
             return Ok(None);
         };
         let list: Vec<String> = codec::decode(&v).map_err(|e| StoreError::Seal(e.to_string()))?;
-        crate::sync::seal::parse_recipients(&list)
+        crate::protocol::seal::parse_recipients(&list)
             .map(Some)
             .map_err(|e| StoreError::Seal(e.to_string()))
     }
@@ -103,8 +103,8 @@ impl Store {
         match to {
             None => Ok(codec::encode(f)),
             Some(r) => {
-                let plain = crate::sync::bundle::interview_plaintext(f);
-                let s = crate::sync::seal::seal(&plain, r)
+                let plain = crate::protocol::bundle::interview_plaintext(f);
+                let s = crate::protocol::seal::seal(&plain, r)
                     .map_err(|e| StoreError::Seal(e.to_string()))?;
                 Ok(wrap(&meta_of(f), &s))
             }
@@ -121,7 +121,7 @@ impl Store {
     }
 
     pub(super) fn set_seal_to(&self, recipients: &[String]) -> Result<()> {
-        crate::sync::seal::parse_recipients(recipients)
+        crate::protocol::seal::parse_recipients(recipients)
             .map_err(|e| StoreError::Seal(e.to_string()))?;
         self.meta
             .insert(SEAL_TO, codec::encode(&recipients.to_vec()))
@@ -169,8 +169,11 @@ impl Store {
             for f in &plain {
                 bytes.push(wrap(
                     &meta_of(f),
-                    &crate::sync::seal::seal(&crate::sync::bundle::interview_plaintext(f), &parsed)
-                        .map_err(|e| StoreError::Seal(e.to_string()))?,
+                    &crate::protocol::seal::seal(
+                        &crate::protocol::bundle::interview_plaintext(f),
+                        &parsed,
+                    )
+                    .map_err(|e| StoreError::Seal(e.to_string()))?,
                 ));
             }
             let mut segs = super::lock_of(&self.segments);
@@ -337,8 +340,8 @@ impl Store {
         let to = self
             .seal_recipients()?
             .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
-        let plain = crate::sync::bundle::tombstone_plaintext(t);
-        crate::sync::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
+        let plain = crate::protocol::bundle::tombstone_plaintext(t);
+        crate::protocol::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
     }
 
     pub(crate) fn mark_tombstone_sent(&self, id: Uuid) -> Result<bool> {

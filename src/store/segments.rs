@@ -4,9 +4,9 @@
 //! Segments (not one file per interview) keep disk use near the payload size: a 1.5 KB
 //! interview would otherwise take a whole 4 KB block, twice over with sled's copy.
 
-use super::codec::{self, Frame};
 use super::error::{Result, StoreError};
 use super::paths::sync_dir;
+use crate::codec::{self, Frame};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -160,7 +160,7 @@ fn keep_aside(path: &Path, from: u64) -> Result<()> {
         n += 1;
     };
     let mut out =
-        crate::sync::keys::create_private(&aside).map_err(StoreError::io("create", &aside))?;
+        crate::store::paths::create_private(&aside).map_err(StoreError::io("create", &aside))?;
     out.write_all(&tail)
         .and_then(|()| out.sync_all())
         .map_err(StoreError::io("write", &aside))

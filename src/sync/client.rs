@@ -1,8 +1,8 @@
 //! The device's side of the HTTP protocol (ureq): enrol, probe, send a bundle, pull forms.
 
-use super::bundle::{self, Receipt};
-use super::keys;
-use crate::hub::server::{EnrollReply, EnrollRequest};
+use crate::protocol::bundle::{self, Receipt};
+use crate::protocol::http::{EnrollReply, EnrollRequest};
+use crate::protocol::keys;
 use crate::store::Store;
 use ed25519_dalek::Signer;
 use ed25519_dalek::SigningKey;
@@ -62,7 +62,7 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
         Ok(k) => k,
         Err(_) => {
             let k = keys::new_signing_key();
-            keys::write_private(&key_path(dir), keys::hex(&k.to_bytes()).as_bytes())
+            crate::store::paths::write_private(&key_path(dir), keys::hex(&k.to_bytes()).as_bytes())
                 .map_err(|e| format!("cannot save the device key: {e}"))?;
             k
         }
@@ -101,7 +101,7 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
         api_token: reply.api_token,
         retention_days: default_retention(),
     };
-    keys::write_private(
+    crate::store::paths::write_private(
         &enrollment_path(dir),
         toml::to_string(&e).map_err(|e| e.to_string())?.as_bytes(),
     )
@@ -240,7 +240,8 @@ impl Client {
             }
             crate::store::paths::ensure_private_dir(dir).map_err(|e| e.to_string())?;
             let name = format!("{}-{}.toml", form.id, safe_file_part(&form.version));
-            keys::write_private(&dir.join(name), src.as_bytes()).map_err(|e| e.to_string())?;
+            crate::store::paths::write_private(&dir.join(name), src.as_bytes())
+                .map_err(|e| e.to_string())?;
             got += 1;
         }
         Ok(got)

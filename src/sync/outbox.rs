@@ -1,7 +1,7 @@
 //! The outbox: finalized interviews not yet acknowledged by the hub, sent as bundles.
 
-use super::bundle::{self, Receipt};
 use super::client::{Client, Enrollment};
+use crate::protocol::bundle::{self, Receipt};
 use crate::store::{Stamp, Status, Store};
 use ed25519_dalek::SigningKey;
 use uuid::Uuid;
@@ -28,7 +28,7 @@ pub struct Report {
 
 /// Largest bundle built for upload or a USB file: half the hub's default limit, so a
 /// bundle always fits whatever the hub's own settings.
-pub const MAX_BUNDLE_BYTES: usize = crate::hub::MAX_BUNDLE / 2;
+pub const MAX_BUNDLE_BYTES: usize = crate::protocol::MAX_BUNDLE / 2;
 
 /// A signed bundle of these interviews (already sealed at finalize); they become `queued`.
 pub fn build(
@@ -182,7 +182,7 @@ pub fn export_files(
     let mut files = Vec::new();
     while let Some((b, n)) = next(store, e, key, usize::MAX, &mut cursor)? {
         let path = numbered(out, files.len() + 1);
-        super::keys::write_private(&path, &b)
+        crate::store::paths::write_private(&path, &b)
             .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
         files.push((path, n));
     }
@@ -206,7 +206,7 @@ fn numbered(out: &std::path::Path, n: usize) -> std::path::PathBuf {
 /// Marks what a valid receipt names as sent. Conflicts count as delivered: the hub keeps
 /// them aside for a person to look at.
 pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Result<(), String> {
-    use super::bundle::ItemStatus;
+    use crate::protocol::bundle::ItemStatus;
     for (id, status) in &r.items {
         if store.entry(*id).is_err() {
             report.ended += 1;

@@ -191,7 +191,7 @@ pub struct Receipt {
 
 /// `RECEIPT_MAGIC | RECEIPT_VERSION | len u32 | body | hub signature`.
 pub fn sign_receipt(r: &Receipt, key: &SigningKey) -> Vec<u8> {
-    let body = crate::store::codec::encode_body(r);
+    let body = crate::codec::encode_body(r);
     let mut out = RECEIPT_MAGIC.to_vec();
     out.push(RECEIPT_VERSION);
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
@@ -226,25 +226,25 @@ pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, Strin
     hub_key
         .verify(&[RECEIPT_DOMAIN, &b[..HEAD], body].concat(), &sig)
         .map_err(|_| "receipt signature does not match the hub's key".to_string())?;
-    crate::store::codec::decode_body(body).map_err(|e| e.to_string())
+    crate::codec::decode_body(body).map_err(|e| e.to_string())
 }
 
 /// What a sealed item holds once opened.
 pub enum Payload {
-    Interview(Box<crate::store::Finalized>),
-    Tombstone(crate::store::Tombstone),
+    Interview(Box<crate::record::Finalized>),
+    Tombstone(crate::record::Tombstone),
 }
 
 /// The plaintext sealed for the hub: an interview.
-pub fn interview_plaintext(f: &crate::store::Finalized) -> Vec<u8> {
-    [vec![PAYLOAD_VERSION], crate::store::codec::encode_body(f)].concat()
+pub fn interview_plaintext(f: &crate::record::Finalized) -> Vec<u8> {
+    [vec![PAYLOAD_VERSION], crate::codec::encode_body(f)].concat()
 }
 
 /// The plaintext sealed for the hub: a tombstone (a refusal or withdrawal, for counting).
-pub fn tombstone_plaintext(t: &crate::store::Tombstone) -> Vec<u8> {
+pub fn tombstone_plaintext(t: &crate::record::Tombstone) -> Vec<u8> {
     [
         vec![TOMBSTONE_TAG, PAYLOAD_VERSION],
-        crate::store::codec::encode_body(t),
+        crate::codec::encode_body(t),
     ]
     .concat()
 }
@@ -268,13 +268,13 @@ pub fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
         (&TOMBSTONE_TAG, rest) => {
             let (&v, rest) = body(rest)?;
             version(v)?;
-            crate::store::codec::decode_body(rest)
+            crate::codec::decode_body(rest)
                 .map(Payload::Tombstone)
                 .map_err(|e| e.to_string())
         }
         (&v, rest) => {
             version(v)?;
-            crate::store::codec::decode_body(rest)
+            crate::codec::decode_body(rest)
                 .map(|f| Payload::Interview(Box::new(f)))
                 .map_err(|e| e.to_string())
         }
@@ -318,13 +318,13 @@ pub fn sign_form_list(forms: Vec<FormInfo>, key: &SigningKey) -> FormList {
     let sig = key.sign(&form_list_message(&forms));
     FormList {
         forms,
-        signature: crate::sync::keys::hex(&sig.to_bytes()),
+        signature: crate::protocol::keys::hex(&sig.to_bytes()),
     }
 }
 
 /// A form list counts only if our hub signed it.
 pub fn verify_form_list(list: &FormList, hub_key: &VerifyingKey) -> Result<(), String> {
-    let sig: [u8; 64] = crate::sync::keys::unhex(&list.signature)
+    let sig: [u8; 64] = crate::protocol::keys::unhex(&list.signature)
         .and_then(|b| b.try_into().ok())
         .ok_or("the form list is not signed")?;
     hub_key

@@ -1,0 +1,66 @@
+//! The records that travel: a finalized interview, a tombstone, and what they refer to (the
+//! form, moments in time). Pure data, shared by the store, the wire and the reports.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A moment as the device saw it: UTC plus the local offset, so both "when" and "what
+/// time of day it was there" survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub utc: DateTime<Utc>,
+    pub offset_secs: i32,
+}
+
+impl Stamp {
+    pub fn from_local(t: DateTime<FixedOffset>) -> Stamp {
+        Stamp {
+            utc: t.with_timezone(&Utc),
+            offset_secs: t.offset().local_minus_utc(),
+        }
+    }
+    pub fn local(&self) -> DateTime<FixedOffset> {
+        let off = FixedOffset::east_opt(self.offset_secs)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+        self.utc.with_timezone(&off)
+    }
+}
+
+/// Which form an interview was taken with. The hash tells a changed file from the same version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRef {
+    pub id: String,
+    pub version: String,
+    pub hash: u64,
+}
+
+/// A finished interview. Written once, never changed in place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finalized {
+    pub id: Uuid,
+    pub form: FormRef,
+    pub device: Uuid,
+    /// Per-device sequence number: orders interviews even when the clock was wrong.
+    pub seq: u64,
+    pub surveyor: String,
+    pub started: Stamp,
+    pub finished: Stamp,
+    /// Relevant answers only: the result of the interview.
+    pub answers: Vec<(String, String)>,
+    pub paradata: Vec<(String, u64)>,
+    /// Sum of time on questions, from the monotonic clock (ms).
+    pub duration_ms: u64,
+    pub referral: bool,
+}
+
+/// What is kept of an interview that was erased: enough to count refusals and withdrawals,
+/// nothing about the child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub at: Stamp,
+    /// `declined`, `withdrawn`, `not_eligible`, `retention`…
+    pub reason: String,
+}
