@@ -103,18 +103,37 @@ pub enum Frame<'a> {
     Bad(String),
 }
 
+/// What a frame header says: its marker, the payload length and checksum it claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    Record,
+    Erased,
+    None,
+}
+
+/// Reads the 12 header bytes of a frame (the one parser for the store's files).
+pub fn header(h: &[u8; HEADER]) -> (Marker, usize, u32) {
+    let marker = if h[..4] == MAGIC {
+        Marker::Record
+    } else if h[..4] == ERASED {
+        Marker::Erased
+    } else {
+        Marker::None
+    };
+    let len = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+    let crc = u32::from_le_bytes([h[8], h[9], h[10], h[11]]);
+    (marker, len, crc)
+}
+
 pub fn unframe(buf: &[u8]) -> Frame<'_> {
-    if buf.len() < HEADER {
+    let Some(h) = buf.first_chunk::<HEADER>() else {
         return Frame::Truncated;
-    }
-    if buf[..4] == ERASED {
-        return Frame::Bad("erased".into());
-    }
-    if buf[..4] != MAGIC {
-        return Frame::Bad("no record marker".into());
-    }
-    let len = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]) as usize;
-    let crc = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
+    };
+    let (len, crc) = match header(h) {
+        (Marker::Erased, ..) => return Frame::Bad("erased".into()),
+        (Marker::None, ..) => return Frame::Bad("no record marker".into()),
+        (Marker::Record, len, crc) => (len, crc),
+    };
     let Some(payload) = HEADER.checked_add(len).and_then(|end| buf.get(HEADER..end)) else {
         return Frame::Truncated;
     };

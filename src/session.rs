@@ -1,7 +1,7 @@
 //! One interview being taken: the engine plus its draft, autosaved on every accepted answer,
 //! with time per question measured on a monotonic clock.
 //!
-//! This is the shell around the pure engine that the terminal app and `simulate` share.
+//! This is the shell around the pure engine that the terminal app and `drill` share.
 
 use crate::expr::NodeId;
 use crate::form::Form;

@@ -125,18 +125,4 @@ impl Expr {
         });
         out
     }
-
-    pub fn uses_position(&self) -> bool {
-        let mut yes = false;
-        self.walk(&mut |e| {
-            if let Expr::Call {
-                func: Func::Position,
-                ..
-            } = e
-            {
-                yes = true;
-            }
-        });
-        yes
-    }
 }

@@ -127,9 +127,6 @@ impl Kind {
     pub fn takes_answer(&self) -> bool {
         self.is_shown() && *self != Kind::Note
     }
-    pub fn is_numeric(&self) -> bool {
-        matches!(self, Kind::Integer | Kind::Decimal | Kind::Range(_))
-    }
 }
 
 #[derive(Debug)]
@@ -216,17 +213,5 @@ impl Form {
                 .zip(&expect)
                 .all(|(part, r)| part.split('[').next() == Some(self.node(*r).name.as_str()));
         chain_ok.then_some((node, path))
-    }
-
-    /// The chain of ancestors from the root down to (excluding) `id`.
-    pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let mut cur = id;
-        std::iter::from_fn(move || {
-            if cur == ROOT {
-                return None;
-            }
-            cur = self.node(cur).parent;
-            Some(cur)
-        })
     }
 }

@@ -6,7 +6,10 @@
 //! hub.toml      hub id, recipients (its own + an optional escrow key), limits
 //! hub.age       the hub's age identity (secret, 0600): opens sealed interviews
 //! hub.sign      the hub's ed25519 key (secret, 0600): signs receipts
-//! db/           sled: devices, tokens, interviews (still sealed), conflicts
+//! admin.token   the secret admin calls need (0600, made on first use)
+//! devices/      one file per enrolled device (id, name, public key, token hash, revoked)
+//! tokens/       one-time enrolment tokens, by hash (editable while the hub serves)
+//! db/           sled: interviews (still sealed), conflicts
 //! bundles/      every accepted bundle as received, fsync'd before the receipt goes out
 //! forms/        form files handed to devices on sync
 //! ```

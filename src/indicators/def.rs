@@ -70,11 +70,6 @@ struct RawIndicator {
     targets: BTreeMap<String, Spanned<f64>>,
 }
 
-/// The indicator file that goes with a form file: `x.toml` → `x.indicators.toml`.
-pub fn beside(form_path: &Path) -> std::path::PathBuf {
-    form_path.with_extension("indicators.toml")
-}
-
 pub fn is_indicator_file(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())

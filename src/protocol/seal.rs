@@ -3,8 +3,9 @@
 
 use std::io::{Read, Write};
 
-/// First byte of a sealed record in a segment file (plain records start with the schema
-/// version, a small number).
+/// First byte of a sealed item (what a bundle carries for each interview or tombstone). In a
+/// segment file a sealed record starts with `store::sealed::SEALED_RECORD` (0xA6) and a
+/// clear-text header before this.
 pub const SEALED: u8 = 0xA5;
 
 /// Largest decompressed interview accepted when opening (guards against zstd bombs).
@@ -66,8 +67,4 @@ pub fn open(sealed: &[u8], identity: &age::x25519::Identity) -> Result<Vec<u8>, 
         return Err(SealError::Decrypt("interview too large".into()));
     }
     Ok(plain)
-}
-
-pub fn is_sealed(payload: &[u8]) -> bool {
-    payload.first() == Some(&SEALED)
 }

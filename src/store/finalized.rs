@@ -2,7 +2,7 @@
 //! erased with a tombstone.
 
 use super::journal::Entry;
-use super::segments::{self, Loc};
+use super::segments::{self};
 use super::{
     COUNTS, Finalized, HWM, IndexEntry, Result, SEQ, Stamp, Status, Store, StoreError, Tombstone,
     codec, flush_and_rotate, hex, hwm_bytes, index_entry, lock_of, sealed,
@@ -81,14 +81,7 @@ impl Store {
     pub fn finalized(&self, id: Uuid) -> Result<Finalized> {
         let e = self.entry(id)?;
         let dir = self.dir.join("finalized");
-        let bytes = segments::read(
-            &dir,
-            Loc {
-                segment: e.segment,
-                offset: e.offset,
-                len: e.len,
-            },
-        )?;
+        let bytes = segments::read(&dir, e.loc())?;
         match sealed::parse(&bytes) {
             Ok(sealed::Record::Plain(f)) => Ok(*f),
             Ok(sealed::Record::Sealed(..)) => Err(StoreError::Sealed(id.to_string())),
@@ -166,11 +159,7 @@ impl Store {
             .insert(id.as_bytes(), codec::encode(&t))
             .map_err(|e| self.db_err(e))?;
         if let Ok(e) = self.entry(id) {
-            lock_of(&self.segments).erase(Loc {
-                segment: e.segment,
-                offset: e.offset,
-                len: e.len,
-            })?;
+            lock_of(&self.segments).erase(e.loc())?;
             self.index
                 .remove(id.as_bytes())
                 .map_err(|e| self.db_err(e))?;
@@ -216,11 +205,7 @@ impl Store {
     }
 
     fn bump(&self, status: Status, delta: i64) -> Result<()> {
-        let i = match status {
-            Status::Finalized | Status::Draft => 0,
-            Status::Queued => 1,
-            Status::Sent => 2,
-        };
+        let i = status.counter();
         // One atomic read-modify-write: the app and the sync worker both move counters.
         self.meta
             .update_and_fetch(COUNTS, |old| {
@@ -237,11 +222,7 @@ impl Store {
     pub(super) fn recount(&self) -> Result<()> {
         let mut c = [0u64; 3];
         for (_, e) in self.entries_iter().flatten() {
-            c[match e.status {
-                Status::Finalized | Status::Draft => 0,
-                Status::Queued => 1,
-                Status::Sent => 2,
-            }] += 1;
+            c[e.status.counter()] += 1;
         }
         self.meta
             .insert(COUNTS, codec::encode(&c))

@@ -525,6 +525,4 @@ fn device_id(dir: &Path, meta: &sled::Tree) -> Result<Uuid> {
     Ok(id)
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use crate::protocol::keys::hex;

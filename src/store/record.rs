@@ -36,6 +36,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// Which of the store's three counters (finalized, queued, sent) this status moves.
+    pub(crate) fn counter(self) -> usize {
+        match self {
+            Status::Finalized | Status::Draft => 0,
+            Status::Queued => 1,
+            Status::Sent => 2,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -61,6 +70,17 @@ pub struct IndexEntry {
     pub answered: u32,
     /// When the hub's receipt came; retention counts from here.
     pub sent_at: Option<Stamp>,
+}
+
+impl IndexEntry {
+    /// Where the record's bytes are.
+    pub fn loc(&self) -> super::segments::Loc {
+        super::segments::Loc {
+            segment: self.segment,
+            offset: self.offset,
+            len: self.len,
+        }
+    }
 }
 
 /// What a sealed record shows without its key: enough to index and recover it, nothing about

@@ -171,17 +171,7 @@ impl Store {
         self.entries_iter()
             .flatten()
             .filter(|(_, e)| e.segment == seg)
-            .filter(|(_, e)| {
-                segments::read(
-                    &dir,
-                    segments::Loc {
-                        segment: e.segment,
-                        offset: e.offset,
-                        len: e.len,
-                    },
-                )
-                .is_err()
-            })
+            .filter(|(_, e)| segments::read(&dir, e.loc()).is_err())
             .count()
     }
 }

@@ -65,7 +65,6 @@ pub fn parse(payload: &[u8]) -> std::result::Result<Record, DecodeError> {
 }
 
 use super::error::{Result, StoreError};
-use super::segments::Loc;
 use super::{BUNDLE_SEQ_KEY as BUNDLE_SEQ, HWM, SEAL_TO_KEY as SEAL_TO, SEALED_ALL, Status, Store};
 use uuid::Uuid;
 
@@ -181,11 +180,7 @@ impl Store {
             let mut old_locs = Vec::with_capacity(plain.len());
             for (f, loc) in plain.iter().zip(&locs) {
                 let mut e = self.entry(f.id)?;
-                old_locs.push(Loc {
-                    segment: e.segment,
-                    offset: e.offset,
-                    len: e.len,
-                });
+                old_locs.push(e.loc());
                 (e.segment, e.offset, e.len) = (loc.segment, loc.offset, loc.len);
                 self.index
                     .insert(f.id.as_bytes(), codec::encode(&e))
@@ -217,14 +212,7 @@ impl Store {
     pub fn sealed_bytes(&self, id: Uuid) -> Result<Vec<u8>> {
         let e = self.entry(id)?;
         let dir = self.dir.join("finalized");
-        let bytes = super::segments::read(
-            &dir,
-            Loc {
-                segment: e.segment,
-                offset: e.offset,
-                len: e.len,
-            },
-        )?;
+        let bytes = super::segments::read(&dir, e.loc())?;
         match parse(&bytes) {
             Ok(Record::Sealed(_, s)) => Ok(s),
             Ok(Record::Plain(_)) => Err(StoreError::Seal(format!(

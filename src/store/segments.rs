@@ -245,15 +245,15 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
         if !read_full(&mut r, &mut hdr).map_err(StoreError::io("read", path))? {
             break; // end of file, or a torn header
         }
-        let len = u32::from_le_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
-        if hdr[..4] == codec::ERASED && len <= MAX_RECORD {
+        let (marker, len, crc) = codec::header(&hdr);
+        if marker == codec::Marker::Erased && len <= MAX_RECORD {
             // Erased on purpose (withdrawal or retention): skip it silently.
             r.seek(SeekFrom::Current(len as i64))
                 .map_err(StoreError::io("read", path))?;
             at += (codec::HEADER + len) as u64;
             continue;
         }
-        let damage = if hdr[..4] != codec::MAGIC {
+        let damage = if marker != codec::Marker::Record {
             Some("no record marker")
         } else if len > MAX_RECORD {
             Some("impossible record length")
@@ -271,7 +271,6 @@ pub fn scan(path: &Path, from: u64, mut each: impl FnMut(Scanned<'_>)) -> Result
                     None => break,
                 }
             }
-            let crc = u32::from_le_bytes([hdr[8], hdr[9], hdr[10], hdr[11]]);
             (crc32fast::hash(&payload) != crc).then_some("checksum mismatch")
         };
         match damage {
