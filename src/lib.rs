@@ -11,7 +11,6 @@ pub mod form;
 pub mod hub;
 pub mod indicators;
 pub mod interview;
-pub mod messages;
 pub mod protocol;
 pub mod record;
 pub mod session;

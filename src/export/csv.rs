@@ -4,7 +4,7 @@
 
 use crate::expr::NodeId;
 use crate::form::{Form, Kind, ROOT};
-use crate::store::Finalized;
+use crate::record::Finalized;
 use std::collections::BTreeMap;
 
 /// One output table: file name, header, rows.

@@ -59,7 +59,7 @@ impl<'a> CsvSink<'a> {
         Ok(Some(OpenTables { exporter, files }))
     }
 
-    pub fn add(&mut self, f: &crate::store::Finalized) {
+    pub fn add(&mut self, f: &crate::record::Finalized) {
         if self.error.is_some() {
             return;
         }

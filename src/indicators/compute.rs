@@ -6,7 +6,7 @@ use super::stats::Tally;
 use crate::expr::{Context, NodeId, Value, eval};
 use crate::form::answer::parse_answer;
 use crate::form::{Form, Kind, Text};
-use crate::store::Finalized;
+use crate::record::Finalized;
 use chrono::{DateTime, FixedOffset};
 use std::collections::BTreeMap;
 

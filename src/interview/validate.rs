@@ -6,9 +6,9 @@ use super::propagate::Queue;
 use super::tree;
 use crate::expr::{NodeId, Value, eval};
 use crate::form::answer::parse_answer;
+use crate::form::messages;
 use crate::form::text::interpolate;
 use crate::form::{Choice, Flag, Kind};
-use crate::messages;
 
 impl Interview {
     /// Records an answer typed or picked for question `node` at `path`.

@@ -393,7 +393,7 @@ impl Builder<'_> {
         match parse_answer(kind, list, &raw, utc) {
             Ok(val) => Some(val),
             Err(e) => {
-                let msg = crate::messages::answer_error(&e, "en");
+                let msg = crate::form::messages::answer_error(&e, "en");
                 self.err(v.span().start, format!("default `{raw}`: {msg}"));
                 None
             }
