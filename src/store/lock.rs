@@ -20,7 +20,16 @@ pub fn lock(dir: &Path) -> Result<DirLock> {
         .truncate(false)
         .open(&path)
         .map_err(StoreError::io("open the lock file", &path))?;
-    match file.try_lock() {
+    // A lock just released can look held for a moment: a process forking at that instant
+    // (before its exec closes the inherited descriptor) shares it. Retry briefly before
+    // saying another Lắng Nghe holds the folder.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    let mut attempt = file.try_lock();
+    while matches!(attempt, Err(TryLockError::WouldBlock)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        attempt = file.try_lock();
+    }
+    match attempt {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
             let mut holder = String::new();
