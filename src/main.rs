@@ -9,14 +9,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = paths::data_dir(cli.data_dir.as_deref());
     let forms_dir = cli.forms_dir();
-    let open = || {
-        let s = Store::open(&dir).map_err(|e| e.to_string())?;
+    let open = || -> Result<Store, langnghe::cli::error::CliError> {
+        let s = Store::open(&dir)?;
         // Damage found on opening (a cut segment file, a bad journal entry) is said, never
         // silently dropped from what `list` or `export` show.
         for d in &s.open_report().damaged {
             eprintln!("warning: {d}");
         }
-        Ok::<_, String>(s)
+        Ok(s)
     };
     let result = match cli.command {
         Some(Command::Check { forms }) => {
@@ -75,8 +75,9 @@ fn main() -> ExitCode {
             } => hub::export(&data, &out, include_sensitive),
         },
         Some(Command::Recover) => data::recover(&dir),
-        None => open()
-            .and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}"))),
+        None => open().and_then(|s| {
+            langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}").into())
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

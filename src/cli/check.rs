@@ -77,7 +77,7 @@ fn check_indicators(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bo
 }
 
 /// `langnghe import-xlsform FILE -o OUT`: convert, check, and write the form file.
-pub fn import_xlsform(file: &Path, out: &Path) -> Result<(), String> {
+pub fn import_xlsform(file: &Path, out: &Path) -> super::error::CliResult {
     let imported = crate::xlsform::import(file).map_err(|e| e.to_string())?;
     for w in &imported.warnings {
         eprintln!("{w}");

@@ -7,8 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-/// An error for the person at the terminal.
-pub type CliResult = Result<(), String>;
+pub use super::error::CliResult;
 
 struct Row {
     id: String,
@@ -81,7 +80,7 @@ pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Wri
     match result {
         // A closed pipe (`langnghe list | head`) is the reader being done, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.map_err(|e| format!("cannot write the list: {e}")),
+        r => r.map_err(|e| format!("cannot write the list: {e}").into()),
     }
 }
 

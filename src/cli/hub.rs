@@ -1,8 +1,8 @@
 //! Hub verbs: init, serve, enrolment tokens, devices, USB import, export.
 
 use super::data::CliResult;
-use crate::hub::Hub;
 use crate::hub::transfer::{export_tables, import_files};
+use crate::hub::{Hub, HubError};
 use std::path::{Path, PathBuf};
 
 pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
@@ -20,7 +20,7 @@ pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
 }
 
 pub fn serve(dir: &Path, listen: &str) -> CliResult {
-    crate::hub::server::serve(Hub::open(dir)?, listen)
+    Ok(crate::hub::server::serve(Hub::open(dir)?, listen)?)
 }
 
 pub fn enroll_token(dir: &Path, device: &str) -> CliResult {
@@ -30,7 +30,7 @@ pub fn enroll_token(dir: &Path, device: &str) -> CliResult {
 
 pub fn devices(dir: &Path, revoke: Option<&str>) -> CliResult {
     if !dir.join("hub.toml").is_file() {
-        return Err(format!("{} is not a hub folder", dir.display()));
+        return Err(HubError::NotAHub(dir.to_path_buf()).into());
     }
     let reg = crate::hub::registry::Registry::open(dir)?;
     if let Some(which) = revoke {
@@ -61,13 +61,13 @@ enum Target {
     Server(String),
 }
 
-fn target(dir: &Path) -> Result<Target, String> {
+fn target(dir: &Path) -> Result<Target, HubError> {
     match Hub::open(dir) {
         Ok(h) => Ok(Target::Hub(Box::new(h))),
-        Err(e) if e.contains("lock") => {
-            let addr = std::fs::read_to_string(dir.join("serve.addr")).map_err(|_| e.clone())?;
-            Ok(Target::Server(addr.trim().to_string()))
-        }
+        Err(HubError::InUse(d)) => match std::fs::read_to_string(dir.join("serve.addr")) {
+            Ok(addr) => Ok(Target::Server(addr.trim().to_string())),
+            Err(_) => Err(HubError::InUse(d)),
+        },
         Err(e) => Err(e),
     }
 }
@@ -105,7 +105,7 @@ pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {
             let (out, failed) = import_files(&hub, &files);
             print!("{out}");
             if failed > 0 {
-                Err(format!("{failed} bundle(s) refused"))
+                Err(format!("{failed} bundle(s) refused").into())
             } else {
                 Ok(())
             }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod data;
+pub mod error;
 pub mod hub;
 pub mod report;
 pub mod sync;

@@ -57,7 +57,7 @@ pub fn write(rep: &Report, format: ReportFormat, out: Option<&Path>, lang: &str)
         ReportFormat::Csv => format!("\u{feff}{}", render::csv::render(rep, lang)),
         ReportFormat::Html => render::html::render(rep, lang),
         ReportFormat::Tui => {
-            return crate::tui::show_report(rep, lang).map_err(|e| format!("terminal: {e}"));
+            return crate::tui::show_report(rep, lang).map_err(|e| format!("terminal: {e}").into());
         }
     };
     match out {

@@ -14,6 +14,7 @@
 //! forms/        form files handed to devices on sync
 //! ```
 
+pub mod error;
 pub mod registry;
 pub mod server;
 pub mod store;
@@ -24,6 +25,7 @@ use crate::protocol::keys;
 use crate::store::Finalized;
 use age::secrecy::ExposeSecret;
 use ed25519_dalek::SigningKey;
+pub use error::HubError;
 use registry::Registry;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -55,29 +57,16 @@ pub struct Hub {
     signer: SigningKey,
 }
 
-/// Why a bundle was refused, with the HTTP status that says it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub status: u16,
-    pub reason: String,
-}
-
-fn refuse(status: u16, reason: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        reason: reason.into(),
-    }
-}
-
 impl Hub {
     /// Creates a hub folder: identity, signing key, config, store. Refuses to overwrite one.
-    pub fn init(dir: &Path, escrow: &[String]) -> Result<Hub, String> {
+    pub fn init(dir: &Path, escrow: &[String]) -> Result<Hub, HubError> {
         if dir.join("hub.toml").exists() {
-            return Err(format!("{} already holds a hub", dir.display()));
+            return Err(HubError::AlreadyAHub(dir.to_path_buf()));
         }
         crate::store::paths::ensure_private_dir(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        crate::protocol::seal::parse_recipients(escrow).map_err(|e| e.to_string())?;
+            .map_err(|e| HubError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        crate::protocol::seal::parse_recipients(escrow)
+            .map_err(|e| HubError::Invalid(e.to_string()))?;
         let identity = age::x25519::Identity::generate();
         let signer = keys::new_signing_key();
         let mut recipients = vec![identity.to_public().to_string()];
@@ -89,39 +78,37 @@ impl Hub {
         };
         let w = |name: &str, data: &[u8]| {
             crate::store::paths::write_private(&dir.join(name), data)
-                .map_err(|e| format!("cannot write {name}: {e}"))
+                .map_err(|e| HubError::Internal(format!("cannot write {name}: {e}")))
         };
         w("hub.age", identity.to_string().expose_secret().as_bytes())?;
         w("hub.sign", keys::hex(&signer.to_bytes()).as_bytes())?;
         w(
             "hub.toml",
             toml::to_string(&config)
-                .map_err(|e| e.to_string())?
+                .map_err(|e| HubError::Internal(e.to_string()))?
                 .as_bytes(),
         )?;
         for sub in ["bundles", "forms"] {
-            crate::store::paths::ensure_private_dir(&dir.join(sub)).map_err(|e| e.to_string())?;
+            crate::store::paths::ensure_private_dir(&dir.join(sub))
+                .map_err(|e| HubError::Internal(e.to_string()))?;
         }
         Hub::open(dir)
     }
 
-    pub fn open(dir: &Path) -> Result<Hub, String> {
+    pub fn open(dir: &Path) -> Result<Hub, HubError> {
+        Hub::check_dir(dir)?;
         let read = |name: &str| {
-            std::fs::read_to_string(dir.join(name)).map_err(|e| {
-                format!(
-                    "{} is not a hub folder ({name}: {e}); run `langnghe hub init`",
-                    dir.display()
-                )
-            })
+            std::fs::read_to_string(dir.join(name))
+                .map_err(|e| HubError::Internal(format!("{}: {e}", dir.join(name).display())))
         };
-        let config: HubConfig =
-            toml::from_str(&read("hub.toml")?).map_err(|e| format!("hub.toml: {e}"))?;
+        let config: HubConfig = toml::from_str(&read("hub.toml")?)
+            .map_err(|e| HubError::Internal(format!("hub.toml: {e}")))?;
         let identity: age::x25519::Identity = read("hub.age")?
             .trim()
             .parse()
-            .map_err(|e| format!("hub.age: {e}"))?;
-        let signer = keys::load_signing_key(&dir.join("hub.sign"))?;
-        let registry = Registry::open(dir)?;
+            .map_err(|e| HubError::Internal(format!("hub.age: {e}")))?;
+        let signer = keys::load_signing_key(&dir.join("hub.sign")).map_err(HubError::Internal)?;
+        let registry = Registry::open(dir).map_err(HubError::Internal)?;
         let store = Box::new(SledHub::open(dir)?);
         Ok(Hub {
             dir: dir.to_path_buf(),
@@ -138,22 +125,20 @@ impl Hub {
     }
 
     /// A one-time enrolment token for a device called `name` (works while the hub serves).
-    pub fn enroll_token(dir: &Path, name: &str) -> Result<String, String> {
+    pub fn enroll_token(dir: &Path, name: &str) -> Result<String, HubError> {
         Hub::check_dir(dir)?;
         let t = keys::token();
-        Registry::open(dir)?.add_enroll_token(&keys::sha256_hex(&t), name)?;
+        Registry::open(dir)
+            .and_then(|r| r.add_enroll_token(&keys::sha256_hex(&t), name))
+            .map_err(HubError::Internal)?;
         Ok(t)
     }
 
-    fn check_dir(dir: &Path) -> Result<(), String> {
+    pub fn check_dir(dir: &Path) -> Result<(), HubError> {
         if dir.join("hub.toml").is_file() {
             Ok(())
         } else {
-            Err(format!(
-                "{} is not a hub folder; run `langnghe hub init --data {}`",
-                dir.display(),
-                dir.display()
-            ))
+            Err(HubError::NotAHub(dir.to_path_buf()))
         }
     }
 
@@ -169,38 +154,43 @@ impl Hub {
         device: Uuid,
         public_key: &str,
         proof: &str,
-    ) -> Result<String, Refusal> {
-        let key = keys::verifying_key(public_key).map_err(|e| refuse(400, e))?;
+    ) -> Result<String, HubError> {
+        let key = keys::verifying_key(public_key).map_err(HubError::Invalid)?;
         let sig: [u8; 64] = keys::unhex(proof)
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| refuse(400, "enrolment is not signed by the device's key"))?;
+            .ok_or_else(|| {
+                HubError::Invalid("enrolment is not signed by the device's key".to_string())
+            })?;
         ed25519_dalek::Verifier::verify(
             &key,
             &bundle::enroll_message(token, device),
             &ed25519_dalek::Signature::from_bytes(&sig),
         )
-        .map_err(|_| refuse(400, "enrolment is not signed by the device's key"))?;
+        .map_err(|_| {
+            HubError::Invalid("enrolment is not signed by the device's key".to_string())
+        })?;
         // Checked before the token is spent, so a refused attempt does not burn it.
-        let existing = self.registry.device(device).map_err(|e| refuse(500, e))?;
+        let existing = self.registry.device(device).map_err(HubError::Internal)?;
         if let Some(d) = &existing {
             if d.revoked {
-                return Err(refuse(
-                    403,
-                    format!("device {} ({}) is revoked and stays revoked", d.name, d.id),
-                ));
+                return Err(HubError::Forbidden(format!(
+                    "device {} ({}) is revoked and stays revoked",
+                    d.name, d.id
+                )));
             }
             if d.public_key != public_key {
-                return Err(refuse(
-                    409,
-                    format!("device id {device} is already enrolled with another key"),
-                ));
+                return Err(HubError::Conflict(format!(
+                    "device id {device} is already enrolled with another key"
+                )));
             }
         }
         let name = self
             .registry
             .take_enroll_token(&keys::sha256_hex(token))
-            .map_err(|e| refuse(500, e))?
-            .ok_or_else(|| refuse(401, "unknown or already used enrolment token"))?;
+            .map_err(HubError::Internal)?
+            .ok_or_else(|| {
+                HubError::Unauthorized("unknown or already used enrolment token".to_string())
+            })?;
         let api = keys::token();
         let d = Device {
             id: device,
@@ -218,19 +208,19 @@ impl Hub {
             // Two racing enrolments of one new id: the first to create the file wins.
             None => self.registry.add_new_device(&d),
         }
-        .map_err(|e| refuse(409, e))?;
+        .map_err(HubError::Conflict)?;
         Ok(api)
     }
 
     /// The device an API token belongs to: 401 unknown, 403 revoked.
-    pub fn authenticate(&self, api_token: &str) -> Result<Device, Refusal> {
+    pub fn authenticate(&self, api_token: &str) -> Result<Device, HubError> {
         let d = self
             .registry
             .device_by_token(&keys::sha256_hex(api_token))
-            .map_err(|e| refuse(500, e))?
-            .ok_or_else(|| refuse(401, "unknown device token"))?;
+            .map_err(HubError::Internal)?
+            .ok_or_else(|| HubError::Unauthorized("unknown device token".to_string()))?;
         if d.revoked {
-            return Err(refuse(403, format!("device {} is revoked", d.name)));
+            return Err(HubError::Forbidden(format!("device {} is revoked", d.name)));
         }
         Ok(d)
     }
@@ -238,57 +228,56 @@ impl Hub {
     /// Checks and stores a bundle, all or nothing, and returns the signed receipt.
     /// `from`: the device the API token named (HTTP); `None` for a file import, where the
     /// bundle's own device id is looked up.
-    pub fn ingest(&self, bytes: &[u8], from: Option<&Device>) -> Result<Ingested, Refusal> {
+    pub fn ingest(&self, bytes: &[u8], from: Option<&Device>) -> Result<Ingested, HubError> {
         if bytes.len() > self.config.max_bundle_bytes {
-            return Err(refuse(
-                413,
-                format!(
-                    "bundle of {} bytes is over the {} limit",
-                    bytes.len(),
-                    self.config.max_bundle_bytes
-                ),
-            ));
+            return Err(HubError::TooLarge {
+                size: bytes.len(),
+                limit: self.config.max_bundle_bytes,
+            });
         }
-        let header = bundle::Header::parse(bytes).map_err(|e| refuse(400, e))?;
+        let header = bundle::Header::parse(bytes).map_err(HubError::Invalid)?;
         if header.hub != self.config.hub_id {
-            return Err(refuse(400, "bundle is addressed to another hub"));
+            return Err(HubError::Invalid(
+                "bundle is addressed to another hub".to_string(),
+            ));
         }
         let device = match from {
             Some(d) if d.id != header.device => {
-                return Err(refuse(
-                    403,
-                    "bundle was made by another device than the token's",
+                return Err(HubError::Forbidden(
+                    "bundle was made by another device than the token's".to_string(),
                 ));
             }
             Some(d) => d.clone(),
             None => self
                 .registry
                 .device(header.device)
-                .map_err(|e| refuse(500, e))?
-                .ok_or_else(|| refuse(403, "bundle from an unknown device"))?,
+                .map_err(HubError::Internal)?
+                .ok_or_else(|| HubError::Forbidden("bundle from an unknown device".to_string()))?,
         };
         if device.revoked {
-            return Err(refuse(403, format!("device {} is revoked", device.name)));
+            return Err(HubError::Forbidden(format!(
+                "device {} is revoked",
+                device.name
+            )));
         }
-        let key = keys::verifying_key(&device.public_key).map_err(|e| refuse(500, e))?;
+        let key = keys::verifying_key(&device.public_key).map_err(HubError::Internal)?;
         // Signature and hash first; nothing is decrypted for an unsigned or damaged bundle.
-        let v = bundle::verify(bytes, &key).map_err(|e| refuse(400, e))?;
+        let v = bundle::verify(bytes, &key).map_err(HubError::Invalid)?;
         let now = chrono::Utc::now();
         let mut items = Vec::with_capacity(v.items.len());
         for (id, sealed) in &v.items {
             let plain = crate::protocol::seal::open(sealed, &self.identity)
-                .map_err(|e| refuse(400, format!("interview {id}: {e}")))?;
+                .map_err(|e| HubError::Invalid(format!("interview {id}: {e}")))?;
             let (rid, rdev, tombstone) = match bundle::read_plaintext(&plain)
-                .map_err(|e| refuse(400, format!("item {id}: {e}")))?
+                .map_err(|e| HubError::Invalid(format!("item {id}: {e}")))?
             {
                 bundle::Payload::Tombstone(t) => (t.id, device.id, true),
                 bundle::Payload::Interview(f) => (f.id, f.device, false),
             };
             if rid != *id || rdev != device.id {
-                return Err(refuse(
-                    400,
-                    format!("interview {id}: its content names another id or device"),
-                ));
+                return Err(HubError::Invalid(format!(
+                    "interview {id}: its content names another id or device"
+                )));
             }
             let hash = sha2::Sha256::digest(&plain).into();
             items.push(Item {
@@ -313,8 +302,8 @@ impl Hub {
                 &keys::hex(&v.header.payload_hash)[..12]
             ));
         crate::store::paths::write_private(&file, bytes)
-            .map_err(|e| refuse(500, format!("cannot keep the bundle: {e}")))?;
-        let statuses = self.store.ingest(&items).map_err(|e| refuse(500, e))?;
+            .map_err(|e| HubError::Internal(format!("cannot keep the bundle: {e}")))?;
+        let statuses = self.store.ingest(&items).map_err(HubError::Internal)?;
         let receipt = Receipt {
             hub: self.config.hub_id,
             device: device.id,
@@ -408,17 +397,19 @@ impl Hub {
 
     /// The secret that admin calls (`hub import`/`hub export` while the hub serves) must
     /// present: a file only the hub folder's owner can read, made on first use.
-    pub fn admin_token(dir: &Path) -> Result<String, String> {
+    pub fn admin_token(dir: &Path) -> Result<String, HubError> {
         let path = dir.join("admin.token");
         match std::fs::read_to_string(&path) {
             Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(format!("cannot read {}: {e}", path.display()))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(HubError::Internal(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
             _ => {
                 let t = keys::token();
-                crate::store::paths::write_private(&path, t.as_bytes())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                crate::store::paths::write_private(&path, t.as_bytes()).map_err(|e| {
+                    HubError::Internal(format!("cannot write {}: {e}", path.display()))
+                })?;
                 Ok(t)
             }
         }

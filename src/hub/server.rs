@@ -187,6 +187,23 @@ async fn health(State(s): St) -> Response {
     axum::Json(serde_json::json!({"status": "ok", "hub": s.hub.config.hub_id})).into_response()
 }
 
+/// The HTTP status that says why the hub refused: the one place that knows HTTP codes.
+pub fn status_of(e: &super::HubError) -> u16 {
+    use super::HubError as E;
+    match e {
+        E::TooLarge { .. } => 413,
+        E::Invalid(_) | E::NotAHub(_) | E::AlreadyAHub(_) => 400,
+        E::Unauthorized(_) => 401,
+        E::Forbidden(_) => 403,
+        E::Conflict(_) => 409,
+        E::InUse(_) | E::Internal(_) => 500,
+    }
+}
+
+fn refused(e: &super::HubError) -> Response {
+    text(status_of(e), e.to_string())
+}
+
 fn text(status: u16, body: String) -> Response {
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -209,7 +226,7 @@ async fn enroll(State(s): St, axum::Json(req): axum::Json<EnrollRequest>) -> Res
     .await;
     match r {
         Ok(Ok(reply)) => (StatusCode::CREATED, axum::Json(reply)).into_response(),
-        Ok(Err(refusal)) => text(refusal.status, refusal.reason),
+        Ok(Err(e)) => refused(&e),
         Err(e) => text(500, e.to_string()),
     }
 }
@@ -232,7 +249,7 @@ async fn bundles(State(s): St, req: axum::extract::Request) -> Response {
     let s2 = s.clone();
     let device = match tokio::task::spawn_blocking(move || s2.hub.authenticate(&token)).await {
         Ok(Ok(d)) => d,
-        Ok(Err(refusal)) => return text(refusal.status, refusal.reason),
+        Ok(Err(e)) => return refused(&e),
         Err(e) => return text(500, e.to_string()),
     };
     let limit = s.hub.config.max_bundle_bytes;
@@ -270,7 +287,7 @@ async fn bundles(State(s): St, req: axum::extract::Request) -> Response {
             receipt,
         )
             .into_response(),
-        Ok(Err(refusal)) => text(refusal.status, refusal.reason),
+        Ok(Err(e)) => refused(&e),
         Err(e) => text(500, e.to_string()),
     }
 }

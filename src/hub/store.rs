@@ -55,13 +55,30 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 impl SledHub {
-    pub fn open(dir: &Path) -> Result<SledHub> {
+    pub fn open(dir: &Path) -> std::result::Result<SledHub, super::HubError> {
         let db = sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(64 << 20)
             .open()
-            .map_err(|e| format!("cannot open the hub store in {}: {e}", dir.display()))?;
-        let t = |n: &str| db.open_tree(n).map_err(err);
+            .map_err(|e| match e {
+                // sled's folder lock: a running `hub serve` holds the store. sled reports it
+                // as an `Other` I/O error with this text (sled 0.34), so the text is the only
+                // sign; it is read here, next to sled, and nowhere else.
+                sled::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("could not acquire lock") =>
+                {
+                    super::HubError::InUse(dir.to_path_buf())
+                }
+                e => super::HubError::Internal(format!(
+                    "cannot open the hub store in {}: {e}",
+                    dir.display()
+                )),
+            })?;
+        let t = |n: &str| {
+            db.open_tree(n)
+                .map_err(|e| super::HubError::Internal(e.to_string()))
+        };
         Ok(SledHub {
             interviews: t("interviews")?,
             conflicts: t("conflicts")?,

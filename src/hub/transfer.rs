@@ -45,12 +45,7 @@ pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
             }
             Err(refusal) => {
                 failed += 1;
-                let _ = writeln!(
-                    out,
-                    "{}: refused, nothing stored: {}",
-                    f.display(),
-                    refusal.reason
-                );
+                let _ = writeln!(out, "{}: refused, nothing stored: {}", f.display(), refusal);
             }
         }
     }

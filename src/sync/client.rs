@@ -1,5 +1,6 @@
 //! The device's side of the HTTP protocol (ureq): enrol, probe, send a bundle, pull forms.
 
+use super::error::{Result, SyncError};
 use crate::protocol::bundle::{self, Receipt};
 use crate::protocol::http::{EnrollReply, EnrollRequest};
 use crate::protocol::keys;
@@ -56,14 +57,14 @@ fn url(base: &str, path: &str) -> String {
 
 /// Enrols this device with a hub using a one-time token, then seals everything finalized so
 /// far to the hub. Returns the enrolment and how many interviews were sealed.
-pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, usize), String> {
+pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, usize)> {
     let dir = store.dir();
     let key = match keys::load_signing_key(&key_path(dir)) {
         Ok(k) => k,
         Err(_) => {
             let k = keys::new_signing_key();
             crate::store::paths::write_private(&key_path(dir), keys::hex(&k.to_bytes()).as_bytes())
-                .map_err(|e| format!("cannot save the device key: {e}"))?;
+                .map_err(|e| SyncError::Local(format!("cannot save the device key: {e}")))?;
             k
         }
     };
@@ -76,23 +77,23 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
                 .to_bytes(),
         ),
     };
-    let body = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec(&req).map_err(|e| SyncError::Local(e.to_string()))?;
     let mut resp = agent(Duration::from_secs(20))
         .post(url(hub_url, "/api/v1/enroll"))
         .header("Content-Type", "application/json")
         .send(&body[..])
-        .map_err(|e| format!("cannot reach the hub at {hub_url}: {e}"))?;
+        .map_err(|e| SyncError::Offline(format!("{hub_url} ({e})")))?;
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().unwrap_or_default();
     if status != 201 {
-        return Err(format!(
-            "the hub refused the enrolment ({status}): {}",
-            text.trim()
-        ));
+        return Err(SyncError::Refused {
+            status,
+            reason: text.trim().to_string(),
+        });
     }
     let reply: EnrollReply = serde_json::from_str(&text)
-        .map_err(|_| "the answer is not from a Lắng Nghe hub".to_string())?;
-    keys::verifying_key(&reply.hub_key)?;
+        .map_err(|_| SyncError::NotOurHub("the answer is not from a Lắng Nghe hub".into()))?;
+    keys::verifying_key(&reply.hub_key).map_err(SyncError::NotOurHub)?;
     let e = Enrollment {
         hub_url: hub_url.trim_end_matches('/').to_string(),
         hub_id: reply.hub_id,
@@ -103,10 +104,12 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
     };
     crate::store::paths::write_private(
         &enrollment_path(dir),
-        toml::to_string(&e).map_err(|e| e.to_string())?.as_bytes(),
+        toml::to_string(&e)
+            .map_err(|e| SyncError::Local(e.to_string()))?
+            .as_bytes(),
     )
-    .map_err(|e| format!("cannot save the enrolment: {e}"))?;
-    let sealed = store.seal_to(&e.recipients).map_err(|e| e.to_string())?;
+    .map_err(|e| SyncError::Local(format!("cannot save the enrolment: {e}")))?;
+    let sealed = store.seal_to(&e.recipients)?;
     Ok((e, sealed))
 }
 
@@ -119,10 +122,9 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(data_dir: &Path) -> Result<Client, String> {
-        let enrollment = load_enrollment(data_dir)
-            .ok_or("this device is not enrolled: run `langnghe enroll HUB_URL TOKEN`")?;
-        let key = keys::load_signing_key(&key_path(data_dir))?;
+    pub fn new(data_dir: &Path) -> Result<Client> {
+        let enrollment = load_enrollment(data_dir).ok_or(SyncError::NotEnrolled)?;
+        let key = keys::load_signing_key(&key_path(data_dir)).map_err(SyncError::Local)?;
         Ok(Client {
             enrollment,
             key,
@@ -153,7 +155,7 @@ impl Client {
 
     /// Sends a bundle. Only a receipt signed by the hub, for this device, with 201/202,
     /// counts; anything else (a timeout, a 200 login page) is an error and marks nothing.
-    pub fn send(&self, bundle_bytes: &[u8], device: Uuid) -> Result<Receipt, String> {
+    pub fn send(&self, bundle_bytes: &[u8], device: Uuid) -> Result<Receipt> {
         let mut resp = self
             .upload
             .post(url(&self.enrollment.hub_url, "/api/v1/bundles"))
@@ -163,21 +165,22 @@ impl Client {
             )
             .header("Content-Type", "application/octet-stream")
             .send(bundle_bytes)
-            .map_err(|e| format!("upload failed: {e}"))?;
+            .map_err(|e| SyncError::Transport(format!("upload failed: {e}")))?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         resp.body_mut()
             .as_reader()
             .take(64 << 20)
             .read_to_end(&mut body)
-            .map_err(|e| format!("upload interrupted: {e}"))?;
+            .map_err(|e| SyncError::Transport(format!("upload interrupted: {e}")))?;
         if !(status == 201 || status == 202) {
             let why = String::from_utf8_lossy(&body[..body.len().min(300)])
                 .trim()
                 .to_string();
-            return Err(format!(
-                "the hub did not accept the bundle ({status}): {why}"
-            ));
+            return Err(SyncError::Refused {
+                status,
+                reason: why,
+            });
         }
         verify_receipt_for(&body, &self.enrollment, device)
     }
@@ -185,23 +188,28 @@ impl Client {
     /// Fetches forms the hub offers that this device does not have yet, into `dir`. Only a
     /// list signed by our hub counts, each file must match the hash the list gives, and file
     /// names come from checked ids, never from what the server says.
-    pub fn pull_forms(&self, dir: &Path) -> Result<usize, String> {
+    pub fn pull_forms(&self, dir: &Path) -> Result<usize> {
         let mut r = self
             .probe
             .get(url(&self.enrollment.hub_url, "/api/v1/forms"))
             .call()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| SyncError::Transport(e.to_string()))?;
         if r.status().as_u16() != 200 {
-            return Err(format!("forms list: {}", r.status()));
+            return Err(SyncError::Refused {
+                status: r.status().as_u16(),
+                reason: "forms list".into(),
+            });
         }
         let text = r
             .body_mut()
             .with_config()
             .limit(1 << 20)
             .read_to_string()
-            .map_err(|e| e.to_string())?;
-        let list: bundle::FormList = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        bundle::verify_form_list(&list, &keys::verifying_key(&self.enrollment.hub_key)?)?;
+            .map_err(|e| SyncError::Transport(e.to_string()))?;
+        let list: bundle::FormList =
+            serde_json::from_str(&text).map_err(|e| SyncError::NotOurHub(e.to_string()))?;
+        let hub_key = keys::verifying_key(&self.enrollment.hub_key).map_err(SyncError::Local)?;
+        bundle::verify_form_list(&list, &hub_key).map_err(SyncError::NotOurHub)?;
         let (have, _) = crate::catalog::load_dir(dir);
         let mut got = 0;
         for f in list.forms {
@@ -218,7 +226,7 @@ impl Client {
                     &format!("/api/v1/forms/{}/{}", escape(&f.id), escape(&f.version)),
                 ))
                 .call()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| SyncError::Transport(e.to_string()))?;
             if r.status().as_u16() != 200 {
                 continue;
             }
@@ -227,7 +235,7 @@ impl Client {
                 .with_config()
                 .limit(8 << 20)
                 .read_to_string()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| SyncError::Transport(e.to_string()))?;
             if keys::hex(&<sha2::Sha256 as sha2::Digest>::digest(src.as_bytes())) != f.sha256 {
                 continue;
             }
@@ -238,10 +246,10 @@ impl Client {
             if form.id != f.id || form.version != f.version {
                 continue;
             }
-            crate::store::paths::ensure_private_dir(dir).map_err(|e| e.to_string())?;
             let name = format!("{}-{}.toml", form.id, safe_file_part(&form.version));
-            crate::store::paths::write_private(&dir.join(name), src.as_bytes())
-                .map_err(|e| e.to_string())?;
+            crate::store::paths::ensure_private_dir(dir)
+                .and_then(|()| crate::store::paths::write_private(&dir.join(&name), src.as_bytes()))
+                .map_err(|e| SyncError::Local(format!("cannot save the form {name}: {e}")))?;
             got += 1;
         }
         Ok(got)
@@ -282,11 +290,13 @@ fn safe_file_part(s: &str) -> String {
 }
 
 /// A receipt from our hub, signed by it, about this device.
-pub fn verify_receipt_for(bytes: &[u8], e: &Enrollment, device: Uuid) -> Result<Receipt, String> {
-    let key = keys::verifying_key(&e.hub_key)?;
-    let r = bundle::verify_receipt(bytes, &key)?;
+pub fn verify_receipt_for(bytes: &[u8], e: &Enrollment, device: Uuid) -> Result<Receipt> {
+    let key = keys::verifying_key(&e.hub_key).map_err(SyncError::Local)?;
+    let r = bundle::verify_receipt(bytes, &key).map_err(SyncError::NotOurHub)?;
     if r.hub != e.hub_id || r.device != device {
-        return Err("the receipt is for another hub or device".into());
+        return Err(SyncError::NotOurHub(
+            "the receipt is for another hub or device".into(),
+        ));
     }
     Ok(r)
 }

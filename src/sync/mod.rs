@@ -2,5 +2,8 @@
 //! the outbox worker.
 
 pub mod client;
+pub mod error;
 pub mod outbox;
 pub mod worker;
+
+pub use error::SyncError;

@@ -1,6 +1,7 @@
 //! The outbox: finalized interviews not yet acknowledged by the hub, sent as bundles.
 
 use super::client::{Client, Enrollment};
+use super::error::{Result, SyncError};
 use crate::protocol::bundle::{self, Receipt};
 use crate::store::{Stamp, Status, Store};
 use ed25519_dalek::SigningKey;
@@ -31,16 +32,11 @@ pub struct Report {
 pub const MAX_BUNDLE_BYTES: usize = crate::protocol::MAX_BUNDLE / 2;
 
 /// A signed bundle of these interviews (already sealed at finalize); they become `queued`.
-pub fn build(
-    store: &Store,
-    e: &Enrollment,
-    key: &SigningKey,
-    ids: &[Uuid],
-) -> Result<Vec<u8>, String> {
+pub fn build(store: &Store, e: &Enrollment, key: &SigningKey, ids: &[Uuid]) -> Result<Vec<u8>> {
     let items = ids
         .iter()
-        .map(|id| Ok((*id, store.sealed_bytes(*id).map_err(|e| e.to_string())?)))
-        .collect::<Result<Vec<_>, String>>()?;
+        .map(|id| Ok((*id, store.sealed_bytes(*id)?)))
+        .collect::<Result<Vec<_>>>()?;
     seal_and_queue(store, e, key, items, ids)
 }
 
@@ -86,7 +82,7 @@ pub fn next(
     key: &SigningKey,
     limit: usize,
     cursor: &mut Cursor,
-) -> Result<Option<(Vec<u8>, usize)>, String> {
+) -> Result<Option<(Vec<u8>, usize)>> {
     let mut items: Vec<(Uuid, Vec<u8>)> = Vec::new();
     let mut ids = Vec::new();
     // The header and the signature count against the budget too.
@@ -122,7 +118,7 @@ pub fn next(
             break;
         }
         for t in tombs {
-            let sealed = store.sealed_tombstone(&t).map_err(|e| e.to_string())?;
+            let sealed = store.sealed_tombstone(&t)?;
             if !items.is_empty() && bytes + sealed.len() + 20 > cursor.max_bytes {
                 break 'tombs;
             }
@@ -148,17 +144,15 @@ fn seal_and_queue(
     key: &SigningKey,
     items: Vec<(Uuid, Vec<u8>)>,
     ids: &[Uuid],
-) -> Result<Vec<u8>, String> {
-    let seq = store.next_bundle_seq().map_err(|e| e.to_string())?;
+) -> Result<Vec<u8>> {
+    let seq = store.next_bundle_seq()?;
     let b = bundle::build(store.device(), seq, e.hub_id, &items, key);
     for id in ids {
         if store
             .entry(*id)
             .is_ok_and(|x| x.status == Status::Finalized)
         {
-            store
-                .set_status(*id, Status::Queued)
-                .map_err(|e| e.to_string())?;
+            store.set_status(*id, Status::Queued)?;
         }
     }
     Ok(b)
@@ -177,13 +171,13 @@ pub fn export_files(
     key: &SigningKey,
     out: &std::path::Path,
     max_bytes: usize,
-) -> Result<Exported, String> {
+) -> Result<Exported> {
     let mut cursor = Cursor::with_max_bytes(max_bytes);
     let mut files = Vec::new();
     while let Some((b, n)) = next(store, e, key, usize::MAX, &mut cursor)? {
         let path = numbered(out, files.len() + 1);
         crate::store::paths::write_private(&path, &b)
-            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            .map_err(|err| SyncError::Local(format!("cannot write {}: {err}", path.display())))?;
         files.push((path, n));
     }
     Ok((files, cursor.damaged))
@@ -205,7 +199,7 @@ fn numbered(out: &std::path::Path, n: usize) -> std::path::PathBuf {
 
 /// Marks what a valid receipt names as sent. Conflicts count as delivered: the hub keeps
 /// them aside for a person to look at.
-pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Result<(), String> {
+pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Result<()> {
     use crate::protocol::bundle::ItemStatus;
     for (id, status) in &r.items {
         if store.entry(*id).is_err() {
@@ -219,7 +213,7 @@ pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Res
         }
     }
     let ids: Vec<Uuid> = r.items.iter().map(|(id, _)| *id).collect();
-    store.mark_sent(&ids, now).map_err(|e| e.to_string())
+    Ok(store.mark_sent(&ids, now)?)
 }
 
 /// One sync: pull forms, send everything unsent in bundles, apply receipts, apply retention.
@@ -229,12 +223,9 @@ pub fn sync_once(
     forms_dir: &std::path::Path,
     now: impl Fn() -> Stamp,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<Report, String> {
+) -> Result<Report> {
     if !client.online() {
-        return Err(format!(
-            "the hub at {} does not answer",
-            client.enrollment.hub_url
-        ));
+        return Err(SyncError::Offline(client.enrollment.hub_url.clone()));
     }
     let mut report = Report {
         forms: client.pull_forms(forms_dir).unwrap_or(0),
@@ -258,8 +249,6 @@ pub fn sync_once(
         progress(done, total);
     }
     report.damaged = cursor.damaged;
-    report.erased = store
-        .apply_retention(now(), client.enrollment.retention_days)
-        .map_err(|e| e.to_string())?;
+    report.erased = store.apply_retention(now(), client.enrollment.retention_days)?;
     Ok(report)
 }

@@ -92,7 +92,7 @@ fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(
                 });
             }
             Err(e) => {
-                report(status(SyncState::Offline, Some(e)));
+                report(status(SyncState::Offline, Some(e.to_string())));
                 backoff = FIRST_BACKOFF;
             }
         }
