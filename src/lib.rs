@@ -11,6 +11,7 @@ pub mod form;
 pub mod hub;
 pub mod indicators;
 pub mod interview;
+pub mod lang;
 pub mod protocol;
 pub mod record;
 pub mod session;

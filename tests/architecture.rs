@@ -12,9 +12,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("expr", &[]),
     ("record", &[]),
     ("codec", &[]),
-    ("form", &["expr"]),
+    ("lang", &[]),
+    ("form", &["expr", "lang"]),
     ("interview", &["expr", "form"]),
-    ("indicators", &["expr", "form", "record", "export::csv"]),
+    (
+        "indicators",
+        &["expr", "form", "lang", "record", "export::csv"],
+    ),
     // what both sides of sync speak, and the device's storage
     ("protocol", &["codec", "record"]),
     ("store", &["codec", "record", "protocol"]),
@@ -52,6 +56,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "form",
             "indicators",
             "interview",
+            "lang",
             "protocol",
             "record",
             "session",
@@ -63,7 +68,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
 ];
 
 /// Core modules: no file system, network or clock, except the named loaders.
-const CORE: &[&str] = &["expr", "record", "codec", "form", "interview", "indicators"];
+const CORE: &[&str] = &[
+    "expr",
+    "record",
+    "codec",
+    "lang",
+    "form",
+    "interview",
+    "indicators",
+];
 const CORE_LOADERS: &[&str] = &["src/form/mod.rs", "src/indicators/def.rs"];
 
 fn files(module: &str) -> Vec<PathBuf> {

@@ -4,7 +4,7 @@ use crate::expr::value::num_to_string;
 use crate::form::answer::AnswerError;
 
 fn pick<'a>(lang: &str, vi: &'a str, en: &'a str) -> &'a str {
-    if lang == "vi" { vi } else { en }
+    crate::lang::Lang::from_code(lang).pick(vi, en)
 }
 
 pub fn answer_error(e: &AnswerError, lang: &str) -> String {

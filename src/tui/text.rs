@@ -1,27 +1,8 @@
 //! Every word the app itself shows, in Vietnamese and English, in one place.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Vi,
-    En,
-}
+pub use crate::lang::Lang;
 
 impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-    pub fn from_code(c: &str) -> Lang {
-        if c == "en" { Lang::En } else { Lang::Vi }
-    }
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Vi => Lang::En,
-            Lang::En => Lang::Vi,
-        }
-    }
     pub fn words(self) -> &'static Words {
         match self {
             Lang::Vi => &VI,

@@ -66,7 +66,10 @@ pub fn words(lang: &str) -> &'static Words {
         yes: "yes",
         gap: "gap to target",
     };
-    if lang == "en" { &EN } else { &VI }
+    match crate::lang::Lang::from_code(lang) {
+        crate::lang::Lang::Vi => &VI,
+        crate::lang::Lang::En => &EN,
+    }
 }
 
 pub fn pct(p: f64) -> String {
@@ -110,7 +113,7 @@ pub fn summary(rep: &Report, lang: &str) -> String {
 
 /// Why an interview ended early, in words.
 pub fn reason<'a>(code: &'a str, lang: &str) -> &'a str {
-    let vi = lang != "en";
+    let vi = crate::lang::Lang::from_code(lang) == crate::lang::Lang::Vi;
     match code {
         "declined" => {
             if vi {
