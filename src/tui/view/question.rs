@@ -12,65 +12,8 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let Some(s) = &app.session else { return };
-    let w = app.w();
-    let lang = app.lang.code();
     let Some(item) = s.iv.current() else { return };
-    let mut head: Vec<Line> = Vec::new();
-    // Where we are: groups, and the instance number inside a repeat.
-    let (node, path) = match item {
-        Item::Question { node, path } => (*node, path.as_slice()),
-        Item::AddRepeat { repeat, path } => (*repeat, path.as_slice()),
-    };
-    let crumbs = super::breadcrumb(app, node, path);
-    if !crumbs.is_empty() {
-        head.push(Line::styled(format!("{crumbs} ›"), style::dim()));
-    }
-    let mut hint_for_input: Option<&str> = None;
-    match item {
-        Item::AddRepeat { repeat, .. } => {
-            let n = s.iv.form().node(*repeat);
-            let label = n
-                .label
-                .as_ref()
-                .map_or(n.name.clone(), |t| t.get(lang).to_string());
-            head.push(Line::styled(label, style::title()));
-            head.push(Line::raw(w.add_another));
-        }
-        Item::Question { node, path } => {
-            let n = s.iv.form().node(*node);
-            let mut label = vec![Span::styled(s.iv.label(*node, path), style::title())];
-            if s.iv.is_required(*node, path) {
-                label.push(Span::styled(format!("  * {}", w.required), style::dim()));
-            }
-            head.push(Line::from(label));
-            if let Some(h) = s.iv.hint(*node, path) {
-                head.push(Line::styled(h, style::hint()));
-            }
-            hint_for_input = match &n.kind {
-                Kind::Date => Some(w.date_hint),
-                Kind::Time => Some(w.time_hint),
-                Kind::DateTime => Some(w.datetime_hint),
-                Kind::Integer | Kind::Decimal => Some(w.number_hint),
-                Kind::Rank(_) => Some(w.rank_hint),
-                Kind::Range(_) => Some(w.range_hint),
-                Kind::SelectOne(_) => Some(w.select_one_hint),
-                Kind::SelectMultiple(_) => Some(w.select_multiple_hint),
-                Kind::Acknowledge => Some(w.ack_hint),
-                Kind::Text
-                    if matches!(
-                        app.input,
-                        Input::Text {
-                            multiline: true,
-                            ..
-                        }
-                    ) =>
-                {
-                    Some(w.multiline_hint)
-                }
-                _ => None,
-            };
-        }
-    }
+    let head = head(app, item);
     let head_height = wrapped_height(&head, area.width)
         .min(area.height / 2)
         .max(1);
@@ -83,6 +26,90 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     ])
     .areas(area);
     f.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
+    input(app, item, f, body);
+    if let Some(m) = &app.message {
+        f.render_widget(
+            Paragraph::new(Line::styled(format!("✗ {m}"), style::error()))
+                .wrap(Wrap { trim: true }),
+            msg,
+        );
+    }
+}
+
+/// Where we are (groups, the instance inside a repeat), the label, required mark and hint.
+fn head<'a>(app: &'a App, item: &Item) -> Vec<Line<'a>> {
+    let mut head: Vec<Line> = Vec::new();
+    let Some(s) = &app.session else { return head };
+    let (w, lang) = (app.w(), app.lang.code());
+    let (node, path) = match item {
+        Item::Question { node, path } => (*node, path.as_slice()),
+        Item::AddRepeat { repeat, path } => (*repeat, path.as_slice()),
+    };
+    let crumbs = super::breadcrumb(app, node, path);
+    if !crumbs.is_empty() {
+        head.push(Line::styled(format!("{crumbs} ›"), style::dim()));
+    }
+    match item {
+        Item::AddRepeat { repeat, .. } => {
+            let n = s.iv.form().node(*repeat);
+            let label = n
+                .label
+                .as_ref()
+                .map_or(n.name.clone(), |t| t.get(lang).to_string());
+            head.push(Line::styled(label, style::title()));
+            head.push(Line::raw(w.add_another));
+        }
+        Item::Question { node, path } => {
+            let mut label = vec![Span::styled(s.iv.label(*node, path), style::title())];
+            if s.iv.is_required(*node, path) {
+                label.push(Span::styled(format!("  * {}", w.required), style::dim()));
+            }
+            head.push(Line::from(label));
+            if let Some(h) = s.iv.hint(*node, path) {
+                head.push(Line::styled(h, style::hint()));
+            }
+        }
+    }
+    head
+}
+
+/// The one-line help under the input: how to enter this question's type.
+fn input_hint(app: &App, item: &Item) -> Option<&'static str> {
+    let w = app.w();
+    let Item::Question { node, .. } = item else {
+        return None;
+    };
+    let s = app.session.as_ref()?;
+    match &s.iv.form().node(*node).kind {
+        Kind::Date => Some(w.date_hint),
+        Kind::Time => Some(w.time_hint),
+        Kind::DateTime => Some(w.datetime_hint),
+        Kind::Integer | Kind::Decimal => Some(w.number_hint),
+        Kind::Rank(_) => Some(w.rank_hint),
+        Kind::Range(_) => Some(w.range_hint),
+        Kind::SelectOne(_) => Some(w.select_one_hint),
+        Kind::SelectMultiple(_) => Some(w.select_multiple_hint),
+        Kind::Acknowledge => Some(w.ack_hint),
+        Kind::Text
+            if matches!(
+                app.input,
+                Input::Text {
+                    multiline: true,
+                    ..
+                }
+            ) =>
+        {
+            Some(w.multiline_hint)
+        }
+        _ => None,
+    }
+}
+
+/// The input for the question's type, with its hint.
+fn input(app: &App, item: &Item, f: &mut Frame, body: Rect) {
+    let Some(s) = &app.session else { return };
+    let (w, lang) = (app.w(), app.lang.code());
+    let hint_for_input = input_hint(app, item);
     let choice_label = |name: &str| -> String {
         let Item::Question { node, .. } = item else {
             return name.to_string();
@@ -130,25 +157,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 );
                 return;
             }
-            let items: Vec<ListItem> = names
-                .iter()
-                .zip(picked)
-                .enumerate()
-                .map(|(i, (name, on))| {
-                    let mark = match (multi, on) {
-                        (true, true) => "[x]",
-                        (true, false) => "[ ]",
-                        (false, true) => "(•)",
-                        (false, false) => "( )",
-                    };
-                    let num = if i < 9 {
-                        format!("{}", i + 1)
-                    } else {
-                        " ".into()
-                    };
-                    ListItem::new(format!("{num} {mark} {}", choice_label(name)))
-                })
-                .collect();
+            let items = choice_items(names, picked, *multi, &choice_label);
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
         Input::Rank { order, cursor } => {
@@ -159,23 +168,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 .collect();
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
-        Input::Range { values, idx } => {
-            let mut spans = Vec::new();
-            for (i, v) in values.iter().enumerate() {
-                let t = crate::expr::value::num_to_string(*v);
-                if Some(i) == *idx {
-                    spans.push(Span::styled(format!("[{t}]"), style::selected()));
-                } else {
-                    spans.push(Span::raw(format!(" {t} ")));
-                }
-                spans.push(Span::raw(" "));
-            }
-            let mut lines = vec![Line::from(spans)];
-            if let Some(h) = hint_for_input {
-                lines.push(Line::styled(h, style::hint()));
-            }
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-        }
+        Input::Range { values, idx } => range(f, body, values, *idx, hint_for_input),
         Input::Ack(on) => {
             let text = if *on {
                 format!("[x] {}", w.ack_done)
@@ -200,13 +193,53 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             f.render_widget(Paragraph::new(lines), body);
         }
     }
-    if let Some(m) = &app.message {
-        f.render_widget(
-            Paragraph::new(Line::styled(format!("✗ {m}"), style::error()))
-                .wrap(Wrap { trim: true }),
-            msg,
-        );
+}
+
+/// Choices numbered 1–9 for picking by digit, each with its mark: `[x]` / `(•)`.
+fn choice_items<'a>(
+    names: &[String],
+    picked: &[bool],
+    multi: bool,
+    label: &dyn Fn(&str) -> String,
+) -> Vec<ListItem<'a>> {
+    names
+        .iter()
+        .zip(picked)
+        .enumerate()
+        .map(|(i, (name, on))| {
+            let mark = match (multi, on) {
+                (true, true) => "[x]",
+                (true, false) => "[ ]",
+                (false, true) => "(•)",
+                (false, false) => "( )",
+            };
+            let num = if i < 9 {
+                format!("{}", i + 1)
+            } else {
+                " ".into()
+            };
+            ListItem::new(format!("{num} {mark} {}", label(name)))
+        })
+        .collect()
+}
+
+/// A scale: every value in a row, the chosen one bracketed.
+fn range(f: &mut Frame, body: Rect, values: &[f64], idx: Option<usize>, hint: Option<&str>) {
+    let mut spans = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let t = crate::expr::value::num_to_string(*v);
+        if Some(i) == idx {
+            spans.push(Span::styled(format!("[{t}]"), style::selected()));
+        } else {
+            spans.push(Span::raw(format!(" {t} ")));
+        }
+        spans.push(Span::raw(" "));
     }
+    let mut lines = vec![Line::from(spans)];
+    if let Some(h) = hint {
+        lines.push(Line::styled(h, style::hint()));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
 }
 
 fn list_with_hint(
