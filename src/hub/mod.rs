@@ -235,60 +235,11 @@ impl Hub {
                 limit: self.config.max_bundle_bytes,
             });
         }
-        let header = bundle::Header::parse(bytes).map_err(HubError::Invalid)?;
-        if header.hub != self.config.hub_id {
-            return Err(HubError::Invalid(
-                "bundle is addressed to another hub".to_string(),
-            ));
-        }
-        let device = match from {
-            Some(d) if d.id != header.device => {
-                return Err(HubError::Forbidden(
-                    "bundle was made by another device than the token's".to_string(),
-                ));
-            }
-            Some(d) => d.clone(),
-            None => self
-                .registry
-                .device(header.device)
-                .map_err(HubError::Internal)?
-                .ok_or_else(|| HubError::Forbidden("bundle from an unknown device".to_string()))?,
-        };
-        if device.revoked {
-            return Err(HubError::Forbidden(format!(
-                "device {} is revoked",
-                device.name
-            )));
-        }
+        let device = self.sender(bytes, from)?;
         let key = keys::verifying_key(&device.public_key).map_err(HubError::Internal)?;
         // Signature and hash first; nothing is decrypted for an unsigned or damaged bundle.
         let v = bundle::verify(bytes, &key).map_err(HubError::Invalid)?;
-        let now = chrono::Utc::now();
-        let mut items = Vec::with_capacity(v.items.len());
-        for (id, sealed) in &v.items {
-            let plain = crate::protocol::seal::open(sealed, &self.identity)
-                .map_err(|e| HubError::Invalid(format!("interview {id}: {e}")))?;
-            let (rid, rdev, tombstone) = match bundle::read_plaintext(&plain)
-                .map_err(|e| HubError::Invalid(format!("item {id}: {e}")))?
-            {
-                bundle::Payload::Tombstone(t) => (t.id, device.id, true),
-                bundle::Payload::Interview(f) => (f.id, f.device, false),
-            };
-            if rid != *id || rdev != device.id {
-                return Err(HubError::Invalid(format!(
-                    "interview {id}: its content names another id or device"
-                )));
-            }
-            let hash = sha2::Sha256::digest(&plain).into();
-            items.push(Item {
-                id: *id,
-                device: device.id,
-                hash,
-                sealed: sealed.to_vec(),
-                received: now,
-                tombstone,
-            });
-        }
+        let items = self.open_items(&v, &device)?;
         // Keep the bundle as received, durably, before anything is acknowledged.
         let file = self
             .dir
@@ -316,6 +267,67 @@ impl Hub {
             receipt,
             tombstones,
         })
+    }
+
+    /// The device a bundle comes from: the token's (HTTP) or, for a file, the one its header
+    /// names; addressed to this hub, and not revoked.
+    fn sender(&self, bytes: &[u8], from: Option<&Device>) -> Result<Device, HubError> {
+        let header = bundle::Header::parse(bytes).map_err(HubError::Invalid)?;
+        if header.hub != self.config.hub_id {
+            return Err(HubError::Invalid(
+                "bundle is addressed to another hub".to_string(),
+            ));
+        }
+        let device = match from {
+            Some(d) if d.id != header.device => {
+                return Err(HubError::Forbidden(
+                    "bundle was made by another device than the token's".to_string(),
+                ));
+            }
+            Some(d) => d.clone(),
+            None => self
+                .registry
+                .device(header.device)
+                .map_err(HubError::Internal)?
+                .ok_or_else(|| HubError::Forbidden("bundle from an unknown device".to_string()))?,
+        };
+        if device.revoked {
+            return Err(HubError::Forbidden(format!(
+                "device {} is revoked",
+                device.name
+            )));
+        }
+        Ok(device)
+    }
+
+    /// Opens every item of a verified bundle; each must name its own id and the sender.
+    fn open_items(&self, v: &bundle::Verified, device: &Device) -> Result<Vec<Item>, HubError> {
+        let now = chrono::Utc::now();
+        let mut items = Vec::with_capacity(v.items.len());
+        for (id, sealed) in &v.items {
+            let plain = crate::protocol::seal::open(sealed, &self.identity)
+                .map_err(|e| HubError::Invalid(format!("interview {id}: {e}")))?;
+            let (rid, rdev, tombstone) = match bundle::read_plaintext(&plain)
+                .map_err(|e| HubError::Invalid(format!("item {id}: {e}")))?
+            {
+                bundle::Payload::Tombstone(t) => (t.id, device.id, true),
+                bundle::Payload::Interview(f) => (f.id, f.device, false),
+            };
+            if rid != *id || rdev != device.id {
+                return Err(HubError::Invalid(format!(
+                    "interview {id}: its content names another id or device"
+                )));
+            }
+            items.push(Item {
+                id: *id,
+                device: device.id,
+                hash: sha2::Sha256::digest(&plain).into(),
+                sealed: sealed.to_vec(),
+                received: now,
+                tombstone,
+            });
+        }
+        Ok(items)
     }
 
     /// Every stored interview, opened.
