@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 /// A form file, ours or an XLSForm (`.xlsx`, `.xls`, pyxform markdown), loaded and checked;
 /// with the XLSForm importer's warnings (our TOML has none).
-pub fn load_file(path: &Path) -> Result<(Form, Vec<String>), FormErrors> {
+pub(crate) fn load_file(path: &Path) -> Result<(Form, Vec<String>), FormErrors> {
     if crate::xlsform::is_xlsform(path) {
         crate::xlsform::import(path).map(|i| (i.form, i.warnings))
     } else {
@@ -18,7 +18,7 @@ pub fn load_file(path: &Path) -> Result<(Form, Vec<String>), FormErrors> {
 }
 
 /// Whether `path` is a form file this catalog reads (not an indicator file).
-pub fn is_form_file(path: &Path) -> bool {
+pub(crate) fn is_form_file(path: &Path) -> bool {
     (path.extension().is_some_and(|x| x == "toml") && !def::is_indicator_file(path))
         || crate::xlsform::is_xlsform(path)
 }
@@ -46,7 +46,7 @@ pub fn load_dir(dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
 
 /// The forms a device offers: those in `forms_dir`, then those the hub sent (kept in the data
 /// folder's `forms/`) that are not already there under the same id and version.
-pub fn device_forms(forms_dir: &Path, data_dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
+pub(crate) fn device_forms(forms_dir: &Path, data_dir: &Path) -> (Vec<Arc<Form>>, Vec<String>) {
     let (mut forms, mut errors) = load_dir(forms_dir);
     let (pulled, bad) = load_dir(&data_dir.join("forms"));
     errors.extend(bad);

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 /// Schema version of every record written by this build. 2: index entries gained `sent_at`
 /// (see `record::decode_index_entry` for reading version 1).
-pub const SCHEMA: u8 = 2;
+pub(crate) const SCHEMA: u8 = 2;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -32,7 +32,7 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
 
 /// The bincode body alone, without the store's schema byte: for wire formats, which carry
 /// their own version (see `sync::bundle`), so a change to the store never changes the wire.
-pub fn encode_body<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn encode_body<T: Serialize>(v: &T) -> Vec<u8> {
     let mut out = Vec::new();
     if let Err(e) = bincode::serialize_into(&mut out, v) {
         panic!("encoding a record failed: {e}");
@@ -55,7 +55,7 @@ pub fn split(bytes: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
 }
 
 /// Decodes a body already split from its version byte (for migrations).
-pub fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+pub(crate) fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     use bincode::Options;
     // The same layout as `bincode::serialize`, but no length read from the bytes may claim
     // more than the bytes hold: a damaged or hostile record cannot ask for a huge allocation.
@@ -71,7 +71,7 @@ pub fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
 pub const MAGIC: [u8; 4] = *b"LNR1";
 pub const HEADER: usize = 12;
 /// Marks a record erased in place: same length, payload zeroed.
-pub const ERASED: [u8; 4] = *b"LNR0";
+pub(crate) const ERASED: [u8; 4] = *b"LNR0";
 
 /// The bytes that replace an erased record of `total` bytes (header included).
 pub fn erased(total: usize) -> Vec<u8> {

@@ -18,7 +18,7 @@ impl Lang {
     }
 
     /// `en` (or `en-…`) is English; every other code is Vietnamese.
-    pub fn from_code(c: &str) -> Lang {
+    pub(crate) fn from_code(c: &str) -> Lang {
         let c = c.trim();
         if c.eq_ignore_ascii_case("en") || c.to_ascii_lowercase().starts_with("en-") {
             Lang::En
@@ -35,7 +35,7 @@ impl Lang {
     }
 
     /// The Vietnamese or the English of a pair.
-    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+    pub(crate) fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Vi => vi,
             Lang::En => en,

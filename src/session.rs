@@ -213,7 +213,7 @@ impl Session {
         Ok(ok)
     }
 
-    pub fn set_referral(&mut self, on: bool) -> Result<(), StoreError> {
+    pub(crate) fn set_referral(&mut self, on: bool) -> Result<(), StoreError> {
         self.draft.referral = on;
         self.save()
     }

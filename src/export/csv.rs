@@ -23,7 +23,7 @@ struct Col {
 
 /// The tables of one form, ready to take interviews one at a time (so an export of
 /// 100,000 interviews streams instead of holding them all).
-pub struct Exporter<'a> {
+pub(crate) struct Exporter<'a> {
     form: &'a Form,
     /// Per table: its scope (root or a repeat), columns, file name and header.
     tables: Vec<(NodeId, Vec<Col>, String, Vec<String>)>,
@@ -244,7 +244,7 @@ fn row(
 }
 
 /// One CSV field, quoted when it holds a separator, quote, line break or edge spaces.
-pub fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

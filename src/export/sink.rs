@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 /// Writes interviews into CSV files as they come (constant memory), one set of tables per
 /// form: `FORM.csv` and `FORM-REPEAT.csv`.
-pub struct CsvSink<'a> {
+pub(crate) struct CsvSink<'a> {
     forms: &'a [Arc<Form>],
     out_dir: &'a Path,
     include_sensitive: bool,
@@ -17,7 +17,7 @@ pub struct CsvSink<'a> {
     error: Option<String>,
 }
 
-pub struct OpenTables<'a> {
+pub(crate) struct OpenTables<'a> {
     exporter: crate::export::csv::Exporter<'a>,
     files: Vec<(std::path::PathBuf, std::io::BufWriter<std::fs::File>, usize)>,
 }

@@ -3,7 +3,7 @@
 use super::func::Func;
 
 /// Byte offset of a token inside the expression text, for error messages.
-pub type Pos = u32;
+pub(crate) type Pos = u32;
 
 /// Index of a node in the form (question, group or repeat). Assigned when a form is built.
 pub type NodeId = u32;
@@ -70,13 +70,13 @@ pub enum BinOp {
 }
 
 impl BinOp {
-    pub fn is_arithmetic(self) -> bool {
+    pub(crate) fn is_arithmetic(self) -> bool {
         matches!(
             self,
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod
         )
     }
-    pub fn is_relational(self) -> bool {
+    pub(crate) fn is_relational(self) -> bool {
         matches!(self, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
     }
 }
@@ -113,7 +113,7 @@ impl Expr {
     }
 
     /// The nodes this expression reads, each once, in order of appearance.
-    pub fn refs(&self) -> Vec<NodeId> {
+    pub(crate) fn refs(&self) -> Vec<NodeId> {
         let mut out = Vec::new();
         self.walk(&mut |e| {
             if let Expr::Ref { node, .. } = e

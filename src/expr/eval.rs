@@ -83,7 +83,7 @@ fn rel_num(v: &Value, other: &Value) -> f64 {
 
 /// XPath `=`: booleans win, then numbers, then strings. A node-set equals a value when any
 /// of its nodes does.
-pub fn equals(a: &Value, b: &Value) -> bool {
+pub(crate) fn equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Nodes(n), other) | (other, Value::Nodes(n)) => {
             if let Value::Bool(x) = other {
@@ -270,7 +270,7 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// ODK's `format-date` patterns: %Y %y %m %n %b %d %e %a, and for datetimes %H %h %M %S %3.
-pub fn format_date(v: &Value, fmt: &str) -> String {
+pub(crate) fn format_date(v: &Value, fmt: &str) -> String {
     let (date, time) = match v {
         Value::DateTime(dt) => (dt.date_naive(), Some(dt.time())),
         other => match other.to_date() {

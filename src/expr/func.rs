@@ -71,7 +71,7 @@ const TABLE: &[(&str, Func, usize, usize)] = &[
 ];
 
 impl Func {
-    pub fn lookup(name: &str) -> Option<(Func, usize, usize)> {
+    pub(crate) fn lookup(name: &str) -> Option<(Func, usize, usize)> {
         TABLE
             .iter()
             .find(|(n, ..)| *n == name)

@@ -4,7 +4,7 @@ use super::ExprError;
 use super::ast::Pos;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub(crate) enum Tok {
     Num(f64),
     Str(String),
     Ref(String),
@@ -26,7 +26,7 @@ pub enum Tok {
     Eof,
 }
 
-pub fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
+pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -8,9 +8,9 @@ use super::lexer::{Tok, lex};
 
 /// How deep an expression tree may be. Evaluation, type checks and reference walks recurse
 /// over the tree; a bound keeps a hostile or generated form from overflowing the stack.
-pub const MAX_DEPTH: u32 = 200;
+pub(crate) const MAX_DEPTH: u32 = 200;
 /// How deeply parentheses and function calls may nest (each level costs several frames here).
-pub const MAX_NESTING: u32 = 100;
+pub(crate) const MAX_NESTING: u32 = 100;
 
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let toks = lex(src)?;

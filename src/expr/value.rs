@@ -50,7 +50,7 @@ impl Value {
     }
 
     /// XPath `number()`. Dates become days since 1970-01-01, as in ODK.
-    pub fn to_num(&self) -> f64 {
+    pub(crate) fn to_num(&self) -> f64 {
         match self {
             Value::Str(s) => str_to_num(s),
             Value::Num(n) => *n,
@@ -77,7 +77,7 @@ impl Value {
 
     /// The date this value denotes, if any: a date, a datetime's date, a `YYYY-MM-DD…`
     /// string, or a number of days since 1970-01-01.
-    pub fn to_date(&self) -> Option<NaiveDate> {
+    pub(crate) fn to_date(&self) -> Option<NaiveDate> {
         match self {
             Value::Date(d) => Some(*d),
             Value::DateTime(dt) => Some(dt.date_naive()),
@@ -90,7 +90,7 @@ impl Value {
         }
     }
 
-    pub fn is_temporal(&self) -> bool {
+    pub(crate) fn is_temporal(&self) -> bool {
         matches!(self, Value::Date(_) | Value::DateTime(_))
     }
 }
@@ -102,7 +102,7 @@ fn parse_date_prefix(s: &str) -> Option<NaiveDate> {
 
 /// XPath number parsing: optional sign, digits, optional fraction; anything else is NaN.
 /// Unlike Rust's `parse`, "inf", "1e5" and "+1" are not numbers.
-pub fn str_to_num(s: &str) -> f64 {
+pub(crate) fn str_to_num(s: &str) -> f64 {
     let t = s.trim();
     let body = t.strip_prefix('-').unwrap_or(t);
     let mut digits = 0;
@@ -121,7 +121,7 @@ pub fn str_to_num(s: &str) -> f64 {
 }
 
 /// XPath number-to-string: integers print without a fraction, NaN as "NaN".
-pub fn num_to_string(n: f64) -> String {
+pub(crate) fn num_to_string(n: f64) -> String {
     if n.is_nan() {
         return "NaN".into();
     }
@@ -143,6 +143,6 @@ pub fn num_to_string(n: f64) -> String {
 }
 
 /// The space-separated items of a select_multiple answer.
-pub fn tokens(s: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn tokens(s: &str) -> impl Iterator<Item = &str> {
     s.split_ascii_whitespace()
 }

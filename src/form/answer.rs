@@ -8,7 +8,7 @@ use crate::expr::value::str_to_num;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum AnswerError {
+pub(crate) enum AnswerError {
     NotInteger,
     NotDecimal,
     NotChoice(String),
@@ -25,7 +25,7 @@ pub enum AnswerError {
 /// Parses `raw` as an answer to a question of `kind`. Blank input is a blank answer for
 /// every type (whether blank is allowed is the `required` rule's business, not this one's).
 /// `offset` is the device's UTC offset, for datetimes typed without one.
-pub fn parse_answer(
+pub(crate) fn parse_answer(
     kind: &Kind,
     list: Option<&ChoiceList>,
     raw: &str,
@@ -128,7 +128,7 @@ fn check_choice(list: Option<&ChoiceList>, name: &str) -> Result<(), AnswerError
 }
 
 /// ISO `2024-05-31`, or the Vietnamese day-first `31/05/2024`.
-pub fn parse_date(t: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(t: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
         .ok()

@@ -43,7 +43,7 @@ impl fmt::Display for FormErrors {
 }
 
 /// Turns byte offsets in a source file into 1-based line and column (in characters).
-pub struct Locator<'a> {
+pub(crate) struct Locator<'a> {
     src: &'a str,
     line_starts: Vec<usize>,
     path: String,
@@ -60,7 +60,7 @@ impl<'a> Locator<'a> {
         }
     }
 
-    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+    pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.src.len());
         let line = self
             .line_starts
@@ -87,7 +87,7 @@ impl<'a> Locator<'a> {
 
     /// Where the contents of a TOML string literal starting at `offset` begin: past the
     /// opening quote(s), and past the newline that may follow `"""`.
-    pub fn string_body(&self, offset: usize) -> usize {
+    pub(crate) fn string_body(&self, offset: usize) -> usize {
         let rest = self.src.get(offset..).unwrap_or("");
         let mut skip = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
             3

@@ -7,7 +7,7 @@
 use super::model::{Kind, Node, ROOT};
 use crate::expr::NodeId;
 
-pub type Vertex = u32;
+pub(crate) type Vertex = u32;
 
 pub const fn rel(n: NodeId) -> Vertex {
     n * 3

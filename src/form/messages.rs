@@ -7,7 +7,7 @@ fn pick<'a>(lang: &str, vi: &'a str, en: &'a str) -> &'a str {
     crate::lang::Lang::from_code(lang).pick(vi, en)
 }
 
-pub fn answer_error(e: &AnswerError, lang: &str) -> String {
+pub(crate) fn answer_error(e: &AnswerError, lang: &str) -> String {
     match e {
         AnswerError::NotInteger => pick(
             lang,
@@ -75,7 +75,7 @@ pub fn required(lang: &str) -> &'static str {
     )
 }
 
-pub fn constraint_failed(lang: &str) -> &'static str {
+pub(crate) fn constraint_failed(lang: &str) -> &'static str {
     pick(
         lang,
         "Câu trả lời này không hợp lệ.",
@@ -91,7 +91,7 @@ pub fn read_only(lang: &str) -> &'static str {
     )
 }
 
-pub fn filtered_out(lang: &str) -> &'static str {
+pub(crate) fn filtered_out(lang: &str) -> &'static str {
     pick(
         lang,
         "Lựa chọn này không có ở đây.",
@@ -99,7 +99,7 @@ pub fn filtered_out(lang: &str) -> &'static str {
     )
 }
 
-pub fn rank_incomplete(lang: &str) -> &'static str {
+pub(crate) fn rank_incomplete(lang: &str) -> &'static str {
     pick(
         lang,
         "Hãy xếp hạng tất cả các lựa chọn.",

@@ -36,7 +36,7 @@ pub fn load(path: &Path) -> Result<Form, FormErrors> {
 impl Form {
     /// Parses and checks an expression written against this form (in an indicator file, say):
     /// names resolved, the same static checks as in the form. Errors carry byte offsets in `src`.
-    pub fn compile(&self, src: &str) -> Result<crate::expr::Expr, Vec<(usize, String)>> {
+    pub(crate) fn compile(&self, src: &str) -> Result<crate::expr::Expr, Vec<(usize, String)>> {
         let mut e = crate::expr::parse(src).map_err(|err| vec![(err.pos as usize, err.message)])?;
         let mut found = Vec::new();
         typecheck::Site {

@@ -100,7 +100,7 @@ pub struct RangeSpec {
 
 impl RangeSpec {
     /// The values a respondent can pick, in order.
-    pub fn values(&self) -> Vec<f64> {
+    pub(crate) fn values(&self) -> Vec<f64> {
         let n = ((self.end - self.start) / self.step).abs().round() as usize;
         let dir = if self.end >= self.start { 1.0 } else { -1.0 };
         (0..=n)
@@ -116,11 +116,11 @@ impl Kind {
             _ => None,
         }
     }
-    pub fn is_container(&self) -> bool {
+    pub(crate) fn is_container(&self) -> bool {
         matches!(self, Kind::Root | Kind::Group | Kind::Repeat)
     }
     /// Shown to the respondent as a screen of its own.
-    pub fn is_shown(&self) -> bool {
+    pub(crate) fn is_shown(&self) -> bool {
         !self.is_container() && *self != Kind::Calculate
     }
     /// Takes an answer typed or picked by the respondent.
@@ -165,7 +165,7 @@ impl Form {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
     }
-    pub fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
+    pub(crate) fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
         self.node(id).kind.list().map(|l| &self.lists[l as usize])
     }
     /// Questions a person answers or reads (not groups, not calculations).
@@ -174,7 +174,7 @@ impl Form {
     }
     /// Reads an answer key (`age`, `forum[2]/forum_date`) back into a node and instance path
     /// (0-based). `None` when the key does not fit this form.
-    pub fn parse_key(&self, key: &str) -> Option<(NodeId, Vec<u32>)> {
+    pub(crate) fn parse_key(&self, key: &str) -> Option<(NodeId, Vec<u32>)> {
         let mut path = Vec::new();
         let mut parts = key.split('/').peekable();
         let mut last = None;

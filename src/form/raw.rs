@@ -11,7 +11,7 @@ pub type Row = BTreeMap<String, Spanned<toml::Value>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawForm {
+pub(crate) struct RawForm {
     pub settings: Spanned<Row>,
     #[serde(default)]
     pub survey: Vec<Spanned<Row>>,

@@ -28,7 +28,7 @@ impl Text {
 }
 
 /// The `${name}` placeholders in a text, with their byte offsets.
-pub fn placeholders(s: &str) -> Vec<(usize, &str)> {
+pub(crate) fn placeholders(s: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = s[from..].find("${") {
@@ -43,7 +43,7 @@ pub fn placeholders(s: &str) -> Vec<(usize, &str)> {
 }
 
 /// Replaces each `${name}` in `s` with `lookup(name)`.
-pub fn interpolate(s: &str, mut lookup: impl FnMut(&str) -> String) -> String {
+pub(crate) fn interpolate(s: &str, mut lookup: impl FnMut(&str) -> String) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
     for (start, name) in placeholders(s) {

@@ -10,7 +10,7 @@ use crate::expr::{BinOp, Expr, Func, NodeId, UNRESOLVED};
 use std::collections::HashMap;
 
 /// Where an expression sits: its question, and for `choice_filter` the list it filters.
-pub struct Site<'a> {
+pub(crate) struct Site<'a> {
     pub filter: Option<ListId>,
     pub nodes: &'a [Node],
     pub by_name: &'a HashMap<String, NodeId>,

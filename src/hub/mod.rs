@@ -120,7 +120,7 @@ impl Hub {
         })
     }
 
-    pub fn verify_key_hex(&self) -> String {
+    pub(crate) fn verify_key_hex(&self) -> String {
         keys::hex(self.signer.verifying_key().as_bytes())
     }
 
@@ -134,7 +134,7 @@ impl Hub {
         Ok(t)
     }
 
-    pub fn check_dir(dir: &Path) -> Result<(), HubError> {
+    pub(crate) fn check_dir(dir: &Path) -> Result<(), HubError> {
         if dir.join("hub.toml").is_file() {
             Ok(())
         } else {
@@ -213,7 +213,7 @@ impl Hub {
     }
 
     /// The device an API token belongs to: 401 unknown, 403 revoked.
-    pub fn authenticate(&self, api_token: &str) -> Result<Device, HubError> {
+    pub(crate) fn authenticate(&self, api_token: &str) -> Result<Device, HubError> {
         let d = self
             .registry
             .device_by_token(&keys::sha256_hex(api_token))
@@ -228,7 +228,7 @@ impl Hub {
     /// Checks and stores a bundle, all or nothing, and returns the signed receipt.
     /// `from`: the device the API token named (HTTP); `None` for a file import, where the
     /// bundle's own device id is looked up.
-    pub fn ingest(&self, bytes: &[u8], from: Option<&Device>) -> Result<Ingested, HubError> {
+    pub(crate) fn ingest(&self, bytes: &[u8], from: Option<&Device>) -> Result<Ingested, HubError> {
         if bytes.len() > self.config.max_bundle_bytes {
             return Err(HubError::TooLarge {
                 size: bytes.len(),
@@ -336,7 +336,7 @@ impl Hub {
     }
 
     /// Every stored interview and tombstone, opened.
-    pub fn each_record(
+    pub(crate) fn each_record(
         &self,
         mut interview: impl FnMut(Finalized),
         mut tombstone: impl FnMut(crate::store::Tombstone),
@@ -398,7 +398,7 @@ impl Hub {
     }
 
     /// The source of a published form, by id and version.
-    pub fn form_source(&self, id: &str, version: &str) -> Option<String> {
+    pub(crate) fn form_source(&self, id: &str, version: &str) -> Option<String> {
         let (list, files) = self.published_forms();
         list.forms
             .iter()
@@ -409,7 +409,7 @@ impl Hub {
 
     /// The secret that admin calls (`hub import`/`hub export` while the hub serves) must
     /// present: a file only the hub folder's owner can read, made on first use.
-    pub fn admin_token(dir: &Path) -> Result<String, HubError> {
+    pub(crate) fn admin_token(dir: &Path) -> Result<String, HubError> {
         let path = dir.join("admin.token");
         match std::fs::read_to_string(&path) {
             Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
@@ -429,7 +429,7 @@ impl Hub {
 }
 
 /// What an accepted bundle gave: the signed receipt, and which items were tombstones.
-pub struct Ingested {
+pub(crate) struct Ingested {
     pub receipt_bytes: Vec<u8>,
     pub receipt: Receipt,
     pub tombstones: std::collections::HashSet<Uuid>,

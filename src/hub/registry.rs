@@ -23,13 +23,17 @@ impl Registry {
         Ok(r)
     }
 
-    pub fn add_enroll_token(&self, token_hash: &str, device_name: &str) -> Result<(), String> {
+    pub(crate) fn add_enroll_token(
+        &self,
+        token_hash: &str,
+        device_name: &str,
+    ) -> Result<(), String> {
         crate::store::paths::write_private(&self.tokens.join(token_hash), device_name.as_bytes())
             .map_err(|e| e.to_string())
     }
 
     /// Uses up a one-time token: whoever removes the file first has it.
-    pub fn take_enroll_token(&self, token_hash: &str) -> Result<Option<String>, String> {
+    pub(crate) fn take_enroll_token(&self, token_hash: &str) -> Result<Option<String>, String> {
         if token_hash.is_empty() || !token_hash.chars().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -48,7 +52,7 @@ impl Registry {
         self.devices.join(format!("{id}.toml"))
     }
 
-    pub fn add_device(&self, d: &Device) -> Result<(), String> {
+    pub(crate) fn add_device(&self, d: &Device) -> Result<(), String> {
         let text = toml::to_string(d).map_err(|e| e.to_string())?;
         crate::store::paths::write_private(&self.path(d.id), text.as_bytes())
             .map_err(|e| e.to_string())
@@ -56,7 +60,7 @@ impl Registry {
 
     /// Adds a device only if its id is new: the file is written aside, then hard-linked into
     /// place, which fails if the name exists, so two racing enrolments cannot both win.
-    pub fn add_new_device(&self, d: &Device) -> Result<(), String> {
+    pub(crate) fn add_new_device(&self, d: &Device) -> Result<(), String> {
         let text = toml::to_string(d).map_err(|e| e.to_string())?;
         let path = self.path(d.id);
         let tmp = crate::store::paths::temp_name(&path);
@@ -100,14 +104,14 @@ impl Registry {
         Ok(out)
     }
 
-    pub fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
+    pub(crate) fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
         Ok(self
             .devices()?
             .into_iter()
             .find(|d| d.token_hash == token_hash))
     }
 
-    pub fn set_revoked(&self, id: Uuid, revoked: bool) -> Result<(), String> {
+    pub(crate) fn set_revoked(&self, id: Uuid, revoked: bool) -> Result<(), String> {
         let mut d = self.device(id)?.ok_or_else(|| format!("no device {id}"))?;
         d.revoked = revoked;
         self.add_device(&d)

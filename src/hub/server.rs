@@ -188,7 +188,7 @@ async fn health(State(s): St) -> Response {
 }
 
 /// The HTTP status that says why the hub refused: the one place that knows HTTP codes.
-pub fn status_of(e: &super::HubError) -> u16 {
+pub(crate) fn status_of(e: &super::HubError) -> u16 {
     use super::HubError as E;
     match e {
         E::TooLarge { .. } => 413,

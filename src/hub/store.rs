@@ -44,7 +44,7 @@ pub trait HubStore: Send + Sync {
     fn conflicts(&self) -> Result<usize>;
 }
 
-pub struct SledHub {
+pub(crate) struct SledHub {
     db: sled::Db,
     interviews: sled::Tree,
     conflicts: sled::Tree,

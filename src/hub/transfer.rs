@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Imports bundle files, writing `FILE.receipt` next to each. Returns the report and how
 /// many were refused.
-pub fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
+pub(crate) fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
     use std::fmt::Write;
     let mut out = String::new();
     let mut failed = 0;
@@ -78,7 +78,11 @@ fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
 }
 
 /// Exports the hub's interviews as CSV into `out`; returns what was written, as text.
-pub fn export_tables(hub: &Hub, out: &Path, include_sensitive: bool) -> Result<String, String> {
+pub(crate) fn export_tables(
+    hub: &Hub,
+    out: &Path,
+    include_sensitive: bool,
+) -> Result<String, String> {
     let (forms, _) = crate::catalog::load_dir(&hub.forms_dir());
     crate::store::paths::ensure_private_dir(out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))?;

@@ -70,7 +70,7 @@ struct RawIndicator {
     targets: BTreeMap<String, Spanned<f64>>,
 }
 
-pub fn is_indicator_file(p: &Path) -> bool {
+pub(crate) fn is_indicator_file(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.ends_with(".indicators.toml"))

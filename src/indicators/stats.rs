@@ -3,7 +3,7 @@
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 /// Below this many respondents a cell is "too few to say", not a bare percentage.
-pub const MIN_N: f64 = 30.0;
+pub(crate) const MIN_N: f64 = 30.0;
 
 /// Running sums for one cell: unweighted and weighted.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

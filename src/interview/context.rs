@@ -6,7 +6,7 @@ use crate::expr::{Context, NodeId, Value};
 use crate::form::{Choice, ChoiceList};
 use chrono::{DateTime, FixedOffset};
 
-pub struct Cx<'a> {
+pub(crate) struct Cx<'a> {
     pub iv: &'a Interview,
     pub node: NodeId,
     pub path: &'a [u32],
@@ -74,7 +74,7 @@ impl Interview {
     }
 
     /// Whether the node is relevant at `path` (its own condition and its groups').
-    pub fn is_relevant(&self, node: NodeId, path: &[u32]) -> bool {
+    pub(crate) fn is_relevant(&self, node: NodeId, path: &[u32]) -> bool {
         let n = self.form.node(node);
         inst(&self.form, &self.root, &n.chain, path)
             .and_then(|i| i.rel.get(n.slot as usize))

@@ -225,7 +225,7 @@ impl Interview {
         s
     }
 
-    pub fn parse_key(&self, key: &str) -> Option<(NodeId, Path)> {
+    pub(crate) fn parse_key(&self, key: &str) -> Option<(NodeId, Path)> {
         self.form.parse_key(key)
     }
 

@@ -7,7 +7,7 @@ use crate::form::{Form, ROOT};
 pub type Path = Vec<u32>;
 
 #[derive(Debug, Clone)]
-pub struct Inst {
+pub(crate) struct Inst {
     /// Answer or computed value per slot (blank when unanswered).
     pub vals: Vec<Value>,
     /// Effective relevance per slot (own condition and every enclosing group's).
@@ -48,7 +48,7 @@ pub fn inst<'a>(form: &Form, root: &'a Inst, chain: &[NodeId], path: &[u32]) -> 
     Some(cur)
 }
 
-pub fn inst_mut<'a>(
+pub(crate) fn inst_mut<'a>(
     form: &Form,
     root: &'a mut Inst,
     chain: &[NodeId],
@@ -65,7 +65,13 @@ pub fn inst_mut<'a>(
 }
 
 /// Every instance path for `chain`, starting from the instances named by `prefix`.
-pub fn expand(form: &Form, root: &Inst, chain: &[NodeId], prefix: &[u32], out: &mut Vec<Path>) {
+pub(crate) fn expand(
+    form: &Form,
+    root: &Inst,
+    chain: &[NodeId],
+    prefix: &[u32],
+    out: &mut Vec<Path>,
+) {
     let k = prefix.len();
     if k >= chain.len() {
         out.push(prefix[..chain.len()].to_vec());

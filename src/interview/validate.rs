@@ -120,7 +120,7 @@ impl Interview {
         }
     }
 
-    pub fn is_required(&self, node: NodeId, path: &[u32]) -> bool {
+    pub(crate) fn is_required(&self, node: NodeId, path: &[u32]) -> bool {
         let n = self.form.node(node);
         // A consent question is always required: silence is not consent.
         n.kind.takes_answer() && (n.consent || self.flag(&n.required, node, path))

@@ -8,19 +8,19 @@ use uuid::Uuid;
 pub const MAGIC: [u8; 4] = *b"LNGB";
 pub const VERSION: u8 = 1;
 /// Signed along with the header so a signature over something else can never pass for one.
-pub const BUNDLE_DOMAIN: &[u8] = b"langnghe-bundle-v1";
-pub const RECEIPT_DOMAIN: &[u8] = b"langnghe-receipt-v1";
+pub(crate) const BUNDLE_DOMAIN: &[u8] = b"langnghe-bundle-v1";
+pub(crate) const RECEIPT_DOMAIN: &[u8] = b"langnghe-receipt-v1";
 pub const RECEIPT_MAGIC: [u8; 4] = *b"LNRC";
 /// Receipt format version, right after its magic.
-pub const RECEIPT_VERSION: u8 = 1;
+pub(crate) const RECEIPT_VERSION: u8 = 1;
 /// Version of a sealed item's plaintext (what the hub decrypts), kept apart from the device
 /// store's schema byte so that a change to the store never breaks a mixed fleet. Version 2 is
 /// the first one written (it matched the store's schema at the time); 1 reads the same.
-pub const PAYLOAD_VERSION: u8 = 2;
+pub(crate) const PAYLOAD_VERSION: u8 = 2;
 /// First byte of a sealed tombstone's plaintext (an interview's is [`PAYLOAD_VERSION`]).
-pub const TOMBSTONE_TAG: u8 = b'T';
-pub const ENROLL_DOMAIN: &[u8] = b"langnghe-enroll-v1";
-pub const FORMS_DOMAIN: &[u8] = b"langnghe-forms-v1";
+pub(crate) const TOMBSTONE_TAG: u8 = b'T';
+pub(crate) const ENROLL_DOMAIN: &[u8] = b"langnghe-enroll-v1";
+pub(crate) const FORMS_DOMAIN: &[u8] = b"langnghe-forms-v1";
 /// magic 4 | version 1 | device 16 | seq 8 | hub 16 | count 4 | payload_len 8 | payload_hash 32
 pub const HEADER_LEN: usize = 4 + 1 + 16 + 8 + 16 + 4 + 8 + 32;
 pub const SIG_LEN: usize = 64;
@@ -230,18 +230,18 @@ pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, Strin
 }
 
 /// What a sealed item holds once opened.
-pub enum Payload {
+pub(crate) enum Payload {
     Interview(Box<crate::record::Finalized>),
     Tombstone(crate::record::Tombstone),
 }
 
 /// The plaintext sealed for the hub: an interview.
-pub fn interview_plaintext(f: &crate::record::Finalized) -> Vec<u8> {
+pub(crate) fn interview_plaintext(f: &crate::record::Finalized) -> Vec<u8> {
     [vec![PAYLOAD_VERSION], crate::codec::encode_body(f)].concat()
 }
 
 /// The plaintext sealed for the hub: a tombstone (a refusal or withdrawal, for counting).
-pub fn tombstone_plaintext(t: &crate::record::Tombstone) -> Vec<u8> {
+pub(crate) fn tombstone_plaintext(t: &crate::record::Tombstone) -> Vec<u8> {
     [
         vec![TOMBSTONE_TAG, PAYLOAD_VERSION],
         crate::codec::encode_body(t),
@@ -250,7 +250,7 @@ pub fn tombstone_plaintext(t: &crate::record::Tombstone) -> Vec<u8> {
 }
 
 /// Reads an opened sealed item, checking its version.
-pub fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
+pub(crate) fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
     let version = |v: u8| {
         if (1..=PAYLOAD_VERSION).contains(&v) {
             Ok(())
@@ -323,7 +323,7 @@ pub fn sign_form_list(forms: Vec<FormInfo>, key: &SigningKey) -> FormList {
 }
 
 /// A form list counts only if our hub signed it.
-pub fn verify_form_list(list: &FormList, hub_key: &VerifyingKey) -> Result<(), String> {
+pub(crate) fn verify_form_list(list: &FormList, hub_key: &VerifyingKey) -> Result<(), String> {
     let sig: [u8; 64] = crate::protocol::keys::unhex(&list.signature)
         .and_then(|b| b.try_into().ok())
         .ok_or("the form list is not signed")?;

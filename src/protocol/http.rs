@@ -14,7 +14,7 @@ pub struct EnrollRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-pub struct EnrollReply {
+pub(crate) struct EnrollReply {
     pub hub_id: Uuid,
     pub recipients: Vec<String>,
     pub hub_key: String,

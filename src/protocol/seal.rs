@@ -6,10 +6,10 @@ use std::io::{Read, Write};
 /// First byte of a sealed item (what a bundle carries for each interview or tombstone). In a
 /// segment file a sealed record starts with `store::sealed::SEALED_RECORD` (0xA6) and a
 /// clear-text header before this.
-pub const SEALED: u8 = 0xA5;
+pub(crate) const SEALED: u8 = 0xA5;
 
 /// Largest decompressed interview accepted when opening (guards against zstd bombs).
-pub const MAX_PLAIN: u64 = 16 << 20;
+pub(crate) const MAX_PLAIN: u64 = 16 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {

@@ -52,7 +52,7 @@ impl Store {
     }
 
     /// Deletes a draft (discarded, withdrawn, or finalized).
-    pub fn remove_draft(&self, id: Uuid) -> Result<()> {
+    pub(crate) fn remove_draft(&self, id: Uuid) -> Result<()> {
         self.check_fault("remove the draft from")?;
         let mut journal = lock_of(&self.journal);
         journal.append(&Entry::Gone(id))?;

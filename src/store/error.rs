@@ -59,7 +59,7 @@ impl StoreError {
     }
 
     /// The underlying I/O error kind, for the app to choose its own wording.
-    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+    pub(crate) fn io_kind(&self) -> Option<io::ErrorKind> {
         match self {
             StoreError::Io { source, .. } => Some(source.kind()),
             _ => None,

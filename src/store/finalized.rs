@@ -94,7 +94,7 @@ impl Store {
 
     /// The index of finalized interviews, in id (≈ time) order, one at a time (a device may
     /// hold 100 000); a damaged entry comes as `Err` with a description.
-    pub fn entries_iter(
+    pub(crate) fn entries_iter(
         &self,
     ) -> impl Iterator<Item = std::result::Result<(Uuid, IndexEntry), String>> + '_ {
         self.index.iter().map(|kv| {
@@ -173,7 +173,7 @@ impl Store {
 
     /// Records interviews that ended before anything was kept (simulations; the app erases
     /// through [`Store::erase`]).
-    pub fn add_tombstones(&self, ts: &[Tombstone]) -> Result<()> {
+    pub(crate) fn add_tombstones(&self, ts: &[Tombstone]) -> Result<()> {
         for t in ts {
             self.tombstones
                 .insert(t.id.as_bytes(), codec::encode(t))

@@ -23,7 +23,7 @@ pub enum Entry {
     Gone(Uuid),
 }
 
-pub struct Journal {
+pub(crate) struct Journal {
     path: PathBuf,
     file: File,
 }
@@ -45,7 +45,7 @@ impl Journal {
     }
 
     /// Moves the current journal aside (to be deleted once sled is flushed) and starts a new one.
-    pub fn rotate(&mut self) -> Result<PathBuf> {
+    pub(crate) fn rotate(&mut self) -> Result<PathBuf> {
         let old = self.path.with_extension("journal.old");
         if old.exists() {
             // A previous rotation did not finish; its entries are older, keep them in order.
@@ -116,7 +116,7 @@ pub fn replay(dir: &Path) -> (Vec<Entry>, usize) {
 }
 
 /// Offset of the next record marker, to carry on past damage.
-pub fn resync(buf: &[u8]) -> Option<usize> {
+pub(crate) fn resync(buf: &[u8]) -> Option<usize> {
     buf.windows(codec::MAGIC.len())
         .position(|w| w == codec::MAGIC)
 }

@@ -7,11 +7,11 @@ use std::path::Path;
 
 /// Held for as long as the store is open; the OS releases it if the process dies.
 #[derive(Debug)]
-pub struct DirLock {
+pub(crate) struct DirLock {
     _file: File,
 }
 
-pub fn lock(dir: &Path) -> Result<DirLock> {
+pub(crate) fn lock(dir: &Path) -> Result<DirLock> {
     let path = dir.join("lock");
     let mut file = OpenOptions::new()
         .read(true)

@@ -36,9 +36,9 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// sled's page cache. Its default is 1 GiB; our laptops have 1–2 GB in all.
-pub const CACHE_BYTES: u64 = 2 << 20;
+pub(crate) const CACHE_BYTES: u64 = 2 << 20;
 /// sled's log segment size. Fixed when a store is created; sled refuses to change it later.
-pub const SEGMENT_BYTES: usize = 64 << 10;
+pub(crate) const SEGMENT_BYTES: usize = 64 << 10;
 
 const HWM: &[u8] = b"indexed_upto";
 const SEQ: &[u8] = b"seq";
@@ -86,7 +86,7 @@ fn lock_of<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// How long opening sled may take before the index is called damaged (random damage in
 /// sled's files can make it spin forever). `LANGNGHE_OPEN_TIMEOUT_SECS` overrides it.
-pub fn open_timeout() -> Duration {
+pub(crate) fn open_timeout() -> Duration {
     std::env::var("LANGNGHE_OPEN_TIMEOUT_SECS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())

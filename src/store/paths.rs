@@ -36,7 +36,7 @@ fn platform_data_home() -> PathBuf {
 }
 
 /// Creates `dir` (and parents) if missing; a folder we create is private to the user (0700).
-pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -52,7 +52,7 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 /// Makes an existing data folder private to its user (0700): a folder made by hand, or by
 /// an older version, may be readable by every account on a shared machine. Best effort: a
 /// folder we do not own is left as it is.
-pub fn make_private(dir: &Path) {
+pub(crate) fn make_private(dir: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -68,19 +68,19 @@ pub fn make_private(dir: &Path) {
 
 /// Makes a rename or a new file in `dir` durable (a no-op where folders cannot be synced).
 #[cfg(unix)]
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
 /// Creates a new file only its owner can read (0600), refusing to follow or reuse anything
 /// already at `path`: `O_CREAT|O_EXCL` fails on an existing file and on a symlink planted
 /// there, so another local user cannot redirect what we write.
-pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -93,7 +93,7 @@ pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Replaces whatever is at `path` (a file, or a symlink: the link is removed, never its
 /// target) with a new private file.
-pub fn replace_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn replace_private(path: &Path) -> std::io::Result<std::fs::File> {
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -103,7 +103,7 @@ pub fn replace_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// A temporary name next to `path` that no other writer (thread, process, user) shares.
-pub fn temp_name(path: &Path) -> std::path::PathBuf {
+pub(crate) fn temp_name(path: &Path) -> std::path::PathBuf {
     let mut b = [0u8; 8];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
     let name = path

@@ -74,7 +74,7 @@ pub struct IndexEntry {
 
 impl IndexEntry {
     /// Where the record's bytes are.
-    pub fn loc(&self) -> super::segments::Loc {
+    pub(crate) fn loc(&self) -> super::segments::Loc {
         super::segments::Loc {
             segment: self.segment,
             offset: self.offset,

@@ -5,7 +5,7 @@ use super::record::{Finalized, SealedMeta};
 use crate::codec::{self, DecodeError};
 
 /// First byte of a sealed record: header length, header, then the sealed interview.
-pub const SEALED_RECORD: u8 = 0xA6;
+pub(crate) const SEALED_RECORD: u8 = 0xA6;
 
 pub enum Record {
     Plain(Box<Finalized>),
@@ -21,7 +21,7 @@ impl Record {
     }
 }
 
-pub fn meta_of(f: &Finalized) -> SealedMeta {
+pub(crate) fn meta_of(f: &Finalized) -> SealedMeta {
     SealedMeta {
         id: f.id,
         form_id: f.form.id.clone(),
@@ -232,7 +232,7 @@ impl Store {
 
     /// Like [`Store::unsent`], starting after `after` (a cursor, so a sync walks the index
     /// once instead of from its start for every bundle).
-    pub fn unsent_after(&self, after: Option<Uuid>, limit: usize) -> Vec<Uuid> {
+    pub(crate) fn unsent_after(&self, after: Option<Uuid>, limit: usize) -> Vec<Uuid> {
         after_cursor(&self.index, after)
             .filter_map(|kv| kv.ok())
             .filter_map(|(k, v)| {
@@ -246,7 +246,7 @@ impl Store {
     }
 
     /// The next per-device bundle number.
-    pub fn next_bundle_seq(&self) -> Result<u64> {
+    pub(crate) fn next_bundle_seq(&self) -> Result<u64> {
         let v = self
             .meta
             .update_and_fetch(BUNDLE_SEQ, |old| {
@@ -309,7 +309,7 @@ impl Store {
     }
 
     /// Like [`Store::unsent_tombstones`], after a cursor; streamed, not all read at once.
-    pub fn unsent_tombstones_after(
+    pub(crate) fn unsent_tombstones_after(
         &self,
         after: Option<Uuid>,
         limit: usize,
@@ -324,7 +324,7 @@ impl Store {
 
     /// A tombstone sealed to the hub like an interview (it names no child, but the hub
     /// should not learn more from the wire than from its own store).
-    pub fn sealed_tombstone(&self, t: &super::Tombstone) -> Result<Vec<u8>> {
+    pub(crate) fn sealed_tombstone(&self, t: &super::Tombstone) -> Result<Vec<u8>> {
         let to = self
             .seal_recipients()?
             .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;

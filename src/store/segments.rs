@@ -12,9 +12,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// A segment is closed once it passes this size.
-pub const SEGMENT_BYTES: u64 = 8 << 20;
+pub(crate) const SEGMENT_BYTES: u64 = 8 << 20;
 
-pub struct Segments {
+pub(crate) struct Segments {
     dir: PathBuf,
     current: u32,
     file: File,
@@ -133,10 +133,6 @@ impl Segments {
             .and_then(|()| f.sync_data())
             .map_err(StoreError::io("erase in", &path))
     }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 /// Copies the bytes of `path` from `from` to its end into `path.torn-N` (fsync'd), before a
@@ -217,7 +213,7 @@ pub fn read(dir: &Path, loc: Loc) -> Result<Vec<u8>> {
 
 /// One step of a scan: a good record, or damage at an offset (skipped by searching for the
 /// next record marker).
-pub type Scanned<'a> = std::result::Result<(&'a [u8], Loc), (u64, String)>;
+pub(crate) type Scanned<'a> = std::result::Result<(&'a [u8], Loc), (u64, String)>;
 
 /// Largest record accepted when scanning; a length beyond it is damage, not a record.
 const MAX_RECORD: usize = 64 << 20;

@@ -290,7 +290,7 @@ fn safe_file_part(s: &str) -> String {
 }
 
 /// A receipt from our hub, signed by it, about this device.
-pub fn verify_receipt_for(bytes: &[u8], e: &Enrollment, device: Uuid) -> Result<Receipt> {
+pub(crate) fn verify_receipt_for(bytes: &[u8], e: &Enrollment, device: Uuid) -> Result<Receipt> {
     let key = keys::verifying_key(&e.hub_key).map_err(SyncError::Local)?;
     let r = bundle::verify_receipt(bytes, &key).map_err(SyncError::NotOurHub)?;
     if r.hub != e.hub_id || r.device != device {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 pub const PER_BUNDLE: usize = 500;
 /// Default days a sent interview stays on the device before it is erased
 /// (`retention_days` in `enrollment.toml`).
-pub const RETENTION_DAYS: i64 = 30;
+pub(crate) const RETENTION_DAYS: i64 = 30;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -29,7 +29,7 @@ pub struct Report {
 
 /// Largest bundle built for upload or a USB file: half the hub's default limit, so a
 /// bundle always fits whatever the hub's own settings.
-pub const MAX_BUNDLE_BYTES: usize = crate::protocol::MAX_BUNDLE / 2;
+pub(crate) const MAX_BUNDLE_BYTES: usize = crate::protocol::MAX_BUNDLE / 2;
 
 /// A signed bundle of these interviews (already sealed at finalize); they become `queued`.
 pub fn build(store: &Store, e: &Enrollment, key: &SigningKey, ids: &[Uuid]) -> Result<Vec<u8>> {
@@ -61,7 +61,7 @@ impl Default for Cursor {
 }
 
 impl Cursor {
-    pub fn with_max_bytes(max_bytes: usize) -> Cursor {
+    pub(crate) fn with_max_bytes(max_bytes: usize) -> Cursor {
         Cursor {
             max_bytes,
             after: None,
@@ -160,7 +160,7 @@ fn seal_and_queue(
 
 /// Bundle files written (each with how many records it holds), and records that could not
 /// be read.
-pub type Exported = (Vec<(std::path::PathBuf, usize)>, Vec<String>);
+pub(crate) type Exported = (Vec<(std::path::PathBuf, usize)>, Vec<String>);
 
 /// Everything unsent as bundle files for a USB stick: `out` first, then `out-2`, `out-3`…
 /// each within [`MAX_BUNDLE_BYTES`], so the hub's size limit never refuses one. Returns each

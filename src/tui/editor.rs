@@ -56,13 +56,13 @@ impl Editor {
             .map_or(self.cursor, |g| self.cursor + g.len())
     }
 
-    pub fn backspace(&mut self) {
+    pub(crate) fn backspace(&mut self) {
         let p = self.prev_boundary();
         self.text.replace_range(p..self.cursor, "");
         self.cursor = p;
     }
 
-    pub fn delete(&mut self) {
+    pub(crate) fn delete(&mut self) {
         let n = self.next_boundary();
         self.text.replace_range(self.cursor..n, "");
     }
@@ -86,7 +86,7 @@ impl Editor {
     }
 
     /// Number of graphemes before the cursor on its line, and the line index: where to draw it.
-    pub fn cursor_line_col(&self) -> (usize, usize) {
+    pub(crate) fn cursor_line_col(&self) -> (usize, usize) {
         let before = &self.text[..self.cursor];
         let line = before.matches('\n').count();
         let start = before.rfind('\n').map_or(0, |i| i + 1);

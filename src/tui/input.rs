@@ -182,7 +182,7 @@ impl Input {
     }
 
     /// Space: pick the choice under the cursor (one: only it; several: flip it), or acknowledge.
-    pub fn toggle(&mut self) {
+    pub(crate) fn toggle(&mut self) {
         match self {
             Input::Choice {
                 cursor,
@@ -205,7 +205,7 @@ impl Input {
 
     /// Enter on a select_one picks the highlighted choice when nothing is picked yet and the
     /// surveyor moved the highlight there; `consent` questions need an explicit pick.
-    pub fn pick_default(&mut self, consent: bool) {
+    pub(crate) fn pick_default(&mut self, consent: bool) {
         if let Input::Choice {
             cursor,
             picked,
@@ -278,7 +278,7 @@ impl Input {
         }
     }
 
-    pub fn is_text(&self) -> bool {
+    pub(crate) fn is_text(&self) -> bool {
         matches!(self, Input::Text { .. })
     }
 }

@@ -506,7 +506,7 @@ pub fn table(mode: Mode) -> Vec<&'static Binding> {
 }
 
 /// The action a key means in `mode`, if any.
-pub fn lookup(mode: Mode, key: &KeyEvent) -> Option<Action> {
+pub(crate) fn lookup(mode: Mode, key: &KeyEvent) -> Option<Action> {
     // Terminals disagree on whether Shift comes with an upper-case letter or BackTab.
     let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
     table(mode).into_iter().find_map(|b| {

@@ -111,7 +111,10 @@ fn spawn_signals(_tx: Sender<Msg>) {}
 
 /// A terminal viewer for a finished report (the hub's, which has no interview app):
 /// ↑/↓ indicator, ←/→ breakdown, F2 language, Esc or q to leave.
-pub fn show_report(rep: &crate::indicators::compute::Report, lang: &str) -> std::io::Result<()> {
+pub(crate) fn show_report(
+    rep: &crate::indicators::compute::Report,
+    lang: &str,
+) -> std::io::Result<()> {
     use ratatui::crossterm::event::KeyCode;
     use ratatui::layout::{Constraint, Layout};
     let mut lang = text::Lang::from_code(lang);

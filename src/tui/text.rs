@@ -92,7 +92,7 @@ pub struct Words {
     pub close_keys: &'static str,
 }
 
-pub const VI: Words = Words {
+pub(crate) const VI: Words = Words {
     language_name: "Tiếng Việt",
     forms: "Biểu mẫu",
     drafts: "Bài đang làm dở",
@@ -173,7 +173,7 @@ pub const VI: Words = Words {
     close_keys: "Enter/Esc: đóng",
 };
 
-pub const EN: Words = Words {
+pub(crate) const EN: Words = Words {
     language_name: "English",
     forms: "Forms",
     drafts: "Interviews in progress",

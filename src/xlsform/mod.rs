@@ -15,7 +15,7 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
-pub fn is_xlsform(p: &Path) -> bool {
+pub(crate) fn is_xlsform(p: &Path) -> bool {
     matches!(
         p.extension()
             .and_then(|e| e.to_str())

@@ -455,7 +455,7 @@ pub fn valid_name(n: &str) -> bool {
 }
 
 /// FNV-1a, 64-bit: a stable fingerprint of a form file (not a security hash).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -4,7 +4,7 @@ use super::*;
 use crate::form::answer::parse_answer;
 
 /// How deep groups and repeats may nest.
-pub const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 impl Builder<'_> {
     pub(super) fn row_type(&mut self, v: &Spanned<Toml>) -> Option<RowType> {

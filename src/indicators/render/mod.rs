@@ -72,7 +72,7 @@ pub fn words(lang: &str) -> &'static Words {
     }
 }
 
-pub fn pct(p: f64) -> String {
+pub(crate) fn pct(p: f64) -> String {
     format!("{:.1}%", p * 100.0)
 }
 
@@ -82,7 +82,7 @@ pub fn ci(lo: f64, hi: f64) -> String {
 }
 
 /// Percentage points above (+) or below (−) a target.
-pub fn gap(p: f64, target: f64) -> String {
+pub(crate) fn gap(p: f64, target: f64) -> String {
     let d = (p - target) * 100.0;
     format!("{}{:.1}", if d >= 0.0 { "+" } else { "−" }, d.abs())
 }
@@ -97,7 +97,7 @@ pub fn targets(r: &IndicatorResult) -> String {
 }
 
 /// "120 completed interviews; ended early: declined 4, withdrawn 1".
-pub fn summary(rep: &Report, lang: &str) -> String {
+pub(crate) fn summary(rep: &Report, lang: &str) -> String {
     let w = words(lang);
     let mut s = format!("{} {}", rep.interviews, w.interviews);
     if !rep.ended.is_empty() {

@@ -243,7 +243,7 @@ impl App {
         self.update(action);
     }
 
-    pub fn update(&mut self, action: Action) {
+    pub(crate) fn update(&mut self, action: Action) {
         match action {
             Action::Help if self.overlay.is_none() => self.overlay = Some(Overlay::Help),
             Action::Language => self.switch_language(),

@@ -21,7 +21,7 @@ impl App {
     }
 
     /// Rows of the review: every visible question, problems first.
-    pub fn review_rows(&self) -> Vec<(Item, Option<String>)> {
+    pub(crate) fn review_rows(&self) -> Vec<(Item, Option<String>)> {
         let Some(s) = &self.session else {
             return Vec::new();
         };

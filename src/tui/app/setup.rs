@@ -68,7 +68,7 @@ impl App {
         }
     }
 
-    pub fn open_settings(&mut self) {
+    pub(crate) fn open_settings(&mut self) {
         self.screen = Screen::Setup(Setup {
             surveyor: Editor::new(&self.settings.surveyor),
             device: Editor::new(&self.settings.device_label),

@@ -16,8 +16,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 /// Below this the layout cannot work; a message asks for a bigger window instead.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+pub(crate) const MIN_WIDTH: u16 = 60;
+pub(crate) const MIN_HEIGHT: u16 = 16;
 
 pub fn draw(app: &App, f: &mut Frame) {
     let area = f.area();
@@ -104,7 +104,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// Group labels from the outside in, with the instance number inside repeats.
-pub fn breadcrumb(app: &App, node: u32, path: &[u32]) -> String {
+pub(crate) fn breadcrumb(app: &App, node: u32, path: &[u32]) -> String {
     let Some(s) = &app.session else {
         return String::new();
     };
@@ -168,7 +168,7 @@ pub fn truncate(s: &str, width: usize) -> String {
 }
 
 /// The help entries for the screen under an overlay.
-pub fn help_mode(app: &App) -> Mode {
+pub(crate) fn help_mode(app: &App) -> Mode {
     match app.screen {
         Screen::Setup(_) => Mode::Setup,
         Screen::Home => Mode::Home,

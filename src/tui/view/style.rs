@@ -20,7 +20,7 @@ fn fg(c: Color) -> Style {
 pub fn title() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
-pub fn dim() -> Style {
+pub(crate) fn dim() -> Style {
     if color_on() {
         Style::default().fg(Color::DarkGray)
     } else {
@@ -42,7 +42,7 @@ pub fn selected() -> Style {
 pub fn key() -> Style {
     fg(Color::Cyan).add_modifier(Modifier::BOLD)
 }
-pub fn bar() -> Style {
+pub(crate) fn bar() -> Style {
     if color_on() {
         Style::default().bg(Color::Blue).fg(Color::White)
     } else {
