@@ -110,8 +110,12 @@ impl Session {
             let to = if pos == "END" {
                 Some(Cursor::End)
             } else {
-                iv.parse_key(pos)
-                    .map(|(node, path)| Cursor::At(Item::Question { node, path }))
+                iv.form().parse_key(pos).map(|k| {
+                    Cursor::At(Item::Question {
+                        node: k.node,
+                        path: k.path,
+                    })
+                })
             };
             if let Some(c) = to {
                 iv.jump(c);

@@ -643,3 +643,34 @@ fn consent_flag_only_fits_a_yes_question() {
         "c.toml:9:11: `consent = true` goes on a select_one question whose list has a `yes` choice"
     );
 }
+
+#[test]
+fn answer_keys_round_trip_and_refuse_what_holds_no_value() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/commune_child_friendly.toml"),
+    )
+    .unwrap();
+    let form = langnghe::form::build("commune", &src).unwrap();
+    for (i, n) in form.nodes.iter().enumerate() {
+        let node = i as langnghe::expr::NodeId;
+        let depth = n.chain.iter().filter(|r| **r != node).count();
+        let path: Vec<u32> = (0..depth as u32).map(|d| d + 2).collect();
+        let text = form.key_text(node, &path);
+        let holds_value = !matches!(
+            n.kind,
+            langnghe::form::Kind::Root | langnghe::form::Kind::Group | langnghe::form::Kind::Repeat
+        );
+        match form.parse_key(&text) {
+            Some(k) => {
+                assert!(holds_value, "{text} names a group or repeat");
+                assert_eq!(k, langnghe::form::AnswerKey { node, path });
+            }
+            None => assert!(!holds_value, "{text} did not read back"),
+        }
+    }
+    assert!(
+        form.parse_key("forum[0]/forum_date").is_none(),
+        "instances count from 1"
+    );
+    assert!(form.parse_key("no_such_question").is_none());
+}

@@ -170,7 +170,7 @@ fn instances(
         out.insert(Vec::new(), BTreeMap::new());
     }
     for (key, value) in &f.answers {
-        let Some((node, path)) = form.parse_key(key) else {
+        let Some(crate::form::AnswerKey { node, path }) = form.parse_key(key) else {
             continue;
         };
         if form.node(node).chain.last().copied().unwrap_or(ROOT) == scope {

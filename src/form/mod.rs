@@ -13,7 +13,7 @@ mod typecheck;
 
 pub use build::{build, valid_name};
 pub use diag::{Diagnostic, FormErrors};
-pub use model::{Choice, ChoiceList, Flag, Form, Kind, ListId, Node, ROOT, RangeSpec};
+pub use model::{AnswerKey, Choice, ChoiceList, Flag, Form, Kind, ListId, Node, ROOT, RangeSpec};
 pub use text::Text;
 
 use std::path::Path;

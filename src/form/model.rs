@@ -10,6 +10,15 @@ pub const ROOT: NodeId = 0;
 
 pub type ListId = u32;
 
+/// Where one answer lives: a question (or calculation) and, inside repeats, which copy of
+/// each enclosing repeat (0-based). Stored as text ([`Form::key_text`]) so files stay
+/// readable and stable across versions; parsed once, here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AnswerKey {
+    pub node: NodeId,
+    pub path: Vec<u32>,
+}
+
 #[derive(Debug)]
 pub struct Form {
     pub id: String,
@@ -172,9 +181,30 @@ impl Form {
     pub fn question_count(&self) -> usize {
         self.nodes.iter().filter(|n| n.kind.is_shown()).count()
     }
-    /// Reads an answer key (`age`, `forum[2]/forum_date`) back into a node and instance path
-    /// (0-based). `None` when the key does not fit this form.
-    pub(crate) fn parse_key(&self, key: &str) -> Option<(NodeId, Vec<u32>)> {
+    /// The stable name of one answer: `age`, or `children[2]/child_age` inside repeats
+    /// (1-based, like ODK's instance paths). [`Form::parse_key`] reads it back.
+    pub fn key_text(&self, node: NodeId, path: &[u32]) -> String {
+        let n = self.node(node);
+        let mut s = String::new();
+        for (r, i) in n.chain.iter().zip(path) {
+            if *r == node {
+                break;
+            }
+            s.push_str(&self.node(*r).name);
+            s.push_str(&format!("[{}]/", i + 1));
+        }
+        s.push_str(&n.name);
+        if n.kind == Kind::Repeat
+            && let Some(i) = path.last()
+        {
+            s.push_str(&format!("[{}]", i + 1));
+        }
+        s
+    }
+
+    /// Reads an answer key (`age`, `forum[2]/forum_date`) back into the question and its
+    /// instance path (0-based). `None` when the key does not fit this form.
+    pub fn parse_key(&self, key: &str) -> Option<AnswerKey> {
         let mut path = Vec::new();
         let mut parts = key.split('/').peekable();
         let mut last = None;
@@ -212,6 +242,6 @@ impl Form {
                 .split('/')
                 .zip(&expect)
                 .all(|(part, r)| part.split('[').next() == Some(self.node(*r).name.as_str()));
-        chain_ok.then_some((node, path))
+        chain_ok.then_some(AnswerKey { node, path })
     }
 }

@@ -90,7 +90,7 @@ impl Interview {
     }
 
     fn restore_one(&mut self, key: &str, raw: &str) -> bool {
-        let Some((node, path)) = self.parse_key(key) else {
+        let Some(crate::form::AnswerKey { node, path }) = self.form.parse_key(key) else {
             return false;
         };
         let form = self.form.clone();
@@ -204,29 +204,9 @@ impl Interview {
         out
     }
 
-    /// The stable name of one answer: `age`, or `children[2]/child_age` inside repeats
-    /// (1-based, like ODK's instance paths).
+    /// The stable name of one answer (see [`Form::key_text`]).
     pub fn key(&self, node: NodeId, path: &[u32]) -> String {
-        let n = self.form.node(node);
-        let mut s = String::new();
-        for (r, i) in n.chain.iter().zip(path) {
-            if *r == node {
-                break;
-            }
-            s.push_str(&self.form.node(*r).name);
-            s.push_str(&format!("[{}]/", i + 1));
-        }
-        s.push_str(&n.name);
-        if n.kind == Kind::Repeat
-            && let Some(i) = path.last()
-        {
-            s.push_str(&format!("[{}]", i + 1));
-        }
-        s
-    }
-
-    pub(crate) fn parse_key(&self, key: &str) -> Option<(NodeId, Path)> {
-        self.form.parse_key(key)
+        self.form.key_text(node, path)
     }
 
     /// Consent questions are answered in order; a blank one makes consent pending, anything
