@@ -100,43 +100,32 @@ fn files(module: &str) -> Vec<PathBuf> {
     out
 }
 
-/// Every `crate::a` or `crate::a::b` a source names, also inside `use crate::{a::b, c}`.
-fn uses(src: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// `a` or `a::b`: the first one or two names of a path.
+fn head_of(path: &str) -> String {
     let ident = |s: &str| -> String {
         s.chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect()
     };
+    let first = ident(path);
+    match path.strip_prefix(&format!("{first}::")).map(ident) {
+        Some(second) if !second.is_empty() => format!("{first}::{second}"),
+        _ => first,
+    }
+}
+
+/// Every `crate::a` or `crate::a::b` a source names, also inside `use crate::{a::b, c}`.
+fn uses(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
     let mut rest = src;
     while let Some(i) = rest.find("crate::") {
         rest = &rest[i + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for part in group[..end].split(',') {
-                let part = part.trim();
-                let first = ident(part);
-                let second = part
-                    .strip_prefix(&format!("{first}::"))
-                    .map(ident)
-                    .unwrap_or_default();
-                out.push(if second.is_empty() {
-                    first
-                } else {
-                    format!("{first}::{second}")
-                });
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let end = group.find('}').unwrap_or(group.len());
+                out.extend(group[..end].split(',').map(|p| head_of(p.trim())));
             }
-        } else {
-            let first = ident(rest);
-            let second = rest
-                .strip_prefix(&format!("{first}::"))
-                .map(ident)
-                .unwrap_or_default();
-            out.push(if second.is_empty() {
-                first
-            } else {
-                format!("{first}::{second}")
-            });
+            None => out.push(head_of(rest)),
         }
     }
     out
