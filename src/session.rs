@@ -178,8 +178,8 @@ impl Session {
             Some(item @ Item::AddRepeat { .. }) => self.item_key(item),
             None => "END".into(),
         });
-        let r = self.iv.review();
-        self.draft.progress = (r.answered as u32, r.questions as u32);
+        let (answered, questions) = self.iv.progress();
+        self.draft.progress = (answered as u32, questions as u32);
         self.draft.updated = Stamp::from_local(self.clock.now());
         self.store.save_draft(&mut self.draft)
     }

@@ -674,3 +674,23 @@ fn answer_keys_round_trip_and_refuse_what_holds_no_value() {
     );
     assert!(form.parse_key("no_such_question").is_none());
 }
+
+#[test]
+fn progress_counts_what_review_counts() {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/child_participation.toml"),
+    )
+    .unwrap();
+    let form = std::sync::Arc::new(langnghe::form::build("child", &src).unwrap());
+    let mut rng = langnghe::simulate::Rng::new(11);
+    let now = chrono::Local::now().fixed_offset();
+    let mut seen = 0;
+    for _ in 0..40 {
+        if let Some(iv) = langnghe::simulate::interview(&form, &mut rng, now) {
+            let r = iv.review();
+            assert_eq!(iv.progress(), (r.answered, r.questions));
+            seen += 1;
+        }
+    }
+    assert!(seen > 0);
+}

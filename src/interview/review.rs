@@ -31,9 +31,12 @@ impl Review {
 }
 
 impl Interview {
-    /// Checks every visible question.
-    pub fn review(&self) -> Review {
-        let mut r = Review::default();
+    /// (answered, questions) among the visible questions: what headers and draft lists show,
+    /// without checking every constraint as [`Interview::review`] does (it runs per frame and
+    /// per autosave).
+    pub fn progress(&self) -> (usize, usize) {
+        let mut answered = 0;
+        let mut questions = 0;
         for item in self.items() {
             let Item::Question { node, path } = &item else {
                 continue;
@@ -41,9 +44,28 @@ impl Interview {
             if !self.form.node(*node).kind.takes_answer() {
                 continue;
             }
-            r.questions += 1;
+            questions += 1;
             if !self.stored(*node, path).is_blank() {
-                r.answered += 1;
+                answered += 1;
+            }
+        }
+        (answered, questions)
+    }
+
+    /// Checks every visible question.
+    pub fn review(&self) -> Review {
+        let (answered, questions) = self.progress();
+        let mut r = Review {
+            answered,
+            questions,
+            ..Review::default()
+        };
+        for item in self.items() {
+            let Item::Question { node, path } = &item else {
+                continue;
+            };
+            if !self.form.node(*node).kind.takes_answer() {
+                continue;
             }
             if let Err(msg) = self.check_stored(*node, path) {
                 let p = if self.stored(*node, path).is_blank() {

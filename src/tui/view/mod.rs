@@ -84,16 +84,13 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         )
     {
         left = format!(" {}", s.iv.form().title.get(app.lang.code()));
-        let r = s.iv.review();
+        let (answered, questions) = s.iv.progress();
         let flag = if s.draft.referral {
             format!("{}  ", w.referral_marker)
         } else {
             String::new()
         };
-        right = format!(
-            "{flag}{} {}/{}  {}",
-            w.answered, r.answered, r.questions, right
-        );
+        right = format!("{flag}{} {}/{}  {}", w.answered, answered, questions, right);
     }
     let width = area.width as usize;
     let rw = unicode_width::UnicodeWidthStr::width(right.as_str());
