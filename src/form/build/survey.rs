@@ -169,38 +169,51 @@ impl Builder<'_> {
 
     pub(super) fn node(&mut self, r: &Row, at: usize, mut kind: Kind, parent: NodeId) -> NodeId {
         let id = self.nodes.len() as NodeId;
-        let line = self.loc.line_col(at).0;
-        let name = match r.get("name") {
-            Some(v) => {
-                let n = self.string(v, "name").unwrap_or_default();
-                if !n.is_empty() && !valid_name(&n) {
-                    self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
-                } else if let Some(first) = self.by_name.get(&n) {
-                    let fl = self.nodes[*first as usize].line;
-                    self.err(
-                        v.span().start,
-                        format!("duplicate name `{n}` (first used on line {fl})"),
-                    );
-                } else if !n.is_empty() {
-                    self.by_name.insert(n.clone(), id);
-                }
-                n
-            }
-            None => {
-                self.err(at, format!("{} has no `name`", what(&kind)));
-                String::new()
-            }
-        };
         let mut n = root_node();
-        n.name = name;
+        n.name = self.node_name(r, at, &kind, id);
         n.parent = parent;
-        n.line = line;
+        n.line = self.loc.line_col(at).0;
         n.nslots = 0;
+        self.common_fields(r, at, &kind, &mut n);
+        self.consent_and_sensitive(r, &kind, parent, &mut n);
+        self.kind_fields(r, at, &mut kind, &mut n);
+        if let Some(v) = r.get("default") {
+            n.default = self.default(v, &kind);
+        }
+        n.kind = kind;
+        self.place(id, &mut n);
+        self.nodes.push(n);
+        id
+    }
+
+    /// The row's `name`: checked, and unique in the form.
+    fn node_name(&mut self, r: &Row, at: usize, kind: &Kind, id: NodeId) -> String {
+        let Some(v) = r.get("name") else {
+            self.err(at, format!("{} has no `name`", what(kind)));
+            return String::new();
+        };
+        let n = self.string(v, "name").unwrap_or_default();
+        if !n.is_empty() && !valid_name(&n) {
+            self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
+        } else if let Some(first) = self.by_name.get(&n) {
+            let fl = self.nodes[*first as usize].line;
+            self.err(
+                v.span().start,
+                format!("duplicate name `{n}` (first used on line {fl})"),
+            );
+        } else if !n.is_empty() {
+            self.by_name.insert(n.clone(), id);
+        }
+        n
+    }
+
+    /// Fields any row may have: texts, flags, relevance, constraint, appearance.
+    fn common_fields(&mut self, r: &Row, at: usize, kind: &Kind, n: &mut Node) {
         let get = |k: &str| r.get(k);
         if let Some(v) = get("label") {
             n.label = self.text(v, "label");
         } else if kind.is_shown() {
-            self.err(at, format!("{} `{}` has no label", what(&kind), n.name));
+            self.err(at, format!("{} `{}` has no label", what(kind), n.name));
         }
         if let Some(v) = get("hint") {
             n.hint = self.text(v, "hint");
@@ -226,12 +239,16 @@ impl Builder<'_> {
         if let Some(v) = get("appearance") {
             n.appearance = self.string(v, "appearance");
         }
-        if let Some(v) = get("consent") {
+    }
+
+    /// `consent` (a select_one with a `yes` choice, outside repeats) and `sensitive`.
+    fn consent_and_sensitive(&mut self, r: &Row, kind: &Kind, parent: NodeId, n: &mut Node) {
+        if let Some(v) = r.get("consent") {
             let yes_list = kind
                 .list()
                 .map(|l| &self.lists[l as usize])
                 .filter(|l| l.find("yes").is_some());
-            match (v.get_ref(), &kind, yes_list) {
+            match (v.get_ref(), kind, yes_list) {
                 (Toml::Boolean(b), Kind::SelectOne(_), Some(_)) => n.consent = *b,
                 (Toml::Boolean(false), _, _) => {}
                 _ => self.err(
@@ -246,13 +263,19 @@ impl Builder<'_> {
                 );
             }
         }
-        if let Some(v) = get("sensitive") {
+        if let Some(v) = r.get("sensitive") {
             match v.get_ref() {
                 Toml::Boolean(b) => n.sensitive = *b,
                 _ => self.err(v.span().start, "`sensitive` must be true or false"),
             }
         }
-        match (get("calculation"), &kind) {
+    }
+
+    /// Fields that belong to one kind only: calculation, choice filter, repeat count, range
+    /// parameters; each refused with a message elsewhere.
+    fn kind_fields(&mut self, r: &Row, at: usize, kind: &mut Kind, n: &mut Node) {
+        let get = |k: &str| r.get(k);
+        match (get("calculation"), &*kind) {
             (Some(v), Kind::Calculate) => n.calculation = self.expr(v, "calculation"),
             (Some(v), _) => self.err(v.span().start, "`calculation` belongs on a `calculate` row"),
             (None, Kind::Calculate) => {
@@ -268,7 +291,7 @@ impl Builder<'_> {
             ),
             _ => {}
         }
-        match (get("repeat_count"), &kind) {
+        match (get("repeat_count"), &*kind) {
             (Some(v), Kind::Repeat) => {
                 n.repeat_count = match v.get_ref() {
                     Toml::Integer(c) if *c >= 0 => Some(Expr::Num(*c as f64)),
@@ -288,18 +311,11 @@ impl Builder<'_> {
             ),
             _ => {}
         }
-        match (get("parameters"), &mut kind) {
+        match (get("parameters"), kind) {
             (Some(v), Kind::Range(spec)) => self.range(v, spec),
             (Some(v), _) => self.err(v.span().start, "`parameters` belong on a `range` question"),
             _ => {}
         }
-        if let Some(v) = get("default") {
-            n.default = self.default(v, &kind);
-        }
-        n.kind = kind;
-        self.place(id, &mut n);
-        self.nodes.push(n);
-        id
     }
 
     /// Gives the node its scope chain and answer slot, and links it to its parent.
