@@ -510,6 +510,27 @@ fn form_files_that_do_not_fit_never_crash() {
         out.status.code().is_some() && !text.contains("panicked"),
         "{text}"
     );
+    // A type cell of spaces only (a spreadsheet cell is not trimmed as markdown is).
+    let sheet = |name: &str, rows: Vec<Vec<&str>>| langnghe::xlsform::read::Sheet {
+        name: name.into(),
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (i as u32 + 1, r.into_iter().map(String::from).collect()))
+            .collect(),
+    };
+    let c = langnghe::xlsform::convert::convert(
+        &[sheet(
+            "survey",
+            vec![vec!["type", "name", "label"], vec!["   ", "q1", "Q1"]],
+        )],
+        "spaces",
+    );
+    assert!(
+        c.errors.iter().any(|(_, m)| m.contains("no type")),
+        "{:?}",
+        c.errors
+    );
     // Answers keyed to a repeat (data from another version of the form).
     let src = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/commune_child_friendly.toml"),

@@ -309,23 +309,23 @@ fn emit_texts(
     }
 }
 
-fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: &[String]) {
-    let get = |f: &str| {
-        t.find(f).and_then(|c| {
-            vals.get(c)
-                .filter(|v| !v.is_empty())
-                .map(|v| (v.clone(), c))
-        })
-    };
-    let Some((ty_raw, ty_col)) = get("type") else {
-        if vals.iter().any(|v| !v.is_empty()) {
-            out.errors
-                .push((t.origin(row, 0), "row has no type".into()));
-        }
-        return;
-    };
+/// A survey row's type in our spelling (`begin group` → `begin_group`, `select one L` →
+/// `select_one L`, `trigger` → `acknowledge`…); `None` when the row is dropped with a
+/// warning or refused with an error.
+fn row_type(
+    out: &mut Converted,
+    t: &Table,
+    row: u32,
+    ty_raw: &str,
+    ty_col: usize,
+) -> Option<String> {
     let mut words: Vec<String> = ty_raw.split_whitespace().map(|w| w.to_string()).collect();
-    let first = words[0].to_ascii_lowercase();
+    // A type cell of spaces only has no first word.
+    let Some(first) = words.first().map(|w| w.to_ascii_lowercase()) else {
+        out.errors
+            .push((t.origin(row, ty_col), "row has no type".into()));
+        return None;
+    };
     let ty = match (first.as_str(), words.get(1).map(|w| w.to_ascii_lowercase())) {
         ("begin" | "end", Some(w)) if w == "group" || w == "repeat" => {
             let t = format!("{first}_{w}");
@@ -351,23 +351,23 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
                         "`{f}` is recorded by Lắng Nghe itself (or not collected); row ignored"
                     ),
                 ));
-                return;
+                return None;
             }
             if GEO_MEDIA_TYPES.contains(&f) {
                 out.warnings.push((
                     t.origin(row, ty_col),
                     format!("`{f}` questions are not supported; row ignored"),
                 ));
-                return;
+                return None;
             }
             if EXTERNAL_TYPES.contains(&f) {
                 out.errors.push((
                     t.origin(row, ty_col),
                     format!("`{f}` needs external data files, which are not supported"),
                 ));
-                return;
+                return None;
             }
-            ty_raw.clone()
+            ty_raw.to_string()
         }
     };
     let ty = if ty.starts_with("begin_")
@@ -381,6 +381,27 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
             .collect::<Vec<_>>()
             .join(" ")
             .replacen("dateTime", "datetime", 1)
+    };
+    Some(ty)
+}
+
+fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: &[String]) {
+    let get = |f: &str| {
+        t.find(f).and_then(|c| {
+            vals.get(c)
+                .filter(|v| !v.is_empty())
+                .map(|v| (v.clone(), c))
+        })
+    };
+    let Some((ty_raw, ty_col)) = get("type") else {
+        if vals.iter().any(|v| !v.is_empty()) {
+            out.errors
+                .push((t.origin(row, 0), "row has no type".into()));
+        }
+        return;
+    };
+    let Some(ty) = row_type(out, t, row, &ty_raw, ty_col) else {
+        return;
     };
     out.line(String::new(), None);
     out.line("[[survey]]".into(), Some(t.origin(row, ty_col)));
