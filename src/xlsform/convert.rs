@@ -168,17 +168,7 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     let settings = sheet(sheets, "settings").and_then(Table::new);
 
     // Languages: every `xxx::lang` column; the default from settings, else the first found.
-    let mut langs: Vec<String> = Vec::new();
-    for t in [Some(&survey), choices.as_ref()].into_iter().flatten() {
-        for (f, l) in &t.cols {
-            if let Some(l) = l
-                && TEXT_FIELDS.contains(&f.as_str())
-                && !langs.contains(l)
-            {
-                langs.push(l.clone());
-            }
-        }
-    }
+    let mut langs = languages(&survey, choices.as_ref());
     let setting = |key: &str| -> Option<(String, Origin)> {
         let t = settings.as_ref()?;
         let c = t.find(key)?;
@@ -236,47 +226,69 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         survey_row(&mut out, &survey, *row, vals, &langs);
     }
     if let Some(ch) = &choices {
-        let list_col = ch.find("list_name");
-        for (row, vals) in ch.rows() {
-            let Some(lc) = list_col else { break };
-            let list = vals.get(lc).cloned().unwrap_or_default();
-            if list.is_empty() {
-                continue;
-            }
-            out.line(String::new(), None);
-            out.line(
-                format!("[[choices.{}]]", key(&list)),
-                Some(ch.origin(*row, lc)),
-            );
-            let mut texts: BTreeMap<String, Vec<(String, String, usize)>> = BTreeMap::new();
-            for (c, v) in vals.iter().enumerate() {
-                if v.is_empty() || Some(c) == list_col {
-                    continue;
-                }
-                // A cell beyond the header's last column has no field: pyxform ignores it.
-                let Some((field, lang)) = ch.cols.get(c) else {
-                    continue;
-                };
-                if field == "label" {
-                    texts.entry("label".into()).or_default().push((
-                        lang.clone().unwrap_or_else(|| langs[0].clone()),
-                        v.clone(),
-                        c,
-                    ));
-                } else if MEDIA.contains(&field.as_str()) {
-                    out.warnings
-                        .push((ch.origin(*row, c), "media is not supported; ignored".into()));
-                } else if !field.is_empty() {
-                    out.line(
-                        format!("{} = {}", key(field), q(v)),
-                        Some(ch.origin(*row, c)),
-                    );
-                }
-            }
-            emit_texts(&mut out, texts, &langs, |c| ch.origin(*row, c));
-        }
+        choice_rows(&mut out, ch, &langs);
     }
     out
+}
+
+/// Every language named by a `label::xx`-style column, in the order first seen.
+fn languages(survey: &Table, choices: Option<&Table>) -> Vec<String> {
+    let mut langs: Vec<String> = Vec::new();
+    for t in [Some(survey), choices].into_iter().flatten() {
+        for (f, l) in &t.cols {
+            if let Some(l) = l
+                && TEXT_FIELDS.contains(&f.as_str())
+                && !langs.contains(l)
+            {
+                langs.push(l.clone());
+            }
+        }
+    }
+    langs
+}
+
+/// The choices sheet: one `[[choices.LIST]]` table per row, labels per language, other
+/// columns (for `choice_filter`) as they are.
+fn choice_rows(out: &mut Converted, ch: &Table, langs: &[String]) {
+    let list_col = ch.find("list_name");
+    for (row, vals) in ch.rows() {
+        let Some(lc) = list_col else { break };
+        let list = vals.get(lc).cloned().unwrap_or_default();
+        if list.is_empty() {
+            continue;
+        }
+        out.line(String::new(), None);
+        out.line(
+            format!("[[choices.{}]]", key(&list)),
+            Some(ch.origin(*row, lc)),
+        );
+        let mut texts: BTreeMap<String, Vec<(String, String, usize)>> = BTreeMap::new();
+        for (c, v) in vals.iter().enumerate() {
+            if v.is_empty() || Some(c) == list_col {
+                continue;
+            }
+            // A cell beyond the header's last column has no field: pyxform ignores it.
+            let Some((field, lang)) = ch.cols.get(c) else {
+                continue;
+            };
+            if field == "label" {
+                texts.entry("label".into()).or_default().push((
+                    lang.clone().unwrap_or_else(|| langs[0].clone()),
+                    v.clone(),
+                    c,
+                ));
+            } else if MEDIA.contains(&field.as_str()) {
+                out.warnings
+                    .push((ch.origin(*row, c), "media is not supported; ignored".into()));
+            } else if !field.is_empty() {
+                out.line(
+                    format!("{} = {}", key(field), q(v)),
+                    Some(ch.origin(*row, c)),
+                );
+            }
+        }
+        emit_texts(out, texts, &langs, |c| ch.origin(*row, c));
+    }
 }
 
 fn emit_texts(
