@@ -287,7 +287,7 @@ fn choice_rows(out: &mut Converted, ch: &Table, langs: &[String]) {
                 );
             }
         }
-        emit_texts(out, texts, &langs, |c| ch.origin(*row, c));
+        emit_texts(out, texts, langs, |c| ch.origin(*row, c));
     }
 }
 
