@@ -8,11 +8,25 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
-    let w = app.w();
-    let lang = app.lang.code();
     let [lists, info] = Layout::vertical([Constraint::Min(4), Constraint::Length(3)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
+    draw_forms(app, f, left);
+    draw_drafts(app, f, right);
+    draw_info(app, f, info);
+}
+
+/// A list's title, marked when the list has the focus.
+fn focus_mark(on: bool, t: &str) -> String {
+    if on {
+        format!("› {t}")
+    } else {
+        t.to_string()
+    }
+}
+
+fn draw_forms(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang.code();
     let forms: Vec<ListItem> = app
         .forms
         .iter()
@@ -23,16 +37,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let focus_mark = |on: bool, t: &str| {
-        if on {
-            format!("› {t}")
-        } else {
-            t.to_string()
-        }
-    };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(focus_mark(app.focus == Focus::Forms, w.forms));
+        .title(focus_mark(app.focus == Focus::Forms, app.w().forms));
     let mut st = ListState::default().with_selected(
         (app.focus == Focus::Forms && !app.forms.is_empty()).then_some(app.form_sel),
     );
@@ -41,10 +48,13 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             .block(block)
             .highlight_style(style::selected())
             .highlight_symbol("› "),
-        left,
+        area,
         &mut st,
     );
+}
 
+fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
+    let (w, lang) = (app.w(), app.lang.code());
     let now = app.clock.now().to_utc();
     let drafts: Vec<ListItem> = app
         .drafts
@@ -79,7 +89,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     if drafts.is_empty() {
         f.render_widget(
             Paragraph::new(Line::styled(w.no_drafts, style::dim())).block(block),
-            right,
+            area,
         );
     } else {
         let mut st = ListState::default()
@@ -89,10 +99,15 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 .block(block)
                 .highlight_style(style::selected())
                 .highlight_symbol("› "),
-            right,
+            area,
             &mut st,
         );
     }
+}
+
+/// Counts, the sync line and the first form problem, under the lists.
+fn draw_info(app: &App, f: &mut Frame, area: Rect) {
+    let w = app.w();
     let [fin, queued, sent] = app.counts;
     let mut lines = vec![
         Line::raw(format!(
@@ -107,7 +122,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             style::error(),
         ));
     }
-    f.render_widget(Paragraph::new(lines), info);
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 fn ago(app: &App, minutes: i64) -> String {
