@@ -10,8 +10,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(app: &App, o: Overlay, f: &mut Frame, area: Rect) {
+    let (title, lines) = content(app, o);
+    boxed(f, area, title, lines);
+}
+
+/// A message, a blank line, and the keys that answer it.
+fn message<'a>(body: &'a str, keys: &'a str, keys_style: ratatui::style::Style) -> Vec<Line<'a>> {
+    vec![
+        Line::raw(body),
+        Line::raw(""),
+        Line::styled(keys, keys_style),
+    ]
+}
+
+/// Each overlay's title and lines.
+fn content(app: &App, o: Overlay) -> (&'static str, Vec<Line<'static>>) {
     let w = app.w();
-    let (title, lines): (&str, Vec<Line>) = match o {
+    match o {
         Overlay::Help => {
             let mode = super::help_mode(app);
             let lines = table(mode)
@@ -38,43 +53,23 @@ pub fn draw(app: &App, o: Overlay, f: &mut Frame, area: Rect) {
         ),
         Overlay::ConfirmWithdraw => (
             w.stop_title,
-            vec![
-                Line::raw(w.confirm_withdraw),
-                Line::raw(""),
-                Line::styled(w.yes_no_keys, style::key()),
-            ],
+            message(w.confirm_withdraw, w.yes_no_keys, style::key()),
         ),
         Overlay::ConfirmDiscard(_) => (
             w.drafts,
-            vec![
-                Line::raw(w.confirm_discard),
-                Line::raw(""),
-                Line::styled(w.yes_no_keys, style::key()),
-            ],
+            message(w.confirm_discard, w.yes_no_keys, style::key()),
         ),
         Overlay::ConfirmFinalize => (
             w.review_title,
-            vec![
-                Line::raw(w.confirm_finalize),
-                Line::raw(""),
-                Line::styled(w.yes_no_keys, style::key()),
-            ],
+            message(w.confirm_finalize, w.yes_no_keys, style::key()),
         ),
-        Overlay::Referral(true) => (
+        Overlay::Referral(on) => (
             w.referral_title,
-            vec![
-                Line::raw(w.referral_body),
-                Line::raw(""),
-                Line::styled(w.close_keys, style::dim()),
-            ],
-        ),
-        Overlay::Referral(false) => (
-            w.referral_title,
-            vec![
-                Line::raw(w.referral_off),
-                Line::raw(""),
-                Line::styled(w.close_keys, style::dim()),
-            ],
+            message(
+                if on { w.referral_body } else { w.referral_off },
+                w.close_keys,
+                style::dim(),
+            ),
         ),
         Overlay::Ended(reason) => {
             let text = if reason == "not_eligible" {
@@ -82,16 +77,13 @@ pub fn draw(app: &App, o: Overlay, f: &mut Frame, area: Rect) {
             } else {
                 w.ended_declined
             };
-            (
-                w.ended_title,
-                vec![
-                    Line::raw(text),
-                    Line::raw(""),
-                    Line::styled(w.press_enter, style::key()),
-                ],
-            )
+            (w.ended_title, message(text, w.press_enter, style::key()))
         }
-    };
+    }
+}
+
+/// Draws `lines` in a titled box centred on `area`, tall enough for them wrapped.
+fn boxed(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     let width = area.width.saturating_sub(8).min(72);
     let inner_w = width.saturating_sub(2).max(1) as usize;
     let height = (lines
