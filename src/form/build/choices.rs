@@ -55,29 +55,7 @@ impl Builder<'_> {
                     Text::default()
                 }
             };
-            let mut extra = Vec::new();
-            for (k, v) in r {
-                if k == "name" || k == "label" {
-                    continue;
-                }
-                let val = match v.get_ref() {
-                    Toml::String(s) => s.clone(),
-                    Toml::Integer(n) => n.to_string(),
-                    Toml::Float(f) => f.to_string(),
-                    Toml::Boolean(b) => b.to_string(),
-                    _ => {
-                        self.err(
-                            v.span().start,
-                            format!("choice column `{k}` must be text or a number"),
-                        );
-                        continue;
-                    }
-                };
-                if !list.columns.contains(k) {
-                    list.columns.push(k.clone());
-                }
-                extra.push((k.clone(), val));
-            }
+            let extra = self.choice_columns(r, &mut list.columns);
             extras.push(extra);
             list.choices.push(Choice {
                 name: cname,
@@ -100,5 +78,34 @@ impl Builder<'_> {
         self.list_ids
             .insert(name.to_string(), self.lists.len() as ListId);
         self.lists.push(list);
+    }
+
+    /// A choice's extra columns (for `choice_filter`), as text; new column names are added to
+    /// the list's `columns`.
+    fn choice_columns(&mut self, r: &Row, columns: &mut Vec<String>) -> Vec<(String, String)> {
+        let mut extra = Vec::new();
+        for (k, v) in r {
+            if k == "name" || k == "label" {
+                continue;
+            }
+            let val = match v.get_ref() {
+                Toml::String(s) => s.clone(),
+                Toml::Integer(n) => n.to_string(),
+                Toml::Float(f) => f.to_string(),
+                Toml::Boolean(b) => b.to_string(),
+                _ => {
+                    self.err(
+                        v.span().start,
+                        format!("choice column `{k}` must be text or a number"),
+                    );
+                    continue;
+                }
+            };
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+            extra.push((k.clone(), val));
+        }
+        extra
     }
 }
