@@ -23,7 +23,6 @@ pub fn draw_report(
     f: &mut Frame,
     area: Rect,
 ) {
-    let rw = crate::indicators::render::words(lang);
     let n = rep.results.len() as u16;
     let [title, gauges, chart] = Layout::vertical([
         Constraint::Length(3),
@@ -40,11 +39,30 @@ pub fn draw_report(
         .wrap(ratatui::widgets::Wrap { trim: true }),
         title,
     );
+    gauges_for(rep, sel.0, lang, f, gauges);
+    let Some(r) = rep.results.get(sel.0) else {
+        return;
+    };
+    let Some(b) = r.by.get(sel.1) else {
+        return;
+    };
+    breakdown_chart(r, b, lang, f, chart);
+}
+
+/// One gauge per indicator: its proportion, interval, n and the gap to each target.
+fn gauges_for(
+    rep: &crate::indicators::compute::Report,
+    selected: usize,
+    lang: &str,
+    f: &mut Frame,
+    gauges: Rect,
+) {
+    let rw = crate::indicators::render::words(lang);
     let rows = Layout::vertical(vec![Constraint::Length(2); rep.results.len()]).split(gauges);
     for (k, (r, row)) in rep.results.iter().zip(rows.iter()).enumerate() {
         let [label, bar] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*row);
-        let mark = if k == sel.0 { "› " } else { "  " };
+        let mark = if k == selected { "› " } else { "  " };
         f.render_widget(
             Paragraph::new(Line::styled(
                 format!("{mark}{}", r.label.get(lang)),
@@ -83,12 +101,16 @@ pub fn draw_report(
             bar,
         );
     }
-    let Some(r) = rep.results.get(sel.0) else {
-        return;
-    };
-    let Some(b) = r.by.get(sel.1) else {
-        return;
-    };
+}
+
+/// The chosen indicator's bars for the chosen breakdown (too few interviews show as `n=`).
+fn breakdown_chart(
+    r: &crate::indicators::compute::IndicatorResult,
+    b: &crate::indicators::compute::Breakdown,
+    lang: &str,
+    f: &mut Frame,
+    chart: Rect,
+) {
     let bars: Vec<Bar> = b
         .cells
         .iter()
