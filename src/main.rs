@@ -11,10 +11,14 @@ fn main() -> ExitCode {
     let forms_dir = cli.forms_dir();
     let open = || -> Result<Store, langnghe::cli::error::CliError> {
         let s = Store::open(&dir)?;
-        // Damage found on opening (a cut segment file, a bad journal entry) is said, never
-        // silently dropped from what `list` or `export` show.
+        // Damage found on opening (a bad journal entry, a damaged record) and segment files
+        // missing or cut short are said, never silently dropped from what `list` or `export`
+        // show.
         for d in &s.open_report().damaged {
             eprintln!("warning: {d}");
+        }
+        for p in s.check_files().problems {
+            eprintln!("warning: {p}");
         }
         Ok(s)
     };
@@ -75,9 +79,12 @@ fn main() -> ExitCode {
             } => hub::export(&data, &out, include_sensitive),
         },
         Some(Command::Recover) => data::recover(&dir),
-        None => open().and_then(|s| {
-            langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}").into())
-        }),
+        // The app opens without walking the whole index: its first frame must be quick.
+        None => Store::open(&dir)
+            .map_err(langnghe::cli::error::CliError::from)
+            .and_then(|s| {
+                langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}").into())
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -438,7 +438,7 @@ fn a_deleted_or_cut_segment_file_is_reported_not_silent() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot be read"), "{err}");
     let s = Store::open(&dir).unwrap();
-    assert!(s.open_report().lost > 0);
+    assert!(s.check_files().lost > 0);
     drop(s);
     let out = run_in(&dir, &["recover"]);
     assert!(out.contains("LOST: "), "{out}");
@@ -447,7 +447,8 @@ fn a_deleted_or_cut_segment_file_is_reported_not_silent() {
     simulate(&dir, 10, 4);
     std::fs::remove_file(seg(&dir)).unwrap();
     let s = Store::open(&dir).unwrap();
-    assert_eq!(s.open_report().lost, 10, "{:?}", s.open_report());
+    let report = s.check_files();
+    assert_eq!(report.lost, 10, "{report:?}");
 }
 
 #[cfg(unix)]

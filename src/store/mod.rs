@@ -59,7 +59,13 @@ pub struct OpenReport {
     pub indexed: usize,
     /// Damaged records skipped (journal entries, finalized records, index entries).
     pub damaged: Vec<String>,
-    /// Indexed interviews whose bytes are gone (a segment file deleted or cut short).
+}
+
+/// What [`Store::check_files`] found: segment files missing or cut short, and how many
+/// indexed interviews cannot be read because of it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FilesReport {
+    pub problems: Vec<String>,
     pub lost: usize,
 }
 
@@ -207,7 +213,6 @@ impl Store {
         };
         store.replay_journal()?;
         store.index_new_records()?;
-        store.check_segment_files()?;
         // An enrolment that stopped half-way (killed, power cut) finishes sealing now.
         store.resume_sealing()?;
         store.flush_and_rotate()?;

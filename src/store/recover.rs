@@ -137,9 +137,11 @@ impl Store {
 
     /// Checks that every segment file the index points into exists and is long enough. A
     /// deleted or cut segment file is reported (how many interviews, which file) instead of
-    /// `list` showing interviews that `export` silently drops.
-    pub(super) fn check_segment_files(&mut self) -> Result<()> {
+    /// `list` showing interviews that `export` silently drops. It walks the whole index, so
+    /// the verbs that walk it anyway run it (list, export, report, sync), not every start.
+    pub fn check_files(&self) -> super::FilesReport {
         let dir = self.dir.join("finalized");
+        let mut out = super::FilesReport::default();
         let mut need: std::collections::BTreeMap<u32, (u64, usize)> = Default::default();
         for (_, e) in self.entries_iter().flatten() {
             let end = e.offset + u64::from(e.len);
@@ -156,13 +158,13 @@ impl Store {
                 Some(_) => continue,
             };
             let lost = self.count_unreadable(seg);
-            self.report.damaged.push(format!(
+            out.problems.push(format!(
                 "{} {why}: {lost} of its {count} finalized interview(s) cannot be read",
                 path.display()
             ));
-            self.report.lost += lost;
+            out.lost += lost;
         }
-        Ok(())
+        out
     }
 
     /// Indexed interviews in segment `seg` whose record cannot be read back.
