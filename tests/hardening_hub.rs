@@ -305,11 +305,22 @@ fn deeply_nested_expressions_and_forms_are_refused_with_a_message() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nested more than"));
-    let (list, _) = hub.published_forms();
+    let published = hub.published_forms();
+    let list = &published.0;
     assert_eq!(
         list.forms.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
         ["child_participation"]
     );
+    // The list is kept between requests, and rebuilt when a form file is added or removed.
+    assert!(std::sync::Arc::ptr_eq(&published, &hub.published_forms()));
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("forms/commune_child_friendly.toml"),
+        hub.forms_dir().join("commune_child_friendly.toml"),
+    )
+    .unwrap();
+    std::fs::remove_file(&deep_file).unwrap();
+    let again = hub.published_forms();
+    assert_eq!(again.0.forms.len(), 2);
 }
 
 /// A hostile "hub": answers the device with whatever form list and files the test gives.

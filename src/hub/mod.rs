@@ -30,6 +30,7 @@ use registry::Registry;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use store::{Device, HubStore, Item, SledHub};
 use uuid::Uuid;
 
@@ -55,7 +56,17 @@ pub struct Hub {
     pub registry: Registry,
     identity: age::x25519::Identity,
     signer: SigningKey,
+    /// The signed form list and sources, with the folder listing they were built from: every
+    /// device's sync asks for the list (without a token), so forms are parsed again only when
+    /// a file in `forms/` was added, removed or changed.
+    published: std::sync::Mutex<Option<(FormsListing, Arc<Published>)>>,
 }
+
+/// `forms/` as seen by one directory read: (name, length, modified) of each file.
+type FormsListing = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)>;
+
+/// The signed list of published forms, and each one's file and source, in the same order.
+pub type Published = (bundle::FormList, Vec<(PathBuf, String)>);
 
 impl Hub {
     /// Creates a hub folder: identity, signing key, config, store. Refuses to overwrite one.
@@ -117,6 +128,7 @@ impl Hub {
             registry,
             identity,
             signer,
+            published: std::sync::Mutex::new(None),
         })
     }
 
@@ -362,16 +374,43 @@ impl Hub {
 
     /// The form files this hub hands to devices (`forms/*.toml` that pass the checks), with
     /// the list signed by the hub's key: a device installs only forms its own hub published.
-    pub fn published_forms(&self) -> (bundle::FormList, Vec<(PathBuf, String)>) {
+    pub fn published_forms(&self) -> Arc<Published> {
+        let listing = self.forms_listing();
+        let mut cache = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, p)) = cache.as_ref()
+            && *seen == listing
+        {
+            return p.clone();
+        }
+        let p = Arc::new(self.build_published());
+        *cache = Some((listing, p.clone()));
+        p
+    }
+
+    fn forms_listing(&self) -> FormsListing {
+        let mut out: FormsListing = std::fs::read_dir(self.forms_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let m = e.metadata().ok()?;
+                Some((e.file_name(), m.len(), m.modified().ok()))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn build_published(&self) -> Published {
         let mut found = Vec::new();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(self.forms_dir())
             .into_iter()
             .flatten()
             .flatten()
             .map(|e| e.path())
+            // Devices take our TOML forms (an XLSForm is converted with `import-xlsform`).
             .filter(|p| {
-                p.extension().is_some_and(|x| x == "toml")
-                    && !crate::indicators::def::is_indicator_file(p)
+                crate::catalog::is_form_file(p) && p.extension().is_some_and(|x| x == "toml")
             })
             .collect();
         paths.sort();
@@ -399,12 +438,13 @@ impl Hub {
 
     /// The source of a published form, by id and version.
     pub(crate) fn form_source(&self, id: &str, version: &str) -> Option<String> {
-        let (list, files) = self.published_forms();
+        let published = self.published_forms();
+        let (list, files) = published.as_ref();
         list.forms
             .iter()
             .zip(files)
             .find(|(i, _)| i.id == id && i.version == version)
-            .map(|(_, (_, src))| src)
+            .map(|(_, (_, src))| src.clone())
     }
 
     /// The secret that admin calls (`hub import`/`hub export` while the hub serves) must

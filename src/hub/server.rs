@@ -293,7 +293,7 @@ async fn bundles(State(s): St, req: axum::extract::Request) -> Response {
 }
 
 async fn forms(State(s): St) -> Response {
-    let r = tokio::task::spawn_blocking(move || s.hub.published_forms().0).await;
+    let r = tokio::task::spawn_blocking(move || s.hub.published_forms().0.clone()).await;
     match r {
         Ok(list) => axum::Json::<FormList>(list).into_response(),
         Err(e) => text(500, e.to_string()),

@@ -118,12 +118,7 @@ impl Segments {
     /// is gone from the file, not just unlinked from the index.
     pub fn erase(&mut self, loc: Loc) -> Result<()> {
         let path = segment_path(&self.dir, loc.segment);
-        if (loc.len as usize) < codec::HEADER || loc.len as usize > MAX_RECORD + codec::HEADER {
-            return Err(StoreError::Database {
-                dir: path,
-                reason: format!("index entry has an impossible length ({})", loc.len),
-            });
-        }
+        plausible(&path, loc)?;
         let mut f = OpenOptions::new()
             .write(true)
             .open(&path)
@@ -182,19 +177,27 @@ fn valid_len(path: &Path) -> Result<u64> {
     Ok(end)
 }
 
+/// A location from the index is trusted only as far as a record can be long: a damaged entry
+/// must not make us read gigabytes or overwrite less than a frame header.
+fn plausible(path: &Path, loc: Loc) -> Result<()> {
+    let len = loc.len as usize;
+    if (codec::HEADER..=MAX_RECORD + codec::HEADER).contains(&len) {
+        Ok(())
+    } else {
+        Err(StoreError::Database {
+            dir: path.to_path_buf(),
+            reason: format!("index entry has an impossible length ({})", loc.len),
+        })
+    }
+}
+
 /// Reads one record back, checking its checksum.
 pub fn read(dir: &Path, loc: Loc) -> Result<Vec<u8>> {
     let path = segment_path(dir, loc.segment);
     let mut f = File::open(&path).map_err(StoreError::io("open", &path))?;
     f.seek(SeekFrom::Start(loc.offset))
         .map_err(StoreError::io("read", &path))?;
-    // The length comes from the index: a damaged entry must not ask for gigabytes.
-    if loc.len as usize > MAX_RECORD + codec::HEADER || (loc.len as usize) < codec::HEADER {
-        return Err(StoreError::Database {
-            dir: path,
-            reason: format!("index entry has an impossible length ({})", loc.len),
-        });
-    }
+    plausible(&path, loc)?;
     let mut buf = vec![0; loc.len as usize];
     f.read_exact(&mut buf)
         .map_err(StoreError::io("read", &path))?;
