@@ -658,7 +658,9 @@ fn answer_keys_round_trip_and_refuse_what_holds_no_value() {
         let text = form.key_text(node, &path);
         let holds_value = !matches!(
             n.kind,
-            langnghe::form::Kind::Root | langnghe::form::Kind::Group | langnghe::form::Kind::Repeat
+            langnghe::form::Kind::Root(_)
+                | langnghe::form::Kind::Group
+                | langnghe::form::Kind::Repeat(_)
         );
         match form.parse_key(&text) {
             Some(k) => {

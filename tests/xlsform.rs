@@ -40,19 +40,23 @@ fn every_supported_type_groups_and_nested_repeats_from_markdown() {
     );
     assert_eq!(f.title.get("en"), "Mọi loại câu");
     for (name, want) in [
-        ("school", Kind::Text),
-        ("age", Kind::Integer),
-        ("weight", Kind::Decimal),
-        ("dob", Kind::Date),
-        ("t", Kind::Time),
-        ("dt", Kind::DateTime),
-        ("ok", Kind::Acknowledge),
-        ("double", Kind::Calculate),
-        ("bye", Kind::Note),
-        ("g", Kind::Group),
-        ("kids", Kind::Repeat),
+        ("school", "Text"),
+        ("age", "Integer"),
+        ("weight", "Decimal"),
+        ("dob", "Date"),
+        ("t", "Time"),
+        ("dt", "DateTime"),
+        ("ok", "Acknowledge"),
+        ("double", "Calculate"),
+        ("bye", "Note"),
+        ("g", "Group"),
+        ("kids", "Repeat"),
     ] {
-        assert_eq!(kind_of(f, name), want, "{name}");
+        // The variant's name: kinds carry data (a calculation, a repeat's count) that this
+        // test does not compare.
+        let got = format!("{:?}", kind_of(f, name));
+        let got = got.split(['(', ' ']).next().unwrap_or_default().to_string();
+        assert_eq!(got, want, "{name}");
     }
     assert!(matches!(kind_of(f, "bike"), Kind::SelectOne(_)));
     assert!(matches!(kind_of(f, "fruit"), Kind::SelectMultiple(_)));

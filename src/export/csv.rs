@@ -37,7 +37,7 @@ impl<'a> Exporter<'a> {
             form.nodes
                 .iter()
                 .enumerate()
-                .filter(|(_, n)| n.kind == Kind::Repeat)
+                .filter(|(_, n)| n.kind.is_repeat())
                 .map(|(i, _)| i as NodeId),
         );
         let tables = scopes
@@ -119,9 +119,9 @@ pub fn tables(form: &Form, interviews: &[Finalized], include_sensitive: bool) ->
 fn columns(form: &Form, scope: NodeId, include_sensitive: bool) -> Vec<Col> {
     let mut cols = Vec::new();
     for (i, n) in form.nodes.iter().enumerate() {
-        let in_scope = n.chain.last().copied().unwrap_or(ROOT) == scope && n.kind != Kind::Repeat;
+        let in_scope = n.chain.last().copied().unwrap_or(ROOT) == scope && !n.kind.is_repeat();
         if !in_scope
-            || !(n.kind.takes_answer() || n.kind == Kind::Calculate)
+            || !(n.kind.takes_answer() || matches!(n.kind, Kind::Calculate(_)))
             || (n.sensitive && !include_sensitive)
         {
             continue;
@@ -130,8 +130,8 @@ fn columns(form: &Form, scope: NodeId, include_sensitive: bool) -> Vec<Col> {
             node: i as NodeId,
             choice: None,
         });
-        if let Kind::SelectMultiple(l) = n.kind {
-            for c in &form.lists[l as usize].choices {
+        if let Kind::SelectMultiple(s) = &n.kind {
+            for c in &form.lists[s.list as usize].choices {
                 cols.push(Col {
                     node: i as NodeId,
                     choice: Some(c.name.clone()),

@@ -34,7 +34,7 @@ pub(crate) fn parse_answer(
     let t = raw.trim();
     if t.is_empty() {
         return match kind {
-            Kind::Note | Kind::Calculate | Kind::Root | Kind::Group | Kind::Repeat => {
+            Kind::Note | Kind::Calculate(_) | Kind::Root(_) | Kind::Group | Kind::Repeat(_) => {
                 Err(AnswerError::NotAnswerable)
             }
             _ => Ok(Value::blank()),
@@ -105,7 +105,7 @@ pub(crate) fn parse_answer(
             "ok" | "1" | "yes" | "true" | "có" => Ok(Value::Str("OK".into())),
             _ => Err(AnswerError::NotAcknowledge),
         },
-        Kind::Note | Kind::Calculate | Kind::Root | Kind::Group | Kind::Repeat => {
+        Kind::Note | Kind::Calculate(_) | Kind::Root(_) | Kind::Group | Kind::Repeat(_) => {
             Err(AnswerError::NotAnswerable)
         }
     }

@@ -4,7 +4,7 @@
 //! An edge `a → b` means "b must be recomputed when a changes". The graph is built once per
 //! form; a topological order doubles as the cycle check.
 
-use super::model::{Kind, Node, ROOT};
+use super::model::{Node, ROOT};
 use crate::expr::NodeId;
 
 pub(crate) type Vertex = u32;
@@ -68,11 +68,11 @@ pub fn build(nodes: &[Node]) -> Result<Graph, Vec<(NodeId, String)>> {
             edge(val(f), rel(id));
         }
         edge(rel(id), val(id));
-        for f in n.calculation.iter().flat_map(|e| e.refs()) {
+        for f in n.kind.calculation().iter().flat_map(|e| e.refs()) {
             edge(val(f), val(id));
         }
-        if n.kind == Kind::Repeat {
-            for f in n.repeat_count.iter().flat_map(|e| e.refs()) {
+        if let Some(rep) = n.kind.repeat() {
+            for f in rep.count.iter().flat_map(|e| e.refs()) {
                 edge(val(f), count(id));
             }
             edge(count(id), val(id));

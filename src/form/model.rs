@@ -47,11 +47,6 @@ pub struct Node {
     pub chain: Vec<NodeId>,
     /// Index of this node's answer in its scope's slot table.
     pub slot: u32,
-    /// For the root and repeats: how many slots their instances hold, and their child repeats.
-    pub nslots: u32,
-    pub child_repeats: Vec<NodeId>,
-    /// For repeats: index in the parent scope's repeat table.
-    pub rslot: u32,
     /// Line of the row in the form file.
     pub line: u32,
     pub label: Option<Text>,
@@ -61,15 +56,20 @@ pub struct Node {
     pub relevant: Option<Expr>,
     pub constraint: Option<Expr>,
     pub constraint_message: Option<Text>,
-    pub calculation: Option<Expr>,
     pub default: Option<Value>,
-    pub choice_filter: Option<Expr>,
     pub appearance: Option<String>,
     pub read_only: Flag,
-    pub repeat_count: Option<Expr>,
     pub sensitive: bool,
     /// A consent question: nothing after it is reachable until it is answered `yes`.
     pub consent: bool,
+}
+
+impl Node {
+    /// For a repeat: its index in the enclosing scope's repeat table (0 for other nodes,
+    /// which have none).
+    pub(crate) fn rslot(&self) -> usize {
+        self.kind.repeat().map_or(0, |r| r.rslot as usize)
+    }
 }
 
 /// `required` and `read_only`: a constant or a condition.
@@ -80,24 +80,59 @@ pub enum Flag {
     When(Expr),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// What a node is, with the data only that kind has.
+#[derive(Debug, Clone)]
 pub enum Kind {
-    Root,
+    Root(Scope),
     Group,
-    Repeat,
+    Repeat(Repeat),
     Text,
     Integer,
     Decimal,
-    SelectOne(ListId),
-    SelectMultiple(ListId),
-    Rank(ListId),
+    SelectOne(Select),
+    SelectMultiple(Select),
+    Rank(Select),
     Date,
     Time,
     DateTime,
     Note,
-    Calculate,
+    /// A value computed from others. A `calculate` row without a `calculation` is an error,
+    /// so a checked form always has the expression.
+    Calculate(Expr),
     Acknowledge,
     Range(RangeSpec),
+}
+
+/// What the root and each repeat instance hold: answer slots and nested repeats.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// How many answer slots an instance holds.
+    pub nslots: u32,
+    /// Repeats directly inside, in document order; a repeat's `rslot` indexes this.
+    pub child_repeats: Vec<NodeId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    pub scope: Scope,
+    /// Index in the enclosing scope's repeat table.
+    pub rslot: u32,
+    /// `repeat_count`: a fixed number of instances, or an expression; `None` lets the
+    /// surveyor add instances.
+    pub count: Option<Expr>,
+}
+
+/// A select or rank question: its choice list and optional `choice_filter`.
+#[derive(Debug, Clone)]
+pub struct Select {
+    pub list: ListId,
+    pub filter: Option<Expr>,
+}
+
+impl Select {
+    pub(crate) fn new(list: ListId) -> Select {
+        Select { list, filter: None }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -120,21 +155,53 @@ impl RangeSpec {
 
 impl Kind {
     pub fn list(&self) -> Option<ListId> {
+        self.select().map(|s| s.list)
+    }
+    pub fn select(&self) -> Option<&Select> {
         match self {
-            Kind::SelectOne(l) | Kind::SelectMultiple(l) | Kind::Rank(l) => Some(*l),
+            Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s) => Some(s),
             _ => None,
         }
     }
     pub(crate) fn is_container(&self) -> bool {
-        matches!(self, Kind::Root | Kind::Group | Kind::Repeat)
+        matches!(self, Kind::Root(_) | Kind::Group | Kind::Repeat(_))
+    }
+    pub fn is_repeat(&self) -> bool {
+        matches!(self, Kind::Repeat(_))
+    }
+    pub fn repeat(&self) -> Option<&Repeat> {
+        match self {
+            Kind::Repeat(r) => Some(r),
+            _ => None,
+        }
+    }
+    /// The answer slots and nested repeats of the root or a repeat.
+    pub(crate) fn scope(&self) -> Option<&Scope> {
+        match self {
+            Kind::Root(s) | Kind::Repeat(Repeat { scope: s, .. }) => Some(s),
+            _ => None,
+        }
+    }
+    pub(crate) fn scope_mut(&mut self) -> Option<&mut Scope> {
+        match self {
+            Kind::Root(s) | Kind::Repeat(Repeat { scope: s, .. }) => Some(s),
+            _ => None,
+        }
+    }
+    /// The expression a value is computed from (a `calculate` row).
+    pub fn calculation(&self) -> Option<&Expr> {
+        match self {
+            Kind::Calculate(e) => Some(e),
+            _ => None,
+        }
     }
     /// Shown to the respondent as a screen of its own.
     pub(crate) fn is_shown(&self) -> bool {
-        !self.is_container() && *self != Kind::Calculate
+        !self.is_container() && !matches!(self, Kind::Calculate(_))
     }
     /// Takes an answer typed or picked by the respondent.
     pub fn takes_answer(&self) -> bool {
-        self.is_shown() && *self != Kind::Note
+        self.is_shown() && !matches!(self, Kind::Note)
     }
 }
 
@@ -174,6 +241,14 @@ impl Form {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
     }
+    /// The answer slots and nested repeats of the root or a repeat (empty for other nodes).
+    pub(crate) fn scope(&self, id: NodeId) -> &Scope {
+        static NONE: Scope = Scope {
+            nslots: 0,
+            child_repeats: Vec::new(),
+        };
+        self.node(id).kind.scope().unwrap_or(&NONE)
+    }
     pub(crate) fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
         self.node(id).kind.list().map(|l| &self.lists[l as usize])
     }
@@ -194,7 +269,7 @@ impl Form {
             s.push_str(&format!("[{}]/", i + 1));
         }
         s.push_str(&n.name);
-        if n.kind == Kind::Repeat
+        if n.kind.is_repeat()
             && let Some(i) = path.last()
         {
             s.push_str(&format!("[{}]", i + 1));
@@ -216,7 +291,7 @@ impl Form {
             let (name, idx) = part.strip_suffix(']')?.split_once('[')?;
             let i: u32 = idx.parse().ok()?;
             let r = *self.by_name.get(name)?;
-            if self.node(r).kind != Kind::Repeat || i == 0 {
+            if !self.node(r).kind.is_repeat() || i == 0 {
                 return None;
             }
             path.push(i - 1);
@@ -224,10 +299,7 @@ impl Form {
         let node = *self.by_name.get(last?)?;
         // Only questions and calculations hold values; a key naming a group or a repeat (data
         // from another version of the form, or a hand-edited file) fits nothing here.
-        if matches!(
-            self.node(node).kind,
-            Kind::Root | Kind::Group | Kind::Repeat
-        ) {
+        if self.node(node).kind.is_container() {
             return None;
         }
         let expect: Vec<NodeId> = self

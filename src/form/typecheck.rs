@@ -59,9 +59,9 @@ impl Site<'_> {
 
     fn types(&self, e: &Expr, in_count: bool, out: &mut Found) {
         match e {
-            Expr::Ref { node, name, pos } if *node != UNRESOLVED => match self.nodes[*node as usize].kind {
+            Expr::Ref { node, name, pos } if *node != UNRESOLVED => match &self.nodes[*node as usize].kind {
                 Kind::Group => out.push((*pos as usize, format!("`${{{name}}}` is a group, not a question"))),
-                Kind::Repeat if !in_count => out.push((
+                Kind::Repeat(_) if !in_count => out.push((
                     *pos as usize,
                     format!("`${{{name}}}` is a repeat: use count(${{{name}}}) for how many"),
                 )),

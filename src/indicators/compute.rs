@@ -139,7 +139,7 @@ impl<'a> Accumulator<'a> {
                 continue;
             };
             let n = form.node(node);
-            let v = if n.kind == Kind::Calculate {
+            let v = if matches!(n.kind, Kind::Calculate(_)) {
                 Value::Str(raw.clone())
             } else {
                 parse_answer(&n.kind, form.list_of(node), raw, utc)

@@ -102,12 +102,12 @@ impl Interview {
             else {
                 return false;
             };
-            let list = &mut at.reps[rn.rslot as usize];
+            let list = &mut at.reps[rn.rslot()];
             while list.len() <= path[depth] as usize && list.len() < MAX_REPEAT {
                 list.push(Inst::new(&form, *r));
             }
         }
-        let value = if n.kind == Kind::Calculate {
+        let value = if matches!(n.kind, Kind::Calculate(_)) {
             Value::Str(raw.to_string())
         } else {
             match crate::form::answer::parse_answer(
@@ -135,9 +135,9 @@ impl Interview {
         let mut scopes = vec![(ROOT, Vec::new())];
         while let Some((scope, path)) = scopes.pop() {
             self.queue_scope(scope, &path, &mut q);
-            for &r in &self.form.node(scope).child_repeats {
+            for &r in &self.form.scope(scope).child_repeats {
                 let n = tree::inst(&self.form, &self.root, &self.form.node(scope).chain, &path)
-                    .map_or(0, |i| i.reps[self.form.node(r).rslot as usize].len());
+                    .map_or(0, |i| i.reps[self.form.node(r).rslot()].len());
                 for k in 0..n as u32 {
                     let mut p = path.clone();
                     p.push(k);
@@ -189,7 +189,7 @@ impl Interview {
         let mut out = Vec::new();
         for (i, n) in self.form.nodes.iter().enumerate() {
             let id = i as NodeId;
-            if !(n.kind.takes_answer() || n.kind == Kind::Calculate) {
+            if !(n.kind.takes_answer() || matches!(n.kind, Kind::Calculate(_))) {
                 continue;
             }
             let mut paths = Vec::new();

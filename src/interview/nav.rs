@@ -51,10 +51,10 @@ impl Interview {
         let form = &*self.form;
         for &c in &form.node(container).children {
             let n = form.node(c);
-            match n.kind {
-                Kind::Repeat => {
+            match &n.kind {
+                Kind::Repeat(rep) => {
                     let count = tree::inst(form, &self.root, &n.chain[..n.chain.len() - 1], path)
-                        .map_or(0, |i| i.reps[n.rslot as usize].len());
+                        .map_or(0, |i| i.reps[n.rslot()].len());
                     for i in 0..count as u32 {
                         path.push(i);
                         if self.is_relevant(c, path) {
@@ -62,7 +62,7 @@ impl Interview {
                         }
                         path.pop();
                     }
-                    if n.repeat_count.is_none() && count < MAX_REPEAT {
+                    if rep.count.is_none() && count < MAX_REPEAT {
                         out.push(Item::AddRepeat {
                             repeat: c,
                             path: path.clone(),
@@ -186,7 +186,7 @@ impl Interview {
         else {
             return false;
         };
-        let list = &mut at.reps[n.rslot as usize];
+        let list = &mut at.reps[n.rslot()];
         if list.len() >= MAX_REPEAT {
             return false;
         }
@@ -212,7 +212,8 @@ impl Interview {
     pub fn remove_repeat(&mut self, repeat: NodeId, path: &[u32]) -> bool {
         let form = self.form.clone();
         let n = form.node(repeat);
-        if n.kind != Kind::Repeat || n.repeat_count.is_some() || path.len() != n.chain.len() {
+        let open_ended = n.kind.repeat().is_some_and(|r| r.count.is_none());
+        if !open_ended || path.len() != n.chain.len() {
             return false;
         }
         let (outer, idx) = path.split_at(path.len() - 1);
@@ -220,7 +221,7 @@ impl Interview {
         else {
             return false;
         };
-        let list = &mut at.reps[n.rslot as usize];
+        let list = &mut at.reps[n.rslot()];
         if idx[0] as usize >= list.len() {
             return false;
         }
@@ -248,6 +249,6 @@ impl Interview {
             &n.chain[..n.chain.len().saturating_sub(1)],
             outer,
         )
-        .map_or(0, |i| i.reps.get(n.rslot as usize).map_or(0, Vec::len))
+        .map_or(0, |i| i.reps.get(n.rslot()).map_or(0, Vec::len))
     }
 }

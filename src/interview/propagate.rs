@@ -54,10 +54,7 @@ impl Interview {
                     q.insert((g.rank[v as usize], v, path.to_vec()));
                 }
             }
-            if n.kind == crate::form::Kind::Repeat
-                && around == scope
-                && n.chain.len() == path.len() + 1
-            {
+            if n.kind.is_repeat() && around == scope && n.chain.len() == path.len() + 1 {
                 let v = crate::form::graph::count(id);
                 q.insert((g.rank[v as usize], v, path.to_vec()));
             }
@@ -96,7 +93,7 @@ impl Interview {
                 changed
             }
             Part::Val => {
-                let Some(calc) = &n.calculation else {
+                let Some(calc) = n.kind.calculation() else {
                     return true;
                 };
                 let now = if self.is_relevant(id, path) {
@@ -116,7 +113,7 @@ impl Interview {
                 true
             }
             Part::Count => {
-                let Some(e) = &n.repeat_count else {
+                let Some(e) = n.kind.repeat().and_then(|r| r.count.as_ref()) else {
                     return false;
                 };
                 let want = eval(e, &self.cx(id, path)).to_num();
@@ -145,7 +142,7 @@ impl Interview {
         let Some(at) = inst_mut(&form, &mut self.root, outer_chain, outer) else {
             return false;
         };
-        let list = &mut at.reps[n.rslot as usize];
+        let list = &mut at.reps[n.rslot()];
         let had = list.len();
         if had == want {
             return false;

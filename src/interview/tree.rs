@@ -19,7 +19,7 @@ pub(crate) struct Inst {
 impl Inst {
     /// A fresh instance of `scope` (the root or a repeat), holding its defaults.
     pub fn new(form: &Form, scope: NodeId) -> Inst {
-        let s = form.node(scope);
+        let s = form.scope(scope);
         let mut inst = Inst {
             vals: vec![Value::blank(); s.nslots as usize],
             rel: vec![true; s.nslots as usize],
@@ -40,10 +40,7 @@ impl Inst {
 pub fn inst<'a>(form: &Form, root: &'a Inst, chain: &[NodeId], path: &[u32]) -> Option<&'a Inst> {
     let mut cur = root;
     for (r, i) in chain.iter().zip(path) {
-        cur = cur
-            .reps
-            .get(form.node(*r).rslot as usize)?
-            .get(*i as usize)?;
+        cur = cur.reps.get(form.node(*r).rslot())?.get(*i as usize)?;
     }
     Some(cur)
 }
@@ -58,7 +55,7 @@ pub(crate) fn inst_mut<'a>(
     for (r, i) in chain.iter().zip(path) {
         cur = cur
             .reps
-            .get_mut(form.node(*r).rslot as usize)?
+            .get_mut(form.node(*r).rslot())?
             .get_mut(*i as usize)?;
     }
     Some(cur)
@@ -80,10 +77,7 @@ pub(crate) fn expand(
     let Some(at) = inst(form, root, &chain[..k], prefix) else {
         return;
     };
-    let n = at
-        .reps
-        .get(form.node(chain[k]).rslot as usize)
-        .map_or(0, Vec::len);
+    let n = at.reps.get(form.node(chain[k]).rslot()).map_or(0, Vec::len);
     let mut p = prefix.to_vec();
     for i in 0..n as u32 {
         p.push(i);

@@ -135,7 +135,12 @@ impl Interview {
         let Some(list) = self.form.list_of(node) else {
             return Vec::new();
         };
-        let filter = self.form.node(node).choice_filter.as_ref();
+        let filter = self
+            .form
+            .node(node)
+            .kind
+            .select()
+            .and_then(|s| s.filter.as_ref());
         list.choices
             .iter()
             .filter(|c| {

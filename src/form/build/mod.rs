@@ -1,7 +1,9 @@
 //! Phase two of loading: from raw TOML rows to a checked [`Form`], collecting every problem.
 
 use super::diag::{Diagnostic, FormErrors, Locator};
-use super::model::{Choice, ChoiceList, Flag, Form, Kind, ListId, Node, ROOT, RangeSpec};
+use super::model::{
+    Choice, ChoiceList, Flag, Form, Kind, ListId, Node, ROOT, RangeSpec, Repeat, Scope, Select,
+};
 use super::raw::{self, Row};
 use super::text::{Text, placeholders};
 use super::{graph, typecheck};
@@ -120,14 +122,14 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
 fn root_node() -> Node {
     Node {
         name: String::new(),
-        kind: Kind::Root,
+        kind: Kind::Root(Scope {
+            nslots: 1,
+            child_repeats: Vec::new(),
+        }),
         parent: ROOT,
         children: Vec::new(),
         chain: Vec::new(),
         slot: 0,
-        nslots: 1,
-        child_repeats: Vec::new(),
-        rslot: 0,
         line: 1,
         label: None,
         hint: None,
@@ -136,12 +138,9 @@ fn root_node() -> Node {
         relevant: None,
         constraint: None,
         constraint_message: None,
-        calculation: None,
         default: None,
-        choice_filter: None,
         appearance: None,
         read_only: Flag::No,
-        repeat_count: None,
         sensitive: false,
         consent: false,
     }
@@ -164,8 +163,30 @@ struct Builder<'a> {
 
 enum RowType {
     Begin(Kind),
-    End(Kind),
+    End(End),
     Question(Kind),
+}
+
+/// An `end_group` or `end_repeat` row.
+#[derive(Clone, Copy)]
+enum End {
+    Group,
+    Repeat,
+}
+
+impl End {
+    fn keyword(self) -> &'static str {
+        match self {
+            End::Group => "end_group",
+            End::Repeat => "end_repeat",
+        }
+    }
+    fn closes(self, open: &Kind) -> bool {
+        match self {
+            End::Group => matches!(open, Kind::Group),
+            End::Repeat => open.is_repeat(),
+        }
+    }
 }
 
 impl Builder<'_> {
@@ -357,20 +378,11 @@ impl Builder<'_> {
         let mut found = Vec::new();
         for i in 0..self.nodes.len() {
             let list = self.nodes[i].kind.list();
-            let n = &mut self.nodes[i];
             // Taken out so the checker can read the whole node table while editing them.
-            let mut taken = [
-                n.relevant.take(),
-                n.constraint.take(),
-                n.calculation.take(),
-                n.repeat_count.take(),
-                n.choice_filter.take(),
-                take_flag(&mut n.required),
-                take_flag(&mut n.read_only),
-            ];
+            let mut taken = take_exprs(&mut self.nodes[i]);
             for (k, e) in taken.iter_mut().enumerate() {
                 if let Some(e) = e {
-                    let filter = if k == 4 { list } else { None };
+                    let filter = if k == FILTER { list } else { None };
                     let cx = typecheck::Site {
                         filter,
                         nodes: &self.nodes,
@@ -380,21 +392,7 @@ impl Builder<'_> {
                     cx.check(e, &mut found);
                 }
             }
-            let n = &mut self.nodes[i];
-            let [rel, con, calc, count, filter, req, ro] = taken;
-            (
-                n.relevant,
-                n.constraint,
-                n.calculation,
-                n.repeat_count,
-                n.choice_filter,
-            ) = (rel, con, calc, count, filter);
-            if let Some(e) = req {
-                n.required = Flag::When(e);
-            }
-            if let Some(e) = ro {
-                n.read_only = Flag::When(e);
-            }
+            put_exprs(&mut self.nodes[i], taken);
         }
         if let Some(e) = &mut self.not_eligible {
             let cx = typecheck::Site {
@@ -416,6 +414,53 @@ impl Builder<'_> {
     }
 }
 
+/// Where `take_exprs` puts the `choice_filter`, the one expression that may name choice columns.
+const FILTER: usize = 4;
+
+/// Every expression of a node, moved out (relevant, constraint, calculation, repeat count,
+/// choice filter, required, read-only); `put_exprs` puts them back.
+fn take_exprs(n: &mut Node) -> [Option<Expr>; 7] {
+    let placeholder = || Expr::Num(0.0);
+    let (calc, count, filter) = match &mut n.kind {
+        Kind::Calculate(e) => (Some(std::mem::replace(e, placeholder())), None, None),
+        Kind::Repeat(r) => (None, r.count.take(), None),
+        Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s) => {
+            (None, None, s.filter.take())
+        }
+        _ => (None, None, None),
+    };
+    [
+        n.relevant.take(),
+        n.constraint.take(),
+        calc,
+        count,
+        filter,
+        take_flag(&mut n.required),
+        take_flag(&mut n.read_only),
+    ]
+}
+
+fn put_exprs(n: &mut Node, taken: [Option<Expr>; 7]) {
+    let [rel, con, calc, count, filter, req, ro] = taken;
+    (n.relevant, n.constraint) = (rel, con);
+    match &mut n.kind {
+        Kind::Calculate(e) => {
+            if let Some(c) = calc {
+                *e = c;
+            }
+        }
+        Kind::Repeat(r) => r.count = count,
+        Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s) => s.filter = filter,
+        _ => {}
+    }
+    if let Some(e) = req {
+        n.required = Flag::When(e);
+    }
+    if let Some(e) = ro {
+        n.read_only = Flag::When(e);
+    }
+}
+
 fn take_flag(f: &mut Flag) -> Option<Expr> {
     match std::mem::replace(f, Flag::No) {
         Flag::When(e) => Some(e),
@@ -429,9 +474,9 @@ fn take_flag(f: &mut Flag) -> Option<Expr> {
 fn what(kind: &Kind) -> &'static str {
     match kind {
         Kind::Group => "group",
-        Kind::Repeat => "repeat",
+        Kind::Repeat(_) => "repeat",
         Kind::Note => "note",
-        Kind::Calculate => "calculate",
+        Kind::Calculate(_) => "calculate",
         _ => "question",
     }
 }

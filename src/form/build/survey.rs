@@ -15,7 +15,7 @@ impl Builder<'_> {
             .first()
             .map(|w| w.replace(' ', "_"))
             .unwrap_or_default();
-        let list = |b: &mut Self, kind: fn(ListId) -> Kind| -> Option<Kind> {
+        let list = |b: &mut Self, kind: fn(Select) -> Kind| -> Option<Kind> {
             let Some(name) = words.get(1) else {
                 b.err(
                     at,
@@ -24,7 +24,7 @@ impl Builder<'_> {
                 return None;
             };
             match b.list_ids.get(*name) {
-                Some(id) => Some(kind(*id)),
+                Some(id) => Some(kind(Select::new(*id))),
                 None => {
                     b.err(at, format!("unknown choice list `{name}`"));
                     None
@@ -36,11 +36,15 @@ impl Builder<'_> {
                 return Some(RowType::Begin(Kind::Group));
             }
             ("begin_repeat", None) | ("begin", Some("repeat")) => {
-                return Some(RowType::Begin(Kind::Repeat));
+                return Some(RowType::Begin(Kind::Repeat(Repeat {
+                    scope: Scope::default(),
+                    rslot: 0,
+                    count: None,
+                })));
             }
-            ("end_group", None) | ("end", Some("group")) => return Some(RowType::End(Kind::Group)),
+            ("end_group", None) | ("end", Some("group")) => return Some(RowType::End(End::Group)),
             ("end_repeat", None) | ("end", Some("repeat")) => {
-                return Some(RowType::End(Kind::Repeat));
+                return Some(RowType::End(End::Repeat));
             }
             ("select_one", _) => list(self, Kind::SelectOne)?,
             ("select_multiple", _) => list(self, Kind::SelectMultiple)?,
@@ -52,7 +56,7 @@ impl Builder<'_> {
             ("time", None) => Kind::Time,
             ("datetime", None) => Kind::DateTime,
             ("note", None) => Kind::Note,
-            ("calculate", None) => Kind::Calculate,
+            ("calculate", None) => Kind::Calculate(Expr::Num(0.0)),
             ("acknowledge", None) => Kind::Acknowledge,
             ("range", None) => Kind::Range(RangeSpec {
                 start: 1.0,
@@ -87,16 +91,12 @@ impl Builder<'_> {
             };
             match rt {
                 RowType::End(kind) => {
-                    let end = if kind == Kind::Group {
-                        "end_group"
-                    } else {
-                        "end_repeat"
-                    };
+                    let end = kind.keyword();
                     match stack.pop() {
                         None => {
                             self.err(tv.span().start, format!("`{end}` without a matching begin"))
                         }
-                        Some((open, _)) if self.nodes[open as usize].kind != kind => {
+                        Some((open, _)) if !kind.closes(&self.nodes[open as usize].kind) => {
                             let n = &self.nodes[open as usize];
                             let msg = format!(
                                 "`{end}` closes {} `{}` (line {})",
@@ -142,11 +142,12 @@ impl Builder<'_> {
         }
         for (open, _) in stack {
             let n = &self.nodes[open as usize];
-            let end = if n.kind == Kind::Group {
-                "end_group"
+            let end = if n.kind.is_repeat() {
+                End::Repeat
             } else {
-                "end_repeat"
-            };
+                End::Group
+            }
+            .keyword();
             let msg = format!(
                 "{} `{}` is never closed (missing `{end}`)",
                 what(&n.kind),
@@ -173,7 +174,6 @@ impl Builder<'_> {
         n.name = self.node_name(r, at, &kind, id);
         n.parent = parent;
         n.line = self.loc.line_col(at).0;
-        n.nslots = 0;
         self.common_fields(r, at, &kind, &mut n);
         self.consent_and_sensitive(r, &kind, parent, &mut n);
         self.kind_fields(r, at, &mut kind, &mut n);
@@ -275,25 +275,31 @@ impl Builder<'_> {
     /// parameters; each refused with a message elsewhere.
     fn kind_fields(&mut self, r: &Row, at: usize, kind: &mut Kind, n: &mut Node) {
         let get = |k: &str| r.get(k);
-        match (get("calculation"), &*kind) {
-            (Some(v), Kind::Calculate) => n.calculation = self.expr(v, "calculation"),
+        match (get("calculation"), &mut *kind) {
+            (Some(v), Kind::Calculate(e)) => {
+                if let Some(c) = self.expr(v, "calculation") {
+                    *e = c;
+                }
+            }
             (Some(v), _) => self.err(v.span().start, "`calculation` belongs on a `calculate` row"),
-            (None, Kind::Calculate) => {
+            (None, Kind::Calculate(_)) => {
                 self.err(at, format!("calculate `{}` has no `calculation`", n.name))
             }
             _ => {}
         }
-        match (get("choice_filter"), kind.list()) {
-            (Some(v), Some(_)) => n.choice_filter = self.expr(v, "choice_filter"),
-            (Some(v), None) => self.err(
+        match (get("choice_filter"), &mut *kind) {
+            (Some(v), Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s)) => {
+                s.filter = self.expr(v, "choice_filter")
+            }
+            (Some(v), _) => self.err(
                 v.span().start,
                 "`choice_filter` belongs on a select or rank question",
             ),
             _ => {}
         }
-        match (get("repeat_count"), &*kind) {
-            (Some(v), Kind::Repeat) => {
-                n.repeat_count = match v.get_ref() {
+        match (get("repeat_count"), &mut *kind) {
+            (Some(v), Kind::Repeat(rep)) => {
+                rep.count = match v.get_ref() {
                     Toml::Integer(c) if *c >= 0 => Some(Expr::Num(*c as f64)),
                     Toml::String(_) => self.expr(v, "repeat_count"),
                     _ => {
@@ -322,17 +328,20 @@ impl Builder<'_> {
     pub(super) fn place(&mut self, id: NodeId, n: &mut Node) {
         let parent = n.parent as usize;
         n.chain = self.nodes[parent].chain.clone();
-        if n.kind == Kind::Repeat {
-            let outer = n.chain.last().copied().unwrap_or(ROOT) as usize;
-            n.rslot = self.nodes[outer].child_repeats.len() as u32;
-            self.nodes[outer].child_repeats.push(id);
+        let outer = n.chain.last().copied().unwrap_or(ROOT) as usize;
+        // The root and every repeat own a scope, so `outer` always has one.
+        let Some(scope) = self.nodes[outer].kind.scope_mut() else {
+            return;
+        };
+        if let Kind::Repeat(rep) = &mut n.kind {
+            rep.rslot = scope.child_repeats.len() as u32;
+            scope.child_repeats.push(id);
             n.chain.push(id);
             n.slot = 0;
-            n.nslots = 1;
+            rep.scope.nslots = 1;
         } else {
-            let scope = n.chain.last().copied().unwrap_or(ROOT) as usize;
-            n.slot = self.nodes[scope].nslots;
-            self.nodes[scope].nslots += 1;
+            n.slot = scope.nslots;
+            scope.nslots += 1;
         }
         self.nodes[parent].children.push(id);
     }

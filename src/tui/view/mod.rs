@@ -115,7 +115,7 @@ pub(crate) fn breadcrumb(app: &App, node: u32, path: &[u32]) -> String {
             .as_ref()
             .map_or(n.name.clone(), |t| t.get(app.lang.code()).to_string());
         let part = match n.chain.iter().position(|r| *r == cur) {
-            Some(depth) if n.kind == crate::form::Kind::Repeat => {
+            Some(depth) if n.kind.is_repeat() => {
                 format!("{label} #{}", path.get(depth).map_or(0, |i| i + 1))
             }
             _ => label,
