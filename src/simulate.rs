@@ -85,7 +85,7 @@ pub fn interview(form: &Arc<Form>, rng: &mut Rng, now: DateTime<FixedOffset>) ->
 
 pub fn random_answer(
     iv: &Interview,
-    node: u32,
+    node: crate::expr::NodeId,
     path: &[u32],
     kind: &Kind,
     rng: &mut Rng,

@@ -300,7 +300,7 @@ fn navigation_required_prev_jump_end_and_paradata() {
     assert!(iv.jump(Cursor::At(a.clone())));
     assert_eq!(iv.current(), Some(&a));
     assert!(!iv.jump(Cursor::At(Item::Question {
-        node: 999 % 4,
+        node: NodeId::new(999 % 4),
         path: vec![7]
     })));
     assert!(iv.review().can_finalize());
@@ -652,7 +652,7 @@ fn answer_keys_round_trip_and_refuse_what_holds_no_value() {
     .unwrap();
     let form = langnghe::form::build("commune", &src).unwrap();
     for (i, n) in form.nodes.iter().enumerate() {
-        let node = i as langnghe::expr::NodeId;
+        let node = langnghe::expr::NodeId::new(i);
         let depth = n.chain.iter().filter(|r| **r != node).count();
         let path: Vec<u32> = (0..depth as u32).map(|d| d + 2).collect();
         let text = form.key_text(node, &path);

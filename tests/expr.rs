@@ -60,8 +60,8 @@ fn cx() -> Map {
         ("yes", Value::Str("yes".into())),
     ];
     for (i, (n, v)) in items.into_iter().enumerate() {
-        m.ids.insert(n.to_string(), i as NodeId);
-        m.vals.insert(i as NodeId, v);
+        m.ids.insert(n.to_string(), NodeId::new(i));
+        m.vals.insert(NodeId::new(i), v);
     }
     m
 }

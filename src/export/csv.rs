@@ -38,7 +38,7 @@ impl<'a> Exporter<'a> {
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| n.kind.is_repeat())
-                .map(|(i, _)| i as NodeId),
+                .map(|(i, _)| NodeId::new(i)),
         );
         let tables = scopes
             .into_iter()
@@ -127,13 +127,13 @@ fn columns(form: &Form, scope: NodeId, include_sensitive: bool) -> Vec<Col> {
             continue;
         }
         cols.push(Col {
-            node: i as NodeId,
+            node: NodeId::new(i),
             choice: None,
         });
         if let Kind::SelectMultiple(s) = &n.kind {
-            for c in &form.lists[s.list as usize].choices {
+            for c in &form.lists[s.list.index()].choices {
                 cols.push(Col {
-                    node: i as NodeId,
+                    node: NodeId::new(i),
                     choice: Some(c.name.clone()),
                 });
             }

@@ -5,11 +5,23 @@ use super::func::Func;
 /// Byte offset of a token inside the expression text, for error messages.
 pub(crate) type Pos = u32;
 
-/// Index of a node in the form (question, group or repeat). Assigned when a form is built.
-pub type NodeId = u32;
+/// A node of a form (question, group or repeat): its place in the form's node table,
+/// assigned when the form is built. A type of its own so it cannot be mixed up with a
+/// count, a slot or a choice list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    pub const fn new(index: usize) -> NodeId {
+        NodeId(index as u32)
+    }
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// Marker for a `${name}` not yet resolved to a node.
-pub const UNRESOLVED: NodeId = NodeId::MAX;
+pub const UNRESOLVED: NodeId = NodeId(u32::MAX);
 
 #[derive(Debug, Clone)]
 pub enum Expr {

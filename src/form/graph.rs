@@ -7,20 +7,9 @@
 use super::model::{Node, ROOT};
 use crate::expr::NodeId;
 
-pub(crate) type Vertex = u32;
-
-pub const fn rel(n: NodeId) -> Vertex {
-    n * 3
-}
-pub const fn val(n: NodeId) -> Vertex {
-    n * 3 + 1
-}
-pub const fn count(n: NodeId) -> Vertex {
-    n * 3 + 2
-}
-pub const fn node_of(v: Vertex) -> NodeId {
-    v / 3
-}
+/// One live value of a node: its relevance, its value or (for repeats) its count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Vertex(u32);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
@@ -29,11 +18,34 @@ pub enum Part {
     Count,
 }
 
-pub const fn part(v: Vertex) -> Part {
-    match v % 3 {
-        0 => Part::Rel,
-        1 => Part::Val,
-        _ => Part::Count,
+impl Vertex {
+    const PARTS: u32 = 3;
+    pub const fn rel(n: NodeId) -> Vertex {
+        Vertex(n.index() as u32 * Self::PARTS)
+    }
+    pub const fn val(n: NodeId) -> Vertex {
+        Vertex(n.index() as u32 * Self::PARTS + 1)
+    }
+    pub const fn count(n: NodeId) -> Vertex {
+        Vertex(n.index() as u32 * Self::PARTS + 2)
+    }
+    pub const fn node(self) -> NodeId {
+        NodeId::new((self.0 / Self::PARTS) as usize)
+    }
+    pub const fn part(self) -> Part {
+        match self.0 % Self::PARTS {
+            0 => Part::Rel,
+            1 => Part::Val,
+            _ => Part::Count,
+        }
+    }
+    /// Its place in the graph's tables.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+    /// How many vertices a form of `nodes` nodes has.
+    const fn count_for(nodes: usize) -> usize {
+        nodes * Self::PARTS as usize
     }
 }
 
@@ -48,52 +60,53 @@ pub struct Graph {
 
 /// Builds the graph, or returns each cycle as (first node, message).
 pub fn build(nodes: &[Node]) -> Result<Graph, Vec<(NodeId, String)>> {
-    let nv = nodes.len() * 3;
+    let nv = Vertex::count_for(nodes.len());
     let mut dependents: Vec<Vec<Vertex>> = vec![Vec::new(); nv];
     let mut edge = |from: Vertex, to: Vertex| {
-        let d = &mut dependents[from as usize];
+        let d = &mut dependents[from.index()];
         if !d.contains(&to) {
             d.push(to);
         }
     };
     for (i, n) in nodes.iter().enumerate() {
-        let id = i as NodeId;
+        let id = NodeId::new(i);
         if id == ROOT {
             continue;
         }
         if n.parent != ROOT {
-            edge(rel(n.parent), rel(id));
+            edge(Vertex::rel(n.parent), Vertex::rel(id));
         }
         for f in n.relevant.iter().flat_map(|e| e.refs()) {
-            edge(val(f), rel(id));
+            edge(Vertex::val(f), Vertex::rel(id));
         }
-        edge(rel(id), val(id));
+        edge(Vertex::rel(id), Vertex::val(id));
         for f in n.kind.calculation().iter().flat_map(|e| e.refs()) {
-            edge(val(f), val(id));
+            edge(Vertex::val(f), Vertex::val(id));
         }
         if let Some(rep) = n.kind.repeat() {
             for f in rep.count.iter().flat_map(|e| e.refs()) {
-                edge(val(f), count(id));
+                edge(Vertex::val(f), Vertex::count(id));
             }
-            edge(count(id), val(id));
+            edge(Vertex::count(id), Vertex::val(id));
         }
     }
     let mut indeg = vec![0u32; nv];
     for ds in &dependents {
         for d in ds {
-            indeg[*d as usize] += 1;
+            indeg[d.index()] += 1;
         }
     }
-    let mut order: Vec<Vertex> = (0..nv as Vertex)
-        .filter(|v| indeg[*v as usize] == 0)
+    let mut order: Vec<Vertex> = (0..nv as u32)
+        .map(Vertex)
+        .filter(|v| indeg[v.index()] == 0)
         .collect();
     let mut head = 0;
     while head < order.len() {
         let v = order[head];
         head += 1;
-        for &d in &dependents[v as usize] {
-            indeg[d as usize] -= 1;
-            if indeg[d as usize] == 0 {
+        for &d in &dependents[v.index()] {
+            indeg[d.index()] -= 1;
+            if indeg[d.index()] == 0 {
                 order.push(d);
             }
         }
@@ -103,7 +116,7 @@ pub fn build(nodes: &[Node]) -> Result<Graph, Vec<(NodeId, String)>> {
     }
     let mut rank = vec![0u32; nv];
     for (i, v) in order.iter().enumerate() {
-        rank[*v as usize] = i as u32;
+        rank[v.index()] = i as u32;
     }
     Ok(Graph {
         dependents,
@@ -117,14 +130,14 @@ fn cycles(nodes: &[Node], deps: &[Vec<Vertex>], indeg: &[u32]) -> Vec<(NodeId, S
     let mut left: Vec<bool> = indeg.iter().map(|d| *d > 0).collect();
     let mut out = Vec::new();
     while let Some(start) = left.iter().position(|l| *l) {
-        match find_cycle(start as Vertex, deps, &left) {
+        match find_cycle(Vertex(start as u32), deps, &left) {
             Some(path) => {
                 for v in &path {
-                    left[*v as usize] = false;
+                    left[v.index()] = false;
                 }
                 let mut names: Vec<&str> = Vec::new();
                 for v in path.iter().chain(path.first()) {
-                    let name = nodes[node_of(*v) as usize].name.as_str();
+                    let name = nodes[v.node().index()].name.as_str();
                     if names.last() != Some(&name) {
                         names.push(name);
                     }
@@ -132,8 +145,8 @@ fn cycles(nodes: &[Node], deps: &[Vec<Vertex>], indeg: &[u32]) -> Vec<(NodeId, S
                 if names.len() == 1 {
                     names.push(names[0]);
                 }
-                let first = path.iter().map(|v| node_of(*v)).min().unwrap_or(ROOT);
-                let via = if path.iter().any(|v| part(*v) == Part::Rel) {
+                let first = path.iter().map(|v| v.node()).min().unwrap_or(ROOT);
+                let via = if path.iter().any(|v| v.part() == Part::Rel) {
                     " (through `relevant`)"
                 } else {
                     ""
@@ -152,25 +165,25 @@ fn find_cycle(start: Vertex, deps: &[Vec<Vertex>], left: &[bool]) -> Option<Vec<
     let mut stack: Vec<(Vertex, usize)> = vec![(start, 0)];
     let mut on_stack = vec![false; left.len()];
     let mut done = vec![false; left.len()];
-    on_stack[start as usize] = true;
+    on_stack[start.index()] = true;
     while let Some((v, i)) = stack.last_mut() {
         let v = *v;
-        let ds = &deps[v as usize];
+        let ds = &deps[v.index()];
         if *i < ds.len() {
             let d = ds[*i];
             *i += 1;
-            if !left[d as usize] || done[d as usize] {
+            if !left[d.index()] || done[d.index()] {
                 continue;
             }
-            if on_stack[d as usize] {
+            if on_stack[d.index()] {
                 let from = stack.iter().position(|(x, _)| *x == d).unwrap_or(0);
                 return Some(stack[from..].iter().map(|(x, _)| *x).collect());
             }
-            on_stack[d as usize] = true;
+            on_stack[d.index()] = true;
             stack.push((d, 0));
         } else {
-            on_stack[v as usize] = false;
-            done[v as usize] = true;
+            on_stack[v.index()] = false;
+            done[v.index()] = true;
             stack.pop();
         }
     }

@@ -6,9 +6,20 @@ use crate::expr::{Expr, NodeId, Value};
 use std::collections::HashMap;
 
 /// The synthetic root group every form has; the root scope of answers.
-pub const ROOT: NodeId = 0;
+pub const ROOT: NodeId = NodeId::new(0);
 
-pub type ListId = u32;
+/// A choice list of the form: its place in [`Form::lists`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListId(u32);
+
+impl ListId {
+    pub(crate) const fn new(index: usize) -> ListId {
+        ListId(index as u32)
+    }
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// Where one answer lives: a question (or calculation) and, inside repeats, which copy of
 /// each enclosing repeat (0-based). Stored as text ([`Form::key_text`]) so files stay
@@ -239,7 +250,7 @@ impl ChoiceList {
 
 impl Form {
     pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id as usize]
+        &self.nodes[id.index()]
     }
     /// The answer slots and nested repeats of the root or a repeat (empty for other nodes).
     pub(crate) fn scope(&self, id: NodeId) -> &Scope {
@@ -250,7 +261,7 @@ impl Form {
         self.node(id).kind.scope().unwrap_or(&NONE)
     }
     pub(crate) fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
-        self.node(id).kind.list().map(|l| &self.lists[l as usize])
+        self.node(id).kind.list().map(|l| &self.lists[l.index()])
     }
     /// Questions a person answers or reads (not groups, not calculations).
     pub fn question_count(&self) -> usize {

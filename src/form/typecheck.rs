@@ -47,19 +47,19 @@ impl Site<'_> {
 
     fn node(&self, e: &Expr) -> Option<&Node> {
         match e {
-            Expr::Ref { node, .. } if *node != UNRESOLVED => Some(&self.nodes[*node as usize]),
+            Expr::Ref { node, .. } if *node != UNRESOLVED => Some(&self.nodes[node.index()]),
             _ => None,
         }
     }
 
     fn list_of(&self, e: &Expr) -> Option<(&ChoiceList, &Node)> {
         let n = self.node(e)?;
-        n.kind.list().map(|l| (&self.lists[l as usize], n))
+        n.kind.list().map(|l| (&self.lists[l.index()], n))
     }
 
     fn types(&self, e: &Expr, in_count: bool, out: &mut Found) {
         match e {
-            Expr::Ref { node, name, pos } if *node != UNRESOLVED => match &self.nodes[*node as usize].kind {
+            Expr::Ref { node, name, pos } if *node != UNRESOLVED => match &self.nodes[node.index()].kind {
                 Kind::Group => out.push((*pos as usize, format!("`${{{name}}}` is a group, not a question"))),
                 Kind::Repeat(_) if !in_count => out.push((
                     *pos as usize,
@@ -69,7 +69,7 @@ impl Site<'_> {
             },
             Expr::Name { name, pos } => match self.filter {
                 Some(l) => {
-                    let list = &self.lists[l as usize];
+                    let list = &self.lists[l.index()];
                     if name != "name" && !list.columns.contains(name) {
                         out.push((*pos as usize, format!("choice list `{}` has no column `{name}`", list.name)));
                     }

@@ -48,7 +48,7 @@ struct Answers<'a> {
 impl Context for Answers<'_> {
     fn value(&self, node: NodeId) -> Value {
         self.vals
-            .get(node as usize)
+            .get(node.index())
             .cloned()
             .unwrap_or_else(Value::blank)
     }
@@ -145,7 +145,7 @@ impl<'a> Accumulator<'a> {
                 parse_answer(&n.kind, form.list_of(node), raw, utc)
                     .unwrap_or_else(|_| Value::Str(raw.clone()))
             };
-            self.answers.vals[node as usize] = v;
+            self.answers.vals[node.index()] = v;
         }
         let cx = &self.answers;
         let weight = self

@@ -188,7 +188,7 @@ impl Interview {
     fn collect(&self, all: bool) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (i, n) in self.form.nodes.iter().enumerate() {
-            let id = i as NodeId;
+            let id = NodeId::new(i);
             if !(n.kind.takes_answer() || matches!(n.kind, Kind::Calculate(_))) {
                 continue;
             }
@@ -214,10 +214,10 @@ impl Interview {
     pub fn consent(&self) -> Consent {
         let mut state = Consent::Given;
         for (i, n) in self.form.nodes.iter().enumerate() {
-            if !n.consent || !self.is_relevant(i as NodeId, &[]) {
+            if !n.consent || !self.is_relevant(NodeId::new(i), &[]) {
                 continue;
             }
-            match self.stored(i as NodeId, &[]).to_str().as_ref() {
+            match self.stored(NodeId::new(i), &[]).to_str().as_ref() {
                 "yes" => {}
                 "" => state = Consent::Pending,
                 _ => return Consent::Declined,
@@ -229,7 +229,7 @@ impl Interview {
     /// The first consent question not yet answered `yes`, if any.
     pub fn open_consent(&self) -> Option<NodeId> {
         self.form.nodes.iter().enumerate().find_map(|(i, n)| {
-            let id = i as NodeId;
+            let id = NodeId::new(i);
             (n.consent && self.is_relevant(id, &[]) && self.stored(id, &[]).to_str() != "yes")
                 .then_some(id)
         })

@@ -5,7 +5,7 @@ use super::Interview;
 use super::tree::{Inst, Path, common, expand, inst_mut};
 use crate::expr::{NodeId, Value, eval};
 use crate::form::ROOT;
-use crate::form::graph::{Part, Vertex, node_of, part};
+use crate::form::graph::{Part, Vertex};
 use std::collections::BTreeSet;
 
 /// Most instances a computed `repeat_count` may create; guards against a typo like 10000.
@@ -18,8 +18,8 @@ impl Interview {
     /// The instance chain a vertex is evaluated in. A repeat's count lives in the scope
     /// around the repeat; everything else in the node's own scope.
     fn vertex_chain(&self, v: Vertex) -> &[NodeId] {
-        let chain = &self.form.node(node_of(v)).chain;
-        if part(v) == Part::Count {
+        let chain = &self.form.node(v.node()).chain;
+        if v.part() == Part::Count {
             &chain[..chain.len().saturating_sub(1)]
         } else {
             chain
@@ -29,12 +29,12 @@ impl Interview {
     /// Queues everything that depends on vertex `v`, which changed at `path`.
     pub(crate) fn queue_dependents(&self, v: Vertex, path: &[u32], q: &mut Queue) {
         let src = self.vertex_chain(v);
-        for &d in &self.form.graph.dependents[v as usize] {
+        for &d in &self.form.graph.dependents[v.index()] {
             let chain = self.vertex_chain(d);
             let k = common(src, chain).min(path.len());
             let mut paths = Vec::new();
             expand(&self.form, &self.root, chain, &path[..k], &mut paths);
-            let rank = self.form.graph.rank[d as usize];
+            let rank = self.form.graph.rank[d.index()];
             q.extend(paths.into_iter().map(|p| (rank, d, p)));
         }
     }
@@ -42,7 +42,7 @@ impl Interview {
     /// Queues every vertex of the nodes living directly in the scope instance at `path`.
     pub(crate) fn queue_scope(&self, scope: NodeId, path: &[u32], q: &mut Queue) {
         for (i, n) in self.form.nodes.iter().enumerate() {
-            let id = i as NodeId;
+            let id = NodeId::new(i);
             if id == ROOT {
                 continue;
             }
@@ -50,13 +50,13 @@ impl Interview {
             let around = n.chain.len().checked_sub(2).map_or(ROOT, |k| n.chain[k]);
             let g = &self.form.graph;
             if own == scope {
-                for v in [crate::form::graph::rel(id), crate::form::graph::val(id)] {
-                    q.insert((g.rank[v as usize], v, path.to_vec()));
+                for v in [Vertex::rel(id), Vertex::val(id)] {
+                    q.insert((g.rank[v.index()], v, path.to_vec()));
                 }
             }
             if n.kind.is_repeat() && around == scope && n.chain.len() == path.len() + 1 {
-                let v = crate::form::graph::count(id);
-                q.insert((g.rank[v as usize], v, path.to_vec()));
+                let v = Vertex::count(id);
+                q.insert((g.rank[v.index()], v, path.to_vec()));
             }
         }
     }
@@ -71,9 +71,9 @@ impl Interview {
 
     /// Recomputes one vertex; says whether its value changed.
     fn eval_vertex(&mut self, v: Vertex, path: &[u32], q: &mut Queue) -> bool {
-        let id = node_of(v);
+        let id = v.node();
         let n = self.form.node(id);
-        match part(v) {
+        match v.part() {
             Part::Rel => {
                 let parent_ok = n.parent == ROOT || {
                     let pc = self.form.node(n.parent).chain.len();
@@ -165,7 +165,7 @@ impl Interview {
     pub(crate) fn queue_members_changed(&self, repeat: NodeId, outer: &[u32], q: &mut Queue) {
         for (i, n) in self.form.nodes.iter().enumerate() {
             if n.chain.contains(&repeat) {
-                self.queue_dependents(crate::form::graph::val(i as NodeId), outer, q);
+                self.queue_dependents(Vertex::val(NodeId::new(i)), outer, q);
             }
         }
     }

@@ -6,6 +6,7 @@ use super::propagate::Queue;
 use super::tree;
 use crate::expr::{NodeId, Value, eval};
 use crate::form::answer::parse_answer;
+use crate::form::graph::Vertex;
 use crate::form::messages;
 use crate::form::text::interpolate;
 use crate::form::{Choice, Flag, Kind};
@@ -65,7 +66,7 @@ impl Interview {
         }
         *slot = value;
         let mut q = Queue::new();
-        self.queue_dependents(crate::form::graph::val(node), path, &mut q);
+        self.queue_dependents(Vertex::val(node), path, &mut q);
         self.run(q);
     }
 

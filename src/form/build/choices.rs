@@ -76,7 +76,7 @@ impl Builder<'_> {
                 .collect();
         }
         self.list_ids
-            .insert(name.to_string(), self.lists.len() as ListId);
+            .insert(name.to_string(), ListId::new(self.lists.len()));
         self.lists.push(list);
     }
 

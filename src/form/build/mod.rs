@@ -77,7 +77,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
     let graph = graph::build(&b.nodes);
     if let Err(cycles) = &graph {
         for (node, msg) in cycles {
-            let line = b.nodes[*node as usize].line;
+            let line = b.nodes[node.index()].line;
             b.diags.push(Diagnostic {
                 line,
                 col: 1,

@@ -96,8 +96,8 @@ impl Builder<'_> {
                         None => {
                             self.err(tv.span().start, format!("`{end}` without a matching begin"))
                         }
-                        Some((open, _)) if !kind.closes(&self.nodes[open as usize].kind) => {
-                            let n = &self.nodes[open as usize];
+                        Some((open, _)) if !kind.closes(&self.nodes[open.index()].kind) => {
+                            let n = &self.nodes[open.index()];
                             let msg = format!(
                                 "`{end}` closes {} `{}` (line {})",
                                 what(&n.kind),
@@ -108,11 +108,11 @@ impl Builder<'_> {
                         }
                         Some((open, _)) => {
                             if let Some(name) = r.get("name").and_then(|n| n.get_ref().as_str())
-                                && name != self.nodes[open as usize].name
+                                && name != self.nodes[open.index()].name
                             {
                                 let msg = format!(
                                     "`{end}` names `{name}` but closes `{}`",
-                                    self.nodes[open as usize].name
+                                    self.nodes[open.index()].name
                                 );
                                 self.err(tv.span().start, msg);
                             }
@@ -141,7 +141,7 @@ impl Builder<'_> {
             }
         }
         for (open, _) in stack {
-            let n = &self.nodes[open as usize];
+            let n = &self.nodes[open.index()];
             let end = if n.kind.is_repeat() {
                 End::Repeat
             } else {
@@ -169,7 +169,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn node(&mut self, r: &Row, at: usize, mut kind: Kind, parent: NodeId) -> NodeId {
-        let id = self.nodes.len() as NodeId;
+        let id = NodeId::new(self.nodes.len());
         let mut n = root_node();
         n.name = self.node_name(r, at, &kind, id);
         n.parent = parent;
@@ -196,7 +196,7 @@ impl Builder<'_> {
         if !n.is_empty() && !valid_name(&n) {
             self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
         } else if let Some(first) = self.by_name.get(&n) {
-            let fl = self.nodes[*first as usize].line;
+            let fl = self.nodes[first.index()].line;
             self.err(
                 v.span().start,
                 format!("duplicate name `{n}` (first used on line {fl})"),
@@ -246,7 +246,7 @@ impl Builder<'_> {
         if let Some(v) = r.get("consent") {
             let yes_list = kind
                 .list()
-                .map(|l| &self.lists[l as usize])
+                .map(|l| &self.lists[l.index()])
                 .filter(|l| l.find("yes").is_some());
             match (v.get_ref(), kind, yes_list) {
                 (Toml::Boolean(b), Kind::SelectOne(_), Some(_)) => n.consent = *b,
@@ -256,7 +256,7 @@ impl Builder<'_> {
                     "`consent = true` goes on a select_one question whose list has a `yes` choice",
                 ),
             }
-            if n.consent && !self.nodes[parent as usize].chain.is_empty() {
+            if n.consent && !self.nodes[parent.index()].chain.is_empty() {
                 self.err(
                     v.span().start,
                     "a consent question cannot be inside a repeat",
@@ -326,9 +326,9 @@ impl Builder<'_> {
 
     /// Gives the node its scope chain and answer slot, and links it to its parent.
     pub(super) fn place(&mut self, id: NodeId, n: &mut Node) {
-        let parent = n.parent as usize;
+        let parent = n.parent.index();
         n.chain = self.nodes[parent].chain.clone();
-        let outer = n.chain.last().copied().unwrap_or(ROOT) as usize;
+        let outer = n.chain.last().copied().unwrap_or(ROOT).index();
         // The root and every repeat own a scope, so `outer` always has one.
         let Some(scope) = self.nodes[outer].kind.scope_mut() else {
             return;
@@ -413,7 +413,7 @@ impl Builder<'_> {
                 return None;
             }
         };
-        let list = kind.list().map(|l| &self.lists[l as usize]);
+        let list = kind.list().map(|l| &self.lists[l.index()]);
         let utc = FixedOffset::east_opt(0)?;
         match parse_answer(kind, list, &raw, utc) {
             Ok(val) => Some(val),

@@ -54,7 +54,7 @@ fn row(app: &App, item: &Item, problem: Option<&str>, width: u16) -> ListItem<'s
 }
 
 /// An answer as a person reads it: choice labels rather than codes.
-fn display_answer(app: &App, node: u32, raw: &str) -> String {
+fn display_answer(app: &App, node: crate::expr::NodeId, raw: &str) -> String {
     let Some(s) = &app.session else {
         return raw.to_string();
     };

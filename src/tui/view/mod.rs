@@ -101,7 +101,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// Group labels from the outside in, with the instance number inside repeats.
-pub(crate) fn breadcrumb(app: &App, node: u32, path: &[u32]) -> String {
+pub(crate) fn breadcrumb(app: &App, node: crate::expr::NodeId, path: &[u32]) -> String {
     let Some(s) = &app.session else {
         return String::new();
     };
