@@ -5,38 +5,43 @@ use crate::tui::input::Input;
 use crate::tui::keymap::Action;
 
 impl App {
-    // ── home ─────────────────────────────────────────────────────────────────────────────
-
     pub(super) fn on_home(&mut self, action: Action) {
         match action {
             Action::Quit | Action::Escape => self.shutdown(),
             Action::SwitchFocus => {
-                self.focus = if self.focus == Focus::Forms && !self.drafts.is_empty() {
+                let h = &mut self.home;
+                h.focus = if h.focus == Focus::Forms && !h.drafts.is_empty() {
                     Focus::Drafts
                 } else {
                     Focus::Forms
                 }
             }
-            Action::Up => match self.focus {
-                Focus::Forms => self.form_sel = self.form_sel.saturating_sub(1),
-                Focus::Drafts => self.draft_sel = self.draft_sel.saturating_sub(1),
-            },
-            Action::Down => match self.focus {
-                Focus::Forms => {
-                    self.form_sel = (self.form_sel + 1).min(self.forms.len().saturating_sub(1))
+            Action::Up => {
+                let h = &mut self.home;
+                match h.focus {
+                    Focus::Forms => h.form_sel = h.form_sel.saturating_sub(1),
+                    Focus::Drafts => h.draft_sel = h.draft_sel.saturating_sub(1),
                 }
-                Focus::Drafts => {
-                    self.draft_sel = (self.draft_sel + 1).min(self.drafts.len().saturating_sub(1))
+            }
+            Action::Down => {
+                let h = &mut self.home;
+                match h.focus {
+                    Focus::Forms => {
+                        h.form_sel = (h.form_sel + 1).min(self.forms.len().saturating_sub(1))
+                    }
+                    Focus::Drafts => {
+                        h.draft_sel = (h.draft_sel + 1).min(h.drafts.len().saturating_sub(1))
+                    }
                 }
-            },
+            }
             Action::Settings => self.open_settings(),
-            Action::Report => self.open_report(),
-            Action::Discard if self.focus == Focus::Drafts => {
-                if let Some(d) = self.drafts.get(self.draft_sel) {
+            Action::Report => self.effects.push(Effect::ComputeReport),
+            Action::Discard if self.home.focus == Focus::Drafts => {
+                if let Some(d) = self.home.drafts.get(self.home.draft_sel) {
                     self.overlay = Some(Overlay::ConfirmDiscard(d.id));
                 }
             }
-            Action::Accept => match self.focus {
+            Action::Accept => match self.home.focus {
                 Focus::Forms => self.start_interview(),
                 Focus::Drafts => self.resume_interview(),
             },
@@ -45,7 +50,7 @@ impl App {
     }
 
     pub(super) fn start_interview(&mut self) {
-        let Some(form) = self.forms.get(self.form_sel).cloned() else {
+        let Some(form) = self.forms.get(self.home.form_sel).cloned() else {
             return;
         };
         match Session::start(
@@ -63,7 +68,7 @@ impl App {
     }
 
     pub(super) fn resume_interview(&mut self) {
-        let Some(d) = self.drafts.get(self.draft_sel).cloned() else {
+        let Some(d) = self.home.drafts.get(self.home.draft_sel).cloned() else {
             return;
         };
         let Some(form) = self.forms.iter().find(|f| f.id == d.form.id).cloned() else {
@@ -88,12 +93,10 @@ impl App {
         self.session = Some(s);
         self.message = None;
         self.status = None;
-        self.screen = if at_end {
-            Screen::Review
-        } else {
-            Screen::Interview
-        };
-        self.list_sel = 0;
+        self.screen = Screen::Interview;
+        if at_end {
+            self.open_review();
+        }
         // A draft saved between a refusal and its erasure (the app was stopped on the
         // "interview ended" notice) ends now, not later.
         self.check_ended();
@@ -104,7 +107,7 @@ impl App {
         self.input = Input::None;
         self.message = None;
         self.screen = Screen::Home;
-        self.refresh_home();
+        self.effects.push(Effect::LoadHome);
         self.info(news.to_string());
     }
 }

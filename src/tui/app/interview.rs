@@ -5,8 +5,6 @@ use crate::tui::input::Input;
 use crate::tui::keymap::Action;
 
 impl App {
-    // ── interview ────────────────────────────────────────────────────────────────────────
-
     pub(super) fn on_interview(&mut self, action: Action) {
         match action {
             Action::Accept => self.accept(),
@@ -22,8 +20,14 @@ impl App {
             Action::Escape => self.pause(),
             Action::Stop => self.overlay = Some(Overlay::Stop),
             Action::JumpList => {
-                self.screen = Screen::Jump;
-                self.list_sel = self.current_index();
+                let items = self.reachable();
+                let sel = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.iv.current())
+                    .and_then(|c| items.iter().position(|i| i == c))
+                    .unwrap_or(0);
+                self.screen = Screen::Jump(Pick { items, sel });
             }
             Action::Review => self.open_review(),
             Action::Referral => {
@@ -133,20 +137,8 @@ impl App {
         true
     }
 
-    pub(super) fn erase_session(&mut self, reason: &str) -> bool {
-        let Some(s) = &self.session else { return false };
-        let at = Stamp::from_local(self.clock.now());
-        match self.store.erase(s.id(), &s.draft.form.id, reason, at) {
-            Ok(()) => true,
-            Err(e) => {
-                self.error(&e);
-                false
-            }
-        }
-    }
-
     /// Items the jump list may go to: while consent is open, nothing past the consent question.
-    pub fn reachable(&self) -> Vec<Item> {
+    fn reachable(&self) -> Vec<Item> {
         let Some(s) = &self.session else {
             return Vec::new();
         };
@@ -157,13 +149,6 @@ impl App {
             items.truncate(i + 1);
         }
         items
-    }
-
-    pub(super) fn current_index(&self) -> usize {
-        let Some(s) = &self.session else { return 0 };
-        s.iv.current()
-            .and_then(|c| self.reachable().iter().position(|i| i == c))
-            .unwrap_or(0)
     }
 
     pub(super) fn go_to(&mut self, item: Item) {
@@ -179,12 +164,15 @@ impl App {
     }
 
     pub(super) fn on_jump(&mut self, action: Action) {
-        let n = self.reachable().len();
+        let Screen::Jump(pick) = &mut self.screen else {
+            return;
+        };
+        let n = pick.items.len();
         match action {
-            Action::Up => self.list_sel = self.list_sel.saturating_sub(1),
-            Action::Down => self.list_sel = (self.list_sel + 1).min(n.saturating_sub(1)),
+            Action::Up => pick.sel = pick.sel.saturating_sub(1),
+            Action::Down => pick.sel = (pick.sel + 1).min(n.saturating_sub(1)),
             Action::Accept => {
-                if let Some(item) = self.reachable().get(self.list_sel).cloned() {
+                if let Some(item) = pick.items.get(pick.sel).cloned() {
                     self.go_to(item);
                 }
             }

@@ -1,6 +1,7 @@
 //! The app's state and how actions change it (The Elm Architecture: `on_key` → state;
 //! drawing lives in `view`, with no side effects).
 
+mod effects;
 mod home;
 mod interview;
 mod overlay;
@@ -20,14 +21,16 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq)]
+/// Where the surveyor is. Screens that come and go carry their own state; home keeps its
+/// state on [`App::home`] because the surveyor returns to it and expects the same selection.
+#[derive(Debug, Clone)]
 pub enum Screen {
     Setup(Setup),
     Home,
     Interview,
-    Jump,
-    Review,
-    Report,
+    Jump(Pick),
+    Review(ReviewList),
+    Report(ReportView),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +41,41 @@ pub struct Setup {
     /// 0 surveyor, 1 device label, 2 language.
     pub focus: usize,
     pub first_run: bool,
+}
+
+/// The home screen: forms to start, drafts to resume, what the store holds.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub focus: Focus,
+    pub form_sel: usize,
+    pub draft_sel: usize,
+    /// Newest first; loaded by [`Effect::LoadHome`].
+    pub drafts: Vec<Draft>,
+    /// Finalized, waiting to be sent, sent.
+    pub counts: [u64; 3],
+}
+
+/// The jump list: the questions reachable now, computed when the list opens.
+#[derive(Debug, Clone)]
+pub struct Pick {
+    pub items: Vec<Item>,
+    pub sel: usize,
+}
+
+/// The review screen: every visible question, problems first, computed when it opens
+/// (nothing can change the answers while it is shown).
+#[derive(Debug, Clone)]
+pub struct ReviewList {
+    pub rows: Vec<(Item, Option<String>)>,
+    pub can_finalize: bool,
+    pub sel: usize,
+}
+
+/// The indicators screen: a computed report and which indicator and breakdown it shows.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    pub report: crate::indicators::compute::Report,
+    pub sel: (usize, usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +103,30 @@ pub struct Status {
     pub error: bool,
 }
 
+/// Work with the store or the sync worker that a key asked for. `update` only changes
+/// state and queues these; [`App::run_effects`] carries them out and folds the outcome back
+/// into the state. The open interview's own saving is not an effect: [`Session`] writes
+/// each accepted answer through before the key returns, so what the screen shows as saved
+/// is on disk.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Effect {
+    /// Save `App::settings`; on success go home with `news`.
+    SaveSettings { news: Option<&'static str> },
+    /// Reload the home screen's drafts and counts.
+    LoadHome,
+    /// Compute the indicators over this device's interviews and show them.
+    ComputeReport,
+    /// Erase the open interview (refusal, withdrawal, not eligible) and go home with `news`.
+    EraseOpen {
+        reason: &'static str,
+        news: &'static str,
+    },
+    /// Erase a draft picked on the home screen.
+    Discard(Uuid),
+    /// Wake the sync worker: something new is waiting to be sent.
+    KickSync,
+}
+
 pub struct App {
     pub store: Arc<Store>,
     pub forms: Vec<Arc<Form>>,
@@ -73,28 +135,22 @@ pub struct App {
     pub settings: Settings,
     pub lang: Lang,
     pub screen: Screen,
+    pub home: Home,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     pub quit: bool,
-    pub focus: Focus,
-    pub form_sel: usize,
-    pub draft_sel: usize,
-    pub drafts: Vec<Draft>,
-    pub counts: [u64; 3],
+    /// The open interview, across the question, jump and review screens.
     pub session: Option<Session>,
     pub input: Input,
     /// The validation message for the current question, shown in place.
     pub message: Option<String>,
-    pub list_sel: usize,
     /// What the sync worker last reported (`None`: no worker, as in tests).
     pub sync: Option<crate::sync::worker::SyncStatus>,
     /// Wakes the sync worker after a finalize.
     pub kick: Option<std::sync::mpsc::Sender<()>>,
     /// Forms with an indicator file, for the report screen.
     pub indicators: Vec<(Arc<Form>, Arc<crate::indicators::def::Indicators>)>,
-    pub report: Option<crate::indicators::compute::Report>,
-    /// Which indicator and breakdown the report screen shows.
-    pub report_sel: (usize, usize),
+    effects: Vec<Effect>,
 }
 
 impl App {
@@ -126,23 +182,23 @@ impl App {
             settings,
             lang,
             screen,
+            home: Home {
+                focus: Focus::Forms,
+                form_sel: 0,
+                draft_sel: 0,
+                drafts: Vec::new(),
+                counts: [0; 3],
+            },
             overlay: None,
             status: None,
             quit: false,
-            focus: Focus::Forms,
-            form_sel: 0,
-            draft_sel: 0,
-            drafts: Vec::new(),
-            counts: [0; 3],
             session: None,
             input: Input::None,
             message: None,
-            list_sel: 0,
             sync: None,
             kick: None,
             indicators: Vec::new(),
-            report: None,
-            report_sel: (0, 0),
+            effects: Vec::new(),
         };
         app.refresh_home();
         app
@@ -163,9 +219,9 @@ impl App {
             Screen::Setup(_) => Mode::Setup,
             Screen::Home => Mode::Home,
             Screen::Interview => Mode::Interview,
-            Screen::Jump => Mode::List,
-            Screen::Review => Mode::Review,
-            Screen::Report => Mode::Report,
+            Screen::Jump(_) => Mode::List,
+            Screen::Review(_) => Mode::Review,
+            Screen::Report(_) => Mode::Report,
         }
     }
 
@@ -192,12 +248,14 @@ impl App {
         });
     }
 
+    /// Reads the drafts and counts the home screen lists.
     pub fn refresh_home(&mut self) {
         let (mut drafts, _) = self.store.drafts();
         drafts.sort_by_key(|d| std::cmp::Reverse(d.updated.utc));
-        self.drafts = drafts;
-        self.counts = self.store.counts();
-        self.draft_sel = self.draft_sel.min(self.drafts.len().saturating_sub(1));
+        let h = &mut self.home;
+        h.drafts = drafts;
+        h.counts = self.store.counts();
+        h.draft_sel = h.draft_sel.min(h.drafts.len().saturating_sub(1));
     }
 
     /// Saves what is open, so quitting (Esc, a signal, a closed terminal) loses nothing.
@@ -241,8 +299,10 @@ impl App {
             return;
         };
         self.update(action);
+        self.run_effects();
     }
 
+    /// Changes the state for one action; store work is queued as [`Effect`]s.
     pub(crate) fn update(&mut self, action: Action) {
         match action {
             Action::Help if self.overlay.is_none() => self.overlay = Some(Overlay::Help),
@@ -253,9 +313,9 @@ impl App {
                     Screen::Setup(_) => self.on_setup(action),
                     Screen::Home => self.on_home(action),
                     Screen::Interview => self.on_interview(action),
-                    Screen::Jump => self.on_jump(action),
-                    Screen::Review => self.on_review(action),
-                    Screen::Report => self.on_report(action),
+                    Screen::Jump(_) => self.on_jump(action),
+                    Screen::Review(_) => self.on_review(action),
+                    Screen::Report(_) => self.on_report(action),
                 },
             },
         }
@@ -268,9 +328,7 @@ impl App {
             return;
         }
         self.settings.language = self.lang.code().to_string();
-        if let Err(e) = self.store.save_settings(&self.settings) {
-            self.error(&e);
-        }
+        self.effects.push(Effect::SaveSettings { news: None });
         if let Some(s) = &mut self.session {
             s.iv.set_language(self.lang.code());
         }

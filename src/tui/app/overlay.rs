@@ -4,17 +4,13 @@ use super::*;
 use crate::tui::keymap::Action;
 
 impl App {
-    // ── overlays ─────────────────────────────────────────────────────────────────────────
-
     pub(super) fn on_overlay(&mut self, o: Overlay, action: Action) {
         match (o, action) {
             (Overlay::Help | Overlay::Referral(_), Action::Accept) => self.overlay = None,
             (Overlay::Ended(reason), Action::Accept) => {
                 self.overlay = None;
-                if self.erase_session(reason) {
-                    let news = self.w().ended_recorded;
-                    self.leave_session(news);
-                }
+                let news = self.w().ended_recorded;
+                self.effects.push(Effect::EraseOpen { reason, news });
             }
             (Overlay::Stop, Action::Pause) => {
                 self.overlay = None;
@@ -24,29 +20,15 @@ impl App {
             (Overlay::Stop, Action::Escape) => self.overlay = None,
             (Overlay::ConfirmWithdraw, Action::Yes) => {
                 self.overlay = None;
-                if self.erase_session("withdrawn") {
-                    let news = self.w().withdrawn_ok;
-                    self.leave_session(news);
-                }
+                let news = self.w().withdrawn_ok;
+                self.effects.push(Effect::EraseOpen {
+                    reason: "withdrawn",
+                    news,
+                });
             }
             (Overlay::ConfirmDiscard(id), Action::Yes) => {
                 self.overlay = None;
-                let form = self
-                    .drafts
-                    .iter()
-                    .find(|d| d.id == id)
-                    .map(|d| d.form.id.clone())
-                    .unwrap_or_default();
-                match self
-                    .store
-                    .erase(id, &form, "discarded", Stamp::from_local(self.clock.now()))
-                {
-                    Ok(()) => {
-                        self.refresh_home();
-                        self.info(self.w().discarded);
-                    }
-                    Err(e) => self.error(&e),
-                }
+                self.effects.push(Effect::Discard(id));
             }
             (Overlay::ConfirmFinalize, Action::Yes) => {
                 self.overlay = None;
@@ -55,9 +37,7 @@ impl App {
                     Ok(_) => {
                         let news = self.w().finalized_ok;
                         self.leave_session(news);
-                        if let Some(k) = &self.kick {
-                            let _ = k.send(());
-                        }
+                        self.effects.push(Effect::KickSync);
                     }
                     Err(SessionError::Invalid(m)) => {
                         self.status = Some(Status {

@@ -5,8 +5,6 @@ use crate::tui::input::Input;
 use crate::tui::keymap::Action;
 
 impl App {
-    // ── review ───────────────────────────────────────────────────────────────────────────
-
     pub(super) fn open_review(&mut self) {
         if self
             .session
@@ -16,12 +14,19 @@ impl App {
             self.message = Some(self.w().consent_first.into());
             return;
         }
-        self.screen = Screen::Review;
-        self.list_sel = 0;
+        let can_finalize = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.iv.review().can_finalize());
+        self.screen = Screen::Review(ReviewList {
+            rows: self.review_rows(),
+            can_finalize,
+            sel: 0,
+        });
     }
 
     /// Rows of the review: every visible question, problems first.
-    pub(crate) fn review_rows(&self) -> Vec<(Item, Option<String>)> {
+    fn review_rows(&self) -> Vec<(Item, Option<String>)> {
         let Some(s) = &self.session else {
             return Vec::new();
         };
@@ -46,21 +51,19 @@ impl App {
     }
 
     pub(super) fn on_review(&mut self, action: Action) {
-        let n = self.review_rows().len();
+        let Screen::Review(list) = &mut self.screen else {
+            return;
+        };
+        let n = list.rows.len();
         match action {
-            Action::Up => self.list_sel = self.list_sel.saturating_sub(1),
-            Action::Down => self.list_sel = (self.list_sel + 1).min(n.saturating_sub(1)),
+            Action::Up => list.sel = list.sel.saturating_sub(1),
+            Action::Down => list.sel = (list.sel + 1).min(n.saturating_sub(1)),
             Action::Accept => {
-                if let Some((item, _)) = self.review_rows().get(self.list_sel).cloned() {
+                if let Some((item, _)) = list.rows.get(list.sel).cloned() {
                     self.go_to(item);
                 }
             }
-            Action::Finalize
-                if self
-                    .session
-                    .as_ref()
-                    .is_some_and(|s| s.iv.review().can_finalize()) =>
-            {
+            Action::Finalize if list.can_finalize => {
                 self.overlay = Some(Overlay::ConfirmFinalize);
             }
             Action::Escape => {

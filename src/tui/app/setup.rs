@@ -4,8 +4,6 @@ use super::*;
 use crate::tui::keymap::Action;
 
 impl App {
-    // ── setup ────────────────────────────────────────────────────────────────────────────
-
     pub(super) fn setup_typed(&mut self, c: char) {
         let Screen::Setup(s) = &mut self.screen else {
             return;
@@ -56,13 +54,8 @@ impl App {
                     device_label: s.device.text().trim().to_string(),
                     language: s.lang.code().into(),
                 };
-                match self.store.save_settings(&self.settings) {
-                    Ok(()) => {
-                        self.screen = Screen::Home;
-                        self.info(self.w().settings_saved);
-                    }
-                    Err(e) => self.error(&e),
-                }
+                let news = self.w().settings_saved;
+                self.effects.push(Effect::SaveSettings { news: Some(news) });
             }
             _ => {}
         }

@@ -39,9 +39,9 @@ fn draw_forms(app: &App, f: &mut Frame, area: Rect) {
         .collect();
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(focus_mark(app.focus == Focus::Forms, app.w().forms));
+        .title(focus_mark(app.home.focus == Focus::Forms, app.w().forms));
     let mut st = ListState::default().with_selected(
-        (app.focus == Focus::Forms && !app.forms.is_empty()).then_some(app.form_sel),
+        (app.home.focus == Focus::Forms && !app.forms.is_empty()).then_some(app.home.form_sel),
     );
     f.render_stateful_widget(
         List::new(forms)
@@ -57,6 +57,7 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
     let (w, lang) = (app.w(), app.lang.code());
     let now = app.clock.now().to_utc();
     let drafts: Vec<ListItem> = app
+        .home
         .drafts
         .iter()
         .map(|d| {
@@ -85,7 +86,7 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
         .collect();
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(focus_mark(app.focus == Focus::Drafts, w.drafts));
+        .title(focus_mark(app.home.focus == Focus::Drafts, w.drafts));
     if drafts.is_empty() {
         f.render_widget(
             Paragraph::new(Line::styled(w.no_drafts, style::dim())).block(block),
@@ -93,7 +94,7 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
         );
     } else {
         let mut st = ListState::default()
-            .with_selected((app.focus == Focus::Drafts).then_some(app.draft_sel));
+            .with_selected((app.home.focus == Focus::Drafts).then_some(app.home.draft_sel));
         f.render_stateful_widget(
             List::new(drafts)
                 .block(block)
@@ -108,7 +109,7 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
 /// Counts, the sync line and the first form problem, under the lists.
 fn draw_info(app: &App, f: &mut Frame, area: Rect) {
     let w = app.w();
-    let [fin, queued, sent] = app.counts;
+    let [fin, queued, sent] = app.home.counts;
     let mut lines = vec![
         Line::raw(format!(
             "{}: {fin}   {}: {queued}   {}: {sent}",

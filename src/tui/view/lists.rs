@@ -2,7 +2,7 @@
 
 use super::style;
 use crate::interview::Item;
-use crate::tui::app::App;
+use crate::tui::app::{App, Pick, ReviewList};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -71,23 +71,23 @@ fn display_answer(app: &App, node: crate::expr::NodeId, raw: &str) -> String {
     }
 }
 
-pub fn jump(app: &App, f: &mut Frame, area: Rect) {
+pub fn jump(app: &App, pick: &Pick, f: &mut Frame, area: Rect) {
     let [title, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     f.render_widget(
         Paragraph::new(Line::styled(app.w().jump_title, style::title())),
         title,
     );
-    let items: Vec<ListItem> = app
-        .reachable()
+    let items: Vec<ListItem> = pick
+        .items
         .iter()
         .map(|i| row(app, i, None, area.width))
         .collect();
-    selectable(f, list, items, app.list_sel);
+    selectable(f, list, items, pick.sel);
 }
 
-pub fn review(app: &App, f: &mut Frame, area: Rect) {
+pub fn review(app: &App, review: &ReviewList, f: &mut Frame, area: Rect) {
     let w = app.w();
-    let rows = app.review_rows();
+    let rows = &review.rows;
     let problems = rows.iter().filter(|(_, p)| p.is_some()).count();
     let [title, summary, list] = Layout::vertical([
         Constraint::Length(1),
@@ -112,7 +112,7 @@ pub fn review(app: &App, f: &mut Frame, area: Rect) {
         .iter()
         .map(|(i, p)| row(app, i, p.as_deref(), area.width))
         .collect();
-    selectable(f, list, items, app.list_sel);
+    selectable(f, list, items, review.sel);
 }
 
 /// A list with the selected row highlighted and marked (not by colour alone).

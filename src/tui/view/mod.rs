@@ -48,9 +48,11 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Setup(s) => setup::draw(s, f, inner),
         Screen::Home => home::draw(app, f, inner),
         Screen::Interview => question::draw(app, f, inner),
-        Screen::Jump => lists::jump(app, f, inner),
-        Screen::Review => lists::review(app, f, inner),
-        Screen::Report => report::draw(app, f, inner),
+        Screen::Jump(pick) => lists::jump(app, pick, f, inner),
+        Screen::Review(list) => lists::review(app, list, f, inner),
+        Screen::Report(view) => {
+            report::draw_report(&view.report, view.sel, app.lang.code(), f, inner)
+        }
     }
     if let Some(s) = &app.status {
         let mark = if s.error { "✗ " } else { "• " };
@@ -80,7 +82,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     if let Some(s) = &app.session
         && matches!(
             app.screen,
-            Screen::Interview | Screen::Jump | Screen::Review
+            Screen::Interview | Screen::Jump(_) | Screen::Review(_)
         )
     {
         left = format!(" {}", s.iv.form().title.get(app.lang.code()));
@@ -170,8 +172,8 @@ pub(crate) fn help_mode(app: &App) -> Mode {
         Screen::Setup(_) => Mode::Setup,
         Screen::Home => Mode::Home,
         Screen::Interview => Mode::Interview,
-        Screen::Jump => Mode::List,
-        Screen::Review => Mode::Review,
-        Screen::Report => Mode::Report,
+        Screen::Jump(_) => Mode::List,
+        Screen::Review(_) => Mode::Review,
+        Screen::Report(_) => Mode::Report,
     }
 }

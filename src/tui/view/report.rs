@@ -3,17 +3,10 @@
 
 use super::style;
 use crate::indicators::render::{ci, gap, pct};
-use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
-
-pub fn draw(app: &App, f: &mut Frame, area: Rect) {
-    if let Some(rep) = &app.report {
-        draw_report(rep, app.report_sel, app.lang.code(), f, area);
-    }
-}
 
 /// The report itself, also used by the hub's report viewer (no interview app around it).
 pub fn draw_report(
