@@ -234,3 +234,83 @@ fn the_dependency_reader_sees_grouped_and_nested_paths() {
     let u = uses("use crate::{form::Form, expr};\nlet x = crate::store::paths::f();");
     assert_eq!(u, ["form::Form", "expr", "store::paths"]);
 }
+
+/// Functions longer than this are split, except the ones named below with their reason.
+const MAX_FN_LINES: usize = 80;
+const LONG_BY_NATURE: &[(&str, &str, &str)] = &[
+    (
+        "src/expr/eval.rs",
+        "call",
+        "one match arm per XPath function: splitting it scatters the function table",
+    ),
+    (
+        "src/expr/lexer.rs",
+        "lex",
+        "a lexer's single state machine reads best in one place",
+    ),
+    (
+        "src/form/answer.rs",
+        "parse_answer",
+        "one match arm per question type",
+    ),
+    ("src/main.rs", "main", "one arm per CLI verb, each one line"),
+];
+
+/// Every `fn` in the crate with its length in lines (signature to closing brace).
+fn function_lengths() -> Vec<(String, String, usize)> {
+    let mut out = Vec::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = files("");
+    files.sort();
+    files.dedup();
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let rel = p
+            .strip_prefix(root)
+            .map_or(p.display().to_string(), |r| r.display().to_string());
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.trim_start();
+            let indent = l.len() - t.len();
+            let decl = ["fn ", "pub fn ", "pub(crate) fn ", "pub(super) fn ", "const fn "]
+                .iter()
+                .find_map(|k| t.strip_prefix(k));
+            let Some(rest) = decl else { continue };
+            if t.ends_with(';') {
+                continue;
+            }
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let close = " ".repeat(indent) + "}";
+            let end = lines[i + 1..]
+                .iter()
+                .position(|x| x.trim_end() == close)
+                .map_or(0, |k| k + 1);
+            out.push((rel.clone(), name, end + 1));
+        }
+    }
+    out
+}
+
+#[test]
+fn functions_stay_short_unless_named_with_a_reason() {
+    let long: Vec<String> = function_lengths()
+        .into_iter()
+        .filter(|(_, _, n)| *n > MAX_FN_LINES)
+        .filter(|(f, name, _)| !LONG_BY_NATURE.iter().any(|(lf, ln, _)| lf == f && ln == name))
+        .map(|(f, name, n)| format!("{f}: fn {name} is {n} lines"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these (or name them in LONG_BY_NATURE with a reason):\n{}",
+        long.join("\n")
+    );
+    let all = function_lengths();
+    assert!(
+        all.len() > 500 && all.iter().any(|(f, n, _)| f == "src/expr/eval.rs" && n == "call"),
+        "the scan must see the crate's functions, found {}",
+        all.len()
+    );
+}

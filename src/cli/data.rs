@@ -109,24 +109,13 @@ pub fn simulate(
     while done + batch.len() < count && failed <= count * 10 {
         let now = clock.now();
         match simulate::interview(&form, &mut rng, now) {
-            // As in the app: a refusal or a child out of range leaves only a tombstone.
-            Some(iv)
-                if iv.consent() == crate::interview::Consent::Declined || iv.not_eligible() =>
-            {
-                let reason = if iv.not_eligible() {
-                    "not_eligible"
-                } else {
-                    "declined"
-                };
-                ended_total += 1;
-                ended.push(crate::store::Tombstone {
-                    id: uuid::Uuid::now_v7(),
-                    form_id: form.id.clone(),
-                    at: crate::store::Stamp::from_local(now),
-                    reason: reason.into(),
-                });
-            }
-            Some(iv) => batch.push(simulate::finalized(&form, &iv, &surveyor, &mut rng, now)),
+            Some(iv) => match ended_early(&form, &iv, now) {
+                Some(t) => {
+                    ended_total += 1;
+                    ended.push(t);
+                }
+                None => batch.push(simulate::finalized(&form, &iv, &surveyor, &mut rng, now)),
+            },
             None => failed += 1,
         }
         if batch.len() >= 500 || done + batch.len() == count {
@@ -136,22 +125,10 @@ pub fn simulate(
             done += batch.len();
             batch.clear();
             if tty {
-                eprint!(
-                    "\r{} {}/{} [{}]",
-                    form.id,
-                    done,
-                    count,
-                    bar(done, count, 30)
-                );
+                progress(&form.id, done, count);
             }
         } else if tty && batch.len() % 50 == 0 {
-            eprint!(
-                "\r{} {}/{} [{}]",
-                form.id,
-                done + batch.len(),
-                count,
-                bar(done + batch.len(), count, 30)
-            );
+            progress(&form.id, done + batch.len(), count);
         }
     }
     if tty {
@@ -173,6 +150,31 @@ pub fn simulate(
         }
     );
     Ok(())
+}
+
+/// As in the app: a refusal or a child out of range leaves only a tombstone.
+fn ended_early(
+    form: &crate::form::Form,
+    iv: &crate::interview::Interview,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Option<crate::store::Tombstone> {
+    let reason = if iv.not_eligible() {
+        "not_eligible"
+    } else if iv.consent() == crate::interview::Consent::Declined {
+        "declined"
+    } else {
+        return None;
+    };
+    Some(crate::store::Tombstone {
+        id: uuid::Uuid::now_v7(),
+        form_id: form.id.clone(),
+        at: crate::store::Stamp::from_local(now),
+        reason: reason.into(),
+    })
+}
+
+fn progress(form: &str, done: usize, count: usize) {
+    eprint!("\r{form} {done}/{count} [{}]", bar(done, count, 30));
 }
 
 fn bar(done: usize, total: usize, width: usize) -> String {

@@ -437,54 +437,62 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
                 v.clone(),
                 c,
             ));
-        } else if PLAIN_FIELDS.contains(&f) {
-            out.line(format!("{f} = {}", q(v)), Some(o));
-        } else if f == "required" || f == "read_only" {
-            let b = match v.trim().to_ascii_lowercase().as_str() {
-                "yes" | "true" | "true()" | "1" => Some(true),
-                "no" | "false" | "false()" | "0" => Some(false),
-                _ => None,
-            };
-            match b {
-                Some(b) => out.line(format!("{f} = {b}"), Some(o)),
-                None => out.line(format!("{f} = {}", q(v)), Some(o)),
-            }
-        } else if f == "repeat_count" {
-            match v.trim().parse::<u32>() {
-                Ok(n) => out.line(format!("repeat_count = {n}"), Some(o)),
-                Err(_) => out.line(format!("repeat_count = {}", q(v)), Some(o)),
-            }
-        } else if f == "parameters" {
-            let mut parts = Vec::new();
-            for kv in v.split_whitespace() {
-                match kv.split_once('=') {
-                    Some((k, n)) if n.parse::<f64>().is_ok() => {
-                        parts.push(format!("{} = {n}", k.trim()))
-                    }
-                    _ => out.warnings.push((
-                        o.clone(),
-                        format!("parameter `{kv}` is not supported; ignored"),
-                    )),
-                }
-            }
-            if !parts.is_empty() {
-                out.line(format!("parameters = {{ {} }}", parts.join(", ")), Some(o));
-            }
-        } else if f == "sensitive" {
-            let on = matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1");
-            out.line(format!("sensitive = {on}"), Some(o));
-        } else if MEDIA.contains(&f) {
-            out.warnings
-                .push((o, "media is not supported; ignored".into()));
-        } else if !f.is_empty() {
-            out.warnings.push((
-                o,
-                format!(
-                    "column `{}` is not supported; ignored",
-                    t.raw_headers.get(c).map_or("", String::as_str)
-                ),
-            ));
+        } else {
+            field_cell(out, t, c, f, v, o);
         }
     }
     emit_texts(out, texts, langs, |c| t.origin(row, c));
+}
+
+/// One survey cell that is neither the name nor a text: copied, converted (booleans,
+/// counts, range parameters) or reported as unsupported.
+fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Origin) {
+    if PLAIN_FIELDS.contains(&f) {
+        out.line(format!("{f} = {}", q(v)), Some(o));
+    } else if f == "required" || f == "read_only" {
+        let b = match v.trim().to_ascii_lowercase().as_str() {
+            "yes" | "true" | "true()" | "1" => Some(true),
+            "no" | "false" | "false()" | "0" => Some(false),
+            _ => None,
+        };
+        match b {
+            Some(b) => out.line(format!("{f} = {b}"), Some(o)),
+            None => out.line(format!("{f} = {}", q(v)), Some(o)),
+        }
+    } else if f == "repeat_count" {
+        match v.trim().parse::<u32>() {
+            Ok(n) => out.line(format!("repeat_count = {n}"), Some(o)),
+            Err(_) => out.line(format!("repeat_count = {}", q(v)), Some(o)),
+        }
+    } else if f == "parameters" {
+        let mut parts = Vec::new();
+        for kv in v.split_whitespace() {
+            match kv.split_once('=') {
+                Some((k, n)) if n.parse::<f64>().is_ok() => {
+                    parts.push(format!("{} = {n}", k.trim()))
+                }
+                _ => out.warnings.push((
+                    o.clone(),
+                    format!("parameter `{kv}` is not supported; ignored"),
+                )),
+            }
+        }
+        if !parts.is_empty() {
+            out.line(format!("parameters = {{ {} }}", parts.join(", ")), Some(o));
+        }
+    } else if f == "sensitive" {
+        let on = matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1");
+        out.line(format!("sensitive = {on}"), Some(o));
+    } else if MEDIA.contains(&f) {
+        out.warnings
+            .push((o, "media is not supported; ignored".into()));
+    } else if !f.is_empty() {
+        out.warnings.push((
+            o,
+            format!(
+                "column `{}` is not supported; ignored",
+                t.raw_headers.get(c).map_or("", String::as_str)
+            ),
+        ));
+    }
 }

@@ -91,33 +91,8 @@ impl Builder<'_> {
             };
             match rt {
                 RowType::End(kind) => {
-                    let end = kind.keyword();
-                    match stack.pop() {
-                        None => {
-                            self.err(tv.span().start, format!("`{end}` without a matching begin"))
-                        }
-                        Some((open, _)) if !kind.closes(&self.nodes[open.index()].kind) => {
-                            let n = &self.nodes[open.index()];
-                            let msg = format!(
-                                "`{end}` closes {} `{}` (line {})",
-                                what(&n.kind),
-                                n.name,
-                                n.line
-                            );
-                            self.err(tv.span().start, msg);
-                        }
-                        Some((open, _)) => {
-                            if let Some(name) = r.get("name").and_then(|n| n.get_ref().as_str())
-                                && name != self.nodes[open.index()].name
-                            {
-                                let msg = format!(
-                                    "`{end}` names `{name}` but closes `{}`",
-                                    self.nodes[open.index()].name
-                                );
-                                self.err(tv.span().start, msg);
-                            }
-                        }
-                    }
+                    let name = r.get("name").and_then(|n| n.get_ref().as_str());
+                    self.close(stack.pop().map(|s| s.0), kind, name, tv.span().start);
                 }
                 RowType::Begin(kind) | RowType::Question(kind) => {
                     let is_begin = kind.is_container();
@@ -141,27 +116,56 @@ impl Builder<'_> {
             }
         }
         for (open, _) in stack {
-            let n = &self.nodes[open.index()];
-            let end = if n.kind.is_repeat() {
-                End::Repeat
-            } else {
-                End::Group
-            }
-            .keyword();
-            let msg = format!(
-                "{} `{}` is never closed (missing `{end}`)",
-                what(&n.kind),
-                n.name
-            );
-            let line = n.line;
-            self.diags.push(Diagnostic {
-                line,
-                col: 1,
-                message: msg,
-                path: self.loc_path(),
-                place: None,
-            });
+            self.unclosed(open);
         }
+    }
+
+    /// An `end_group`/`end_repeat` row at `at`, closing `open` (the innermost open one).
+    fn close(&mut self, open: Option<NodeId>, end: End, name: Option<&str>, at: usize) {
+        let kw = end.keyword();
+        let Some(open) = open else {
+            self.err(at, format!("`{kw}` without a matching begin"));
+            return;
+        };
+        let n = &self.nodes[open.index()];
+        if !end.closes(&n.kind) {
+            let msg = format!(
+                "`{kw}` closes {} `{}` (line {})",
+                what(&n.kind),
+                n.name,
+                n.line
+            );
+            self.err(at, msg);
+        } else if let Some(name) = name
+            && name != n.name
+        {
+            let msg = format!("`{kw}` names `{name}` but closes `{}`", n.name);
+            self.err(at, msg);
+        }
+    }
+
+    /// A group or repeat still open at the end of the sheet.
+    fn unclosed(&mut self, open: NodeId) {
+        let n = &self.nodes[open.index()];
+        let end = if n.kind.is_repeat() {
+            End::Repeat
+        } else {
+            End::Group
+        };
+        let message = format!(
+            "{} `{}` is never closed (missing `{}`)",
+            what(&n.kind),
+            n.name,
+            end.keyword()
+        );
+        let line = n.line;
+        self.diags.push(Diagnostic {
+            line,
+            col: 1,
+            message,
+            path: self.loc_path(),
+            place: None,
+        });
     }
 
     pub(super) fn loc_path(&self) -> String {

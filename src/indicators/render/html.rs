@@ -112,53 +112,7 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
         );
     }
     for (i, row) in rs.iter().enumerate() {
-        let y = ROW_H * (i as f64 + 1.0);
-        let name = if row.breakdown.is_empty() {
-            row.cell.clone()
-        } else {
-            format!("{}: {}", row.breakdown, row.cell)
-        };
-        let name: String = name.chars().take(34).collect();
-        let weight = if row.breakdown.is_empty() {
-            " font-weight=\"bold\""
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "<text x=\"0\" y=\"{}\" font-size=\"12\"{weight}>{}</text>",
-            y + 15.0,
-            esc(&name)
-        );
-        match (row.tally.proportion(), row.tally.wilson()) {
-            (Some(p), Some((lo, hi))) if row.tally.enough() => {
-                let _ = writeln!(
-                    out,
-                    "<rect x=\"{bx}\" y=\"{by}\" width=\"{bw:.1}\" height=\"{bh}\" fill=\"#4a7ab5\"/>\n<line x1=\"{lo:.1}\" y1=\"{my}\" x2=\"{hi:.1}\" y2=\"{my}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"11\">{label}</text>",
-                    bx = LABEL_W,
-                    by = y + 4.0,
-                    bw = x(p) - LABEL_W,
-                    bh = ROW_H - 8.0,
-                    // The interval whisker runs through the middle of the bar.
-                    lo = x(lo),
-                    hi = x(hi),
-                    my = y + ROW_H / 2.0,
-                    tx = x(hi) + 4.0,
-                    ty = y + 15.0,
-                    label = pct(p)
-                );
-            }
-            _ => {
-                let _ = writeln!(
-                    out,
-                    "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#777\" font-style=\"italic\">{} (n={})</text>",
-                    LABEL_W + 4.0,
-                    y + 15.0,
-                    w.too_few,
-                    row.tally.n
-                );
-            }
-        }
+        chart_row(out, row, ROW_H * (i as f64 + 1.0), &x, w);
     }
     // Target lines; labels alternate top and bottom so close targets stay readable.
     for (k, (year, t)) in targets.iter().enumerate() {
@@ -178,4 +132,54 @@ fn chart(out: &mut String, rs: &[Row], targets: &[(i32, f64)], w: &super::Words)
         );
     }
     out.push_str("</svg>\n");
+}
+
+/// One row of the chart at height `y`: its name, then its bar and interval (or "too few").
+fn chart_row(out: &mut String, row: &Row, y: f64, x: &dyn Fn(f64) -> f64, w: &super::Words) {
+    let name = if row.breakdown.is_empty() {
+        row.cell.clone()
+    } else {
+        format!("{}: {}", row.breakdown, row.cell)
+    };
+    let name: String = name.chars().take(34).collect();
+    let weight = if row.breakdown.is_empty() {
+        " font-weight=\"bold\""
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "<text x=\"0\" y=\"{}\" font-size=\"12\"{weight}>{}</text>",
+        y + 15.0,
+        esc(&name)
+    );
+    match (row.tally.proportion(), row.tally.wilson()) {
+        (Some(p), Some((lo, hi))) if row.tally.enough() => {
+            let _ = writeln!(
+                out,
+                "<rect x=\"{bx}\" y=\"{by}\" width=\"{bw:.1}\" height=\"{bh}\" fill=\"#4a7ab5\"/>\n<line x1=\"{lo:.1}\" y1=\"{my}\" x2=\"{hi:.1}\" y2=\"{my}\" stroke=\"#222\" stroke-width=\"1.5\"/>\n<text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"11\">{label}</text>",
+                bx = LABEL_W,
+                by = y + 4.0,
+                bw = x(p) - LABEL_W,
+                bh = ROW_H - 8.0,
+                // The interval whisker runs through the middle of the bar.
+                lo = x(lo),
+                hi = x(hi),
+                my = y + ROW_H / 2.0,
+                tx = x(hi) + 4.0,
+                ty = y + 15.0,
+                label = pct(p)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#777\" font-style=\"italic\">{} (n={})</text>",
+                LABEL_W + 4.0,
+                y + 15.0,
+                w.too_few,
+                row.tally.n
+            );
+        }
+    }
 }

@@ -121,28 +121,7 @@ fn input(app: &App, item: &Item, f: &mut Frame, body: Rect) {
     };
     match &app.input {
         Input::None => {}
-        Input::Text { ed, multiline, .. } => {
-            let rows = if *multiline {
-                5.min(body.height.saturating_sub(1)).max(3)
-            } else {
-                3
-            };
-            let [field, hint] =
-                Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
-            let block = Block::default().borders(Borders::ALL);
-            let inner = block.inner(field);
-            f.render_widget(Paragraph::new(ed.text().to_string()).block(block), field);
-            let (line, col) = ed.cursor_line_col();
-            if (line as u16) < inner.height {
-                f.set_cursor_position(Position {
-                    x: inner.x + (col as u16).min(inner.width.saturating_sub(1)),
-                    y: inner.y + line as u16,
-                });
-            }
-            if let Some(h) = hint_for_input {
-                f.render_widget(Paragraph::new(Line::styled(h, style::hint())), hint);
-            }
-        }
+        Input::Text { ed, multiline, .. } => text_field(f, body, ed, *multiline, hint_for_input),
         Input::Choice {
             names,
             cursor,
@@ -181,18 +160,51 @@ fn input(app: &App, item: &Item, f: &mut Frame, body: Rect) {
             }
             f.render_widget(Paragraph::new(lines), body);
         }
-        Input::AddRepeat(yes) => {
-            let opt = |on: bool, t: &str| {
-                if on {
-                    format!("› (•) {t}")
-                } else {
-                    format!("  ( ) {t}")
-                }
-            };
-            let lines = vec![Line::raw(opt(*yes, w.yes)), Line::raw(opt(!*yes, w.no))];
-            f.render_widget(Paragraph::new(lines), body);
-        }
+        Input::AddRepeat(yes) => add_repeat(f, body, *yes, w),
     }
+}
+
+/// A text box (taller when it takes several lines) with the cursor placed in it.
+fn text_field(
+    f: &mut Frame,
+    body: Rect,
+    ed: &crate::tui::editor::Editor,
+    multiline: bool,
+    hint: Option<&str>,
+) {
+    let rows = if multiline {
+        5.min(body.height.saturating_sub(1)).max(3)
+    } else {
+        3
+    };
+    let [field, below] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(body);
+    let block = Block::default().borders(Borders::ALL);
+    let inner = block.inner(field);
+    f.render_widget(Paragraph::new(ed.text().to_string()).block(block), field);
+    let (line, col) = ed.cursor_line_col();
+    if (line as u16) < inner.height {
+        f.set_cursor_position(Position {
+            x: inner.x + (col as u16).min(inner.width.saturating_sub(1)),
+            y: inner.y + line as u16,
+        });
+    }
+    if let Some(h) = hint {
+        f.render_widget(Paragraph::new(Line::styled(h, style::hint())), below);
+    }
+}
+
+/// "Add another …?" as a yes/no pair.
+fn add_repeat(f: &mut Frame, body: Rect, yes: bool, w: &crate::tui::text::Words) {
+    let opt = |on: bool, t: &str| {
+        if on {
+            format!("› (•) {t}")
+        } else {
+            format!("  ( ) {t}")
+        }
+    };
+    let lines = vec![Line::raw(opt(yes, w.yes)), Line::raw(opt(!yes, w.no))];
+    f.render_widget(Paragraph::new(lines), body);
 }
 
 /// Choices numbered 1–9 for picking by digit, each with its mark: `[x]` / `(•)`.
