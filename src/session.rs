@@ -59,7 +59,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a new interview and saves its empty draft at once.
+    /// Starts a new interview. Nothing is saved until there is something to keep (an
+    /// answer, held text, a referral flag): a form opened and left is not a draft.
     pub fn start(
         store: Arc<Store>,
         form: Arc<Form>,
@@ -84,6 +85,7 @@ impl Session {
             paradata: Vec::new(),
             progress: (0, 0),
             referral: false,
+            held: Vec::new(),
         };
         let mut s = Session {
             iv,
@@ -93,7 +95,6 @@ impl Session {
             entered: None,
         };
         s.track();
-        s.save()?;
         Ok(s)
     }
 
@@ -106,6 +107,7 @@ impl Session {
         clock: Arc<dyn Clock + Send + Sync>,
     ) -> Session {
         let (mut iv, _dropped) = Interview::restore(form, clock.now(), &draft.answers);
+        iv.restore_held(&draft.held);
         if let Some(pos) = &draft.position {
             let to = if pos == "END" {
                 Some(Cursor::End)
@@ -168,7 +170,8 @@ impl Session {
         }
     }
 
-    /// Writes the engine's state into the draft and autosaves it.
+    /// Writes the engine's state into the draft and autosaves it; a blank interview is not
+    /// kept (and a draft saved before is removed).
     pub fn save(&mut self) -> Result<(), StoreError> {
         self.track();
         self.iv.set_now(self.clock.now());
@@ -181,6 +184,15 @@ impl Session {
         let (answered, questions) = self.iv.progress();
         self.draft.progress = (answered as u32, questions as u32);
         self.draft.updated = Stamp::from_local(self.clock.now());
+        self.draft.held = self.iv.held_texts();
+        // Calculations alone (a `0` computed from nothing) are not worth a draft.
+        if !self.iv.has_answers() && self.draft.held.is_empty() && !self.draft.referral {
+            if self.draft.rev > 0 {
+                self.store.remove_draft(self.draft.id)?;
+                self.draft.rev = 0;
+            }
+            return Ok(());
+        }
         self.store.save_draft(&mut self.draft)
     }
 

@@ -272,9 +272,15 @@ fn function_lengths() -> Vec<(String, String, usize)> {
         for (i, l) in lines.iter().enumerate() {
             let t = l.trim_start();
             let indent = l.len() - t.len();
-            let decl = ["fn ", "pub fn ", "pub(crate) fn ", "pub(super) fn ", "const fn "]
-                .iter()
-                .find_map(|k| t.strip_prefix(k));
+            let decl = [
+                "fn ",
+                "pub fn ",
+                "pub(crate) fn ",
+                "pub(super) fn ",
+                "const fn ",
+            ]
+            .iter()
+            .find_map(|k| t.strip_prefix(k));
             let Some(rest) = decl else { continue };
             if t.ends_with(';') {
                 continue;
@@ -299,7 +305,11 @@ fn functions_stay_short_unless_named_with_a_reason() {
     let long: Vec<String> = function_lengths()
         .into_iter()
         .filter(|(_, _, n)| *n > MAX_FN_LINES)
-        .filter(|(f, name, _)| !LONG_BY_NATURE.iter().any(|(lf, ln, _)| lf == f && ln == name))
+        .filter(|(f, name, _)| {
+            !LONG_BY_NATURE
+                .iter()
+                .any(|(lf, ln, _)| lf == f && ln == name)
+        })
         .map(|(f, name, n)| format!("{f}: fn {name} is {n} lines"))
         .collect();
     assert!(
@@ -309,7 +319,10 @@ fn functions_stay_short_unless_named_with_a_reason() {
     );
     let all = function_lengths();
     assert!(
-        all.len() > 500 && all.iter().any(|(f, n, _)| f == "src/expr/eval.rs" && n == "call"),
+        all.len() > 500
+            && all
+                .iter()
+                .any(|(f, n, _)| f == "src/expr/eval.rs" && n == "call"),
         "the scan must see the crate's functions, found {}",
         all.len()
     );

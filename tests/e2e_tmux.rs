@@ -151,6 +151,8 @@ fn a_whole_child_interview_typed_in_a_real_terminal() {
     t.wait_for("Đã lưu bài phỏng vấn an toàn");
     t.wait_for("Đã hoàn thành: 1");
     t.send(&["q"]);
+    t.wait_for("Thoát Lắng Nghe?");
+    t.send(&["c"]);
     let s = t.wait_for("icanon");
     assert!(s.contains("EXIT=0"), "{s}");
     assert!(
@@ -178,6 +180,34 @@ fn sigterm_mid_interview_keeps_the_answers_and_restores_the_terminal() {
     t.literal("1");
     t.send(&["Enter"]);
     t.wait_for("Chào em!");
+    t.send(&["Enter"]);
+    t.wait_for("Em có muốn trả lời không?");
+    t.literal("1");
+    t.send(&["Enter"]);
+    t.wait_for("Tỉnh");
+    t.literal("2");
+    t.send(&["Enter"]);
+    t.wait_for("Xã / phường");
+    t.literal("1");
+    t.send(&["Enter"]);
+    t.wait_for("Em bao nhiêu tuổi?");
+    // Typed, never confirmed with Enter: Esc must keep it.
+    t.literal("13");
+    t.send(&["Escape"]);
+    t.wait_for("Đã tạm dừng");
+    t.send(&["Tab"]);
+    t.wait_for("› Bài đang làm dở");
+    t.send(&["Enter"]);
+    t.wait_for("Em bao nhiêu tuổi?");
+    let s = t.wait_for("│13");
+    assert!(
+        s.contains("Đã trả lời 5/"),
+        "Esc kept 13 as the answer:\n{s}"
+    );
+    // Edited 13 → 15, then the process is stopped before Enter.
+    t.send(&["BSpace"]);
+    t.literal("5");
+    t.wait_for("│15");
     let pattern = format!(
         "^{} --data-dir {}",
         env!("CARGO_BIN_EXE_langnghe"),
@@ -215,7 +245,14 @@ fn sigterm_mid_interview_keeps_the_answers_and_restores_the_terminal() {
         .unwrap();
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(
-        json.contains("\"progress\":\"1/"),
-        "the consent answer was kept: {json}"
+        json.contains("\"progress\":\"5/"),
+        "every answer was kept: {json}"
+    );
+    let store = langnghe::store::Store::open(&data).unwrap();
+    let (drafts, _) = store.drafts();
+    assert!(
+        drafts[0].answers.contains(&("age".into(), "15".into())),
+        "the edit typed before SIGTERM was kept: {:?}",
+        drafts[0].answers
     );
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset, TimeZone};
 use langnghe::expr::{NodeId, Value};
 use langnghe::form::{Form, build};
-use langnghe::interview::{Cursor, Interview, Item, Paradata};
+use langnghe::interview::{Cursor, Interview, Item, Paradata, Problem};
 use std::sync::Arc;
 
 fn now() -> DateTime<FixedOffset> {
@@ -695,4 +695,34 @@ fn progress_counts_what_review_counts() {
         }
     }
     assert!(seen > 0);
+}
+
+#[test]
+fn held_text_is_kept_listed_in_review_never_an_answer_and_released_by_answering() {
+    let f = form(&rows("integer n | constraint = \". <= 20\"\ntext t"), "");
+    let mut iv = Interview::new(f.clone(), now());
+    let n = id(&iv, "n");
+    ans(&mut iv, "n", "3");
+    iv.hold(n, &[], "25");
+    assert_eq!(iv.held(n, &[]), Some("25"));
+    assert_eq!(val(&iv, "n"), "3", "held text is not the answer");
+    assert_eq!(iv.progress().0, 1);
+    let review = iv.review();
+    assert!(!review.can_finalize());
+    assert!(
+        matches!(&review.problems[0].1, Problem::Invalid(m) if m.contains("not accepted") || m.contains("không hợp lệ")),
+        "{:?}",
+        review.problems
+    );
+    assert!(!iv.answers().iter().any(|(_, v)| v == "25"));
+    // Saved and restored with the draft.
+    let saved = iv.held_texts();
+    assert_eq!(saved, [("n".to_string(), "25".to_string())]);
+    let (mut back, _) = Interview::restore(f, now(), &iv.draft_answers());
+    back.restore_held(&saved);
+    assert_eq!(back.held(n, &[]), Some("25"));
+    // A valid answer releases it.
+    back.answer(n, &[], "12").unwrap();
+    assert_eq!(back.held(n, &[]), None);
+    assert!(!back.has_held());
 }

@@ -398,7 +398,8 @@ fn same_id_different_content_is_kept_aside_as_a_conflict() {
         referral: false,
     };
     let recipients = langnghe::protocol::seal::parse_recipients(&c.enrollment.recipients).unwrap();
-    let sealed = langnghe::protocol::seal::seal(&langnghe::codec::encode(&f), &recipients).unwrap();
+    let sealed =
+        langnghe::protocol::seal::seal(&bundle::interview_plaintext(&f), &recipients).unwrap();
     let b = bundle::build(
         store.device(),
         50,

@@ -413,8 +413,15 @@ fn refused_consent_erases_and_keeps_only_a_tombstone() {
     );
     r.typed("2").enter();
     let s = r.screen();
-    assert!(s.contains("Không có sự đồng ý, nên dừng ở đây."), "{s}");
+    assert!(
+        s.contains("Cảm ơn ông/bà. Chúng ta dừng ở đây."),
+        "the form's own closing note\n{s}"
+    );
+    assert!(s.contains("nghĩa là không có sự đồng ý"), "{s}");
+    // Enter is no answer to "end and erase?": only Có/Yes ends.
     r.enter();
+    assert!(r.app.overlay.is_some() && r.store().tombstones().is_empty());
+    r.key(Char('c'));
     assert!(matches!(r.app.screen, Screen::Home));
     assert!(r.store().drafts().0.is_empty());
     let t = r.store().tombstones();
@@ -451,9 +458,41 @@ fn a_child_under_seven_ends_as_not_eligible() {
         .typed("1")
         .enter();
     r.typed("1").enter().typed("1").enter().typed("6").enter();
-    assert!(r.screen().contains("không thuộc đối tượng khảo sát"));
-    r.enter();
+    let s = r.screen();
+    assert!(s.contains("không thuộc đối tượng khảo sát"), "{s}");
+    assert!(
+        s.contains("Khảo sát này dành cho các em từ 7 tuổi"),
+        "the form's own `too_young` note\n{s}"
+    );
+    // 6 was meant to be 16: No (K) puts the old answer back and leaves "6" to correct.
+    r.key(Char('k'));
+    assert!(r.app.overlay.is_none() && r.store().tombstones().is_empty());
+    assert_eq!(r.current(), "age");
+    let s = r.app.session.as_ref().unwrap();
+    let age = s.iv.form().by_name["age"];
+    assert!(
+        s.iv.value(age, &[]).is_blank(),
+        "the ending answer is undone"
+    );
+    assert!(r.screen().contains("│6"), "{}", r.screen());
+    r.key(KeyCode::Home).typed("1").enter();
+    assert_ne!(
+        r.current(),
+        "age",
+        "16 is accepted and the interview goes on"
+    );
+    assert!(r.store().tombstones().is_empty());
+    // And a real 6 ends it, after Yes.
+    r.key(KeyCode::PageUp);
+    while r.current() != "age" {
+        r.key(KeyCode::PageUp);
+    }
+    for _ in 0..2 {
+        r.key(KeyCode::Backspace);
+    }
+    r.typed("6").enter().key(Char('y'));
     assert_eq!(r.store().tombstones()[0].reason, "not_eligible");
+    assert!(r.store().drafts().0.is_empty());
 }
 
 #[test]
@@ -463,8 +502,12 @@ fn stop_key_pauses_or_withdraws_with_confirmation() {
     r.key(F(10));
     let s = r.screen();
     assert!(
-        s.contains("Dừng phỏng vấn") && s.contains("W  Em không muốn tiếp tục"),
+        s.contains("Dừng phỏng vấn") && s.contains("R  Rút lui: em không muốn tiếp tục"),
         "{s}"
+    );
+    assert!(
+        s.contains("T Tạm dừng") && s.contains("R Rút khỏi"),
+        "footer\n{s}"
     );
     r.key(Char('w'));
     assert!(r.screen().contains("Xoá toàn bộ câu trả lời của bài này?"));
@@ -723,7 +766,7 @@ fn indicators_screen_shows_gauges_and_a_breakdown_chart() {
 fn a_refusal_saved_before_its_erasure_ends_the_interview_on_resume() {
     let mut r = rig();
     r.start("child_participation").enter().typed("2").enter();
-    assert!(r.screen().contains("Không có sự đồng ý"));
+    assert!(r.screen().contains("không có sự đồng ý"));
     // The app is stopped (SIGTERM) on the notice: the draft is saved, not yet erased.
     r.app.shutdown();
     r.app.quit = false;
@@ -733,8 +776,233 @@ fn a_refusal_saved_before_its_erasure_ends_the_interview_on_resume() {
     r.app.refresh_home();
     assert_eq!(r.store().drafts().0.len(), 1);
     r.key(KeyCode::Tab).enter();
-    assert!(r.screen().contains("Không có sự đồng ý"), "{}", r.screen());
-    r.enter();
+    assert!(r.screen().contains("không có sự đồng ý"), "{}", r.screen());
+    r.key(Char('Y'));
     assert!(r.store().drafts().0.is_empty());
     assert_eq!(r.store().tombstones()[0].reason, "declined");
+}
+
+/// Every way of leaving a question keeps what is in the field.
+fn draft_of(r: &Rig) -> langnghe::store::Draft {
+    let (drafts, _) = r.store().drafts();
+    assert_eq!(drafts.len(), 1, "one draft");
+    drafts.into_iter().next().unwrap()
+}
+
+fn answer_of(d: &langnghe::store::Draft, key: &str) -> Option<String> {
+    d.answers
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+fn held_of(d: &langnghe::store::Draft, key: &str) -> Option<String> {
+    d.held
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+/// One way of leaving a question, named for the assertion messages.
+type Way = (&'static str, Box<dyn Fn(&mut Rig)>);
+
+/// At `t_int` with 3 saved, the surveyor types over it and leaves by `leave`.
+fn edit_siblings_then(leave: &dyn Fn(&mut Rig), typed: &str) -> Rig {
+    let mut r = rig();
+    r.start("all_types").typed("Trường A").enter();
+    r.typed("3").enter().key(KeyCode::PageUp);
+    assert_eq!(r.current(), "t_int");
+    r.key(KeyCode::Backspace).typed(typed);
+    leave(&mut r);
+    r
+}
+
+#[test]
+fn every_way_of_leaving_a_question_keeps_a_valid_answer() {
+    let ways: Vec<Way> = vec![
+        (
+            "Esc",
+            Box::new(|r| {
+                r.key(Esc);
+            }),
+        ),
+        (
+            "PgUp",
+            Box::new(|r| {
+                r.key(KeyCode::PageUp);
+            }),
+        ),
+        (
+            "Shift+Tab",
+            Box::new(|r| {
+                r.app
+                    .on_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+            }),
+        ),
+        (
+            "F3",
+            Box::new(|r| {
+                r.key(F(3));
+            }),
+        ),
+        (
+            "F4",
+            Box::new(|r| {
+                r.key(F(4));
+            }),
+        ),
+        (
+            "F10 T",
+            Box::new(|r| {
+                r.key(F(10)).key(Char('t'));
+            }),
+        ),
+        (
+            "Ctrl+C",
+            Box::new(|r| {
+                r.app
+                    .on_key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
+            }),
+        ),
+        ("SIGTERM", Box::new(|r| r.app.shutdown())),
+    ];
+    for (name, leave) in ways {
+        let r = edit_siblings_then(&*leave, "5");
+        let d = draft_of(&r);
+        assert_eq!(answer_of(&d, "t_int").as_deref(), Some("5"), "{name}");
+        assert!(d.held.is_empty(), "{name}: {:?}", d.held);
+    }
+}
+
+#[test]
+fn every_way_of_leaving_keeps_an_invalid_answer_as_held_text_never_as_an_answer() {
+    let ways: Vec<Way> = vec![
+        (
+            "Esc",
+            Box::new(|r| {
+                r.key(Esc);
+            }),
+        ),
+        (
+            "PgUp",
+            Box::new(|r| {
+                r.key(KeyCode::PageUp);
+            }),
+        ),
+        (
+            "F3",
+            Box::new(|r| {
+                r.key(F(3));
+            }),
+        ),
+        (
+            "F4",
+            Box::new(|r| {
+                r.key(F(4));
+            }),
+        ),
+        (
+            "F10 P",
+            Box::new(|r| {
+                r.key(F(10)).key(Char('p'));
+            }),
+        ),
+        (
+            "Ctrl+C",
+            Box::new(|r| {
+                r.app
+                    .on_key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
+            }),
+        ),
+        ("SIGTERM", Box::new(|r| r.app.shutdown())),
+    ];
+    for (name, leave) in ways {
+        // 25 breaks the form's constraint (at most 20).
+        let r = edit_siblings_then(&*leave, "25");
+        let d = draft_of(&r);
+        assert_eq!(
+            answer_of(&d, "t_int").as_deref(),
+            Some("3"),
+            "{name}: the last accepted answer stays the answer"
+        );
+        assert_eq!(held_of(&d, "t_int").as_deref(), Some("25"), "{name}");
+    }
+}
+
+#[test]
+fn held_text_comes_back_with_its_message_is_listed_in_review_and_blocks_finalizing() {
+    let mut r = edit_siblings_then(
+        &|r| {
+            r.key(Esc);
+        },
+        "25",
+    );
+    assert!(matches!(r.app.screen, Screen::Home));
+    r.key(KeyCode::Tab).enter();
+    assert_eq!(r.current(), "t_int");
+    let s = r.screen();
+    assert!(s.contains("25") && s.contains("✗ Tối đa 20."), "{s}");
+    r.key(F(4));
+    let s = r.screen();
+    assert!(s.contains("✗ Số anh chị em? — Tối đa 20."), "{s}");
+    // F8 with problems says why and goes to the first one.
+    r.key(F(8));
+    assert!(r.app.overlay.is_none());
+    assert_eq!(r.current(), "t_int");
+    let s = r.screen();
+    assert!(s.contains("Chưa hoàn thành được"), "{s}");
+    // Fixing it releases the held text.
+    r.key(KeyCode::Backspace)
+        .key(KeyCode::Backspace)
+        .typed("4")
+        .enter();
+    let d = draft_of(&r);
+    assert_eq!(answer_of(&d, "t_int").as_deref(), Some("4"));
+    assert!(d.held.is_empty());
+}
+
+#[test]
+fn a_form_opened_and_left_without_an_answer_leaves_no_draft() {
+    let mut r = rig();
+    r.start("all_types").key(Esc);
+    assert!(matches!(r.app.screen, Screen::Home));
+    assert!(r.store().drafts().0.is_empty());
+    r.start("all_types").typed("Trường A").enter().key(Esc);
+    assert_eq!(r.store().drafts().0.len(), 1);
+}
+
+#[test]
+fn quitting_from_home_asks_first_and_dialogs_take_vietnamese_keys_and_help() {
+    let mut r = rig();
+    r.key(Esc);
+    assert!(!r.app.quit);
+    assert!(r.screen().contains("Thoát Lắng Nghe?"));
+    // F1 over the dialog explains its keys, and closing help comes back to it.
+    r.key(F(1));
+    let s = r.screen();
+    assert!(
+        s.contains("C ") && s.contains("Có") && s.contains("K "),
+        "{s}"
+    );
+    r.enter();
+    assert!(r.screen().contains("Thoát Lắng Nghe?"));
+    r.key(Char('k'));
+    assert!(!r.app.quit && r.app.overlay.is_none());
+    r.key(Char('q')).key(Char('c'));
+    assert!(r.app.quit);
+}
+
+#[test]
+fn after_finalizing_the_last_draft_enter_starts_a_form_again() {
+    let mut r = rig();
+    r.start("all_types").typed("Trường A").enter().key(Esc);
+    r.key(KeyCode::Tab).enter();
+    r.key(F(4)).key(F(8)).key(Char('y'));
+    assert!(matches!(r.app.screen, Screen::Home), "{}", r.screen());
+    assert!(r.store().drafts().0.is_empty());
+    r.enter();
+    assert!(
+        matches!(r.app.screen, Screen::Interview),
+        "Enter works without Tab"
+    );
 }

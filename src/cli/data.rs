@@ -287,7 +287,13 @@ pub fn drill(
     loop {
         let mut s = Session::start(store.clone(), form.clone(), "drill", clock.clone())
             .map_err(|e| e.to_string())?;
-        say(format!("saved {} {}", s.id(), s.draft.rev));
+        // Only what reached the store is reported: a new interview is saved with its
+        // first answer.
+        let mut report = |s: &Session| {
+            if s.draft.rev > 0 {
+                say(format!("saved {} {}", s.id(), s.draft.rev));
+            }
+        };
         while let Some(item) = s.iv.current().cloned() {
             match item {
                 Item::AddRepeat { repeat, path } => {
@@ -317,7 +323,7 @@ pub fn drill(
                                 std::thread::sleep(std::time::Duration::from_millis(pace_ms));
                             }
                             if s.answer(node, &path, &raw).is_ok() {
-                                say(format!("saved {} {}", s.id(), s.draft.rev));
+                                report(&s);
                                 break;
                             }
                         }
@@ -325,7 +331,7 @@ pub fn drill(
                     if s.advance().is_err() {
                         break;
                     }
-                    say(format!("saved {} {}", s.id(), s.draft.rev));
+                    report(&s);
                 }
             }
         }

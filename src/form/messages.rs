@@ -106,3 +106,11 @@ pub(crate) fn rank_incomplete(lang: &str) -> &'static str {
         "Rank every choice.",
     )
 }
+
+pub(crate) fn not_confirmed(lang: &str) -> &'static str {
+    pick(
+        lang,
+        "Đã gõ nhưng chưa lưu: nhấn Enter để lưu.",
+        "Typed but not saved: press Enter to save it.",
+    )
+}

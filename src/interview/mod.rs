@@ -4,6 +4,7 @@
 //! `answer`/`next`/`jump`, and drain paradata events to time-stamp with their own clock.
 
 mod context;
+mod held;
 mod nav;
 mod propagate;
 mod review;
@@ -38,6 +39,8 @@ pub struct Interview {
     pub(crate) now: DateTime<FixedOffset>,
     pub(crate) cursor: Cursor,
     pub(crate) events: Vec<Paradata>,
+    /// Text entered but not accepted, per question (see `held.rs`).
+    pub(crate) held: std::collections::BTreeMap<crate::form::AnswerKey, String>,
 }
 
 impl Interview {
@@ -52,6 +55,7 @@ impl Interview {
             now,
             cursor: Cursor::End,
             events: Vec::new(),
+            held: Default::default(),
         };
         iv.recompute_all();
         iv.cursor = iv
@@ -183,6 +187,20 @@ impl Interview {
     /// answer back does not lose what was typed further on.
     pub fn draft_answers(&self) -> Vec<(String, String)> {
         self.collect(true)
+    }
+
+    /// Whether any question holds an answer (relevant or not); calculations do not count.
+    pub fn has_answers(&self) -> bool {
+        self.form.nodes.iter().enumerate().any(|(i, n)| {
+            if !n.kind.takes_answer() {
+                return false;
+            }
+            let mut paths = Vec::new();
+            tree::expand(&self.form, &self.root, &n.chain, &[], &mut paths);
+            paths
+                .iter()
+                .any(|p| !self.stored(NodeId::new(i), p).is_blank())
+        })
     }
 
     fn collect(&self, all: bool) -> Vec<(String, String)> {

@@ -67,7 +67,9 @@ impl Interview {
             if !self.form.node(*node).kind.takes_answer() {
                 continue;
             }
-            if let Err(msg) = self.check_stored(*node, path) {
+            if let Some(msg) = self.held_problem(*node, path) {
+                r.problems.push((item.clone(), Problem::Invalid(msg)));
+            } else if let Err(msg) = self.check_stored(*node, path) {
                 let p = if self.stored(*node, path).is_blank() {
                     Problem::Missing
                 } else {

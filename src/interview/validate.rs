@@ -18,6 +18,14 @@ impl Interview {
     /// fit the question type, picks a choice not offered, breaks the constraint, or the
     /// question is read-only. A refused answer changes nothing.
     pub fn answer(&mut self, node: NodeId, path: &[u32], raw: &str) -> Result<(), String> {
+        let value = self.check_answer(node, path, raw)?;
+        self.store(node, path, value);
+        self.release(node, path);
+        Ok(())
+    }
+
+    /// What [`Interview::answer`] would store for `raw`, or its refusal; changes nothing.
+    pub fn check_answer(&self, node: NodeId, path: &[u32], raw: &str) -> Result<Value, String> {
         let form = self.form.clone();
         let n = form.node(node);
         if !n.kind.takes_answer() {
@@ -43,14 +51,14 @@ impl Interview {
             }
         }
         self.constraint_ok(node, path, &value)?;
-        self.store(node, path, value);
-        Ok(())
+        Ok(value)
     }
 
     /// Clears an answer (allowed even when required: `next` is what insists).
     pub fn clear(&mut self, node: NodeId, path: &[u32]) {
         if self.form.node(node).kind.takes_answer() {
             self.store(node, path, Value::blank());
+            self.release(node, path);
         }
     }
 

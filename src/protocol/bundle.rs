@@ -236,7 +236,7 @@ pub(crate) enum Payload {
 }
 
 /// The plaintext sealed for the hub: an interview.
-pub(crate) fn interview_plaintext(f: &crate::record::Finalized) -> Vec<u8> {
+pub fn interview_plaintext(f: &crate::record::Finalized) -> Vec<u8> {
     [vec![PAYLOAD_VERSION], crate::codec::encode_body(f)].concat()
 }
 

@@ -1,6 +1,7 @@
 //! Drafts: autosaved interviews in progress (journal first, then sled).
 
 use super::journal::Entry;
+use super::record::decode_draft;
 use super::{Draft, Result, Store, StoreError, codec, hex, lock_of};
 use uuid::Uuid;
 
@@ -29,7 +30,7 @@ impl Store {
     pub fn draft(&self, id: Uuid) -> Result<Draft> {
         let v = self.drafts.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
         let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        codec::decode(&v).map_err(|e| StoreError::Database {
+        decode_draft(&v).map_err(|e| StoreError::Database {
             dir: self.dir.clone(),
             reason: e.to_string(),
         })
@@ -41,7 +42,7 @@ impl Store {
         let mut bad = Vec::new();
         for kv in self.drafts.iter() {
             match kv {
-                Ok((k, v)) => match codec::decode::<Draft>(&v) {
+                Ok((k, v)) => match decode_draft(&v) {
                     Ok(d) => ok.push(d),
                     Err(e) => bad.push(format!("draft {}: {e}", hex(&k))),
                 },

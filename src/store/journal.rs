@@ -14,13 +14,31 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
-use super::record::Draft;
+use super::record::{Draft, DraftV2};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Entry {
     Save(Box<Draft>),
     /// The draft was finalized or discarded: a replay must not bring it back.
     Gone(Uuid),
+}
+
+/// A journal entry as schema versions 1 and 2 wrote it (drafts without `held`).
+#[derive(Deserialize)]
+enum EntryV2 {
+    Save(Box<DraftV2>),
+    Gone(Uuid),
+}
+
+/// Reads a journal entry of any schema version this build knows.
+fn decode_entry(bytes: &[u8]) -> std::result::Result<Entry, codec::DecodeError> {
+    match codec::split(bytes)? {
+        (v, body) if v < 3 => Ok(match codec::decode_body::<EntryV2>(body)? {
+            EntryV2::Save(d) => Entry::Save(Box::new(Draft::from(*d))),
+            EntryV2::Gone(id) => Entry::Gone(id),
+        }),
+        (_, body) => codec::decode_body(body),
+    }
 }
 
 pub(crate) struct Journal {
@@ -90,7 +108,7 @@ pub fn replay(dir: &Path) -> (Vec<Entry>, usize) {
         while at < bytes.len() {
             match codec::unframe(&bytes[at..]) {
                 Frame::Ok(payload, n) => {
-                    match codec::decode::<Entry>(payload) {
+                    match decode_entry(payload) {
                         Ok(e) => out.push(e),
                         Err(_) => damaged += 1,
                     }

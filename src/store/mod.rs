@@ -318,7 +318,7 @@ impl Store {
                         .get(d.id.as_bytes())
                         .map_err(|e| self.db_err(e))?
                     {
-                        Some(v) => codec::decode::<Draft>(&v).map_or(true, |old| old.rev < d.rev),
+                        Some(v) => record::decode_draft(&v).map_or(true, |old| old.rev < d.rev),
                         None => self
                             .index
                             .get(d.id.as_bytes())

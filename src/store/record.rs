@@ -25,6 +25,52 @@ pub struct Draft {
     /// Answered / visible, for lists.
     pub progress: (u32, u32),
     pub referral: bool,
+    /// Text entered but not accepted, by answer key (schema 3): kept so nothing typed is
+    /// lost, never an answer.
+    pub held: Vec<(String, String)>,
+}
+
+/// A draft as schema versions 1 and 2 wrote it (before `held`).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct DraftV2 {
+    id: Uuid,
+    form: FormRef,
+    surveyor: String,
+    started: Stamp,
+    updated: Stamp,
+    rev: u64,
+    answers: Vec<(String, String)>,
+    position: Option<String>,
+    paradata: Vec<(String, u64)>,
+    progress: (u32, u32),
+    referral: bool,
+}
+
+impl From<DraftV2> for Draft {
+    fn from(d: DraftV2) -> Draft {
+        Draft {
+            id: d.id,
+            form: d.form,
+            surveyor: d.surveyor,
+            started: d.started,
+            updated: d.updated,
+            rev: d.rev,
+            answers: d.answers,
+            position: d.position,
+            paradata: d.paradata,
+            progress: d.progress,
+            referral: d.referral,
+            held: Vec::new(),
+        }
+    }
+}
+
+/// Reads a draft of any schema version this build knows.
+pub fn decode_draft(bytes: &[u8]) -> Result<Draft, crate::codec::DecodeError> {
+    match crate::codec::split(bytes)? {
+        (v, body) if v < 3 => crate::codec::decode_body::<DraftV2>(body).map(Draft::from),
+        (_, body) => crate::codec::decode_body(body),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -178,5 +224,40 @@ mod tests {
             decode_index_entry(&newer).is_err(),
             "a newer store is refused, not misread"
         );
+    }
+
+    #[test]
+    fn a_draft_written_before_held_text_still_reads() {
+        let t = Stamp {
+            utc: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            offset_secs: 7 * 3600,
+        };
+        let v2 = DraftV2 {
+            id: Uuid::now_v7(),
+            form: FormRef {
+                id: "child_participation".into(),
+                version: "1".into(),
+                hash: 7,
+            },
+            surveyor: "sv".into(),
+            started: t,
+            updated: t,
+            rev: 4,
+            answers: vec![("age".into(), "12".into())],
+            position: Some("age".into()),
+            paradata: vec![("age".into(), 900)],
+            progress: (1, 30),
+            referral: true,
+        };
+        let mut bytes = crate::codec::encode(&v2);
+        bytes[0] = 2; // as written by schema version 2
+        let d = decode_draft(&bytes).unwrap();
+        assert_eq!(
+            (d.rev, d.answers.len(), d.referral, d.held.len()),
+            (4, 1, true, 0)
+        );
+        let now = crate::codec::encode(&d);
+        assert_eq!(now[0], crate::codec::SCHEMA);
+        assert_eq!(decode_draft(&now).unwrap(), d);
     }
 }

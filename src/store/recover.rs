@@ -3,8 +3,8 @@
 
 use super::segments;
 use super::{
-    BUNDLE_SEQ_KEY, Draft, Result, SEAL_TO_KEY, SEQ, SETTINGS, Status, Store, codec, guarded,
-    open_sled, open_timeout,
+    BUNDLE_SEQ_KEY, Result, SEAL_TO_KEY, SEQ, SETTINGS, Status, Store, codec, guarded, open_sled,
+    open_timeout,
 };
 use std::path::Path;
 use uuid::Uuid;
@@ -62,13 +62,13 @@ impl Store {
         let tree = |name: &str| old.open_tree(name).ok();
         if let Some(drafts) = tree("drafts") {
             for (k, v) in drafts.iter().flatten() {
-                let Ok(d) = codec::decode::<Draft>(&v) else {
+                let Ok(d) = super::record::decode_draft(&v) else {
                     continue;
                 };
                 let finalized = self.index.get(&k).ok().flatten().is_some();
                 let erased = self.tombstones.get(&k).ok().flatten().is_some();
                 let newer = match self.drafts.get(&k).ok().flatten() {
-                    Some(cur) => codec::decode::<Draft>(&cur).is_ok_and(|cur| cur.rev < d.rev),
+                    Some(cur) => super::record::decode_draft(&cur).is_ok_and(|cur| cur.rev < d.rev),
                     None => true,
                 };
                 if !finalized && !erased && newer {

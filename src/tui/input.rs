@@ -22,9 +22,11 @@ pub enum Input {
         multi: bool,
         moved: bool,
     },
+    /// `moved`: the surveyor reordered something (an untouched rank is no answer).
     Rank {
         order: Vec<String>,
         cursor: usize,
+        moved: bool,
     },
     Range {
         values: Vec<f64>,
@@ -35,7 +37,8 @@ pub enum Input {
 }
 
 impl Input {
-    /// The input for the item under the cursor, showing its stored answer.
+    /// The input for the item under the cursor, showing its stored answer (or the text
+    /// held for it, when the surveyor left it unaccepted).
     pub fn load(iv: &Interview) -> Input {
         let Some(item) = iv.current() else {
             return Input::None;
@@ -45,7 +48,10 @@ impl Input {
             Item::Question { node, path } => (*node, path.as_slice()),
         };
         let n = iv.form().node(node);
-        let stored = iv.value(node, path).to_str().into_owned();
+        let stored = match iv.held(node, path) {
+            Some(held) => held.to_string(),
+            None => iv.value(node, path).to_str().into_owned(),
+        };
         let names: Vec<String> = iv
             .choices(node, path)
             .iter()
@@ -93,7 +99,11 @@ impl Input {
                 if order.len() != names.len() {
                     order = names;
                 }
-                Input::Rank { order, cursor: 0 }
+                Input::Rank {
+                    order,
+                    cursor: 0,
+                    moved: false,
+                }
             }
             Kind::Range(spec) => {
                 let values = spec.values();
@@ -105,6 +115,15 @@ impl Input {
             }
             Kind::Acknowledge => Input::Ack(!stored.is_empty()),
             _ => Input::None,
+        }
+    }
+
+    /// What the surveyor put in the field, to keep when they leave it without Enter:
+    /// like [`Input::raw`], except that a rank never reordered is nothing entered.
+    pub fn entered(&self) -> Option<String> {
+        match self {
+            Input::Rank { moved: false, .. } => None,
+            _ => self.raw(),
         }
     }
 
@@ -153,7 +172,7 @@ impl Input {
                 *cursor = (*cursor + 1).min(names.len().saturating_sub(1));
                 *moved = true;
             }
-            Input::Rank { cursor, order } => {
+            Input::Rank { cursor, order, .. } => {
                 *cursor = (*cursor + 1).min(order.len().saturating_sub(1))
             }
             Input::AddRepeat(yes) => *yes = false,
@@ -240,15 +259,21 @@ impl Input {
                 }
                 _ => false,
             },
-            Input::Rank { order, cursor } => match c {
+            Input::Rank {
+                order,
+                cursor,
+                moved,
+            } => match c {
                 '+' if *cursor > 0 => {
                     order.swap(*cursor, *cursor - 1);
                     *cursor -= 1;
+                    *moved = true;
                     true
                 }
                 '-' if *cursor + 1 < order.len() => {
                     order.swap(*cursor, *cursor + 1);
                     *cursor += 1;
+                    *moved = true;
                     true
                 }
                 _ => false,

@@ -54,8 +54,10 @@ pub enum Mode {
 #[derive(Clone, Copy)]
 pub struct Binding {
     pub keys: &'static [(KeyCode, KeyModifiers)],
-    /// How the key is written in hints and help.
+    /// How the key is written in hints and help (English UI).
     pub label: &'static str,
+    /// How it is written in the Vietnamese UI, where its mnemonic differs.
+    pub label_vi: &'static str,
     pub action: Action,
     pub vi: &'static str,
     pub en: &'static str,
@@ -77,8 +79,18 @@ const A: KeyModifiers = KeyModifiers::ALT;
 
 macro_rules! b {
     ($label:expr, [$($k:expr),*], $action:expr, $vi:expr, $en:expr, $footer:expr) => {
-        Binding { keys: &[$($k),*], label: $label, action: $action, vi: $vi, en: $en, footer: $footer }
+        Binding { keys: &[$($k),*], label: $label, label_vi: $label, action: $action, vi: $vi, en: $en, footer: $footer }
     };
+    ($label:expr, $label_vi:expr, [$($k:expr),*], $action:expr, $vi:expr, $en:expr, $footer:expr) => {
+        Binding { keys: &[$($k),*], label: $label, label_vi: $label_vi, action: $action, vi: $vi, en: $en, footer: $footer }
+    };
+}
+
+impl Binding {
+    /// The key as written in `lang`'s UI.
+    pub fn label_in(&self, lang: crate::lang::Lang) -> &'static str {
+        lang.pick(self.label_vi, self.label)
+    }
 }
 
 const GLOBAL_F: [Binding; 2] = [
@@ -404,29 +416,52 @@ static SETUP: [Binding; 6] = [
     ),
 ];
 
-static CONFIRM: [Binding; 2] = [
+/// Yes/no dialogs take Y/N and the Vietnamese C (Có) / K (Không) in either UI.
+static CONFIRM: [Binding; 3] = [
     b!(
         "Y",
-        [(KeyCode::Char('y'), N), (KeyCode::Char('Y'), S)],
+        "C",
+        [
+            (KeyCode::Char('y'), N),
+            (KeyCode::Char('Y'), S),
+            (KeyCode::Char('c'), N),
+            (KeyCode::Char('C'), S)
+        ],
         Action::Yes,
-        "Đồng ý",
+        "Có",
         "Yes",
         true
     ),
     b!(
         "N",
-        [(KeyCode::Char('n'), N), (KeyCode::Esc, N)],
+        "K",
+        [
+            (KeyCode::Char('n'), N),
+            (KeyCode::Char('N'), S),
+            (KeyCode::Char('k'), N),
+            (KeyCode::Char('K'), S),
+            (KeyCode::Esc, N)
+        ],
         Action::No,
         "Không",
         "No",
         true
     ),
+    GLOBAL_F[0],
 ];
 
-static STOP: [Binding; 3] = [
+/// The stop dialog's letters are mnemonics in each language (T = Tạm dừng, R = Rút), and
+/// both sets work in either UI.
+static STOP: [Binding; 4] = [
     b!(
         "P",
-        [(KeyCode::Char('p'), N), (KeyCode::Char('P'), S)],
+        "T",
+        [
+            (KeyCode::Char('p'), N),
+            (KeyCode::Char('P'), S),
+            (KeyCode::Char('t'), N),
+            (KeyCode::Char('T'), S)
+        ],
         Action::Pause,
         "Tạm dừng",
         "Pause",
@@ -434,12 +469,19 @@ static STOP: [Binding; 3] = [
     ),
     b!(
         "W",
-        [(KeyCode::Char('w'), N), (KeyCode::Char('W'), S)],
+        "R",
+        [
+            (KeyCode::Char('w'), N),
+            (KeyCode::Char('W'), S),
+            (KeyCode::Char('r'), N),
+            (KeyCode::Char('R'), S)
+        ],
         Action::Withdraw,
         "Rút khỏi khảo sát",
         "Withdraw",
         true
     ),
+    GLOBAL_F[0],
     b!(
         "Esc",
         [(KeyCode::Esc, N), (KeyCode::F(10), N)],
@@ -509,12 +551,15 @@ pub fn table(mode: Mode) -> Vec<&'static Binding> {
 pub(crate) fn lookup(mode: Mode, key: &KeyEvent) -> Option<Action> {
     // Terminals disagree on whether Shift comes with an upper-case letter or BackTab.
     let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+    let upper = matches!(key.code, KeyCode::Char(c) if c.is_uppercase());
     table(mode).into_iter().find_map(|b| {
         b.keys
             .iter()
             .any(|(code, m)| {
                 *code == key.code
-                    && (*m == mods || (*m == N && mods == S && !matches!(code, KeyCode::Enter)))
+                    && (*m == mods
+                        || (*m == N && mods == S && !matches!(code, KeyCode::Enter))
+                        || (*m == S && mods == N && upper))
             })
             .then_some(b.action)
     })

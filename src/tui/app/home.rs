@@ -7,7 +7,7 @@ use crate::tui::keymap::Action;
 impl App {
     pub(super) fn on_home(&mut self, action: Action) {
         match action {
-            Action::Quit | Action::Escape => self.shutdown(),
+            Action::Quit | Action::Escape => self.overlay = Some(Overlay::ConfirmQuit),
             Action::SwitchFocus => {
                 let h = &mut self.home;
                 h.focus = if h.focus == Focus::Forms && !h.drafts.is_empty() {
@@ -88,18 +88,17 @@ impl App {
     }
 
     pub(super) fn enter_session(&mut self, s: Session) {
-        self.input = Input::load(&s.iv);
         let at_end = s.iv.current().is_none();
         self.session = Some(s);
-        self.message = None;
+        self.load_input();
         self.status = None;
         self.screen = Screen::Interview;
         if at_end {
             self.open_review();
         }
         // A draft saved between a refusal and its erasure (the app was stopped on the
-        // "interview ended" notice) ends now, not later.
-        self.check_ended();
+        // question "end the interview?") asks again now.
+        self.check_ended(None);
     }
 
     pub(super) fn leave_session(&mut self, news: &str) {

@@ -9,6 +9,7 @@ mod report;
 mod review;
 mod setup;
 
+use crate::expr::NodeId;
 use crate::form::Form;
 use crate::interview::{Consent, Cursor, Item};
 use crate::session::{Clock, Session, SessionError};
@@ -78,16 +79,29 @@ pub struct ReportView {
     pub sel: (usize, usize),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help,
+    /// Help for the screen, or for the dialog it was opened over (shown again on close).
+    Help(Option<Box<Overlay>>),
     Stop,
     ConfirmWithdraw,
     ConfirmDiscard(Uuid),
     ConfirmFinalize,
+    ConfirmQuit,
     Referral(bool),
-    /// The interview ended by itself (consent refused, not eligible): reason code.
-    Ended(&'static str),
+    /// An answer ends the interview (consent refused, not eligible): asks before erasing.
+    ConfirmEnd(Ending),
+}
+
+/// An interview about to end by itself, waiting for the surveyor's confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    /// `declined` or `not_eligible`, as the tombstone records it.
+    pub reason: &'static str,
+    /// The form's own closing note for this ending (e.g. `too_young`), if it has one.
+    pub note: Option<(NodeId, Vec<u32>)>,
+    /// The answer that ended it and the text it replaced: "No" puts that back.
+    pub undo: Option<(NodeId, Vec<u32>, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,8 +223,8 @@ impl App {
     }
 
     pub fn mode(&self) -> Mode {
-        match self.overlay {
-            Some(Overlay::Help | Overlay::Referral(_) | Overlay::Ended(_)) => return Mode::Notice,
+        match &self.overlay {
+            Some(Overlay::Help(_) | Overlay::Referral(_)) => return Mode::Notice,
             Some(Overlay::Stop) => return Mode::Stop,
             Some(_) => return Mode::Confirm,
             None => {}
@@ -256,10 +270,15 @@ impl App {
         h.drafts = drafts;
         h.counts = self.store.counts();
         h.draft_sel = h.draft_sel.min(h.drafts.len().saturating_sub(1));
+        // The last draft just finished: Enter starts a form again, no Tab needed.
+        if h.drafts.is_empty() {
+            h.focus = Focus::Forms;
+        }
     }
 
     /// Saves what is open, so quitting (Esc, a signal, a closed terminal) loses nothing.
     pub fn shutdown(&mut self) {
+        self.keep_input();
         if let Some(s) = &mut self.session {
             let _ = s.save();
         }
@@ -305,9 +324,16 @@ impl App {
     /// Changes the state for one action; store work is queued as [`Effect`]s.
     pub(crate) fn update(&mut self, action: Action) {
         match action {
-            Action::Help if self.overlay.is_none() => self.overlay = Some(Overlay::Help),
+            Action::Help => {
+                // Help over a dialog comes back to the dialog; help over help is help.
+                let under = self
+                    .overlay
+                    .take()
+                    .filter(|o| !matches!(o, Overlay::Help(_)));
+                self.overlay = Some(Overlay::Help(under.map(Box::new)));
+            }
             Action::Language => self.switch_language(),
-            _ => match self.overlay {
+            _ => match self.overlay.clone() {
                 Some(o) => self.on_overlay(o, action),
                 None => match self.screen {
                     Screen::Setup(_) => self.on_setup(action),

@@ -1,4 +1,4 @@
-//! Pop-ups: help, stop, confirmations, referral, interview ended.
+//! Pop-ups: help, stop, confirmations, referral, and an interview about to end.
 
 use super::*;
 use crate::tui::keymap::Action;
@@ -6,11 +6,19 @@ use crate::tui::keymap::Action;
 impl App {
     pub(super) fn on_overlay(&mut self, o: Overlay, action: Action) {
         match (o, action) {
-            (Overlay::Help | Overlay::Referral(_), Action::Accept) => self.overlay = None,
-            (Overlay::Ended(reason), Action::Accept) => {
+            (Overlay::Help(under), Action::Accept) => self.overlay = under.map(|b| *b),
+            (Overlay::Referral(_), Action::Accept) => self.overlay = None,
+            (Overlay::ConfirmEnd(end), Action::Yes) => {
                 self.overlay = None;
                 let news = self.w().ended_recorded;
-                self.effects.push(Effect::EraseOpen { reason, news });
+                self.effects.push(Effect::EraseOpen {
+                    reason: end.reason,
+                    news,
+                });
+            }
+            (Overlay::ConfirmEnd(end), Action::No) => {
+                self.overlay = None;
+                self.undo_ending(end);
             }
             (Overlay::Stop, Action::Pause) => {
                 self.overlay = None;
@@ -29,6 +37,10 @@ impl App {
             (Overlay::ConfirmDiscard(id), Action::Yes) => {
                 self.overlay = None;
                 self.effects.push(Effect::Discard(id));
+            }
+            (Overlay::ConfirmQuit, Action::Yes) => {
+                self.overlay = None;
+                self.shutdown();
             }
             (Overlay::ConfirmFinalize, Action::Yes) => {
                 self.overlay = None;
@@ -50,6 +62,26 @@ impl App {
             }
             (_, Action::No) => self.overlay = None,
             _ => {}
+        }
+    }
+
+    /// "No" to ending: the answer that ended the interview is replaced by what was there
+    /// before, and the typed text stays in the field to be corrected.
+    fn undo_ending(&mut self, end: Ending) {
+        let Some(s) = &mut self.session else { return };
+        let Some((node, path, before)) = end.undo else {
+            return;
+        };
+        let r = if before.is_empty() {
+            s.iv.clear(node, &path);
+            s.save().map_err(SessionError::from)
+        } else {
+            s.answer(node, &path, &before)
+        };
+        match r {
+            Ok(()) => {}
+            Err(SessionError::Invalid(m)) => self.message = Some(m),
+            Err(SessionError::Store(e)) => self.error(&e),
         }
     }
 }

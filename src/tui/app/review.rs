@@ -11,7 +11,10 @@ impl App {
             .as_ref()
             .is_some_and(|s| s.iv.open_consent().is_some())
         {
-            self.message = Some(self.w().consent_first.into());
+            self.status = Some(Status {
+                text: self.w().consent_first.into(),
+                error: true,
+            });
             return;
         }
         let can_finalize = self
@@ -65,6 +68,17 @@ impl App {
             }
             Action::Finalize if list.can_finalize => {
                 self.overlay = Some(Overlay::ConfirmFinalize);
+            }
+            Action::Finalize => {
+                // Say why, and go where the work is.
+                let n = list.rows.iter().filter(|(_, p)| p.is_some()).count();
+                let first = list.rows.first().cloned();
+                let text = format!("{} {n}", self.w().cannot_finalize);
+                if let Some((item, problem)) = first {
+                    self.go_to(item);
+                    self.message = problem;
+                }
+                self.status = Some(Status { text, error: true });
             }
             Action::Escape => {
                 if let Some(s) = &mut self.session

@@ -70,7 +70,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         );
     }
     draw_footer(app, f, footer);
-    if let Some(o) = app.overlay {
+    if let Some(o) = &app.overlay {
         overlay::draw(app, o, f, body);
     }
 }
@@ -135,7 +135,7 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(b.label, style::key()));
+        spans.push(Span::styled(b.label_in(app.lang), style::key()));
         spans.push(Span::raw(" "));
         spans.push(Span::raw(if app.lang == super::text::Lang::Vi {
             b.vi

@@ -1,7 +1,7 @@
 //! Pop-ups over the screen: help, stop, confirmations, referral, interview ended.
 
 use super::style;
-use crate::tui::app::{App, Overlay};
+use crate::tui::app::{App, Ending, Overlay};
 use crate::tui::keymap::table;
 use crate::tui::text::Lang;
 use ratatui::Frame;
@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-pub fn draw(app: &App, o: Overlay, f: &mut Frame, area: Rect) {
+pub fn draw(app: &App, o: &Overlay, f: &mut Frame, area: Rect) {
     let (title, lines) = content(app, o);
     boxed(f, area, title, lines);
 }
@@ -24,17 +24,19 @@ fn message<'a>(body: &'a str, keys: &'a str, keys_style: ratatui::style::Style) 
 }
 
 /// Each overlay's title and lines.
-fn content(app: &App, o: Overlay) -> (&'static str, Vec<Line<'static>>) {
+fn content(app: &App, o: &Overlay) -> (&'static str, Vec<Line<'static>>) {
     let w = app.w();
     match o {
-        Overlay::Help => {
-            let mode = super::help_mode(app);
+        Overlay::Help(under) => {
+            let mode = under
+                .as_deref()
+                .map_or_else(|| super::help_mode(app), dialog_mode);
             let lines = table(mode)
                 .into_iter()
                 .filter(|b| b.in_help())
                 .map(|b| {
                     Line::from(vec![
-                        Span::styled(format!("{:<12}", b.label), style::key()),
+                        Span::styled(format!("{:<12}", b.label_in(app.lang)), style::key()),
                         Span::raw(if app.lang == Lang::Vi { b.vi } else { b.en }),
                     ])
                 })
@@ -63,22 +65,47 @@ fn content(app: &App, o: Overlay) -> (&'static str, Vec<Line<'static>>) {
             w.review_title,
             message(w.confirm_finalize, w.yes_no_keys, style::key()),
         ),
+        Overlay::ConfirmQuit => (
+            "Lắng Nghe",
+            message(w.confirm_quit, w.yes_no_keys, style::key()),
+        ),
         Overlay::Referral(on) => (
             w.referral_title,
             message(
-                if on { w.referral_body } else { w.referral_off },
+                if *on { w.referral_body } else { w.referral_off },
                 w.close_keys,
                 style::dim(),
             ),
         ),
-        Overlay::Ended(reason) => {
-            let text = if reason == "not_eligible" {
-                w.ended_not_eligible
-            } else {
-                w.ended_declined
-            };
-            (w.ended_title, message(text, w.press_enter, style::key()))
-        }
+        Overlay::ConfirmEnd(end) => (w.ended_title, ending(app, end)),
+    }
+}
+
+/// The form's own closing note (as written for the child), then what ending means, then
+/// the keys.
+fn ending(app: &App, end: &Ending) -> Vec<Line<'static>> {
+    let w = app.w();
+    let mut lines = Vec::new();
+    if let (Some((node, path)), Some(s)) = (&end.note, &app.session) {
+        lines.push(Line::styled(s.iv.label(*node, path), style::title()));
+        lines.push(Line::raw(""));
+    }
+    let text = if end.reason == "not_eligible" {
+        w.ended_not_eligible
+    } else {
+        w.ended_declined
+    };
+    lines.extend(message(text, w.end_keys, style::key()));
+    lines
+}
+
+/// The key table a dialog answers to, for help opened over it.
+fn dialog_mode(o: &Overlay) -> crate::tui::keymap::Mode {
+    use crate::tui::keymap::Mode;
+    match o {
+        Overlay::Stop => Mode::Stop,
+        Overlay::Help(_) | Overlay::Referral(_) => Mode::Notice,
+        _ => Mode::Confirm,
     }
 }
 

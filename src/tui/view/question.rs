@@ -139,7 +139,7 @@ fn input(app: &App, item: &Item, f: &mut Frame, body: Rect) {
             let items = choice_items(names, picked, *multi, &choice_label);
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
-        Input::Rank { order, cursor } => {
+        Input::Rank { order, cursor, .. } => {
             let items: Vec<ListItem> = order
                 .iter()
                 .enumerate()
