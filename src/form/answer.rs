@@ -10,14 +10,23 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AnswerError {
     NotInteger,
+    /// A number beyond what is stored exactly (±2⁵³): a typo, never a real count.
+    TooLarge,
     NotDecimal,
     NotChoice(String),
     Repeated(String),
     NotDate,
+    /// `1/1/26`: which century is a guess we do not make.
+    TwoDigitYear,
     NotTime,
     NotDateTime,
-    OutOfRange { start: f64, end: f64 },
-    OffStep { step: f64 },
+    OutOfRange {
+        start: f64,
+        end: f64,
+    },
+    OffStep {
+        step: f64,
+    },
     NotAcknowledge,
     NotAnswerable,
 }
@@ -42,10 +51,7 @@ pub(crate) fn parse_answer(
     }
     match kind {
         Kind::Text => Ok(Value::Str(raw.trim_end_matches(['\n', '\r']).to_string())),
-        Kind::Integer => t
-            .parse::<i64>()
-            .map(|n| Value::Num(n as f64))
-            .map_err(|_| AnswerError::NotInteger),
+        Kind::Integer => integer(t),
         Kind::Decimal => {
             let n = decimal(t);
             if n.is_finite() {
@@ -94,7 +100,11 @@ pub(crate) fn parse_answer(
             }
             Ok(Value::Str(picked.join(" ")))
         }
-        Kind::Date => parse_date(t).map(Value::Date).ok_or(AnswerError::NotDate),
+        Kind::Date => match parse_date(t) {
+            Some(d) => Ok(Value::Date(d)),
+            None if two_digit_year(t) => Err(AnswerError::TwoDigitYear),
+            None => Err(AnswerError::NotDate),
+        },
         Kind::Time => parse_time(t)
             .map(|tm| Value::Str(tm.format("%H:%M:%S").to_string()))
             .ok_or(AnswerError::NotTime),
@@ -128,10 +138,41 @@ fn check_choice(list: Option<&ChoiceList>, name: &str) -> Result<(), AnswerError
 }
 
 /// ISO `2024-05-31`, or the Vietnamese day-first `31/05/2024`.
+/// `2015-12-31` or `31/12/2015`, always with a four-digit year (chrono alone would read
+/// `1/1/26` as the year 26).
 pub(crate) fn parse_date(t: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
-        .ok()
+    let four = |y: &str| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit());
+    if t.split('-').next().is_some_and(four) {
+        return NaiveDate::parse_from_str(t, "%Y-%m-%d").ok();
+    }
+    if t.rsplit('/').next().is_some_and(four) {
+        return NaiveDate::parse_from_str(t, "%d/%m/%Y").ok();
+    }
+    None
+}
+
+/// `31/12/15` or `15-12-31`: a date whose year has one or two digits.
+fn two_digit_year(t: &str) -> bool {
+    let short = |y: &str| (1..=2).contains(&y.len()) && y.bytes().all(|b| b.is_ascii_digit());
+    let parts = |sep| t.split(sep).count() == 3;
+    (parts('/') && t.rsplit('/').next().is_some_and(short))
+        || (parts('-') && t.split('-').next().is_some_and(short))
+}
+
+/// Largest whole number a `Value` holds exactly.
+const MAX_EXACT: i64 = (1 << 53) - 1;
+
+fn integer(t: &str) -> Result<Value, AnswerError> {
+    match t.parse::<i64>() {
+        Ok(n) if n.abs() <= MAX_EXACT => Ok(Value::Num(n as f64)),
+        Ok(_) => Err(AnswerError::TooLarge),
+        Err(e) => match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                Err(AnswerError::TooLarge)
+            }
+            _ => Err(AnswerError::NotInteger),
+        },
+    }
 }
 
 fn parse_time(t: &str) -> Option<NaiveTime> {

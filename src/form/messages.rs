@@ -15,6 +15,18 @@ pub(crate) fn answer_error(e: &AnswerError, lang: &str) -> String {
             "Enter a whole number, like 12.",
         )
         .into(),
+        AnswerError::TooLarge => pick(
+            lang,
+            "Số này quá lớn. Hãy kiểm tra lại.",
+            "That number is too large. Please check it.",
+        )
+        .into(),
+        AnswerError::TwoDigitYear => pick(
+            lang,
+            "Hãy viết năm đủ 4 chữ số, ví dụ 31/12/2015.",
+            "Write the year with 4 digits, like 31/12/2015.",
+        )
+        .into(),
         AnswerError::NotDecimal => pick(
             lang,
             "Hãy nhập một số, ví dụ 2,5.",

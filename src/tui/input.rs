@@ -22,11 +22,12 @@ pub enum Input {
         multi: bool,
         moved: bool,
     },
-    /// `moved`: the surveyor reordered something (an untouched rank is no answer).
+    /// `set`: the order shown is an answer (it was saved, reordered, or confirmed with
+    /// Enter); a fresh or cleared rank is no answer.
     Rank {
         order: Vec<String>,
         cursor: usize,
-        moved: bool,
+        set: bool,
     },
     Range {
         values: Vec<f64>,
@@ -96,13 +97,14 @@ impl Input {
             Kind::Rank(_) => {
                 let mut order: Vec<String> =
                     stored.split_ascii_whitespace().map(String::from).collect();
-                if order.len() != names.len() {
+                let set = order.len() == names.len();
+                if !set {
                     order = names;
                 }
                 Input::Rank {
                     order,
                     cursor: 0,
-                    moved: false,
+                    set,
                 }
             }
             Kind::Range(spec) => {
@@ -115,15 +117,6 @@ impl Input {
             }
             Kind::Acknowledge => Input::Ack(!stored.is_empty()),
             _ => Input::None,
-        }
-    }
-
-    /// What the surveyor put in the field, to keep when they leave it without Enter:
-    /// like [`Input::raw`], except that a rank never reordered is nothing entered.
-    pub fn entered(&self) -> Option<String> {
-        match self {
-            Input::Rank { moved: false, .. } => None,
-            _ => self.raw(),
         }
     }
 
@@ -141,7 +134,9 @@ impl Input {
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-            Input::Rank { order, .. } => Some(order.join(" ")),
+            Input::Rank { order, set, .. } => {
+                Some(if *set { order.join(" ") } else { String::new() })
+            }
             Input::Range { values, idx } => Some(idx.map_or(String::new(), |i| {
                 crate::expr::value::num_to_string(values[i])
             })),
@@ -182,9 +177,7 @@ impl Input {
 
     pub fn left(&mut self) {
         match self {
-            Input::Range { idx, values } => {
-                *idx = Some(idx.map_or(values.len() / 2, |i| i.saturating_sub(1)))
-            }
+            Input::Range { idx, .. } => *idx = Some(idx.map_or(0, |i| i.saturating_sub(1))),
             Input::Text { ed, .. } => ed.left(),
             _ => {}
         }
@@ -192,8 +185,9 @@ impl Input {
 
     pub fn right(&mut self) {
         match self {
+            // From nothing chosen, either arrow starts at the first value.
             Input::Range { idx, values } => {
-                *idx = Some(idx.map_or(values.len() / 2, |i| (i + 1).min(values.len() - 1)))
+                *idx = Some(idx.map_or(0, |i| (i + 1).min(values.len() - 1)))
             }
             Input::Text { ed, .. } => ed.right(),
             _ => {}
@@ -222,9 +216,25 @@ impl Input {
         }
     }
 
+    /// Del/Backspace on a choice, scale, rank or acknowledgement: nothing chosen (ODK's
+    /// "clear answer"); saved as blank like any answer. Text fields edit instead.
+    pub(crate) fn clear(&mut self) {
+        match self {
+            Input::Choice { picked, .. } => picked.iter_mut().for_each(|p| *p = false),
+            Input::Range { idx, .. } => *idx = None,
+            Input::Rank { set, .. } => *set = false,
+            Input::Ack(on) => *on = false,
+            _ => {}
+        }
+    }
+
     /// Enter on a select_one picks the highlighted choice when nothing is picked yet and the
-    /// surveyor moved the highlight there; `consent` questions need an explicit pick.
+    /// surveyor moved the highlight there; `consent` questions need an explicit pick. Enter
+    /// on a rank accepts the order shown.
     pub(crate) fn pick_default(&mut self, consent: bool) {
+        if let Input::Rank { set, .. } = self {
+            *set = true;
+        }
         if let Input::Choice {
             cursor,
             picked,
@@ -259,21 +269,17 @@ impl Input {
                 }
                 _ => false,
             },
-            Input::Rank {
-                order,
-                cursor,
-                moved,
-            } => match c {
+            Input::Rank { order, cursor, set } => match c {
                 '+' if *cursor > 0 => {
                     order.swap(*cursor, *cursor - 1);
                     *cursor -= 1;
-                    *moved = true;
+                    *set = true;
                     true
                 }
                 '-' if *cursor + 1 < order.len() => {
                     order.swap(*cursor, *cursor + 1);
                     *cursor += 1;
-                    *moved = true;
+                    *set = true;
                     true
                 }
                 _ => false,

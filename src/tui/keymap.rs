@@ -279,16 +279,16 @@ static INTERVIEW: [Binding; 20] = [
         "Backspace",
         [(KeyCode::Backspace, N)],
         Action::Backspace,
-        "Xoá chữ trước",
-        "Delete before",
+        "Xoá chữ trước; bỏ câu trả lời đã chọn (lựa chọn, thang, xếp hạng)",
+        "Delete before; clear a picked answer (choice, scale, rank)",
         false
     ),
     b!(
         "Del",
         [(KeyCode::Delete, N)],
         Action::Delete,
-        "Xoá chữ sau",
-        "Delete after",
+        "Xoá chữ sau; bỏ câu trả lời đã chọn",
+        "Delete after; clear a picked answer",
         false
     ),
     b!(

@@ -59,13 +59,15 @@ impl App {
                 }
             }
             Action::Backspace | Action::Delete | Action::Home | Action::End => {
-                if let Input::Text { ed, .. } = &mut self.input {
-                    match action {
+                match &mut self.input {
+                    Input::Text { ed, .. } => match action {
                         Action::Backspace => ed.backspace(),
                         Action::Delete => ed.delete(),
                         Action::Home => ed.home(),
                         _ => ed.end(),
-                    }
+                    },
+                    input if matches!(action, Action::Backspace | Action::Delete) => input.clear(),
+                    _ => {}
                 }
             }
             _ => {}
@@ -150,7 +152,7 @@ impl App {
         let Some(Item::Question { node, path }) = s.iv.current().cloned() else {
             return;
         };
-        let Some(raw) = self.input.entered() else {
+        let Some(raw) = self.input.raw() else {
             return;
         };
         let held = s.iv.held(node, &path).map(str::to_owned);

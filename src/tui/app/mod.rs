@@ -301,6 +301,8 @@ impl App {
         {
             if self.input.typed(c) {
                 self.message = None;
+            } else if let Input::Text { numeric: true, .. } = self.input {
+                self.message = Some(self.w().numbers_only.into());
             }
             return;
         }

@@ -139,11 +139,19 @@ fn input(app: &App, item: &Item, f: &mut Frame, body: Rect) {
             let items = choice_items(names, picked, *multi, &choice_label);
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
-        Input::Rank { order, cursor, .. } => {
+        Input::Rank { order, cursor, set } => {
+            // Numbers only once the order is an answer; before that it is just the list.
             let items: Vec<ListItem> = order
                 .iter()
                 .enumerate()
-                .map(|(i, n)| ListItem::new(format!("{}. {}", i + 1, choice_label(n))))
+                .map(|(i, n)| {
+                    let mark = if *set {
+                        format!("{}.", i + 1)
+                    } else {
+                        "·".into()
+                    };
+                    ListItem::new(format!("{mark} {}", choice_label(n)))
+                })
                 .collect();
             list_with_hint(f, body, items, *cursor, hint_for_input);
         }
