@@ -82,9 +82,7 @@ fn main() -> ExitCode {
         // The app opens without walking the whole index: its first frame must be quick.
         None => Store::open(&dir)
             .map_err(langnghe::cli::error::CliError::from)
-            .and_then(|s| {
-                langnghe::tui::run(s, &forms_dir).map_err(|e| format!("terminal: {e}").into())
-            }),
+            .and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| e.to_string().into())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1051,3 +1051,62 @@ fn entering_answers_clear_keys_hints_and_plain_messages() {
     r.key(KeyCode::Backspace).key(Esc);
     assert_eq!(answer_of(&draft_of(&r), "t_range"), None);
 }
+
+#[test]
+fn below_the_minimum_size_keys_do_nothing_and_at_60_columns_f10_stays_in_the_footer() {
+    let mut r = rig();
+    r.start("all_types").typed("Trường A").enter().enter();
+    for _ in 0..3 {
+        r.enter();
+    }
+    assert_eq!(r.current(), "t_one");
+    r.app.size = (50, 14);
+    r.term = Terminal::new(TestBackend::new(50, 14)).unwrap();
+    assert!(r.screen().contains("60×16"), "{}", r.screen());
+    r.typed("1").enter().key(Esc);
+    assert!(r.app.session.is_some(), "Esc did nothing");
+    r.app.size = (60, 16);
+    r.term = Terminal::new(TestBackend::new(60, 16)).unwrap();
+    let s = r.screen();
+    assert!(
+        s.contains("1 ( ) Có"),
+        "the digit picked nothing blind\n{s}"
+    );
+    let footer = s.lines().last().unwrap_or_default().to_string();
+    assert!(
+        footer.contains("F10 Dừng") && footer.contains("F1 Trợ giúp"),
+        "{footer}"
+    );
+    // Home at 80 columns shows the indicators key and how to quit.
+    r.key(Esc);
+    r.app.size = (80, 24);
+    r.term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let s = r.screen();
+    let footer = s.lines().last().unwrap_or_default().to_string();
+    assert!(
+        footer.contains("F6/r Chỉ số") && footer.contains("q/F10 Thoát"),
+        "{footer}"
+    );
+    r.key(F(1));
+    let s = r.screen();
+    assert!(
+        s.contains("F5/s") && s.contains("F6/r") && s.contains("q/F10") && s.contains("Esc"),
+        "{s}"
+    );
+}
+
+#[test]
+fn without_a_terminal_the_app_says_so_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::langnghe()
+        .args(["--data-dir"])
+        .arg(dir.path().join("data"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("không có màn hình dòng lệnh"), "{err}");
+    let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    assert!(!all.contains(&0x1b), "no escape codes: {err}");
+}

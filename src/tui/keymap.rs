@@ -128,16 +128,16 @@ static HOME: [Binding; 11] = [
         "Tab",
         [(KeyCode::Tab, N), (KeyCode::BackTab, S)],
         Action::SwitchFocus,
-        "Biểu mẫu/Bài dở",
-        "Forms/drafts",
+        "Danh sách khác",
+        "Other list",
         true
     ),
     b!(
         "Enter",
         [(KeyCode::Enter, N)],
         Action::Accept,
-        "Bắt đầu/Tiếp tục",
-        "Start/resume",
+        "Mở",
+        "Open",
         true
     ),
     b!(
@@ -149,15 +149,15 @@ static HOME: [Binding; 11] = [
         false
     ),
     b!(
-        "F5",
+        "F5/s",
         [(KeyCode::F(5), N), (KeyCode::Char('s'), N)],
         Action::Settings,
         "Cài đặt",
         "Settings",
-        true
+        false
     ),
     b!(
-        "F6",
+        "F6/r",
         [(KeyCode::F(6), N), (KeyCode::Char('r'), N)],
         Action::Report,
         "Chỉ số",
@@ -165,7 +165,7 @@ static HOME: [Binding; 11] = [
         true
     ),
     b!(
-        "q",
+        "q/F10",
         [(KeyCode::Char('q'), N), (KeyCode::F(10), N)],
         Action::Quit,
         "Thoát",

@@ -14,6 +14,7 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Sender, channel};
+use text::Lang;
 
 /// What wakes the loop up: a key, a resize, news from the sync worker, or a request to stop.
 enum Msg {
@@ -26,6 +27,12 @@ enum Msg {
 /// is already saved; on the way out the open interview is saved once more and the terminal
 /// restored (also on panic: ratatui's hook restores it before the panic message).
 pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        // Piped or started by cron: drawing would only print escape codes.
+        let lang = Lang::from_code(&store.settings().unwrap_or_default().language);
+        return Err(std::io::Error::other(lang.words().no_terminal));
+    }
     let (forms, errors) = crate::catalog::device_forms(forms_dir, store.dir());
     let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
     let store = Arc::new(store);
@@ -45,7 +52,10 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
             error: true,
         });
     }
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
+    if let Ok(s) = terminal.size() {
+        app.size = (s.width, s.height);
+    }
     let (tx, rx) = channel();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
@@ -65,6 +75,7 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
             // Blocks until something happens: an idle app uses no CPU.
             match rx.recv() {
                 Ok(Msg::Term(Event::Key(k))) if k.kind != KeyEventKind::Release => app.on_key(k),
+                Ok(Msg::Term(Event::Resize(w, h))) => app.size = (w, h),
                 Ok(Msg::Term(_)) => {}
                 Ok(Msg::Sync(st)) => {
                     app.sync = Some(st);
@@ -121,7 +132,7 @@ pub(crate) fn show_report(
     let mut sel = (0usize, 0usize);
     let n_ind = rep.results.len();
     let n_bd = rep.results.first().map_or(0, |r| r.by.len());
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init()?;
     let result = (|| -> std::io::Result<()> {
         loop {
             terminal.draw(|f| {

@@ -164,6 +164,9 @@ pub struct App {
     pub kick: Option<std::sync::mpsc::Sender<()>>,
     /// Forms with an indicator file, for the report screen.
     pub indicators: Vec<(Arc<Form>, Arc<crate::indicators::def::Indicators>)>,
+    /// The terminal's size: below the minimum only a message is drawn, so keys are ignored
+    /// (a digit must not pick a choice the surveyor cannot see).
+    pub size: (u16, u16),
     effects: Vec<Effect>,
 }
 
@@ -212,10 +215,16 @@ impl App {
             sync: None,
             kick: None,
             indicators: Vec::new(),
+            size: (80, 24),
             effects: Vec::new(),
         };
         app.refresh_home();
         app
+    }
+
+    /// Whether the terminal is big enough to show the screen (see `view::MIN_WIDTH`).
+    pub fn fits(&self) -> bool {
+        self.size.0 >= crate::tui::view::MIN_WIDTH && self.size.1 >= crate::tui::view::MIN_HEIGHT
     }
 
     pub fn w(&self) -> &'static Words {
@@ -288,6 +297,9 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             self.shutdown();
+            return;
+        }
+        if !self.fits() {
             return;
         }
         let mode = self.mode();

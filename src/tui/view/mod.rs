@@ -21,7 +21,7 @@ pub(crate) const MIN_HEIGHT: u16 = 16;
 
 pub fn draw(app: &App, f: &mut Frame) {
     let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if !app.fits() || area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("{} {MIN_WIDTH}×{MIN_HEIGHT}.", app.w().too_small);
         f.render_widget(
             Paragraph::new(msg)
@@ -129,19 +129,36 @@ pub(crate) fn breadcrumb(app: &App, node: crate::expr::NodeId, path: &[u32]) -> 
     parts.join(" › ")
 }
 
+/// The footer's key hints. When they do not fit, hints are dropped from the end but the
+/// last one (stop or quit) stays: F10 must be visible even at the minimum width.
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
+    let hints: Vec<(&str, &str)> = table(app.mode())
+        .into_iter()
+        .filter(|b| b.footer)
+        .map(|b| (b.label_in(app.lang), app.lang.pick(b.vi, b.en)))
+        .collect();
+    let width = |hs: &[(&str, &str)]| -> usize {
+        hs.iter()
+            .map(|(k, d)| {
+                unicode_width::UnicodeWidthStr::width(*k)
+                    + 1
+                    + unicode_width::UnicodeWidthStr::width(*d)
+            })
+            .sum::<usize>()
+            + 2 * hs.len().saturating_sub(1)
+    };
+    let mut shown = hints;
+    while shown.len() > 2 && width(&shown) > area.width as usize {
+        shown.remove(shown.len() - 2);
+    }
     let mut spans = Vec::new();
-    for b in table(app.mode()).into_iter().filter(|b| b.footer) {
+    for (k, d) in shown {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(b.label_in(app.lang), style::key()));
+        spans.push(Span::styled(k, style::key()));
         spans.push(Span::raw(" "));
-        spans.push(Span::raw(if app.lang == super::text::Lang::Vi {
-            b.vi
-        } else {
-            b.en
-        }));
+        spans.push(Span::raw(d));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
