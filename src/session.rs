@@ -193,6 +193,10 @@ impl Session {
             }
             return Ok(());
         }
+        if self.draft.rev == 0 {
+            // The first save of this interview: keep the exact form it is taken with.
+            self.store.keep_form(self.iv.form())?;
+        }
         self.store.save_draft(&mut self.draft)
     }
 

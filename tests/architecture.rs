@@ -21,7 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // what both sides of sync speak, and the device's storage
     ("protocol", &["codec", "record"]),
-    ("store", &["codec", "record", "protocol"]),
+    ("store", &["codec", "form", "record", "protocol"]),
     ("xlsform", &["form"]),
     ("export", &["expr", "form", "record", "store::paths"]),
     ("catalog", &["form", "indicators", "xlsform"]),

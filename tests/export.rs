@@ -173,3 +173,48 @@ fn export_verb_writes_files_for_each_form_and_repeat() {
     let main = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
     assert!(!main.contains("ethnicity") && !main.contains("message_to_adults"));
 }
+
+#[test]
+fn from_any_folder_the_built_in_forms_work_and_export_never_skips_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let elsewhere = dir.path().join("home");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let in_home = |args: &[&str]| {
+        common::langnghe()
+            .current_dir(&elsewhere)
+            .env_remove("LANGNGHE_FORMS")
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    // No forms folder here: the built-in child form is there all the same.
+    let o = in_home(&["simulate", "--form", "child_participation", "--count", "5"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("out");
+    let o = in_home(&["export", "--out", out.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(said.contains("child_participation.csv (5 rows)"), "{said}");
+    // A form known nowhere (no copy kept, no file): the export says what it left out and
+    // exits non-zero.
+    let form = dir.path().join("pets.toml");
+    std::fs::write(
+        &form,
+        "[settings]\nid = \"pets\"\n\n[[survey]]\ntype = \"text\"\nname = \"a\"\nlabel = \"A\"\nrequired = true\n",
+    )
+    .unwrap();
+    let o = in_home(&["simulate", "--form", form.to_str().unwrap(), "--count", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(data.join("form-versions").join("pets")).unwrap();
+    let o = in_home(&["export", "--out", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("left out: 2 interview(s) of form `pets`"),
+        "{err}"
+    );
+    assert!(err.contains("child_participation.csv (5 rows)"), "{err}");
+}

@@ -1110,3 +1110,115 @@ fn without_a_terminal_the_app_says_so_plainly() {
     let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
     assert!(!all.contains(&0x1b), "no escape codes: {err}");
 }
+
+fn versioned(version: &str, extra: &str) -> String {
+    format!(
+        r#"
+[settings]
+id = "pets"
+version = "{version}"
+title = "Pets"
+
+[[survey]]
+type = "integer"
+name = "dogs"
+label = "How many dogs?"
+{extra}
+[[survey]]
+type = "text"
+name = "names"
+label = "Their names?"
+"#
+    )
+}
+
+#[test]
+fn every_interview_keeps_its_exact_form_version_for_resume_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = dir.path().join("forms");
+    std::fs::create_dir(&forms).unwrap();
+    let data = dir.path().join("data");
+    let file = forms.join("pets.toml");
+    let settings = Settings {
+        surveyor: "sv".into(),
+        device_label: String::new(),
+        language: "en".into(),
+    };
+    let app_with = |forms: &Path| {
+        let store = Store::open(&data).unwrap();
+        store.save_settings(&settings).unwrap();
+        let (forms, errors) = langnghe::catalog::load_dir(forms);
+        assert!(errors.is_empty(), "{errors:?}");
+        let app = App::new(
+            Arc::new(store),
+            forms,
+            errors,
+            Arc::new(StepClock::default()),
+        );
+        Rig {
+            _dir: tempfile::tempdir().unwrap(),
+            app,
+            term: Terminal::new(TestBackend::new(80, 24)).unwrap(),
+        }
+    };
+    // Version 9: one interview finalized, one left as a draft.
+    std::fs::write(&file, versioned("9", "")).unwrap();
+    let mut r = app_with(&forms);
+    r.start("pets").typed("2").enter().typed("Rex Fido").enter();
+    r.key(F(8)).key(Char('y'));
+    assert_eq!(r.store().counts()[0], 1);
+    r.start("pets").typed("1").enter().key(Esc);
+    drop(r);
+    // The file is changed in place under the same version: a question added, its wording
+    // changed. The draft must resume with what it was started with, silently.
+    std::fs::write(
+        &file,
+        versioned(
+            "9",
+            "constraint = \". <= 0\"\nconstraint_message = \"none allowed\"\n",
+        ),
+    )
+    .unwrap();
+    let mut r = app_with(&forms);
+    r.key(KeyCode::Tab).enter();
+    let s = r.screen();
+    assert!(s.contains("Their names?"), "{s}");
+    assert!(!s.contains("changed"), "the exact version was found: {s}");
+    r.key(KeyCode::PageUp);
+    r.key(KeyCode::Backspace).typed("3").enter();
+    assert!(
+        !r.screen().contains("none allowed"),
+        "the changed constraint is not applied to this draft"
+    );
+    r.typed("Rex").enter().key(F(8)).key(Char('y'));
+    assert_eq!(r.store().counts()[0], 2);
+    drop(r);
+    // Version 10 replaces the file entirely; both older interviews still export, under the
+    // newest version's columns (10 sorts after 9).
+    std::fs::write(&file, versioned("10", "")).unwrap();
+    let out = dir.path().join("out");
+    let exported = common::run_in(
+        &data,
+        &[
+            "export",
+            "--out",
+            out.to_str().unwrap(),
+            "--forms",
+            forms.to_str().unwrap(),
+        ],
+    );
+    assert!(exported.contains("pets.csv (2 rows)"), "{exported}");
+    // With the forms folder gone entirely, the kept copies still export everything.
+    std::fs::remove_file(&file).unwrap();
+    let exported = common::run_in(
+        &data,
+        &[
+            "export",
+            "--out",
+            out.to_str().unwrap(),
+            "--forms",
+            forms.to_str().unwrap(),
+        ],
+    );
+    assert!(exported.contains("pets.csv (2 rows)"), "{exported}");
+}

@@ -92,6 +92,7 @@ pub fn simulate(
     seed: u64,
 ) -> CliResult {
     let form = crate::catalog::find(form_spec, forms_dir)?;
+    store.keep_form(&form)?;
     let clock = SystemClock::default();
     let mut rng = Rng::new(seed);
     let surveyor = store
@@ -188,7 +189,13 @@ pub fn export(
     out_dir: &Path,
     include_sensitive: bool,
 ) -> CliResult {
-    let (forms, _) = crate::catalog::load_dir(forms_dir);
+    // Every form on offer, and every exact version an interview here was taken with.
+    let (offered, _) = crate::catalog::device_forms(forms_dir, store.dir());
+    let (kept, bad) = store.kept_forms();
+    for b in bad {
+        eprintln!("warning: a kept form copy does not load: {b}");
+    }
+    let forms: Vec<_> = offered.into_iter().map(|(f, _)| f).chain(kept).collect();
     crate::store::paths::ensure_private_dir(out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let mut sink = crate::export::sink::CsvSink::new(&forms, out_dir, include_sensitive);

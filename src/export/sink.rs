@@ -35,12 +35,12 @@ impl<'a> CsvSink<'a> {
     }
 
     fn start(&self, form_id: &str) -> Result<Option<OpenTables<'a>>, String> {
-        // The newest version of the form names the columns.
+        // The newest version of the form names the columns (10 after 9).
         let forms: &'a [Arc<Form>] = self.forms;
         let Some(form) = forms
             .iter()
             .filter(|f| f.id == form_id)
-            .max_by(|a, b| a.version.cmp(&b.version))
+            .max_by(|a, b| crate::form::version_cmp(&a.version, &b.version))
         else {
             return Ok(None);
         };
@@ -89,17 +89,18 @@ impl<'a> CsvSink<'a> {
         }
     }
 
-    /// Flushes the files; one line per file written, and warnings for forms not found.
+    /// Flushes the files: one line per file written. Interviews whose form is unknown here
+    /// make it an error (after the files are written), naming the forms: a command that
+    /// leaves data out must not look like a success.
     pub fn finish(self, forms_dir: &Path) -> Result<Vec<String>, String> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        for (form_id, n) in &self.skipped {
-            eprintln!(
-                "warning: {n} interview(s) of form `{form_id}` skipped: the form is not in {}",
-                forms_dir.display()
-            );
-        }
+        let skipped: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(form_id, n)| format!("{n} interview(s) of form `{form_id}`"))
+            .collect();
         let mut lines = Vec::new();
         let mut open: Vec<_> = self.open.into_values().flatten().collect();
         open.sort_by(|a, b| a.files[0].0.cmp(&b.files[0].0));
@@ -109,6 +110,14 @@ impl<'a> CsvSink<'a> {
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 lines.push(format!("{} ({n} rows)", path.display()));
             }
+        }
+        if !skipped.is_empty() {
+            return Err(format!(
+                "{}\nleft out: {}; their form is neither kept here nor in {}",
+                lines.join("\n"),
+                skipped.join(", "),
+                forms_dir.display()
+            ));
         }
         Ok(lines)
     }

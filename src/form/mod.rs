@@ -10,11 +10,13 @@ mod raw;
 pub mod suggest;
 pub mod text;
 mod typecheck;
+mod version;
 
 pub use build::{build, valid_name};
 pub use diag::{Diagnostic, FormErrors};
 pub use model::{AnswerKey, Choice, ChoiceList, Flag, Form, Kind, ListId, Node, ROOT, RangeSpec};
 pub use text::Text;
+pub use version::version_cmp;
 
 use std::path::Path;
 

@@ -44,6 +44,9 @@ pub struct Form {
     pub graph: Graph,
     /// FNV-1a hash of the file's bytes: tells a changed file from the same version.
     pub source_hash: u64,
+    /// The TOML it was built from (an XLSForm's after conversion): what the store keeps a
+    /// copy of, so an interview can always be read with the exact form it was taken with.
+    pub source: String,
     /// When true, the interview ends as "not eligible" (e.g. a child under 7).
     pub not_eligible: Option<Expr>,
 }

@@ -33,10 +33,12 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
         let lang = Lang::from_code(&store.settings().unwrap_or_default().language);
         return Err(std::io::Error::other(lang.words().no_terminal));
     }
-    let (forms, errors) = crate::catalog::device_forms(forms_dir, store.dir());
+    let (offered, errors) = crate::catalog::device_forms(forms_dir, store.dir());
+    let (forms, origins) = offered.into_iter().unzip();
     let clock: Arc<dyn Clock + Send + Sync> = Arc::new(SystemClock::default());
     let store = Arc::new(store);
     let mut app = App::new(store.clone(), forms, errors, clock);
+    app.origins = origins;
     match crate::catalog::indicator_sets(forms_dir) {
         Ok(sets) => {
             app.indicators = sets

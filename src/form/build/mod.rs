@@ -109,6 +109,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             by_name,
             graph,
             source_hash: fnv1a(src.as_bytes()),
+            source: src.to_string(),
             not_eligible,
         }),
         _ => {

@@ -71,14 +71,35 @@ impl App {
         let Some(d) = self.home.drafts.get(self.home.draft_sel).cloned() else {
             return;
         };
-        let Some(form) = self.forms.iter().find(|f| f.id == d.form.id).cloned() else {
+        // The exact form it was started with: on offer, or the copy the store kept. Only a
+        // draft older than those copies falls back to a form of the same id.
+        let exact = self
+            .forms
+            .iter()
+            .find(|f| {
+                f.id == d.form.id && f.version == d.form.version && f.source_hash == d.form.hash
+            })
+            .cloned()
+            .or_else(|| self.store.kept_form(&d.form));
+        let fallback = || {
+            let same = |f: &&Arc<Form>| f.id == d.form.id;
+            let same_version = self
+                .forms
+                .iter()
+                .filter(same)
+                .find(|f| f.version == d.form.version);
+            same_version
+                .or_else(|| self.forms.iter().find(same))
+                .cloned()
+        };
+        let Some(form) = exact.clone().or_else(fallback) else {
             self.status = Some(Status {
                 text: format!("{} `{}`", self.w().no_forms, d.form.id),
                 error: true,
             });
             return;
         };
-        let changed = form.source_hash != d.form.hash;
+        let changed = exact.is_none();
         let mut s = Session::resume(self.store.clone(), form, d, self.clock.clone());
         s.iv.set_language(self.lang.code());
         self.enter_session(s);

@@ -144,6 +144,8 @@ pub(crate) enum Effect {
 pub struct App {
     pub store: Arc<Store>,
     pub forms: Vec<Arc<Form>>,
+    /// Where each of `forms` came from (same order); empty when not known (tests).
+    pub origins: Vec<crate::catalog::Origin>,
     pub form_errors: Vec<String>,
     pub clock: Arc<dyn Clock + Send + Sync>,
     pub settings: Settings,
@@ -194,6 +196,7 @@ impl App {
         let mut app = App {
             store,
             forms,
+            origins: Vec::new(),
             form_errors,
             clock,
             settings,

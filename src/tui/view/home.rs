@@ -30,10 +30,20 @@ fn draw_forms(app: &App, f: &mut Frame, area: Rect) {
     let forms: Vec<ListItem> = app
         .forms
         .iter()
-        .map(|form| {
+        .enumerate()
+        .map(|(i, form)| {
+            let from = match app.origins.get(i) {
+                Some(crate::catalog::Origin::BuiltIn) => format!(" · {}", app.w().from_built_in),
+                Some(crate::catalog::Origin::Folder) => format!(" · {}", app.w().from_folder),
+                Some(crate::catalog::Origin::Hub) => format!(" · {}", app.w().from_hub),
+                None => String::new(),
+            };
             ListItem::new(vec![
                 Line::raw(form.title.get(lang).to_string()),
-                Line::styled(format!("  {} v{}", form.id, form.version), style::dim()),
+                Line::styled(
+                    format!("  {} v{}{from}", form.id, form.version),
+                    style::dim(),
+                ),
             ])
         })
         .collect();
