@@ -468,3 +468,86 @@ fn an_escrow_key_can_open_what_devices_seal_and_retention_erases_old_sent_interv
     assert!(store.entry(f[0].id).is_err());
     assert_eq!(store.tombstones()[0].reason, "retention");
 }
+
+#[test]
+fn the_hub_receives_each_form_version_with_its_interviews_and_never_skips_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    // A form the hub never published: only the device has it.
+    let form = tmp.path().join("pets.toml");
+    std::fs::write(
+        &form,
+        "[settings]\nid = \"pets\"\nversion = \"3\"\n\n[[survey]]\ntype = \"integer\"\nname = \"dogs\"\nlabel = \"Dogs?\"\nrequired = true\n",
+    )
+    .unwrap();
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        form.to_str().unwrap(),
+        "--count",
+        "7",
+    ]);
+    run(&[
+        "--data-dir",
+        d,
+        "enroll",
+        &hub.url(),
+        &hub.token("laptop-f"),
+    ]);
+    let said = run(&["--data-dir", d, "sync"]);
+    assert!(said.contains("7 accepted"), "{said}");
+    // Sent once: the next sync does not send it again.
+    run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        form.to_str().unwrap(),
+        "--count",
+        "2",
+    ]);
+    let store = Store::open(&dev).unwrap();
+    let c = client::Client::new(store.dir()).unwrap();
+    let mut cursor = outbox::Cursor::default();
+    let (_, n) = outbox::next(&store, &c.enrollment, &c.key, 500, &mut cursor)
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 2, "two interviews and no form: the hub acknowledged it");
+    drop(store);
+    hub.kill();
+    let out = tmp.path().join("out");
+    let exported = run(&[
+        "hub",
+        "export",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(exported.contains("pets.csv (7 rows)"), "{exported}");
+    let kept = hub.dir.join("form-versions").join("pets");
+    assert_eq!(kept.read_dir().unwrap().count(), 1);
+    // Without that copy the hub cannot read them: export says so and fails.
+    std::fs::remove_dir_all(&kept).unwrap();
+    let o = bin()
+        .args([
+            "hub",
+            "export",
+            "--data",
+            hub.dir.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("left out: 7 interview(s) of form `pets`"),
+        "{err}"
+    );
+}

@@ -68,6 +68,9 @@ type FormsListing = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)
 /// The signed list of published forms, and each one's file and source, in the same order.
 pub type Published = (bundle::FormList, Vec<(PathBuf, String)>);
 
+/// A verified bundle's items opened: interviews and tombstones, and form definitions.
+type Opened = (Vec<Item>, Vec<(Uuid, crate::form::Form)>);
+
 impl Hub {
     /// Creates a hub folder: identity, signing key, config, store. Refuses to overwrite one.
     pub fn init(dir: &Path, escrow: &[String]) -> Result<Hub, HubError> {
@@ -251,7 +254,20 @@ impl Hub {
         let key = keys::verifying_key(&device.public_key).map_err(HubError::Internal)?;
         // Signature and hash first; nothing is decrypted for an unsigned or damaged bundle.
         let v = bundle::verify(bytes, &key).map_err(HubError::Invalid)?;
-        let items = self.open_items(&v, &device)?;
+        let (items, forms) = self.open_items(&v, &device)?;
+        // Form definitions first: an interview is never stored without its form readable.
+        let mut form_statuses = Vec::with_capacity(forms.len());
+        for (id, form) in &forms {
+            let root = self.form_copies_dir();
+            let new = crate::store::forms::keep_copy(&root, form)
+                .map_err(|e| HubError::Internal(format!("cannot keep form {}: {e}", form.id)))?;
+            let status = if new {
+                bundle::ItemStatus::Accepted
+            } else {
+                bundle::ItemStatus::Duplicate
+            };
+            form_statuses.push((*id, status));
+        }
         // Keep the bundle as received, durably, before anything is acknowledged.
         let file = self
             .dir
@@ -271,7 +287,12 @@ impl Hub {
             hub: self.config.hub_id,
             device: device.id,
             bundle_seq: v.header.seq,
-            items: items.iter().map(|i| i.id).zip(statuses).collect(),
+            items: items
+                .iter()
+                .map(|i| i.id)
+                .zip(statuses)
+                .chain(form_statuses)
+                .collect(),
         };
         let tombstones = items.iter().filter(|i| i.tombstone).map(|i| i.id).collect();
         Ok(Ingested {
@@ -312,10 +333,12 @@ impl Hub {
         Ok(device)
     }
 
-    /// Opens every item of a verified bundle; each must name its own id and the sender.
-    fn open_items(&self, v: &bundle::Verified, device: &Device) -> Result<Vec<Item>, HubError> {
+    /// Opens every item of a verified bundle; each must name its own id and the sender. Form
+    /// definitions come back apart, checked: their id must be their content's hash.
+    fn open_items(&self, v: &bundle::Verified, device: &Device) -> Result<Opened, HubError> {
         let now = chrono::Utc::now();
         let mut items = Vec::with_capacity(v.items.len());
+        let mut forms = Vec::new();
         for (id, sealed) in &v.items {
             let plain = crate::protocol::seal::open(sealed, &self.identity)
                 .map_err(|e| HubError::Invalid(format!("interview {id}: {e}")))?;
@@ -324,6 +347,18 @@ impl Hub {
             {
                 bundle::Payload::Tombstone(t) => (t.id, device.id, true),
                 bundle::Payload::Interview(f) => (f.id, f.device, false),
+                bundle::Payload::Form(src) => {
+                    let form = crate::form::build(&format!("form {id}"), &src).map_err(|e| {
+                        HubError::Invalid(format!("item {id}: a form that does not load: {e}"))
+                    })?;
+                    if bundle::form_item_id(form.source_hash) != *id {
+                        return Err(HubError::Invalid(format!(
+                            "item {id}: the form's content does not match its id"
+                        )));
+                    }
+                    forms.push((*id, form));
+                    continue;
+                }
             };
             if rid != *id || rdev != device.id {
                 return Err(HubError::Invalid(format!(
@@ -339,7 +374,7 @@ impl Hub {
                 tombstone,
             });
         }
-        Ok(items)
+        Ok((items, forms))
     }
 
     /// Every stored interview, opened.
@@ -362,6 +397,10 @@ impl Hub {
             match bundle::read_plaintext(&plain) {
                 Ok(bundle::Payload::Interview(f)) => interview(*f),
                 Ok(bundle::Payload::Tombstone(t)) => tombstone(t),
+                Ok(bundle::Payload::Form(_)) => bad.push(format!(
+                    "interview {}: holds a form, not an interview",
+                    item.id
+                )),
                 Err(e) => bad.push(format!("interview {}: {e}", item.id)),
             }
         })?;
@@ -370,6 +409,21 @@ impl Hub {
 
     pub fn forms_dir(&self) -> PathBuf {
         self.dir.join("forms")
+    }
+
+    /// Where the hub keeps every form version devices sent with their interviews.
+    pub(crate) fn form_copies_dir(&self) -> PathBuf {
+        self.dir.join("form-versions")
+    }
+
+    /// Every form the hub can read interviews with: its published forms and every version
+    /// devices sent.
+    pub fn known_forms(&self) -> (Vec<Arc<crate::form::Form>>, Vec<String>) {
+        let (mut forms, mut errors) = crate::catalog::load_dir(&self.forms_dir());
+        let (kept, bad) = crate::store::forms::load_copies(&self.form_copies_dir());
+        forms.extend(kept);
+        errors.extend(bad);
+        (forms, errors)
     }
 
     /// The form files this hub hands to devices (`forms/*.toml` that pass the checks), with
@@ -476,13 +530,16 @@ pub(crate) struct Ingested {
 }
 
 impl Ingested {
-    /// (accepted, duplicate, conflict) interviews, tombstones left out; and the tombstones.
+    /// (accepted, duplicate, conflict) interviews, tombstones and form definitions left out;
+    /// and the tombstones.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
         let n = |s: ItemStatus| {
             self.receipt
                 .items
                 .iter()
-                .filter(|(id, x)| *x == s && !self.tombstones.contains(id))
+                .filter(|(id, x)| {
+                    *x == s && !self.tombstones.contains(id) && bundle::form_hash_of(*id).is_none()
+                })
                 .count()
         };
         (
@@ -491,5 +548,14 @@ impl Ingested {
             n(ItemStatus::Conflict),
             self.tombstones.len(),
         )
+    }
+
+    /// Form definitions that came with the interviews.
+    pub fn forms(&self) -> usize {
+        self.receipt
+            .items
+            .iter()
+            .filter(|(id, _)| bundle::form_hash_of(*id).is_some())
+            .count()
     }
 }

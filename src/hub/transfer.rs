@@ -25,9 +25,10 @@ pub(crate) fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
                 match crate::store::paths::write_private(&rec, &ing.receipt_bytes) {
                     Ok(()) => {
                         let (a, d, c, t) = ing.counts();
+                        let forms = ing.forms();
                         let _ = writeln!(
                             out,
-                            "{}: {a} accepted, {d} already there, {c} conflicts, {t} refusal/withdrawal count(s); receipt {}",
+                            "{}: {a} accepted, {d} already there, {c} conflicts, {t} refusal/withdrawal count(s), {forms} form version(s); receipt {}",
                             f.display(),
                             rec.display()
                         );
@@ -83,7 +84,7 @@ pub(crate) fn export_tables(
     out: &Path,
     include_sensitive: bool,
 ) -> Result<String, String> {
-    let (forms, _) = crate::catalog::load_dir(&hub.forms_dir());
+    let (forms, _) = hub.known_forms();
     crate::store::paths::ensure_private_dir(out)
         .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut sink = crate::export::sink::CsvSink::new(&forms, out, include_sensitive);

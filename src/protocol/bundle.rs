@@ -19,6 +19,11 @@ pub(crate) const RECEIPT_VERSION: u8 = 1;
 pub(crate) const PAYLOAD_VERSION: u8 = 2;
 /// First byte of a sealed tombstone's plaintext (an interview's is [`PAYLOAD_VERSION`]).
 pub(crate) const TOMBSTONE_TAG: u8 = b'T';
+/// First byte of a sealed form definition's plaintext: the exact form (TOML) that interviews
+/// in the same bundle were taken with, so the hub can always read them.
+pub(crate) const FORM_TAG: u8 = b'F';
+/// The high half of a form item's id; the low half is the form's content hash.
+const FORM_ID_HIGH: u64 = u64::from_be_bytes(*b"LNFORM\0\0");
 pub(crate) const ENROLL_DOMAIN: &[u8] = b"langnghe-enroll-v1";
 pub(crate) const FORMS_DOMAIN: &[u8] = b"langnghe-forms-v1";
 /// magic 4 | version 1 | device 16 | seq 8 | hub 16 | count 4 | payload_len 8 | payload_hash 32
@@ -233,11 +238,30 @@ pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, Strin
 pub(crate) enum Payload {
     Interview(Box<crate::record::Finalized>),
     Tombstone(crate::record::Tombstone),
+    /// A form definition's TOML source.
+    Form(String),
 }
 
 /// The plaintext sealed for the hub: an interview.
 pub fn interview_plaintext(f: &crate::record::Finalized) -> Vec<u8> {
     [vec![PAYLOAD_VERSION], crate::codec::encode_body(f)].concat()
+}
+
+/// The id a form definition travels under: fixed by its content, so sending it twice is a
+/// duplicate, never a conflict.
+pub fn form_item_id(hash: u64) -> Uuid {
+    Uuid::from_u64_pair(FORM_ID_HIGH, hash)
+}
+
+/// The form content hash behind a form item's id, or `None` for an interview or tombstone.
+pub fn form_hash_of(id: Uuid) -> Option<u64> {
+    let (high, low) = id.as_u64_pair();
+    (high == FORM_ID_HIGH).then_some(low)
+}
+
+/// The plaintext sealed for the hub: a form definition (its TOML source).
+pub(crate) fn form_plaintext(source: &str) -> Vec<u8> {
+    [vec![FORM_TAG, PAYLOAD_VERSION], source.as_bytes().to_vec()].concat()
 }
 
 /// The plaintext sealed for the hub: a tombstone (a refusal or withdrawal, for counting).
@@ -271,6 +295,13 @@ pub(crate) fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
             crate::codec::decode_body(rest)
                 .map(Payload::Tombstone)
                 .map_err(|e| e.to_string())
+        }
+        (&FORM_TAG, rest) => {
+            let (&v, rest) = body(rest)?;
+            version(v)?;
+            String::from_utf8(rest.to_vec())
+                .map(Payload::Form)
+                .map_err(|_| "a form definition that is not UTF-8 text".to_string())
         }
         (&v, rest) => {
             version(v)?;

@@ -13,7 +13,7 @@
 mod drafts;
 pub mod error;
 mod finalized;
-mod forms;
+pub(crate) mod forms;
 pub mod journal;
 mod lock;
 pub mod paths;

@@ -22,6 +22,8 @@ pub struct Report {
     /// Tombstones (refusals, withdrawals) the hub acknowledged.
     pub ended: usize,
     pub forms: usize,
+    /// Form definitions the hub acknowledged (sent with the interviews taken with them).
+    pub forms_delivered: usize,
     pub erased: usize,
     /// Records that could not be read and were not sent (id and why).
     pub damaged: Vec<String>,
@@ -50,6 +52,9 @@ pub struct Cursor {
     done: bool,
     tomb_after: Option<Uuid>,
     tombs_done: bool,
+    /// Form definitions already put in a bundle of this run, and form ids with none left.
+    forms_sent: Vec<Uuid>,
+    forms_checked: Vec<String>,
     /// Records that could not be read (id and why); they stay unsent.
     pub damaged: Vec<String>,
 }
@@ -68,6 +73,8 @@ impl Cursor {
             done: false,
             tomb_after: None,
             tombs_done: false,
+            forms_sent: Vec::new(),
+            forms_checked: Vec::new(),
             damaged: Vec::new(),
         }
     }
@@ -87,7 +94,9 @@ pub fn next(
     let mut ids = Vec::new();
     // The header and the signature count against the budget too.
     let mut bytes = bundle::HEADER_LEN + bundle::SIG_LEN;
-    'fill: while !cursor.done && items.len() < limit {
+    // Forms ride along and do not count against `limit` (it counts interviews and tombstones).
+    let mut records = 0;
+    'fill: while !cursor.done && records < limit {
         let batch = store.unsent_after(cursor.after, 64);
         if batch.is_empty() {
             cursor.done = true;
@@ -96,22 +105,60 @@ pub fn next(
         for id in batch {
             match store.sealed_bytes(id) {
                 Ok(sealed) => {
-                    if !items.is_empty() && bytes + sealed.len() + 20 > cursor.max_bytes {
+                    // The form it was taken with goes first, if the hub may lack it.
+                    let forms = forms_for(store, id, cursor)?;
+                    let need =
+                        sealed.len() + 20 + forms.iter().map(|(_, s)| s.len() + 20).sum::<usize>();
+                    if !items.is_empty() && bytes + need > cursor.max_bytes {
                         break 'fill;
                     }
-                    bytes += sealed.len() + 20;
+                    if bytes + need > cursor.max_bytes && !forms.is_empty() {
+                        // Form and interview do not fit one bundle: the form goes alone
+                        // first, the interview in the next bundle.
+                        for (fid, fs) in forms {
+                            bytes += fs.len() + 20;
+                            cursor.forms_sent.push(fid);
+                            items.push((fid, fs));
+                        }
+                        break 'fill;
+                    }
+                    bytes += need;
+                    for (fid, fs) in forms {
+                        cursor.forms_sent.push(fid);
+                        items.push((fid, fs));
+                    }
                     items.push((id, sealed));
                     ids.push(id);
+                    records += 1;
                 }
                 Err(err) => cursor.damaged.push(format!("interview {id}: {err}")),
             }
             cursor.after = Some(id);
-            if items.len() >= limit {
+            if records >= limit {
                 break 'fill;
             }
         }
     }
-    'tombs: while items.len() < limit && !cursor.tombs_done {
+    add_tombstones(store, &mut items, &mut bytes, &mut records, limit, cursor)?;
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let n = items.len();
+    let b = seal_and_queue(store, e, key, items, &ids)?;
+    Ok(Some((b, n)))
+}
+
+/// Tops a bundle up with unsent tombstones (refusals and withdrawals, for the hub's
+/// response figures), within the record limit and the byte budget.
+fn add_tombstones(
+    store: &Store,
+    items: &mut Vec<(Uuid, Vec<u8>)>,
+    bytes: &mut usize,
+    records: &mut usize,
+    limit: usize,
+    cursor: &mut Cursor,
+) -> Result<()> {
+    'tombs: while *records < limit && !cursor.tombs_done {
         let tombs = store.unsent_tombstones_after(cursor.tomb_after, 64);
         if tombs.is_empty() {
             cursor.tombs_done = true;
@@ -119,23 +166,43 @@ pub fn next(
         }
         for t in tombs {
             let sealed = store.sealed_tombstone(&t)?;
-            if !items.is_empty() && bytes + sealed.len() + 20 > cursor.max_bytes {
+            if !items.is_empty() && *bytes + sealed.len() + 20 > cursor.max_bytes {
                 break 'tombs;
             }
-            bytes += sealed.len() + 20;
+            *bytes += sealed.len() + 20;
             cursor.tomb_after = Some(t.id);
             items.push((t.id, sealed));
-            if items.len() >= limit {
+            *records += 1;
+            if *records >= limit {
                 break 'tombs;
             }
         }
     }
-    if items.is_empty() {
-        return Ok(None);
+    Ok(())
+}
+
+/// The kept versions of interview `id`'s form that the hub has not acknowledged and this run
+/// has not sent yet, sealed: they travel in the same bundle as the first interview taken
+/// with them (sent again until a receipt names them: a duplicate costs the hub nothing).
+fn forms_for(store: &Store, id: Uuid, cursor: &mut Cursor) -> Result<Vec<(Uuid, Vec<u8>)>> {
+    let Ok(entry) = store.entry(id) else {
+        return Ok(Vec::new());
+    };
+    if cursor.forms_checked.contains(&entry.form_id) {
+        return Ok(Vec::new());
     }
-    let n = items.len();
-    let b = seal_and_queue(store, e, key, items, &ids)?;
-    Ok(Some((b, n)))
+    let mut out = Vec::new();
+    for form in store.undelivered_forms(&entry.form_id) {
+        let fid = bundle::form_item_id(form.source_hash);
+        if !cursor.forms_sent.contains(&fid) {
+            out.push((fid, store.sealed_form(&form)?));
+        }
+    }
+    if out.is_empty() {
+        // Nothing to send for this form id in this run: do not look again.
+        cursor.forms_checked.push(entry.form_id);
+    }
+    Ok(out)
 }
 
 fn seal_and_queue(
@@ -202,6 +269,10 @@ fn numbered(out: &std::path::Path, n: usize) -> std::path::PathBuf {
 pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Result<()> {
     use crate::protocol::bundle::ItemStatus;
     for (id, status) in &r.items {
+        if bundle::form_hash_of(*id).is_some() {
+            report.forms_delivered += 1;
+            continue;
+        }
         if store.entry(*id).is_err() {
             report.ended += 1;
             continue;
