@@ -86,6 +86,7 @@ impl Session {
             progress: (0, 0),
             referral: false,
             held: Vec::new(),
+            instance_name: String::new(),
         };
         let mut s = Session {
             iv,
@@ -185,6 +186,7 @@ impl Session {
         self.draft.progress = (answered as u32, questions as u32);
         self.draft.updated = Stamp::from_local(self.clock.now());
         self.draft.held = self.iv.held_texts();
+        self.draft.instance_name = self.iv.instance_name().unwrap_or_default();
         // Calculations alone (a `0` computed from nothing) are not worth a draft.
         if !self.iv.has_answers() && self.draft.held.is_empty() && !self.draft.referral {
             if self.draft.rev > 0 {

@@ -198,6 +198,20 @@ fn from_any_folder_the_built_in_forms_work_and_export_never_skips_silently() {
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(said.contains("child_participation.csv (5 rows)"), "{said}");
+    // The child form's instance_name is exported as Central does, after meta-instanceID.
+    let main = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    let mut lines = main.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .contains(",meta-instanceID,meta-instanceName,KEY,"),
+        "{main}"
+    );
+    assert!(
+        lines.all(|l| l.contains(" · ")),
+        "every row has its name: {main}"
+    );
     // A form known nowhere (no copy kept, no file): the export says what it left out and
     // exits non-zero.
     let form = dir.path().join("pets.toml");

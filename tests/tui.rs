@@ -1222,3 +1222,30 @@ fn every_interview_keeps_its_exact_form_version_for_resume_and_export() {
     );
     assert!(exported.contains("pets.csv (2 rows)"), "{exported}");
 }
+
+#[test]
+fn drafts_are_told_apart_by_the_forms_instance_name() {
+    let mut r = rig();
+    r.start("child_participation")
+        .enter()
+        .typed("1")
+        .enter()
+        .enter()
+        .typed("1")
+        .enter();
+    r.typed("1").enter().typed("1").enter().typed("12").enter();
+    r.key(Esc);
+    let s = r.screen();
+    assert!(s.contains("Xã Mường Nhé ·  · 12 — "), "{s}");
+    let d = r.store().drafts().0.remove(0);
+    assert_eq!(d.instance_name, "Xã Mường Nhé ·  · 12");
+    let data = r.store().dir().to_path_buf();
+    // The app closes (its lock goes); the temp folder stays for the CLI to read.
+    let Rig {
+        _dir: keep, app, ..
+    } = r;
+    drop(app);
+    let listed = common::run_in(&data, &["list", "--status", "draft"]);
+    drop(keep);
+    assert!(listed.contains("Xã Mường Nhé ·  · 12"), "{listed}");
+}

@@ -15,6 +15,9 @@ struct Row {
     status: Status,
     started: String,
     progress: String,
+    /// The form's `instance_name`; drafts only (finalized rows are listed from the
+    /// clear-text index, which deliberately holds no answers).
+    name: String,
 }
 
 /// Writes one line (or JSON object) per interview as it reads them, so a device with
@@ -28,6 +31,7 @@ pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Wri
             status: Status::Draft,
             started: d.started.local().format("%Y-%m-%d %H:%M").to_string(),
             progress: format!("{}/{}", d.progress.0, d.progress.1),
+            name: d.instance_name,
         })
     });
     let finals = store.entries_iter().map(|r| {
@@ -37,22 +41,28 @@ pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Wri
             status: e.status,
             started: e.started.local().format("%Y-%m-%d %H:%M").to_string(),
             progress: format!("{} answers", e.answered),
+            name: String::new(),
         })
     });
     let mut first = true;
     let mut emit = |r: &Row| -> std::io::Result<()> {
         if json {
-            let obj = serde_json::json!({"id": r.id, "form": r.form, "status": r.status.as_str(), "started": r.started, "progress": r.progress});
+            let obj = serde_json::json!({"id": r.id, "form": r.form, "status": r.status.as_str(), "started": r.started, "progress": r.progress, "instance_name": r.name});
             write!(out, "{}{obj}", if first { "[\n" } else { ",\n" })?;
         } else {
             writeln!(
                 out,
-                "{}  {:<24} {:<9}  {}  {}",
+                "{}  {:<24} {:<9}  {}  {}{}",
                 r.id,
                 r.form,
                 r.status.as_str(),
                 r.started,
-                r.progress
+                r.progress,
+                if r.name.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", r.name)
+                }
             )?;
         }
         first = false;

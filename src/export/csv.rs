@@ -50,9 +50,12 @@ impl<'a> Exporter<'a> {
                 }
                 header.extend(cols.iter().map(|c| column_name(form, scope, c)));
                 if scope == ROOT {
+                    header.push("meta-instanceID".into());
+                    if form.instance_name.is_some() {
+                        header.push("meta-instanceName".into());
+                    }
                     header.extend(
                         [
-                            "meta-instanceID",
                             "KEY",
                             "SubmitterID",
                             "DeviceID",
@@ -219,6 +222,10 @@ fn row(
     }
     if scope == ROOT {
         r.push(format!("uuid:{}", f.id));
+        if let Some(e) = &form.instance_name {
+            let cx = RowCx { form, answers, f };
+            r.push(crate::expr::eval(e, &cx).to_str().trim().to_string());
+        }
         r.push(format!("uuid:{}", f.id));
         r.push(f.surveyor.clone());
         r.push(f.device.to_string());
@@ -264,4 +271,52 @@ pub fn render(t: &Table) -> String {
         .chain(&t.rows)
         .map(|l| line(l))
         .collect()
+}
+
+/// How an expression (the form's `instance_name`) sees one exported interview: its answers
+/// outside repeats, read back into typed values.
+struct RowCx<'a> {
+    form: &'a Form,
+    answers: &'a BTreeMap<NodeId, String>,
+    f: &'a Finalized,
+}
+
+impl crate::expr::Context for RowCx<'_> {
+    fn value(&self, node: NodeId) -> crate::expr::Value {
+        use crate::expr::Value;
+        let Some(raw) = self.answers.get(&node) else {
+            return Value::blank();
+        };
+        let n = self.form.node(node);
+        if matches!(n.kind, Kind::Calculate(_)) {
+            return Value::Str(raw.clone());
+        }
+        crate::form::answer::parse_answer(
+            &n.kind,
+            self.form.list_of(node),
+            raw,
+            *self.f.finished.local().offset(),
+        )
+        .unwrap_or_else(|_| Value::Str(raw.clone()))
+    }
+    fn current(&self) -> crate::expr::Value {
+        crate::expr::Value::blank()
+    }
+    fn position(&self) -> f64 {
+        f64::NAN
+    }
+    fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.f.finished.local()
+    }
+    fn choice_label(&self, node: NodeId, value: &str) -> String {
+        self.form
+            .list_of(node)
+            .and_then(|l| l.find(value))
+            .map_or(value.to_string(), |c| {
+                c.label.get(&self.form.default_language).to_string()
+            })
+    }
+    fn column(&self, _name: &str) -> crate::expr::Value {
+        crate::expr::Value::blank()
+    }
 }

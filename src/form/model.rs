@@ -49,6 +49,9 @@ pub struct Form {
     pub source: String,
     /// When true, the interview ends as "not eligible" (e.g. a child under 7).
     pub not_eligible: Option<Expr>,
+    /// XLSForm's `instance_name`: a short name telling one interview from another
+    /// (e.g. commune · sex · age), shown in draft lists and exported.
+    pub instance_name: Option<Expr>,
 }
 
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! How form versions order: as people number them, so `10` comes after `9`.
 
-/// Orders form versions as people number them: `10` after `9`, `2026.11.2` after
-/// `2026.11.10`'s predecessor `2026.11.9`; runs of digits compare as numbers.
+/// Orders form versions as people number them: `10` after `9`, `2026.11.10` after
+/// `2026.11.9`; runs of digits compare as numbers.
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     fn parts(s: &str) -> Vec<(bool, &str)> {
         let mut out = Vec::new();

@@ -261,6 +261,16 @@ impl Interview {
             .is_some_and(|e| crate::expr::eval(e, &self.cx(ROOT, &[])).to_bool())
     }
 
+    /// The form's `instance_name` for this interview so far (blank answers read as blank).
+    pub fn instance_name(&self) -> Option<String> {
+        let e = self.form.instance_name.as_ref()?;
+        let name = crate::expr::eval(e, &self.cx(ROOT, &[]))
+            .to_str()
+            .into_owned();
+        // Before anything it names is answered, a concat is only its separators.
+        Some(name.trim().to_string()).filter(|n| n.chars().any(char::is_alphanumeric))
+    }
+
     /// Takes the paradata events (enter/leave question) since the last call.
     pub fn take_events(&mut self) -> Vec<Paradata> {
         std::mem::take(&mut self.events)

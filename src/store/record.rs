@@ -28,6 +28,8 @@ pub struct Draft {
     /// Text entered but not accepted, by answer key (schema 3): kept so nothing typed is
     /// lost, never an answer.
     pub held: Vec<(String, String)>,
+    /// The form's `instance_name` as of the last save (schema 3), to tell drafts apart.
+    pub instance_name: String,
 }
 
 /// A draft as schema versions 1 and 2 wrote it (before `held`).
@@ -61,6 +63,7 @@ impl From<DraftV2> for Draft {
             progress: d.progress,
             referral: d.referral,
             held: Vec::new(),
+            instance_name: String::new(),
         }
     }
 }

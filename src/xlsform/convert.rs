@@ -187,7 +187,6 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         langs.insert(0, default_lang.clone());
     }
     for key in [
-        "instance_name",
         "public_key",
         "submission_url",
         "style",
@@ -208,6 +207,9 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     out.line(format!("id = {}", q(&id)), id_o);
     if let Some((v, o)) = setting("version") {
         out.line(format!("version = {}", q(&v)), Some(o));
+    }
+    if let Some((v, o)) = setting("instance_name") {
+        out.line(format!("instance_name = {}", q(&v)), Some(o));
     }
     let (title, title_o) = setting("form_title").map_or((id.clone(), None), |(v, o)| (v, Some(o)));
     for l in &langs {

@@ -44,6 +44,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "default_language",
     "languages",
     "not_eligible",
+    "instance_name",
 ];
 
 /// Loads a form from its TOML text. `path` is only used in messages.
@@ -67,6 +68,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
         list_ids: HashMap::new(),
         label_refs: Vec::new(),
         not_eligible: None,
+        instance_name: None,
     };
     let (id, version, title) = b.settings(&raw.settings);
     for (name, rows) in &raw.choices {
@@ -95,6 +97,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
         by_name,
         lists,
         not_eligible,
+        instance_name,
         ..
     } = b;
     match graph {
@@ -111,6 +114,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             source_hash: fnv1a(src.as_bytes()),
             source: src.to_string(),
             not_eligible,
+            instance_name,
         }),
         _ => {
             diags.sort();
@@ -160,6 +164,8 @@ struct Builder<'a> {
     label_refs: Vec<(usize, String)>,
     /// `[settings] not_eligible`, resolved with the rest.
     not_eligible: Option<Expr>,
+    /// `[settings] instance_name`, resolved with the rest.
+    instance_name: Option<Expr>,
 }
 
 enum RowType {
@@ -258,6 +264,9 @@ impl Builder<'_> {
         }
         if let Some(v) = row.get("not_eligible") {
             self.not_eligible = self.expr(v, "not_eligible");
+        }
+        if let Some(v) = row.get("instance_name") {
+            self.instance_name = self.expr(v, "instance_name");
         }
         let title = match row.get("title") {
             Some(v) => self.text(v, "title").unwrap_or_default(),
@@ -395,7 +404,10 @@ impl Builder<'_> {
             }
             put_exprs(&mut self.nodes[i], taken);
         }
-        if let Some(e) = &mut self.not_eligible {
+        for e in [&mut self.not_eligible, &mut self.instance_name]
+            .into_iter()
+            .flatten()
+        {
             let cx = typecheck::Site {
                 filter: None,
                 nodes: &self.nodes,

@@ -76,6 +76,12 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
                 .iter()
                 .find(|f| f.id == d.form.id)
                 .map_or(d.form.id.clone(), |f| f.title.get(lang).to_string());
+            // The instance name tells one child's draft from another's.
+            let title = if d.instance_name.is_empty() {
+                title
+            } else {
+                format!("{} — {title}", d.instance_name)
+            };
             let age = ago(app, (now - d.updated.utc).num_minutes());
             let flag = if d.referral {
                 format!("  {}", w.referral_marker)
