@@ -726,3 +726,61 @@ fn held_text_is_kept_listed_in_review_never_an_answer_and_released_by_answering(
     assert_eq!(back.held(n, &[]), None);
     assert!(!back.has_held());
 }
+
+#[test]
+fn progress_counts_what_may_still_apply_so_its_total_never_grows() {
+    let f = form(
+        &rows(
+            "select_one yn q1\ninteger q2 | relevant = \"${q1} = 'yes'\"\ncalculate c | calculation = \"if(${q1} = 'yes', 1, 0)\"\ntext q3 | relevant = \"${c} = 1\"\ntext q4",
+        ),
+        &choices("yn", &["yes", "no"]),
+    );
+    let mut iv = Interview::new(f, now());
+    assert_eq!(iv.progress(), (0, 4), "q2 and q3 may still apply");
+    ans(&mut iv, "q1", "yes");
+    assert_eq!(iv.progress(), (1, 4));
+    ans(&mut iv, "q1", "no");
+    assert_eq!(iv.progress(), (1, 2), "ruled out: the total shrinks");
+}
+
+#[test]
+fn on_the_child_form_the_total_never_grows_along_random_interviews() {
+    use langnghe::simulate::{Rng, random_answer};
+    let f = Arc::new(
+        langnghe::form::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("forms/child_participation.toml"),
+        )
+        .unwrap(),
+    );
+    for seed in 0..40 {
+        let mut rng = Rng::new(seed);
+        let mut iv = Interview::new(f.clone(), now());
+        let mut total = iv.progress().1;
+        let mut steps = 0;
+        while let Some(item) = iv.current().cloned() {
+            steps += 1;
+            assert!(steps < 500);
+            if let Item::Question { node, path } = &item {
+                let kind = iv.form().node(*node).kind.clone();
+                if kind.takes_answer()
+                    && let Some(raw) = random_answer(&iv, *node, path, &kind, &mut rng, now())
+                {
+                    // Consent yes, so the walk goes the whole way.
+                    let raw = if iv.form().node(*node).consent {
+                        "yes".into()
+                    } else {
+                        raw
+                    };
+                    let _ = iv.answer(*node, path, &raw);
+                }
+            }
+            let now_total = iv.progress().1;
+            assert!(now_total <= total, "seed {seed}: {total} → {now_total}");
+            total = now_total;
+            if iv.advance().is_err() || iv.not_eligible() {
+                break;
+            }
+        }
+    }
+}

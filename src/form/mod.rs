@@ -4,6 +4,7 @@ pub mod answer;
 mod build;
 pub mod diag;
 pub mod graph;
+mod inputs;
 pub mod messages;
 pub mod model;
 mod raw;

@@ -52,6 +52,8 @@ pub struct Form {
     /// XLSForm's `instance_name`: a short name telling one interview from another
     /// (e.g. commune · sex · age), shown in draft lists and exported.
     pub instance_name: Option<Expr>,
+    /// Per node, the questions its relevance depends on (see `inputs.rs`).
+    pub relevance_inputs: Vec<Vec<NodeId>>,
 }
 
 #[derive(Debug)]

@@ -31,9 +31,12 @@ impl Review {
 }
 
 impl Interview {
-    /// (answered, questions) among the visible questions: what headers and draft lists show,
-    /// without checking every constraint as [`Interview::review`] does (it runs per frame and
-    /// per autosave).
+    /// (answered, questions) among the questions that apply or may still apply: what
+    /// headers and draft lists show, without checking every constraint as
+    /// [`Interview::review`] does (it runs per frame and per autosave). A question hidden
+    /// only because something it depends on is not answered yet counts, so the total does
+    /// not grow as the interview goes (0/1 → 5/22 → 27/27); it shrinks when an answer rules
+    /// questions out, and grows only when a repeat gains an instance.
     pub fn progress(&self) -> (usize, usize) {
         let mut answered = 0;
         let mut questions = 0;
@@ -49,7 +52,33 @@ impl Interview {
                 answered += 1;
             }
         }
-        (answered, questions)
+        (answered, questions + self.undecided())
+    }
+
+    /// Questions outside repeats that do not apply now but may yet: something their
+    /// relevance reads is unanswered and could still be answered.
+    fn undecided(&self) -> usize {
+        let nodes = &self.form.nodes;
+        let mut open = vec![false; nodes.len()];
+        let mut count = 0;
+        for (i, n) in nodes.iter().enumerate() {
+            let id = crate::expr::NodeId::new(i);
+            if !n.chain.is_empty() || self.is_relevant(id, &[]) {
+                continue;
+            }
+            let pending = self.form.relevance_inputs[i].iter().any(|q| {
+                self.form.node(*q).chain.is_empty()
+                    && self.stored(*q, &[]).is_blank()
+                    && (self.is_relevant(*q, &[]) || open[q.index()])
+            });
+            if pending {
+                open[i] = true;
+                if n.kind.takes_answer() {
+                    count += 1;
+                }
+            }
+        }
+        count
     }
 
     /// Checks every visible question.

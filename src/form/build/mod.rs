@@ -107,7 +107,6 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             title,
             default_language,
             languages,
-            nodes,
             lists,
             by_name,
             graph,
@@ -115,6 +114,8 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             source: src.to_string(),
             not_eligible,
             instance_name,
+            relevance_inputs: super::inputs::relevance_inputs(&nodes),
+            nodes,
         }),
         _ => {
             diags.sort();
