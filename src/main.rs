@@ -1,7 +1,7 @@
 //! Entry point: parses the command line and hands off to a verb.
 
 use clap::Parser;
-use langnghe::cli::{BundleCommand, Cli, Command, HubCommand, data, hub, sync};
+use langnghe::cli::{BundleCommand, Cli, Command, HubCommand, data, hub, sync, words};
 use langnghe::store::{Store, paths};
 use std::process::ExitCode;
 
@@ -9,19 +9,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = paths::data_dir(cli.data_dir.as_deref());
     let forms_dir = cli.forms_dir();
+    // Known once the store is open (the surveyor's setting); the flag or env var win.
+    let settings_lang = std::cell::RefCell::new(None);
     let open = || -> Result<Store, langnghe::cli::error::CliError> {
         let s = Store::open(&dir)?;
+        *settings_lang.borrow_mut() = s.settings().map(|x| x.language);
+        let lang = words::choose(cli.lang.as_deref(), || settings_lang.borrow().clone());
         // Damage found on opening (a bad journal entry, a damaged record) and segment files
         // missing or cut short are said, never silently dropped from what `list` or `export`
         // show.
         for d in &s.open_report().damaged {
-            eprintln!("warning: {d}");
+            eprintln!("{}: {d}", words::warning(lang));
         }
         for p in s.check_files().problems {
-            eprintln!("warning: {p}");
+            eprintln!("{}: {p}", words::warning(lang));
         }
         Ok(s)
     };
+    let app = cli.command.is_none();
+    let report_lang = cli
+        .lang
+        .clone()
+        .or_else(|| std::env::var("LANGNGHE_LANG").ok())
+        .unwrap_or_else(|| "vi".into());
     let result = match cli.command {
         Some(Command::Check { forms }) => {
             let ok =
@@ -51,9 +61,8 @@ fn main() -> ExitCode {
             seed,
             pace_ms,
         }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
-        Some(Command::Report { report }) => {
-            open().and_then(|s| langnghe::cli::report::device(&s, &forms_dir, report.args()))
-        }
+        Some(Command::Report { report }) => open()
+            .and_then(|s| langnghe::cli::report::device(&s, &forms_dir, report.args(&report_lang))),
         Some(Command::Enroll { hub_url, token }) => {
             open().and_then(|s| sync::enroll(&s, &hub_url, &token))
         }
@@ -70,7 +79,9 @@ fn main() -> ExitCode {
             HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
             HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
             HubCommand::Import { data, files } => hub::import(&data, &files),
-            HubCommand::Report { data, report } => langnghe::cli::report::hub(&data, report.args()),
+            HubCommand::Report { data, report } => {
+                langnghe::cli::report::hub(&data, report.args(&report_lang))
+            }
             HubCommand::Export {
                 data,
                 format: _,
@@ -82,12 +93,21 @@ fn main() -> ExitCode {
         // The app opens without walking the whole index: its first frame must be quick.
         None => Store::open(&dir)
             .map_err(langnghe::cli::error::CliError::from)
-            .and_then(|s| langnghe::tui::run(s, &forms_dir).map_err(|e| e.to_string().into())),
+            .and_then(|s| {
+                *settings_lang.borrow_mut() = s.settings().map(|x| x.language);
+                langnghe::tui::run(s, &forms_dir).map_err(|e| e.to_string().into())
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("langnghe: {e}");
+            let lang = words::choose(cli.lang.as_deref(), || settings_lang.borrow().clone());
+            // The app's own messages (no terminal) are already in the surveyor's language.
+            let said = match &e {
+                langnghe::cli::error::CliError::Other(s) if app => s.clone(),
+                e => words::error(e, lang),
+            };
+            eprintln!("langnghe: {said}");
             ExitCode::from(1)
         }
     }

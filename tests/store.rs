@@ -548,3 +548,35 @@ fn erase_leaves_a_tombstone_and_no_trace_in_our_files() {
     );
     assert_eq!(seen, 1);
 }
+
+#[test]
+fn the_command_line_speaks_the_surveyors_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = Store::open(&data).unwrap();
+    store
+        .save_settings(&langnghe::store::Settings {
+            surveyor: "sv".into(),
+            device_label: String::new(),
+            language: "vi".into(),
+        })
+        .unwrap();
+    // The folder is held by this process: a second Lắng Nghe says so, in Vietnamese unless
+    // asked otherwise.
+    let run = |extra: &[&str]| {
+        let o = common::langnghe()
+            .env_remove("LANGNGHE_LANG")
+            .args(["list", "--data-dir"])
+            .arg(&data)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let vi = run(&[]);
+    assert!(vi.contains("đang được một Lắng Nghe khác dùng"), "{vi}");
+    let en = run(&["--lang", "en"]);
+    assert!(en.contains("is in use by another Lắng Nghe"), "{en}");
+    drop(store);
+}

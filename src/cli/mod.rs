@@ -6,6 +6,7 @@ pub mod error;
 pub mod hub;
 pub mod report;
 pub mod sync;
+pub mod words;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -25,6 +26,10 @@ pub struct Cli {
     /// Folder of form files (default: $LANGNGHE_FORMS, else ./forms).
     #[arg(long, global = true, value_name = "DIR")]
     pub forms: Option<PathBuf>,
+    /// Language of messages and reports: vi or en (default: $LANGNGHE_LANG, else the
+    /// surveyor's setting, else vi).
+    #[arg(long, global = true, value_name = "vi|en")]
+    pub lang: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -117,17 +122,16 @@ pub struct ReportArgs {
     /// Write to this file instead of the terminal.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    #[arg(long, default_value = "vi")]
-    pub lang: String,
 }
 
 impl ReportArgs {
-    pub fn args(&self) -> report::Args<'_> {
+    /// `lang`: the command line's `--lang` (reports follow the messages' language).
+    pub fn args<'a>(&'a self, lang: &'a str) -> report::Args<'a> {
         report::Args {
             form: self.form.as_deref(),
             format: self.format,
             out: self.out.as_deref(),
-            lang: &self.lang,
+            lang,
         }
     }
 }
