@@ -229,7 +229,11 @@ impl App {
                     self.go_to(item);
                 }
             }
-            Action::Escape => self.screen = Screen::Interview,
+            Action::Escape => {
+                self.screen = Screen::Interview;
+                // The field as kept, with the message of any held text.
+                self.load_input();
+            }
             _ => {}
         }
     }

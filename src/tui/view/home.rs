@@ -40,8 +40,9 @@ fn draw_forms(app: &App, f: &mut Frame, area: Rect) {
             };
             ListItem::new(vec![
                 Line::raw(form.title.get(lang).to_string()),
+                // Version and origin before the id: the id is what a narrow list cuts.
                 Line::styled(
-                    format!("  {} v{}{from}", form.id, form.version),
+                    format!("  v{}{from} · {}", form.version, form.id),
                     style::dim(),
                 ),
             ])

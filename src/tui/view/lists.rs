@@ -26,6 +26,12 @@ fn row(app: &App, item: &Item, problem: Option<&str>, width: u16) -> ListItem<'s
         }
     };
     let value = s.iv.value(node, path);
+    // Text held for the question (left unaccepted) is shown with its problem.
+    let held = s.iv.held_problem(node, path).map(|m| {
+        let text = s.iv.held(node, path).unwrap_or_default();
+        format!("«{text}» {m}")
+    });
+    let problem = problem.or(held.as_deref());
     let answer = display_answer(app, node, &value.to_str());
     let label = s.iv.label(node, path);
     let takes = s.iv.form().node(node).kind.takes_answer();
