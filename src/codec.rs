@@ -20,6 +20,9 @@ pub enum DecodeError {
     Newer(u8),
     #[error("record is damaged: {0}")]
     Damaged(String),
+    /// Its key was destroyed: the record was erased (a crash may have left a copy behind).
+    #[error("record was erased")]
+    Erased,
 }
 
 pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {

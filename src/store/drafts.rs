@@ -1,8 +1,7 @@
 //! Drafts: autosaved interviews in progress (journal first, then sled).
 
 use super::journal::Entry;
-use super::record::decode_draft;
-use super::{Draft, Result, Store, StoreError, codec, hex, lock_of};
+use super::{Draft, Result, Store, StoreError, hex, lock_of};
 use uuid::Uuid;
 
 impl Store {
@@ -13,12 +12,17 @@ impl Store {
         d.rev += 1;
         // Hold the journal across both writes: a rotation (which drops journal entries sled
         // has flushed) must not fall between them, or this save would be in neither.
+        let locked = self.draft_bytes(d).inspect_err(|_| d.rev -= 1)?;
         let mut journal = lock_of(&self.journal);
         journal
-            .append(&Entry::Save(Box::new(d.clone())))
+            .append(&Entry::Save {
+                id: d.id,
+                rev: d.rev,
+                locked: locked.clone(),
+            })
             .inspect_err(|_| d.rev -= 1)?;
         self.drafts
-            .insert(d.id.as_bytes(), codec::encode(d))
+            .insert(d.id.as_bytes(), locked)
             .map_err(|e| self.db_err(e))?;
         drop(journal);
         if let Some((tx, _)) = &self.flusher {
@@ -30,7 +34,7 @@ impl Store {
     pub fn draft(&self, id: Uuid) -> Result<Draft> {
         let v = self.drafts.get(id.as_bytes()).map_err(|e| self.db_err(e))?;
         let v = v.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        decode_draft(&v).map_err(|e| StoreError::Database {
+        self.draft_from(&v).map_err(|e| StoreError::Database {
             dir: self.dir.clone(),
             reason: e.to_string(),
         })
@@ -42,8 +46,10 @@ impl Store {
         let mut bad = Vec::new();
         for kv in self.drafts.iter() {
             match kv {
-                Ok((k, v)) => match decode_draft(&v) {
+                Ok((k, v)) => match self.draft_from(&v) {
                     Ok(d) => ok.push(d),
+                    // Erased, its key destroyed; a crash kept sled from removing it too.
+                    Err(crate::codec::DecodeError::Erased) => {}
                     Err(e) => bad.push(format!("draft {}: {e}", hex(&k))),
                 },
                 Err(e) => bad.push(format!("drafts: {e}")),

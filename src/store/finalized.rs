@@ -27,6 +27,11 @@ impl Store {
             seq += 1;
             payloads.push(self.record_bytes(f, recipients.as_deref())?);
         }
+        if recipients.is_none() {
+            // Before enrolment a record is kept under its interview's own key.
+            let plain: Vec<(Uuid, Vec<u8>)> = items.iter().map(|f| f.id).zip(payloads).collect();
+            payloads = self.lock_many(&plain)?;
+        }
         let locs = segs.append(&payloads)?;
         self.meta
             .insert(SEQ, &seq.to_le_bytes())
@@ -59,6 +64,11 @@ impl Store {
         }
         drop(j);
         self.db.flush().map_err(|e| self.db_err(e))?;
+        if recipients.is_some() {
+            // Sealed to the hub: the drafts' keys have nothing left to open but old copies.
+            let ids: Vec<Uuid> = items.iter().map(|f| f.id).collect();
+            self.destroy_keys(&ids)?;
+        }
         Ok(())
     }
 
@@ -82,7 +92,7 @@ impl Store {
         let e = self.entry(id)?;
         let dir = self.dir.join("finalized");
         let bytes = segments::read(&dir, e.loc())?;
-        match sealed::parse(&bytes) {
+        match self.record_from(&bytes) {
             Ok(sealed::Record::Plain(f)) => Ok(*f),
             Ok(sealed::Record::Sealed(..)) => Err(StoreError::Sealed(id.to_string())),
             Err(err) => Err(StoreError::Database {
@@ -127,7 +137,7 @@ impl Store {
             let path = segments::segment_path(&dir, n);
             segments::scan(&path, 0, |r| match r {
                 // Sealed records are the hub's to read: skipped here.
-                Ok((payload, loc)) => match sealed::parse(payload) {
+                Ok((payload, loc)) => match self.record_from(payload) {
                     Ok(sealed::Record::Plain(fin)) => {
                         let live = self
                             .entry(fin.id)
@@ -136,7 +146,7 @@ impl Store {
                             f(*fin);
                         }
                     }
-                    Ok(sealed::Record::Sealed(..)) => {}
+                    Ok(sealed::Record::Sealed(..)) | Err(crate::codec::DecodeError::Erased) => {}
                     Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
                 },
                 Err((off, why)) => bad.push(format!("{} at {off}: {why}", path.display())),
@@ -158,6 +168,9 @@ impl Store {
         self.tombstones
             .insert(id.as_bytes(), codec::encode(&t))
             .map_err(|e| self.db_err(e))?;
+        // First the key: from here on every copy of the answers — the draft, its journal
+        // entries, sled's old log pages, the record in its segment — is unreadable.
+        self.destroy_keys(&[id])?;
         if let Ok(e) = self.entry(id) {
             lock_of(&self.segments).erase(e.loc())?;
             self.index

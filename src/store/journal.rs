@@ -18,9 +18,13 @@ use super::record::{Draft, DraftV2};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Entry {
-    Save(Box<Draft>),
+    /// A draft saved: its revision (to replay only what is newer) and its bytes, locked
+    /// under its own key.
+    Save { id: Uuid, rev: u64, locked: Vec<u8> },
     /// The draft was finalized or discarded: a replay must not bring it back.
     Gone(Uuid),
+    /// A draft in clear, as schema versions 1 and 2 wrote it: read, never written.
+    Legacy(Box<Draft>),
 }
 
 /// A journal entry as schema versions 1 and 2 wrote it (drafts without `held`).
@@ -34,7 +38,7 @@ enum EntryV2 {
 fn decode_entry(bytes: &[u8]) -> std::result::Result<Entry, codec::DecodeError> {
     match codec::split(bytes)? {
         (v, body) if v < 3 => Ok(match codec::decode_body::<EntryV2>(body)? {
-            EntryV2::Save(d) => Entry::Save(Box::new(Draft::from(*d))),
+            EntryV2::Save(d) => Entry::Legacy(Box::new(Draft::from(*d))),
             EntryV2::Gone(id) => Entry::Gone(id),
         }),
         (_, body) => codec::decode_body(body),

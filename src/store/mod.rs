@@ -10,12 +10,15 @@
 //! finalized/         seg-NNNNNN.lnr: finalized interviews, append-only, checksummed
 //! ```
 
+pub(crate) mod cipher;
 mod drafts;
 pub mod error;
 mod finalized;
 pub(crate) mod forms;
 pub mod journal;
+mod keyring;
 mod lock;
+mod locked;
 pub mod paths;
 pub mod record;
 pub mod recover;
@@ -79,6 +82,8 @@ pub struct Store {
     tombstones: sled::Tree,
     journal: Arc<Mutex<Journal>>,
     segments: Mutex<Segments>,
+    /// Each draft's and unsealed record's own key (see `keyring.rs`).
+    keyring: Mutex<keyring::Keyring>,
     flusher: Option<(Sender<()>, JoinHandle<()>)>,
     device: Uuid,
     fault: Mutex<Option<io::ErrorKind>>,
@@ -197,6 +202,7 @@ impl Store {
         let device = device_id(dir, &meta)?;
         let segments = Segments::open(&dir.join("finalized"))?;
         let journal = Journal::open(dir)?;
+        let keyring = keyring::Keyring::open(dir)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             db,
@@ -206,6 +212,7 @@ impl Store {
             tombstones,
             journal: Arc::new(Mutex::new(journal)),
             segments: Mutex::new(segments),
+            keyring: Mutex::new(keyring),
             flusher: None,
             device,
             fault: Mutex::new(None),
@@ -312,32 +319,31 @@ impl Store {
             ));
         }
         for e in entries {
-            match e {
-                Entry::Save(d) => {
-                    let newer = match self
-                        .drafts
-                        .get(d.id.as_bytes())
-                        .map_err(|e| self.db_err(e))?
-                    {
-                        Some(v) => record::decode_draft(&v).map_or(true, |old| old.rev < d.rev),
-                        None => self
-                            .index
-                            .get(d.id.as_bytes())
-                            .map_err(|e| self.db_err(e))?
-                            .is_none(),
-                    };
-                    if newer {
-                        self.drafts
-                            .insert(d.id.as_bytes(), codec::encode(&d))
-                            .map_err(|e| self.db_err(e))?;
-                        self.report.replayed += 1;
-                    }
-                }
+            let (id, rev, locked) = match e {
+                Entry::Save { id, rev, locked } => (id, rev, locked),
+                // A draft journalled in clear by an older build: locked on the way in.
+                Entry::Legacy(d) => (d.id, d.rev, self.draft_bytes(&d)?),
                 Entry::Gone(id) => {
                     self.drafts
                         .remove(id.as_bytes())
                         .map_err(|e| self.db_err(e))?;
+                    continue;
                 }
+            };
+            let newer = match self.drafts.get(id.as_bytes()).map_err(|e| self.db_err(e))? {
+                Some(v) => self.draft_from(&v).map_or(true, |old| old.rev < rev),
+                None => self
+                    .index
+                    .get(id.as_bytes())
+                    .map_err(|e| self.db_err(e))?
+                    .is_none(),
+            };
+            // A draft whose key is gone was erased: its journal copy stays unreadable.
+            if newer && self.unlock(&locked).is_ok() {
+                self.drafts
+                    .insert(id.as_bytes(), locked)
+                    .map_err(|e| self.db_err(e))?;
+                self.report.replayed += 1;
             }
         }
         Ok(())
@@ -361,12 +367,14 @@ impl Store {
             let from = if n == seg0 { off0 } else { 0 };
             segments::scan(&path, from, |r| match r {
                 Ok((payload, loc)) => {
-                    match sealed::parse(payload) {
+                    match self.record_from(payload) {
                         Ok(r) => {
                             let m = r.meta();
                             let is_sealed = matches!(r, sealed::Record::Sealed(..));
                             found.push((m.id, index_entry(&m, loc), m.seq, is_sealed))
                         }
+                        // Erased: its key is gone, so is the interview.
+                        Err(crate::codec::DecodeError::Erased) => {}
                         Err(e) => bad.push(format!("{} at {}: {e}", path.display(), loc.offset)),
                     }
                     last = Some(loc);

@@ -62,13 +62,13 @@ impl Store {
         let tree = |name: &str| old.open_tree(name).ok();
         if let Some(drafts) = tree("drafts") {
             for (k, v) in drafts.iter().flatten() {
-                let Ok(d) = super::record::decode_draft(&v) else {
+                let Ok(d) = self.draft_from(&v) else {
                     continue;
                 };
                 let finalized = self.index.get(&k).ok().flatten().is_some();
                 let erased = self.tombstones.get(&k).ok().flatten().is_some();
                 let newer = match self.drafts.get(&k).ok().flatten() {
-                    Some(cur) => super::record::decode_draft(&cur).is_ok_and(|cur| cur.rev < d.rev),
+                    Some(cur) => self.draft_from(&cur).is_ok_and(|cur| cur.rev < d.rev),
                     None => true,
                 };
                 if !finalized && !erased && newer {

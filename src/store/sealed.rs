@@ -199,6 +199,8 @@ impl Store {
             for loc in old_locs {
                 segs.erase(loc)?;
             }
+            let ids: Vec<Uuid> = plain.iter().map(|f| f.id).collect();
+            self.destroy_keys(&ids)?;
             sealed += plain.len();
         }
         self.meta
@@ -213,7 +215,7 @@ impl Store {
         let e = self.entry(id)?;
         let dir = self.dir.join("finalized");
         let bytes = super::segments::read(&dir, e.loc())?;
-        match parse(&bytes) {
+        match self.record_from(&bytes) {
             Ok(Record::Sealed(_, s)) => Ok(s),
             Ok(Record::Plain(_)) => Err(StoreError::Seal(format!(
                 "interview {id} is not sealed yet; enrol first"

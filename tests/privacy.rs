@@ -1,0 +1,208 @@
+//! Children's answers on the device: never on disk in clear, and erased for good. Each test
+//! types a unique marker into answers, ends the interview one way or another, and searches
+//! every byte of every file under the data folder — raw, not through the store.
+
+mod common;
+
+use common::StepClock;
+use langnghe::form::{Form, build};
+use langnghe::session::Session;
+use langnghe::store::{Stamp, Store};
+use std::path::Path;
+use std::sync::Arc;
+use uuid::Uuid;
+
+const FORM: &str = r#"
+[settings]
+id = "p"
+not_eligible = "${age} != '' and ${age} < 7"
+
+[[survey]]
+type = "text"
+name = "place"
+label = "Where are we?"
+
+[[survey]]
+type = "select_one yn"
+name = "ok"
+label = "Agree?"
+consent = true
+
+[[survey]]
+type = "text"
+name = "story"
+label = "Tell me"
+
+[[survey]]
+type = "integer"
+name = "age"
+label = "Age?"
+
+[[choices.yn]]
+name = "yes"
+label = "Yes"
+
+[[choices.yn]]
+name = "no"
+label = "No"
+"#;
+
+fn form() -> Arc<Form> {
+    Arc::new(build("p.toml", FORM).unwrap())
+}
+
+/// How many times `needle` occurs in the files under `dir`, each file read raw.
+fn hits(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p)
+                && bytes.windows(needle.len()).any(|w| w == needle)
+            {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn session(store: &Arc<Store>) -> Session {
+    Session::start(store.clone(), form(), "sv", Arc::new(StepClock::default())).unwrap()
+}
+
+fn id(s: &Session, name: &str) -> langnghe::expr::NodeId {
+    s.iv.form().by_name[name]
+}
+
+/// The marker in answers, saved many times over (sled's log and the journal keep copies),
+/// then the interview ended by `end`; the store is closed and the folder searched.
+fn ends_without_a_trace(end: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let marker = format!("MARKER-{}", Uuid::now_v7().simple());
+    let store = Arc::new(Store::open(&data).unwrap());
+    let mut s = session(&store);
+    s.answer(id(&s, "place"), &[], &format!("{marker} school"))
+        .unwrap();
+    for i in 0..30 {
+        s.answer(id(&s, "place"), &[], &format!("{marker} school {i}"))
+            .unwrap();
+    }
+    if end != "declined" {
+        s.answer(id(&s, "ok"), &[], "yes").unwrap();
+        s.answer(id(&s, "story"), &[], &format!("{marker} story"))
+            .unwrap();
+        s.iv.hold(id(&s, "age"), &[], &format!("{marker}"));
+        s.save().unwrap();
+    }
+    assert!(
+        hits(&data, marker.as_bytes()).is_empty(),
+        "{end}: in clear before anything ended: {:?}",
+        hits(&data, marker.as_bytes())
+    );
+    let the_id = s.id();
+    let at = Stamp::from_local(langnghe::session::Clock::now(&StepClock::default()));
+    match end {
+        "declined" => {
+            s.answer(id(&s, "ok"), &[], "no").unwrap();
+            store.erase(the_id, "p", "declined", at).unwrap();
+        }
+        "not_eligible" => {
+            s.answer(id(&s, "age"), &[], "6").unwrap();
+            assert!(s.iv.not_eligible());
+            store.erase(the_id, "p", "not_eligible", at).unwrap();
+        }
+        "finalize then enrol" => {
+            s.iv.answer(id(&s, "age"), &[], "12").unwrap();
+            let mut f = [s.to_finalized().unwrap()];
+            store.finalize(&mut f).unwrap();
+            let hub = age::x25519::Identity::generate();
+            store.seal_to(&[hub.to_public().to_string()]).unwrap();
+            assert!(
+                store.finalized(the_id).is_err(),
+                "sealed: the device cannot read it"
+            );
+        }
+        reason => store.erase(the_id, "p", reason, at).unwrap(),
+    }
+    drop(s);
+    drop(store);
+    assert!(
+        hits(&data, marker.as_bytes()).is_empty(),
+        "{end}: {:?}",
+        hits(&data, marker.as_bytes())
+    );
+    // Its key is gone: no slot of the keyring names the interview any more.
+    assert!(
+        hits(&data, the_id.as_bytes())
+            .iter()
+            .all(|f| !f.ends_with("keys.slots")),
+        "{end}: the key survived"
+    );
+    // And the store still opens, with nothing left of it but a tombstone (or the sealed copy).
+    let store = Store::open(&data).unwrap();
+    assert!(store.drafts().0.is_empty() && store.drafts().1.is_empty());
+}
+
+#[test]
+fn a_withdrawal_leaves_no_trace() {
+    ends_without_a_trace("withdrawn");
+}
+
+#[test]
+fn a_refusal_leaves_no_trace() {
+    ends_without_a_trace("declined");
+}
+
+#[test]
+fn a_child_under_seven_leaves_no_trace() {
+    ends_without_a_trace("not_eligible");
+}
+
+#[test]
+fn a_discarded_draft_leaves_no_trace() {
+    ends_without_a_trace("discarded");
+}
+
+#[test]
+fn finalizing_then_enrolling_leaves_nothing_readable_on_the_device() {
+    ends_without_a_trace("finalize then enrol");
+}
+
+#[test]
+fn an_erased_finalized_interview_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let marker = format!("MARKER-{}", Uuid::now_v7().simple());
+    let store = Arc::new(Store::open(&data).unwrap());
+    let mut s = session(&store);
+    s.answer(id(&s, "place"), &[], &marker).unwrap();
+    s.answer(id(&s, "ok"), &[], "yes").unwrap();
+    s.answer(id(&s, "story"), &[], &marker).unwrap();
+    let mut f = [s.to_finalized().unwrap()];
+    store.finalize(&mut f).unwrap();
+    assert!(
+        store
+            .finalized(f[0].id)
+            .unwrap()
+            .answers
+            .iter()
+            .any(|(_, v)| *v == marker)
+    );
+    assert!(
+        hits(&data, marker.as_bytes()).is_empty(),
+        "finalized, still never in clear"
+    );
+    let at = Stamp::from_local(langnghe::session::Clock::now(&StepClock::default()));
+    store.erase(f[0].id, "p", "withdrawn", at).unwrap();
+    drop(s);
+    drop(store);
+    assert!(hits(&data, marker.as_bytes()).is_empty());
+    let store = Store::open(&data).unwrap();
+    assert!(store.finalized(f[0].id).is_err());
+    assert_eq!(store.tombstones().len(), 1);
+}
