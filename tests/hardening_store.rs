@@ -144,8 +144,8 @@ fn a_damaged_length_in_the_journal_does_not_hide_the_entries_after_it() {
     let back: Vec<Uuid> = entries
         .iter()
         .map(|e| match e {
-            Entry::Gone(id) => *id,
-            Entry::Save(d) => d.id,
+            Entry::Gone(id) | Entry::Save { id, .. } => *id,
+            Entry::Legacy(d) => d.id,
         })
         .collect();
     assert_eq!(back, ids[1..]);

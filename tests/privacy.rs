@@ -96,7 +96,7 @@ fn ends_without_a_trace(end: &str) {
         s.answer(id(&s, "ok"), &[], "yes").unwrap();
         s.answer(id(&s, "story"), &[], &format!("{marker} story"))
             .unwrap();
-        s.iv.hold(id(&s, "age"), &[], &format!("{marker}"));
+        s.iv.hold(id(&s, "age"), &[], &marker);
         s.save().unwrap();
     }
     assert!(
