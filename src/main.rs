@@ -60,7 +60,15 @@ fn main() -> ExitCode {
             form,
             seed,
             pace_ms,
-        }) => open().and_then(|s| data::drill(s, &form, &forms_dir, seed, pace_ms)),
+            marker,
+            erase,
+        }) => open().and_then(|s| {
+            let how = data::DrillEnd {
+                marker: marker.as_deref(),
+                erase,
+            };
+            data::drill(s, &form, &forms_dir, seed, pace_ms, how)
+        }),
         Some(Command::Report { report }) => open()
             .and_then(|s| langnghe::cli::report::device(&s, &forms_dir, report.args(&report_lang))),
         Some(Command::Enroll { hub_url, token }) => {

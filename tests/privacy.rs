@@ -206,3 +206,67 @@ fn an_erased_finalized_interview_leaves_no_trace() {
     assert!(store.finalized(f[0].id).is_err());
     assert_eq!(store.tombstones().len(), 1);
 }
+
+/// The drill types answers with a marker and erases each interview, and is killed with
+/// SIGKILL at random moments — mid-save, mid-erase. After every kill: the marker is in no
+/// file, every interview it said it erased is gone for good, and the store opens clean.
+#[test]
+fn kill_9_during_erasure_never_leaves_the_answers_in_clear() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let marker = format!("MARKER-{}", Uuid::now_v7().simple());
+    let mut erased: Vec<Uuid> = Vec::new();
+    let mut seed = 0x0e7a_5e_u64;
+    for round in 0..8 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut child = common::langnghe()
+            .args([
+                "drill",
+                "--form",
+                "child_participation",
+                "--erase",
+                "--marker",
+            ])
+            .arg(&marker)
+            .args(["--seed", &round.to_string(), "--data-dir"])
+            .arg(&data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let want = 10 + (seed >> 33) % 200;
+        let mut lines = BufReader::new(stdout).lines();
+        let mut seen = 0;
+        while seen < want {
+            match lines.next() {
+                Some(Ok(l)) => {
+                    if let Some(id) = l.strip_prefix("erased ") {
+                        erased.push(Uuid::parse_str(id).unwrap());
+                    }
+                    seen += 1;
+                }
+                _ => break,
+            }
+        }
+        child.kill().unwrap(); // SIGKILL, wherever it is
+        child.wait().unwrap();
+        let found = hits(&data, marker.as_bytes());
+        assert!(found.is_empty(), "round {round}: in clear in {found:?}");
+        let store = Store::open(&data).unwrap();
+        let (drafts, bad) = store.drafts();
+        assert!(bad.is_empty(), "round {round}: {bad:?}");
+        for id in &erased {
+            assert!(
+                !drafts.iter().any(|d| d.id == *id),
+                "round {round}: {id} came back"
+            );
+            assert!(store.finalized(*id).is_err());
+        }
+    }
+    assert!(!erased.is_empty(), "the drill erased interviews");
+}

@@ -282,12 +282,21 @@ pub fn recover(dir: &Path) -> CliResult {
 }
 
 /// Takes random interviews through a real session until killed; see `Command::Drill`.
+/// How the drill marks its answers and ends its interviews.
+pub struct DrillEnd<'a> {
+    /// Put in front of every text answer.
+    pub marker: Option<&'a str>,
+    /// Erase each interview (a withdrawal) instead of finalizing it.
+    pub erase: bool,
+}
+
 pub fn drill(
     store: Store,
     form_spec: &str,
     forms_dir: &Path,
     seed: u64,
     pace_ms: u64,
+    how: DrillEnd,
 ) -> CliResult {
     use crate::interview::Item;
     use crate::session::{Session, SessionError};
@@ -339,6 +348,10 @@ pub fn drill(
                             if pace_ms > 0 {
                                 std::thread::sleep(std::time::Duration::from_millis(pace_ms));
                             }
+                            let raw = match (how.marker, &kind) {
+                                (Some(m), crate::form::Kind::Text) => format!("{m} {raw}"),
+                                _ => raw,
+                            };
                             if s.answer(node, &path, &raw).is_ok() {
                                 report(&s);
                                 break;
@@ -352,7 +365,12 @@ pub fn drill(
                 }
             }
         }
-        if s.iv.current().is_none() && s.finalize().is_ok() {
+        if how.erase {
+            let at = crate::store::Stamp::from_local(clock.now());
+            if store.erase(s.id(), &form.id, "withdrawn", at).is_ok() {
+                say(format!("erased {}", s.id()));
+            }
+        } else if s.iv.current().is_none() && s.finalize().is_ok() {
             say(format!("final {}", s.id()));
         }
     }

@@ -106,6 +106,12 @@ pub enum Command {
         /// Pause between answers, as a person would (milliseconds).
         #[arg(long, default_value_t = 0)]
         pace_ms: u64,
+        /// Put this text in front of every text answer (to look for it on disk afterwards).
+        #[arg(long)]
+        marker: Option<String>,
+        /// Erase each interview (a withdrawal) instead of finalizing it.
+        #[arg(long)]
+        erase: bool,
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
