@@ -218,7 +218,7 @@ fn kill_9_during_erasure_never_leaves_the_answers_in_clear() {
     let data = dir.path().join("data");
     let marker = format!("MARKER-{}", Uuid::now_v7().simple());
     let mut erased: Vec<Uuid> = Vec::new();
-    let mut seed = 0x0e7a_5e_u64;
+    let mut seed = 0x000e_7a5e_u64;
     for round in 0..8 {
         seed = seed
             .wrapping_mul(6364136223846793005)

@@ -163,6 +163,39 @@ pub fn simulate(
     Ok(())
 }
 
+/// One random answer to a question, as a person would type it (`marker` in front of text);
+/// whether one was accepted and saved.
+fn drill_answer(
+    s: &mut crate::session::Session,
+    node: crate::expr::NodeId,
+    path: &[u32],
+    rng: &mut Rng,
+    pace_ms: u64,
+    marker: Option<&str>,
+) -> bool {
+    let kind = s.iv.form().node(node).kind.clone();
+    if !kind.takes_answer() {
+        return false;
+    }
+    let now = chrono::Local::now().fixed_offset();
+    for _ in 0..40 {
+        let Some(raw) = simulate::random_answer(&s.iv, node, path, &kind, rng, now) else {
+            return false;
+        };
+        if pace_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(pace_ms));
+        }
+        let raw = match (marker, &kind) {
+            (Some(m), crate::form::Kind::Text) => format!("{m} {raw}"),
+            _ => raw,
+        };
+        if s.answer(node, path, &raw).is_ok() {
+            return true;
+        }
+    }
+    false
+}
+
 /// As in the app: a refusal or a child out of range leaves only a tombstone.
 fn ended_early(
     form: &crate::form::Form,
@@ -332,31 +365,8 @@ pub fn drill(
                     step.map_err(|e| e.to_string())?;
                 }
                 Item::Question { node, path } => {
-                    let kind = form.node(node).kind.clone();
-                    if kind.takes_answer() {
-                        for _ in 0..40 {
-                            let Some(raw) = simulate::random_answer(
-                                &s.iv,
-                                node,
-                                &path,
-                                &kind,
-                                &mut rng,
-                                clock.now(),
-                            ) else {
-                                break;
-                            };
-                            if pace_ms > 0 {
-                                std::thread::sleep(std::time::Duration::from_millis(pace_ms));
-                            }
-                            let raw = match (how.marker, &kind) {
-                                (Some(m), crate::form::Kind::Text) => format!("{m} {raw}"),
-                                _ => raw,
-                            };
-                            if s.answer(node, &path, &raw).is_ok() {
-                                report(&s);
-                                break;
-                            }
-                        }
+                    if drill_answer(&mut s, node, &path, &mut rng, pace_ms, how.marker) {
+                        report(&s);
                     }
                     if s.advance().is_err() {
                         break;
