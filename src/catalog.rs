@@ -68,11 +68,18 @@ const BUILT_IN: &[(&str, &str)] = &[
 ];
 
 /// The shipped indicator files: (file name, the form file they belong to, text).
-const BUILT_IN_INDICATORS: &[(&str, &str, &str)] = &[(
-    "child_participation.indicators.toml",
-    "child_participation.toml",
-    include_str!("../forms/child_participation.indicators.toml"),
-)];
+const BUILT_IN_INDICATORS: &[(&str, &str, &str)] = &[
+    (
+        "child_participation.indicators.toml",
+        "child_participation.toml",
+        include_str!("../forms/child_participation.indicators.toml"),
+    ),
+    (
+        "commune_child_friendly.indicators.toml",
+        "commune_child_friendly.toml",
+        include_str!("../forms/commune_child_friendly.indicators.toml"),
+    ),
+];
 
 /// The built-in forms. They are checked by the test suite, so a failure here is a bug in
 /// this build; it is still reported rather than fatal.

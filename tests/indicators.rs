@@ -326,3 +326,56 @@ fn the_hub_report_viewer_draws_gauges_and_cells_at_80x24() {
         "small cells show their n, not a bare %\n{text}"
     );
 }
+
+#[test]
+fn the_commune_indicator_is_shipped_with_the_provinces_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    common::run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        "commune_child_friendly",
+        "--count",
+        "60",
+    ]);
+    let csv = common::run(&[
+        "--data-dir",
+        d,
+        "report",
+        "--form",
+        "commune_child_friendly",
+        "--format",
+        "csv",
+    ]);
+    let line = csv
+        .lines()
+        .find(|l| {
+            l.starts_with("child_friendly,") && l.contains(",Total,")
+                || l.starts_with("child_friendly,") && l.contains("Tổng")
+        })
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        line.contains("0.7") && line.contains("0.75"),
+        "{line}\n{csv}"
+    );
+    // Recognised communes over all checklists, as the simulation answered.
+    let store = langnghe::store::Store::open(&data).unwrap();
+    let mut yes = 0;
+    let mut n = 0;
+    store
+        .each_finalized(|f| {
+            n += 1;
+            if f.answers
+                .iter()
+                .any(|(k, v)| k == "meets_standard" && v == "yes")
+            {
+                yes += 1;
+            }
+        })
+        .unwrap();
+    assert_eq!(n, 60);
+    assert!(line.contains(&format!(",{yes},")), "{yes} of {n}: {line}");
+}

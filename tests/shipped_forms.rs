@@ -191,6 +191,7 @@ fn commune_checklist_with_forums() {
     );
     say(&mut iv, "children_consulted", "163");
     say(&mut iv, "consulted_note", "");
+    say(&mut iv, "meets_standard", "yes");
     assert_eq!(get(&iv, "consulted_pct"), "32.6");
     for (q, a) in [
         ("has_protection_officer", "yes"),

@@ -33,10 +33,15 @@ fn pick(
             form.unwrap_or("any form"),
             dir.display()
         )),
-        _ => Err(format!(
-            "several forms have indicators ({}); choose one with --form",
-            names.join(", ")
-        )),
+        // Several, none chosen: the first (the children's survey, which the indicators are
+        // about), and a word on how to get the others.
+        _ => {
+            eprintln!(
+                "note: {} also have indicators; choose with --form",
+                names[1..].join(", ")
+            );
+            Ok(matching.remove(0))
+        }
     }
 }
 

@@ -32,13 +32,10 @@ section{{page-break-inside:avoid}}\
     );
     for r in &rep.results {
         let rs = rows(r, lang);
-        let _ = writeln!(
-            out,
-            "<section>\n<h2>{}</h2>\n<p>{}: {}</p>",
-            esc(r.label.get(lang)),
-            w.target,
-            esc(&targets(r))
-        );
+        let _ = writeln!(out, "<section>\n<h2>{}</h2>", esc(r.label.get(lang)));
+        if !r.targets.is_empty() {
+            let _ = writeln!(out, "<p>{}: {}</p>", w.target, esc(&targets(r)));
+        }
         chart(&mut out, &rs, &r.targets, w);
         let _ = write!(
             out,

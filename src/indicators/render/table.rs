@@ -14,7 +14,11 @@ pub fn render(rep: &Report, lang: &str) -> String {
         summary(rep, lang)
     );
     for r in &rep.results {
-        let _ = writeln!(out, "{}  ({}: {})", r.label.get(lang), w.target, targets(r));
+        if r.targets.is_empty() {
+            let _ = writeln!(out, "{}", r.label.get(lang));
+        } else {
+            let _ = writeln!(out, "{}  ({}: {})", r.label.get(lang), w.target, targets(r));
+        }
         let years: Vec<String> = r.targets.iter().map(|(y, _)| y.to_string()).collect();
         let _ = writeln!(
             out,
