@@ -192,8 +192,11 @@ pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
             f.with_file_name(name.trim_end_matches(".indicators.toml").to_string() + ".toml");
         let form = form::load(&form_path).map_err(|e| e.to_string())?;
         let defs = def::load(&f, &form).map_err(|e| e.to_string())?;
-        out.retain(|(n, _, _)| *n != name);
-        out.push((name, form, defs));
+        // A file of the same name replaces the built-in one where it stood.
+        match out.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(slot) => *slot = (name, form, defs),
+            None => out.push((name, form, defs)),
+        }
     }
     Ok(out.into_iter().map(|(_, f, d)| (f, d)).collect())
 }

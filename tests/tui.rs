@@ -684,6 +684,7 @@ fn open_repeat_asks_add_another_and_numbers_instances() {
         "",
         "1",
         "1",
+        "1",
         "2",
         "97",
         "",
