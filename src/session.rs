@@ -186,6 +186,9 @@ impl Session {
         self.draft.progress = (answered as u32, questions as u32);
         self.draft.updated = Stamp::from_local(self.clock.now());
         self.draft.held = self.iv.held_texts();
+        if let Some(q) = self.iv.form().referral_question() {
+            self.draft.referral = self.iv.value(q, &[]).to_str() == "yes";
+        }
         self.draft.instance_name = self.iv.instance_name().unwrap_or_default();
         // Calculations alone (a `0` computed from nothing) are not worth a draft.
         if !self.iv.has_answers() && self.draft.held.is_empty() && !self.draft.referral {
@@ -235,7 +238,12 @@ impl Session {
         Ok(ok)
     }
 
+    /// The F9 key: where the form has a referral question it is answered (one source of
+    /// truth); a form without one keeps the flag only.
     pub(crate) fn set_referral(&mut self, on: bool) -> Result<(), StoreError> {
+        if let Some(q) = self.iv.form().referral_question() {
+            let _ = self.iv.answer(q, &[], if on { "yes" } else { "no" });
+        }
         self.draft.referral = on;
         self.save()
     }

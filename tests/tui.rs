@@ -540,10 +540,43 @@ fn referral_flag_shows_hotline_and_is_kept() {
         "{s}"
     );
     r.enter();
-    assert!(r.screen().contains("⚑ cần hỗ trợ"));
+    // The header is read by the child too: a sign, not the words.
+    let header = r.screen().lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains('⚑') && !header.contains("hỗ trợ"),
+        "{header}"
+    );
     assert!(r.app.session.as_ref().unwrap().draft.referral);
     let id = r.app.session.as_ref().unwrap().id();
     assert!(r.store().draft(id).unwrap().referral, "saved at once");
+    // The surveyor's draft list says what it is.
+    r.key(Esc);
+    assert!(r.screen().contains("⚑ cần hỗ trợ"), "{}", r.screen());
+}
+
+#[test]
+fn f9_answers_the_forms_own_referral_question_so_there_is_one_truth() {
+    let mut r = rig();
+    r.start("child_participation")
+        .enter()
+        .typed("1")
+        .enter()
+        .enter()
+        .typed("1")
+        .enter();
+    r.key(F(9)).enter();
+    let s = r.app.session.as_ref().unwrap();
+    let q = s.iv.form().by_name["referral"];
+    assert_eq!(s.iv.value(q, &[]).to_str(), "yes");
+    assert!(s.draft.referral);
+    r.key(F(9)).enter();
+    let s = r.app.session.as_ref().unwrap();
+    assert_eq!(s.iv.value(q, &[]).to_str(), "no");
+    assert!(!s.draft.referral);
+    // Answering the question itself moves the flag too.
+    let mut s = r.app.session.take().unwrap();
+    s.answer(q, &[], "yes").unwrap();
+    assert!(s.draft.referral, "the flag is the question's answer");
 }
 
 #[test]

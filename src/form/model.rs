@@ -81,6 +81,9 @@ pub struct Node {
     pub sensitive: bool,
     /// A consent question: nothing after it is reachable until it is answered `yes`.
     pub consent: bool,
+    /// The form's referral question (a select_one with `yes`, outside repeats): the F9 key
+    /// answers it, and the interview's referral flag is its answer.
+    pub referral: bool,
 }
 
 impl Node {
@@ -268,6 +271,11 @@ impl Form {
         };
         self.node(id).kind.scope().unwrap_or(&NONE)
     }
+    /// The form's referral question, if it marks one.
+    pub fn referral_question(&self) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.referral).map(NodeId::new)
+    }
+
     pub(crate) fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
         self.node(id).kind.list().map(|l| &self.lists[l.index()])
     }

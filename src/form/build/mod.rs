@@ -36,6 +36,7 @@ const ROW_FIELDS: &[&str] = &[
     "parameters",
     "sensitive",
     "consent",
+    "referral",
 ];
 const SETTINGS_FIELDS: &[&str] = &[
     "id",
@@ -149,6 +150,7 @@ fn root_node() -> Node {
         read_only: Flag::No,
         sensitive: false,
         consent: false,
+        referral: false,
     }
 }
 

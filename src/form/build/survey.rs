@@ -267,6 +267,28 @@ impl Builder<'_> {
                 );
             }
         }
+        if let Some(v) = r.get("referral") {
+            let yes = kind
+                .list()
+                .is_some_and(|l| self.lists[l.index()].find("yes").is_some());
+            match (v.get_ref(), kind) {
+                (Toml::Boolean(b), Kind::SelectOne(_)) if yes => n.referral = *b,
+                (Toml::Boolean(false), _) => {}
+                _ => self.err(
+                    v.span().start,
+                    "`referral = true` goes on a select_one question whose list has a `yes` choice",
+                ),
+            }
+            if n.referral && !self.nodes[parent.index()].chain.is_empty() {
+                self.err(
+                    v.span().start,
+                    "the referral question cannot be inside a repeat",
+                );
+            }
+            if n.referral && self.nodes.iter().any(|m| m.referral) {
+                self.err(v.span().start, "a form has one referral question");
+            }
+        }
         if let Some(v) = r.get("sensitive") {
             match v.get_ref() {
                 Toml::Boolean(b) => n.sensitive = *b,

@@ -84,8 +84,9 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
                 format!("{} — {title}", d.instance_name)
             };
             let age = ago(app, (now - d.updated.utc).num_minutes());
+            // The referral first: a narrow list cuts the end of the line.
             let flag = if d.referral {
-                format!("  {}", w.referral_marker)
+                format!("{} · ", w.referral_label)
             } else {
                 String::new()
             };
@@ -93,7 +94,7 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
                 Line::raw(title),
                 Line::styled(
                     format!(
-                        "  {} {}/{} · {age}{flag}",
+                        "  {flag}{} {}/{} · {age}",
                         w.answered, d.progress.0, d.progress.1
                     ),
                     style::dim(),
