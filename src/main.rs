@@ -86,6 +86,12 @@ fn main() -> ExitCode {
             HubCommand::Serve { data, listen } => hub::serve(&data, &listen),
             HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
             HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
+            HubCommand::Referrals {
+                data,
+                since,
+                csv,
+                followed_up,
+            } => hub::referrals(&data, since, csv.as_deref(), followed_up),
             HubCommand::Import { data, files } => hub::import(&data, &files),
             HubCommand::Report { data, report } => {
                 langnghe::cli::report::hub(&data, report.args(&report_lang))

@@ -64,3 +64,23 @@ pub struct Tombstone {
     /// `declined`, `withdrawn`, `not_eligible`, `retention`…
     pub reason: String,
 }
+
+/// A child-protection referral set or cleared on an interview: what the commune's officer
+/// needs to follow up, and nothing of what the child said. It travels at the next sync,
+/// even while the interview is still a draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralNotice {
+    /// This notice (its item id in a bundle).
+    pub id: Uuid,
+    /// The interview it is about.
+    pub interview: Uuid,
+    pub device: Uuid,
+    pub form_id: String,
+    pub surveyor: String,
+    /// When the surveyor set or cleared it.
+    pub at: Stamp,
+    /// The commune, as the form names it (`Xã Mường Nhé (03160)`), when the form asks.
+    pub commune: String,
+    /// Set (`true`) or cleared.
+    pub on: bool,
+}

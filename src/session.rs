@@ -56,6 +56,8 @@ pub struct Session {
     store: Arc<Store>,
     clock: Arc<dyn Clock + Send + Sync>,
     entered: Option<(String, u64)>,
+    /// The referral flag as last told to the hub (a change queues a notice).
+    referral_told: bool,
 }
 
 impl Session {
@@ -94,6 +96,7 @@ impl Session {
             store,
             clock,
             entered: None,
+            referral_told: false,
         };
         s.track();
         Ok(s)
@@ -125,12 +128,14 @@ impl Session {
             }
         }
         iv.take_events();
+        let referral_told = draft.referral;
         let mut s = Session {
             iv,
             draft,
             store,
             clock,
             entered: None,
+            referral_told,
         };
         if let Some(item) = s.iv.current().cloned() {
             s.entered = Some((s.item_key(&item), s.clock.mono_ms()));
@@ -202,7 +207,44 @@ impl Session {
             // The first save of this interview: keep the exact form it is taken with.
             self.store.keep_form(self.iv.form())?;
         }
-        self.store.save_draft(&mut self.draft)
+        self.store.save_draft(&mut self.draft)?;
+        if self.draft.referral != self.referral_told {
+            self.store.queue_referral(&self.referral_notice())?;
+            self.referral_told = self.draft.referral;
+        }
+        Ok(())
+    }
+
+    /// What the hub is told when the referral flag changes: who, where, when — never what
+    /// the child said.
+    fn referral_notice(&self) -> crate::record::ReferralNotice {
+        let form = self.iv.form();
+        let commune = form
+            .by_name
+            .get("commune")
+            .filter(|n| form.node(**n).chain.is_empty())
+            .map(|n| {
+                let code = self.iv.value(*n, &[]).to_str().into_owned();
+                let label = form
+                    .list_of(*n)
+                    .and_then(|l| l.find(&code))
+                    .map(|c| c.label.get(&form.default_language).to_string());
+                match label {
+                    Some(l) => format!("{l} ({code})"),
+                    None => code,
+                }
+            })
+            .unwrap_or_default();
+        crate::record::ReferralNotice {
+            id: Uuid::now_v7(),
+            interview: self.draft.id,
+            device: self.store.device(),
+            form_id: self.draft.form.id.clone(),
+            surveyor: self.draft.surveyor.clone(),
+            at: Stamp::from_local(self.clock.now()),
+            commune,
+            on: self.draft.referral,
+        }
     }
 
     /// Records an answer; saved before this returns Ok.

@@ -551,3 +551,95 @@ fn the_hub_receives_each_form_version_with_its_interviews_and_never_skips_one() 
         "{err}"
     );
 }
+
+/// Flags a draft of the child form as needing protection follow-up (in commune 03160) and
+/// leaves it a draft.
+fn flag_a_draft(store: Store) -> uuid::Uuid {
+    let store = std::sync::Arc::new(store);
+    let mut s = langnghe::session::Session::start(
+        store.clone(),
+        common::child_form(),
+        "sv07",
+        std::sync::Arc::new(common::StepClock::default()),
+    )
+    .unwrap();
+    let q = |s: &langnghe::session::Session, n: &str| s.iv.form().by_name[n];
+    for (name, v) in [
+        ("guardian_consent", "yes"),
+        ("child_assent", "yes"),
+        ("province", "11"),
+        ("commune", "03160"),
+        ("referral", "yes"),
+    ] {
+        let node = q(&s, name);
+        s.answer(node, &[], v).unwrap();
+    }
+    assert!(s.draft.referral);
+    s.id()
+}
+
+#[test]
+fn a_referral_reaches_the_hub_at_the_next_sync_even_from_a_draft() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    let dev = tmp.path().join("dev");
+    let store = device(&dev, &hub, "laptop-r", 3);
+    let id = flag_a_draft(store);
+    let said = run(&["--data-dir", dev.to_str().unwrap(), "sync"]);
+    assert!(said.contains("1 referral(s)"), "{said}");
+    // Sent once: the next sync has none.
+    let again = run(&["--data-dir", dev.to_str().unwrap(), "sync"]);
+    assert!(again.contains("0 referral(s)"), "{again}");
+    hub.kill();
+    let hub_dir = hub.dir.to_str().unwrap().to_string();
+    let h = hub_dir.as_str();
+    let csv = tmp.path().join("referrals.csv");
+    let listed = run(&[
+        "hub",
+        "referrals",
+        "--data",
+        h,
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(
+        listed.contains(&id.to_string())
+            && listed.contains("Xã Mường Nhé (03160)")
+            && listed.contains("sv07")
+            && listed.contains("OPEN"),
+        "{listed}"
+    );
+    let table = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        table.starts_with("interview,commune,flagged_at,surveyor"),
+        "{table}"
+    );
+    let done = run(&[
+        "hub",
+        "referrals",
+        "--data",
+        h,
+        "--followed-up",
+        &id.to_string(),
+    ]);
+    assert!(done.contains("followed up"), "{done}");
+    // By USB too: another device, no network.
+    hub.start("127.0.0.1:0");
+    let dev2 = tmp.path().join("dev2");
+    let store = device(&dev2, &hub, "laptop-s", 1);
+    hub.kill();
+    let id2 = flag_a_draft(store);
+    let stick = tmp.path().join("stick.lnb");
+    let d2 = dev2.to_str().unwrap();
+    run(&[
+        "--data-dir",
+        d2,
+        "bundle",
+        "export",
+        "--out",
+        stick.to_str().unwrap(),
+    ]);
+    run(&["hub", "import", "--data", h, stick.to_str().unwrap()]);
+    let listed = run(&["hub", "referrals", "--data", h]);
+    assert!(listed.contains(&id2.to_string()), "{listed}");
+}

@@ -128,3 +128,55 @@ pub fn export(dir: &Path, out: &Path, include_sensitive: bool) -> CliResult {
         }
     }
 }
+
+/// `hub referrals`: the referrals still set, oldest first, with whether they were followed up.
+pub fn referrals(
+    dir: &Path,
+    since: Option<chrono::NaiveDate>,
+    csv: Option<&Path>,
+    followed_up: Option<uuid::Uuid>,
+) -> CliResult {
+    let hub = crate::hub::Hub::open(dir)?;
+    if let Some(id) = followed_up {
+        hub.referral_followed_up(id)?;
+        println!("referral of interview {id} marked followed up");
+    }
+    let since = since
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
+    let list = hub.referrals(since);
+    let mut table = String::from("interview,commune,flagged_at,surveyor,device,form,followed_up\n");
+    for r in &list {
+        let n = &r.notice;
+        let cells = [
+            n.interview.to_string(),
+            n.commune.clone(),
+            n.at.local().to_rfc3339(),
+            n.surveyor.clone(),
+            n.device.to_string(),
+            n.form_id.clone(),
+            r.followed_up.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ];
+        table.push_str(&crate::export::csv::line(&cells));
+        println!(
+            "{}  {:<28} {}  {:<12} {}",
+            n.interview,
+            n.commune,
+            n.at.local().format("%Y-%m-%d %H:%M"),
+            n.surveyor,
+            if r.followed_up.is_some() {
+                "followed up"
+            } else {
+                "OPEN"
+            }
+        );
+    }
+    if let Some(path) = csv {
+        crate::store::paths::write_private(path, table.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if list.is_empty() {
+        println!("no referrals");
+    }
+    Ok(())
+}

@@ -188,6 +188,21 @@ pub enum HubCommand {
         #[arg(long)]
         revoke: Option<String>,
     },
+    /// Children flagged as needing protection follow-up: interview, commune, time, surveyor
+    /// (never what the child said), for the commune's child-protection officer.
+    Referrals {
+        #[arg(long)]
+        data: PathBuf,
+        /// Only those set on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Also write them as CSV to this file.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Mark the referral of this interview followed up.
+        #[arg(long, value_name = "INTERVIEW_ID")]
+        followed_up: Option<uuid::Uuid>,
+    },
     /// Import bundle files carried on a USB stick; writes FILE.receipt next to each.
     Import {
         #[arg(long)]

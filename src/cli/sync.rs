@@ -33,12 +33,13 @@ pub fn sync(store: &Store) -> CliResult {
     }
     warn_damaged(&r.damaged);
     println!(
-        "sent {} bundle(s): {} accepted, {} already there, {} kept aside as conflicts, {} refusal/withdrawal count(s), {} form version(s) delivered; {} new form(s); {} old interview(s) erased after retention",
+        "sent {} bundle(s): {} accepted, {} already there, {} kept aside as conflicts, {} refusal/withdrawal count(s), {} referral(s), {} form version(s) delivered; {} new form(s); {} old interview(s) erased after retention",
         r.bundles,
         r.accepted,
         r.duplicate,
         r.conflict,
         r.ended,
+        r.referrals,
         r.forms_delivered,
         r.forms,
         r.erased

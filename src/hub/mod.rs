@@ -15,6 +15,7 @@
 //! ```
 
 pub mod error;
+pub mod referrals;
 pub mod registry;
 pub mod server;
 pub mod store;
@@ -68,8 +69,13 @@ type FormsListing = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)
 /// The signed list of published forms, and each one's file and source, in the same order.
 pub type Published = (bundle::FormList, Vec<(PathBuf, String)>);
 
-/// A verified bundle's items opened: interviews and tombstones, and form definitions.
-type Opened = (Vec<Item>, Vec<(Uuid, crate::form::Form)>);
+/// A verified bundle's items opened: interviews and tombstones, form definitions, and
+/// referral notices.
+struct Opened {
+    items: Vec<Item>,
+    forms: Vec<(Uuid, crate::form::Form)>,
+    referrals: Vec<crate::record::ReferralNotice>,
+}
 
 impl Hub {
     /// Creates a hub folder: identity, signing key, config, store. Refuses to overwrite one.
@@ -254,7 +260,18 @@ impl Hub {
         let key = keys::verifying_key(&device.public_key).map_err(HubError::Internal)?;
         // Signature and hash first; nothing is decrypted for an unsigned or damaged bundle.
         let v = bundle::verify(bytes, &key).map_err(HubError::Invalid)?;
-        let (items, forms) = self.open_items(&v, &device)?;
+        let Opened {
+            items,
+            forms,
+            referrals,
+        } = self.open_items(&v, &device)?;
+        // Referrals first: they are why a sync cannot wait.
+        let mut referral_statuses = Vec::with_capacity(referrals.len());
+        for n in &referrals {
+            self.keep_referral(n)
+                .map_err(|e| HubError::Internal(format!("cannot keep referral {}: {e}", n.id)))?;
+            referral_statuses.push((n.id, bundle::ItemStatus::Accepted));
+        }
         // Form definitions first: an interview is never stored without its form readable.
         let mut form_statuses = Vec::with_capacity(forms.len());
         for (id, form) in &forms {
@@ -292,6 +309,7 @@ impl Hub {
                 .map(|i| i.id)
                 .zip(statuses)
                 .chain(form_statuses)
+                .chain(referral_statuses)
                 .collect(),
         };
         let tombstones = items.iter().filter(|i| i.tombstone).map(|i| i.id).collect();
@@ -339,6 +357,7 @@ impl Hub {
         let now = chrono::Utc::now();
         let mut items = Vec::with_capacity(v.items.len());
         let mut forms = Vec::new();
+        let mut referrals = Vec::new();
         for (id, sealed) in &v.items {
             let plain = crate::protocol::seal::open(sealed, &self.identity)
                 .map_err(|e| HubError::Invalid(format!("interview {id}: {e}")))?;
@@ -359,6 +378,15 @@ impl Hub {
                     forms.push((*id, form));
                     continue;
                 }
+                bundle::Payload::Referral(n) => {
+                    if n.id != *id || n.device != device.id {
+                        return Err(HubError::Invalid(format!(
+                            "item {id}: a referral naming another id or device"
+                        )));
+                    }
+                    referrals.push(n);
+                    continue;
+                }
             };
             if rid != *id || rdev != device.id {
                 return Err(HubError::Invalid(format!(
@@ -374,7 +402,11 @@ impl Hub {
                 tombstone,
             });
         }
-        Ok((items, forms))
+        Ok(Opened {
+            items,
+            forms,
+            referrals,
+        })
     }
 
     /// Every stored interview, opened.
@@ -397,10 +429,9 @@ impl Hub {
             match bundle::read_plaintext(&plain) {
                 Ok(bundle::Payload::Interview(f)) => interview(*f),
                 Ok(bundle::Payload::Tombstone(t)) => tombstone(t),
-                Ok(bundle::Payload::Form(_)) => bad.push(format!(
-                    "interview {}: holds a form, not an interview",
-                    item.id
-                )),
+                Ok(bundle::Payload::Form(_) | bundle::Payload::Referral(_)) => {
+                    bad.push(format!("interview {}: holds no interview", item.id))
+                }
                 Err(e) => bad.push(format!("interview {}: {e}", item.id)),
             }
         })?;

@@ -22,6 +22,8 @@ pub(crate) const TOMBSTONE_TAG: u8 = b'T';
 /// First byte of a sealed form definition's plaintext: the exact form (TOML) that interviews
 /// in the same bundle were taken with, so the hub can always read them.
 pub(crate) const FORM_TAG: u8 = b'F';
+/// First byte of a sealed referral notice's plaintext.
+pub(crate) const REFERRAL_TAG: u8 = b'R';
 /// The high half of a form item's id; the low half is the form's content hash.
 const FORM_ID_HIGH: u64 = u64::from_be_bytes(*b"LNFORM\0\0");
 pub(crate) const ENROLL_DOMAIN: &[u8] = b"langnghe-enroll-v1";
@@ -240,6 +242,7 @@ pub(crate) enum Payload {
     Tombstone(crate::record::Tombstone),
     /// A form definition's TOML source.
     Form(String),
+    Referral(crate::record::ReferralNotice),
 }
 
 /// The plaintext sealed for the hub: an interview.
@@ -262,6 +265,15 @@ pub fn form_hash_of(id: Uuid) -> Option<u64> {
 /// The plaintext sealed for the hub: a form definition (its TOML source).
 pub(crate) fn form_plaintext(source: &str) -> Vec<u8> {
     [vec![FORM_TAG, PAYLOAD_VERSION], source.as_bytes().to_vec()].concat()
+}
+
+/// The plaintext sealed for the hub: a referral notice.
+pub(crate) fn referral_plaintext(n: &crate::record::ReferralNotice) -> Vec<u8> {
+    [
+        vec![REFERRAL_TAG, PAYLOAD_VERSION],
+        crate::codec::encode_body(n),
+    ]
+    .concat()
 }
 
 /// The plaintext sealed for the hub: a tombstone (a refusal or withdrawal, for counting).
@@ -294,6 +306,13 @@ pub(crate) fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
             version(v)?;
             crate::codec::decode_body(rest)
                 .map(Payload::Tombstone)
+                .map_err(|e| e.to_string())
+        }
+        (&REFERRAL_TAG, rest) => {
+            let (&v, rest) = body(rest)?;
+            version(v)?;
+            crate::codec::decode_body(rest)
+                .map(Payload::Referral)
                 .map_err(|e| e.to_string())
         }
         (&FORM_TAG, rest) => {

@@ -22,6 +22,7 @@ mod locked;
 pub mod paths;
 pub mod record;
 pub mod recover;
+mod referrals;
 pub mod sealed;
 pub mod segments;
 
@@ -80,6 +81,8 @@ pub struct Store {
     index: sled::Tree,
     meta: sled::Tree,
     tombstones: sled::Tree,
+    /// Referral notices waiting for the hub (see `referrals.rs`).
+    referrals: sled::Tree,
     journal: Arc<Mutex<Journal>>,
     segments: Mutex<Segments>,
     /// Each draft's and unsealed record's own key (see `keyring.rs`).
@@ -199,6 +202,7 @@ impl Store {
         let index = tree("index")?;
         let meta = tree("meta")?;
         let tombstones = tree("tombstones")?;
+        let referrals = tree("referrals")?;
         let device = device_id(dir, &meta)?;
         let segments = Segments::open(&dir.join("finalized"))?;
         let journal = Journal::open(dir)?;
@@ -210,6 +214,7 @@ impl Store {
             index,
             meta,
             tombstones,
+            referrals,
             journal: Arc::new(Mutex::new(journal)),
             segments: Mutex::new(segments),
             keyring: Mutex::new(keyring),

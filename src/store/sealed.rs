@@ -266,6 +266,10 @@ impl Store {
     /// Marks interviews sent (a signed receipt named them) and notes when, for retention.
     pub fn mark_sent(&self, ids: &[Uuid], at: super::Stamp) -> Result<()> {
         for id in ids {
+            if self.is_referral(*id) {
+                self.referral_delivered(*id)?;
+                continue;
+            }
             if let Some(hash) = crate::protocol::bundle::form_hash_of(*id) {
                 self.mark_form_delivered(hash)?;
                 continue;
@@ -330,6 +334,15 @@ impl Store {
 
     /// A tombstone sealed to the hub like an interview (it names no child, but the hub
     /// should not learn more from the wire than from its own store).
+    /// A referral notice sealed for the hub.
+    pub(crate) fn sealed_referral(&self, n: &crate::record::ReferralNotice) -> Result<Vec<u8>> {
+        let to = self
+            .seal_recipients()?
+            .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
+        let plain = crate::protocol::bundle::referral_plaintext(n);
+        crate::protocol::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
+    }
+
     /// A form definition sealed for the hub, to travel with interviews taken with it.
     pub(crate) fn sealed_form(&self, form: &crate::form::Form) -> Result<Vec<u8>> {
         let to = self

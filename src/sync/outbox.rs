@@ -24,6 +24,8 @@ pub struct Report {
     pub forms: usize,
     /// Form definitions the hub acknowledged (sent with the interviews taken with them).
     pub forms_delivered: usize,
+    /// Referral notices the hub acknowledged.
+    pub referrals: usize,
     pub erased: usize,
     /// Records that could not be read and were not sent (id and why).
     pub damaged: Vec<String>,
@@ -55,6 +57,7 @@ pub struct Cursor {
     /// Form definitions already put in a bundle of this run, and form ids with none left.
     forms_sent: Vec<Uuid>,
     forms_checked: Vec<String>,
+    referrals_done: bool,
     /// Records that could not be read (id and why); they stay unsent.
     pub damaged: Vec<String>,
 }
@@ -75,6 +78,7 @@ impl Cursor {
             tombs_done: false,
             forms_sent: Vec::new(),
             forms_checked: Vec::new(),
+            referrals_done: false,
             damaged: Vec::new(),
         }
     }
@@ -94,7 +98,17 @@ pub fn next(
     let mut ids = Vec::new();
     // The header and the signature count against the budget too.
     let mut bytes = bundle::HEADER_LEN + bundle::SIG_LEN;
-    // Forms ride along and do not count against `limit` (it counts interviews and tombstones).
+    // Referral notices go first, in the run's first bundle, whatever else waits: they are
+    // why a sync cannot wait. Forms and notices do not count against `limit` (interviews
+    // and tombstones do).
+    if !cursor.referrals_done {
+        cursor.referrals_done = true;
+        for n in store.unsent_referrals() {
+            let sealed = store.sealed_referral(&n)?;
+            bytes += sealed.len() + 20;
+            items.push((n.id, sealed));
+        }
+    }
     let mut records = 0;
     'fill: while !cursor.done && records < limit {
         let batch = store.unsent_after(cursor.after, 64);
@@ -271,6 +285,10 @@ pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Res
     for (id, status) in &r.items {
         if bundle::form_hash_of(*id).is_some() {
             report.forms_delivered += 1;
+            continue;
+        }
+        if store.is_referral(*id) {
+            report.referrals += 1;
             continue;
         }
         if store.entry(*id).is_err() {

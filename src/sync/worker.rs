@@ -67,7 +67,10 @@ fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(
         }
         backoff = FIRST_BACKOFF * 12;
         // The counters answer "anything to send?" without walking a large index.
-        if counts[0] + counts[1] == 0 && store.unsent_tombstones(1).is_empty() {
+        if counts[0] + counts[1] == 0
+            && store.unsent_tombstones(1).is_empty()
+            && !store.has_unsent_referrals()
+        {
             report(status(SyncState::Online, None));
             continue;
         }
