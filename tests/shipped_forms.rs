@@ -91,7 +91,7 @@ fn consent_and_profile(iv: &mut Interview, age: &str) {
         ("sex", "girl"),
         ("in_school", "yes"),
         ("grade", "6"),
-        ("ethnicity", "minority"),
+        ("ethnicity", "thai"),
         ("lives_with", "mother grandparents"),
         ("heard_intro", ""),
         ("asked_home", "no"),
@@ -226,4 +226,57 @@ fn commune_checklist_with_forums() {
         "Đã ghi 2 diễn đàn với tổng cộng 65 lượt trẻ em tham dự."
     );
     assert!(iv.review().can_finalize());
+}
+
+#[test]
+fn aware_means_the_neutral_question_and_two_of_three_statements() {
+    let mut iv = open("child_participation.toml");
+    let set = |iv: &mut Interview, name: &str, v: &str| {
+        let node = iv.form().by_name[name];
+        iv.answer(node, &[], v)
+            .unwrap_or_else(|e| panic!("{name}={v}: {e}"));
+    };
+    for (q, v) in [
+        ("guardian_consent", "yes"),
+        ("child_assent", "yes"),
+        ("province", "11"),
+        ("commune", "03160"),
+        ("age", "12"),
+        ("knows_right", "yes"),
+        ("tf_permission", "true"),
+        ("tf_every_child", "true"),
+        ("tf_punish", "false"),
+    ] {
+        set(&mut iv, q, v);
+    }
+    assert_eq!(get(&iv, "quiz_score"), "1");
+    assert_eq!(
+        get(&iv, "ind_aware"),
+        "0",
+        "a yes to the first question is not enough"
+    );
+    set(&mut iv, "tf_punish", "true");
+    assert_eq!(
+        get(&iv, "ind_aware"),
+        "1",
+        "2 of 3 right, rights statement read as true"
+    );
+    set(&mut iv, "knows_right", "declined");
+    assert_eq!(get(&iv, "ind_aware"), "0");
+    // Every child question offers "rather not answer".
+    let f = iv.form();
+    for name in [
+        "in_school",
+        "asked_home",
+        "asked_school",
+        "knows_right",
+        "tf_punish",
+        "activities",
+        "knows_help",
+        "knows_111",
+        "comfort_speaking",
+    ] {
+        let list = f.list_of(f.by_name[name]).unwrap();
+        assert!(list.find("declined").is_some(), "{name} cannot be declined");
+    }
 }

@@ -1249,3 +1249,14 @@ fn drafts_are_told_apart_by_the_forms_instance_name() {
     drop(keep);
     assert!(listed.contains("Xã Mường Nhé ·  · 12"), "{listed}");
 }
+
+#[test]
+fn guidance_for_the_surveyor_is_set_apart_from_what_is_read_aloud() {
+    let mut r = rig();
+    r.start("child_participation").enter();
+    let s = r.screen();
+    assert!(
+        s.contains("▸ Người phỏng vấn: Hỏi người lớn. Không chọn thay họ."),
+        "{s}"
+    );
+}

@@ -233,3 +233,24 @@ fn an_xlsform_in_the_forms_folder_opens_in_the_app() {
     let ids: Vec<&str> = forms.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["commune_child_friendly", "xls_demo"]);
 }
+
+#[test]
+fn guidance_hints_come_across_for_the_surveyor() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("g.md");
+    std::fs::write(
+        &md,
+        "| survey |\n|        | type | name | label | guidance_hint |\n|        | select_multiple fr | fruit | Fruit? | Read every choice aloud. |\n| choices |\n|        | list_name | name | label |\n|        | fr | a | Apple |\n|        | fr | b | Banana |\n",
+    )
+    .unwrap();
+    let imp = import(&md).unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    let n = f.node(f.by_name["fruit"]);
+    let g = n.guidance.as_ref().expect("guidance kept");
+    assert_eq!(g.get(&f.default_language), "Read every choice aloud.");
+    assert!(
+        imp.warnings.iter().all(|w| !w.contains("guidance")),
+        "{:?}",
+        imp.warnings
+    );
+}

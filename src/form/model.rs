@@ -70,6 +70,9 @@ pub struct Node {
     pub line: u32,
     pub label: Option<Text>,
     pub hint: Option<Text>,
+    /// XLSForm's `guidance_hint`: instructions for the surveyor, shown apart and never read
+    /// aloud ("choose all that apply", "ask the adult").
+    pub guidance: Option<Text>,
     pub required: Flag,
     pub required_message: Option<Text>,
     pub relevant: Option<Expr>,
@@ -276,7 +279,7 @@ impl Form {
         self.nodes.iter().position(|n| n.referral).map(NodeId::new)
     }
 
-    pub(crate) fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
+    pub fn list_of(&self, id: NodeId) -> Option<&ChoiceList> {
         self.node(id).kind.list().map(|l| &self.lists[l.index()])
     }
     /// Questions a person answers or reads (not groups, not calculations).

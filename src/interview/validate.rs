@@ -202,4 +202,13 @@ impl Interview {
             .as_ref()
             .map(|t| self.render(node, path, t))
     }
+
+    /// The surveyor's instructions for this question (`guidance_hint`), if any.
+    pub fn guidance(&self, node: NodeId, path: &[u32]) -> Option<String> {
+        self.form
+            .node(node)
+            .guidance
+            .as_ref()
+            .map(|t| self.render(node, path, t))
+    }
 }

@@ -70,7 +70,13 @@ pub fn header(h: &str) -> (String, Option<String>) {
     (base, lang)
 }
 
-const TEXT_FIELDS: &[&str] = &["label", "hint", "required_message", "constraint_message"];
+const TEXT_FIELDS: &[&str] = &[
+    "label",
+    "hint",
+    "guidance_hint",
+    "required_message",
+    "constraint_message",
+];
 const PLAIN_FIELDS: &[&str] = &[
     "relevant",
     "constraint",
@@ -79,14 +85,7 @@ const PLAIN_FIELDS: &[&str] = &[
     "choice_filter",
     "appearance",
 ];
-const MEDIA: &[&str] = &[
-    "image",
-    "audio",
-    "video",
-    "big-image",
-    "media",
-    "guidance_hint",
-];
+const MEDIA: &[&str] = &["image", "audio", "video", "big-image", "media"];
 const METADATA: &[&str] = &[
     "start",
     "end",

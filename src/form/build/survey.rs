@@ -222,6 +222,9 @@ impl Builder<'_> {
         if let Some(v) = get("hint") {
             n.hint = self.text(v, "hint");
         }
+        if let Some(v) = get("guidance_hint") {
+            n.guidance = self.text(v, "guidance_hint");
+        }
         if let Some(v) = get("required") {
             n.required = self.flag(v, "required");
         }

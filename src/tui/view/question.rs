@@ -68,6 +68,13 @@ fn head<'a>(app: &'a App, item: &Item) -> Vec<Line<'a>> {
             if let Some(h) = s.iv.hint(*node, path) {
                 head.push(Line::styled(h, style::hint()));
             }
+            // For the surveyor only: marked, so it is never read out to the child.
+            if let Some(g) = s.iv.guidance(*node, path) {
+                head.push(Line::styled(
+                    format!("▸ {}: {g}", w.for_surveyor),
+                    style::guidance(),
+                ));
+            }
         }
     }
     head

@@ -30,6 +30,10 @@ pub(crate) fn dim() -> Style {
 pub fn hint() -> Style {
     dim().add_modifier(Modifier::ITALIC)
 }
+/// Instructions for the surveyor: set apart from what is read aloud.
+pub fn guidance() -> Style {
+    fg(Color::Cyan).add_modifier(Modifier::ITALIC)
+}
 pub fn error() -> Style {
     fg(Color::Red).add_modifier(Modifier::BOLD)
 }
