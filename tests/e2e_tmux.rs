@@ -108,6 +108,7 @@ fn a_whole_child_interview_typed_in_a_real_terminal() {
         ("Tỉnh", "2"),
         ("Xã / phường", "1"),
         ("Em bao nhiêu tuổi?", "12"),
+        ("Em sinh năm nào?", ""),
         ("Em là bạn trai hay bạn gái?", "2"),
         ("Em có đang đi học không?", "1"),
         ("Em học lớp mấy?", "7"),

@@ -88,6 +88,7 @@ fn consent_and_profile(iv: &mut Interview, age: &str) {
         ("province", "15"),
         ("commune", "02752"),
         ("age", age),
+        ("birth_year", ""),
         ("sex", "girl"),
         ("in_school", "yes"),
         ("grade", "6"),
@@ -279,4 +280,39 @@ fn aware_means_the_neutral_question_and_two_of_three_statements() {
         let list = f.list_of(f.by_name[name]).unwrap();
         assert!(list.find("declined").is_some(), "{name} cannot be declined");
     }
+}
+
+#[test]
+fn a_birth_year_that_does_not_fit_the_age_is_pointed_out() {
+    let mut iv = open("child_participation.toml");
+    for (q, a) in [
+        ("guardian_info", ""),
+        ("guardian_consent", "yes"),
+        ("child_info", ""),
+        ("child_assent", "yes"),
+        ("province", "11"),
+        ("commune", "03160"),
+        ("age", "9"),
+    ] {
+        say(&mut iv, q, a);
+    }
+    // Born 2019 (7 by the year): "9" may be the traditional age (tuổi mụ).
+    say(&mut iv, "birth_year", "2019");
+    let Some(Item::Question { node, path }) = iv.current().cloned() else {
+        panic!()
+    };
+    assert_eq!(iv.form().node(node).name, "age_check");
+    assert!(
+        iv.label(node, &path).contains("tuổi mụ"),
+        "{}",
+        iv.label(node, &path)
+    );
+    // A year that fits says nothing.
+    let node = iv.form().by_name["birth_year"];
+    iv.answer(node, &[], "2017").unwrap();
+    assert!(
+        !iv.items()
+            .iter()
+            .any(|i| iv.form().node(i.node()).name == "age_check")
+    );
 }

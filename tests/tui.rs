@@ -627,6 +627,7 @@ fn scripted_child_interview_keys_in_answers_out() {
         ("province", "1"),
         ("commune", "2"),
         ("age", "13"),
+        ("birth_year", "2013"),
         ("sex", "1"),
         ("in_school", "1"),
         ("grade", "8"),
