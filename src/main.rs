@@ -86,6 +86,7 @@ fn main() -> ExitCode {
             HubCommand::Serve { data, listen } => hub::serve(&data, &listen),
             HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
             HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
+            HubCommand::Erase { data, id, reason } => hub::erase(&data, id, &reason),
             HubCommand::Referrals {
                 data,
                 since,
@@ -104,6 +105,7 @@ fn main() -> ExitCode {
             } => hub::export(&data, &out, include_sensitive),
         },
         Some(Command::Recover) => data::recover(&dir),
+        Some(Command::Erase { id, reason }) => open().and_then(|s| data::erase(&s, id, &reason)),
         // The app opens without walking the whole index: its first frame must be quick.
         None => Store::open(&dir)
             .map_err(langnghe::cli::error::CliError::from)

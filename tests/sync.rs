@@ -643,3 +643,110 @@ fn a_referral_reaches_the_hub_at_the_next_sync_even_from_a_draft() {
     let listed = run(&["hub", "referrals", "--data", h]);
     assert!(listed.contains(&id2.to_string()), "{listed}");
 }
+
+/// How many rows the hub exports for the child form.
+fn hub_rows(hub_dir: &Path, out: &Path) -> usize {
+    run(&[
+        "hub",
+        "export",
+        "--data",
+        hub_dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(out.join("child_participation.csv"))
+        .map_or(0, |s| s.lines().count().saturating_sub(1))
+}
+
+/// Whether any bundle file the hub keeps still holds `needle`.
+fn in_kept_bundles(hub_dir: &Path, needle: &[u8]) -> bool {
+    std::fs::read_dir(hub_dir.join("bundles"))
+        .unwrap()
+        .flatten()
+        .any(|e| {
+            std::fs::read(e.path())
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle)
+        })
+}
+
+#[test]
+fn erasure_on_request_reaches_the_hub_by_http_usb_or_at_the_office() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    let store = device(&dev, &hub, "laptop-e", 6);
+    let ids: Vec<uuid::Uuid> = store.entries().0.iter().map(|(id, _)| *id).collect();
+    let sealed: Vec<Vec<u8>> = ids
+        .iter()
+        .map(|id| store.sealed_bytes(*id).unwrap())
+        .collect();
+    drop(store);
+    run(&["--data-dir", d, "sync"]);
+    hub.kill();
+    let out = tmp.path().join("out");
+    let hub_dir = hub.dir.clone();
+    let n = hub_rows(&hub_dir, &out);
+    assert_eq!(n, ids.len());
+    assert!(in_kept_bundles(&hub_dir, &sealed[0]));
+    // 1. Over HTTP: the guardian asks the surveyor to delete an interview already sent.
+    let addr = hub.addr.clone();
+    hub.start(&addr);
+    let said = run(&[
+        "--data-dir",
+        d,
+        "erase",
+        &ids[0].to_string(),
+        "--reason",
+        "guardian_request",
+    ]);
+    assert!(said.contains("erased"), "{said}");
+    run(&["--data-dir", d, "sync"]);
+    hub.kill();
+    assert_eq!(hub_rows(&hub_dir, &out), n - 1);
+    assert!(
+        !in_kept_bundles(&hub_dir, &sealed[0]),
+        "the kept bundle was scrubbed"
+    );
+    let exported = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    assert!(!exported.contains(&ids[0].to_string()));
+    // 2. By USB.
+    run(&["--data-dir", d, "erase", &ids[1].to_string()]);
+    let stick = tmp.path().join("stick.lnb");
+    run(&[
+        "--data-dir",
+        d,
+        "bundle",
+        "export",
+        "--out",
+        stick.to_str().unwrap(),
+    ]);
+    let h = hub_dir.to_str().unwrap();
+    let imported = run(&["hub", "import", "--data", h, stick.to_str().unwrap()]);
+    assert!(
+        imported.contains("1 refusal/withdrawal count(s)"),
+        "{imported}"
+    );
+    assert_eq!(hub_rows(&hub_dir, &out), n - 2);
+    assert!(!in_kept_bundles(&hub_dir, &sealed[1]));
+    // 3. At the district office, straight on the hub.
+    let said = run(&[
+        "hub",
+        "erase",
+        "--data",
+        h,
+        &ids[2].to_string(),
+        "--reason",
+        "guardian_request",
+    ]);
+    assert!(said.contains("only a tombstone remains"), "{said}");
+    assert_eq!(hub_rows(&hub_dir, &out), n - 3);
+    assert!(!in_kept_bundles(&hub_dir, &sealed[2]));
+    // And the device no longer holds them either.
+    let store = Store::open(&dev).unwrap();
+    for id in &ids[..2] {
+        assert!(store.entry(*id).is_err());
+    }
+}

@@ -385,3 +385,16 @@ pub fn drill(
         }
     }
 }
+
+/// `erase`: a draft or finalized interview (sent or not), destroyed here; the tombstone
+/// travels to the hub at the next sync, where it erases the hub's copy.
+pub fn erase(store: &Store, id: uuid::Uuid, reason: &str) -> CliResult {
+    let form = match store.entry(id) {
+        Ok(e) => e.form_id,
+        Err(_) => store.draft(id).map(|d| d.form.id)?,
+    };
+    let at = crate::store::Stamp::from_local(chrono::Local::now().fixed_offset());
+    store.erase(id, &form, reason, at)?;
+    println!("erased {id} ({reason}); the hub is asked to erase its copy at the next sync");
+    Ok(())
+}

@@ -180,3 +180,11 @@ pub fn referrals(
     }
     Ok(())
 }
+
+/// `hub erase`: an erasure request that reached the district office directly.
+pub fn erase(dir: &Path, id: uuid::Uuid, reason: &str) -> CliResult {
+    let hub = crate::hub::Hub::open(dir)?;
+    hub.erase(id, reason)?;
+    println!("erased {id} ({reason}): only a tombstone remains");
+    Ok(())
+}

@@ -115,6 +115,15 @@ pub enum Command {
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
+    /// Erase an interview on request (a draft, a finalized one, or one already sent): the
+    /// answers are destroyed here now, and the hub is asked to do the same at the next sync.
+    Erase {
+        /// The interview's id (see `langnghe list`).
+        id: uuid::Uuid,
+        /// Why, kept in the tombstone: withdrawn (default), declined, guardian_request…
+        #[arg(long, default_value = "withdrawn")]
+        reason: String,
+    },
 }
 
 /// What a report shows and where it goes.
@@ -187,6 +196,15 @@ pub enum HubCommand {
         data: PathBuf,
         #[arg(long)]
         revoke: Option<String>,
+    },
+    /// Erase an interview on request that reached the district office directly: replaced by
+    /// a tombstone (id, time, reason); its sealed bytes are overwritten in the kept bundles.
+    Erase {
+        #[arg(long)]
+        data: PathBuf,
+        id: uuid::Uuid,
+        #[arg(long, default_value = "withdrawn")]
+        reason: String,
     },
     /// Children flagged as needing protection follow-up: interview, commune, time, surveyor
     /// (never what the child said), for the commune's child-protection officer.

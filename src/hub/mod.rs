@@ -14,6 +14,7 @@
 //! forms/        form files handed to devices on sync
 //! ```
 
+pub mod erase;
 pub mod error;
 pub mod referrals;
 pub mod registry;
@@ -299,7 +300,12 @@ impl Hub {
             ));
         crate::store::paths::write_private(&file, bytes)
             .map_err(|e| HubError::Internal(format!("cannot keep the bundle: {e}")))?;
-        let statuses = self.store.ingest(&items).map_err(HubError::Internal)?;
+        let (statuses, erased) = self
+            .store
+            .ingest_erasing(&items)
+            .map_err(HubError::Internal)?;
+        self.scrub(&erased)
+            .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
         let receipt = Receipt {
             hub: self.config.hub_id,
             device: device.id,

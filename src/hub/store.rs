@@ -39,8 +39,14 @@ pub type Result<T> = std::result::Result<T, String>;
 /// Where the hub keeps interviews. sled today; a server database can implement this later.
 pub trait HubStore: Send + Sync {
     /// Stores a bundle's interviews all at once or not at all; each id exactly once.
-    fn ingest(&self, items: &[Item]) -> Result<Vec<ItemStatus>>;
+    /// Stores a bundle's interviews all at once or not at all; each id exactly once. A
+    /// tombstone for an interview already stored is an erasure request: the interview is
+    /// replaced by the tombstone (and any conflicting copy dropped). Returns, beside the
+    /// statuses, the items erased that way (to scrub their other copies).
+    fn ingest_erasing(&self, items: &[Item]) -> Result<(Vec<ItemStatus>, Vec<Item>)>;
     fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()>;
+    /// The stored item of `id`, if any.
+    fn get(&self, id: uuid::Uuid) -> Result<Option<Item>>;
     fn conflicts(&self) -> Result<usize>;
 }
 
@@ -88,9 +94,32 @@ impl SledHub {
 }
 
 impl HubStore for SledHub {
-    fn ingest(&self, items: &[Item]) -> Result<Vec<ItemStatus>> {
+    fn ingest_erasing(&self, items: &[Item]) -> Result<(Vec<ItemStatus>, Vec<Item>)> {
+        // Conflicting copies an erasure must drop, looked up before the transaction (a
+        // transaction must not read its own trees from outside).
+        let conflict_keys: Vec<(uuid::Uuid, Vec<sled::IVec>)> = items
+            .iter()
+            .filter(|it| it.tombstone)
+            .map(|it| {
+                let keys = self
+                    .conflicts
+                    .scan_prefix(it.id.as_bytes())
+                    .keys()
+                    .filter_map(|k| k.ok())
+                    .collect();
+                (it.id, keys)
+            })
+            .collect();
+        let conflicts_of = |id: uuid::Uuid| -> Vec<sled::IVec> {
+            conflict_keys
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         let r = (&self.interviews, &self.conflicts).transaction(|(iv, cf)| {
             let mut out = Vec::with_capacity(items.len());
+            let mut erased = Vec::new();
             for it in items {
                 let status = match iv.get(it.id.as_bytes())? {
                     None => {
@@ -100,7 +129,15 @@ impl HubStore for SledHub {
                     Some(old) => {
                         let old: Item = codec::decode(&old)
                             .map_err(|_| ConflictableTransactionError::Abort(()))?;
-                        if old.hash == it.hash {
+                        if it.tombstone && !old.tombstone {
+                            // The device asks for the interview to be erased.
+                            iv.insert(it.id.as_bytes(), codec::encode(it))?;
+                            for k in conflicts_of(it.id) {
+                                cf.remove(k)?;
+                            }
+                            erased.push(old);
+                            ItemStatus::Accepted
+                        } else if old.hash == it.hash {
                             ItemStatus::Duplicate
                         } else {
                             let key = [it.id.as_bytes().as_slice(), &it.hash].concat();
@@ -111,7 +148,7 @@ impl HubStore for SledHub {
                 };
                 out.push(status);
             }
-            Ok(out)
+            Ok((out, erased))
         });
         let out =
             r.map_err(|e: TransactionError<()>| format!("storing the bundle failed: {e:?}"))?;
@@ -129,5 +166,12 @@ impl HubStore for SledHub {
 
     fn conflicts(&self) -> Result<usize> {
         Ok(self.conflicts.len())
+    }
+
+    fn get(&self, id: uuid::Uuid) -> Result<Option<Item>> {
+        match self.interviews.get(id.as_bytes()).map_err(err)? {
+            Some(v) => codec::decode(&v).map(Some).map_err(err),
+            None => Ok(None),
+        }
     }
 }
