@@ -251,43 +251,11 @@ impl Builder<'_> {
     /// `consent` (a select_one with a `yes` choice, outside repeats) and `sensitive`.
     fn consent_and_sensitive(&mut self, r: &Row, kind: &Kind, parent: NodeId, n: &mut Node) {
         if let Some(v) = r.get("consent") {
-            let yes_list = kind
-                .list()
-                .map(|l| &self.lists[l.index()])
-                .filter(|l| l.find("yes").is_some());
-            match (v.get_ref(), kind, yes_list) {
-                (Toml::Boolean(b), Kind::SelectOne(_), Some(_)) => n.consent = *b,
-                (Toml::Boolean(false), _, _) => {}
-                _ => self.err(
-                    v.span().start,
-                    "`consent = true` goes on a select_one question whose list has a `yes` choice",
-                ),
-            }
-            if n.consent && !self.nodes[parent.index()].chain.is_empty() {
-                self.err(
-                    v.span().start,
-                    "a consent question cannot be inside a repeat",
-                );
-            }
+            n.consent = self.yes_question_flag(v, kind, parent, "consent", "a consent question");
         }
         if let Some(v) = r.get("referral") {
-            let yes = kind
-                .list()
-                .is_some_and(|l| self.lists[l.index()].find("yes").is_some());
-            match (v.get_ref(), kind) {
-                (Toml::Boolean(b), Kind::SelectOne(_)) if yes => n.referral = *b,
-                (Toml::Boolean(false), _) => {}
-                _ => self.err(
-                    v.span().start,
-                    "`referral = true` goes on a select_one question whose list has a `yes` choice",
-                ),
-            }
-            if n.referral && !self.nodes[parent.index()].chain.is_empty() {
-                self.err(
-                    v.span().start,
-                    "the referral question cannot be inside a repeat",
-                );
-            }
+            n.referral =
+                self.yes_question_flag(v, kind, parent, "referral", "the referral question");
             if n.referral && self.nodes.iter().any(|m| m.referral) {
                 self.err(v.span().start, "a form has one referral question");
             }
@@ -298,6 +266,36 @@ impl Builder<'_> {
                 _ => self.err(v.span().start, "`sensitive` must be true or false"),
             }
         }
+    }
+
+    /// `consent = true` / `referral = true`: allowed on a select_one whose list has a `yes`
+    /// choice, outside repeats (the answer is read as yes or not).
+    fn yes_question_flag(
+        &mut self,
+        v: &Spanned<Toml>,
+        kind: &Kind,
+        parent: NodeId,
+        field: &str,
+        what: &str,
+    ) -> bool {
+        let yes = kind
+            .list()
+            .is_some_and(|l| self.lists[l.index()].find("yes").is_some());
+        let on = match (v.get_ref(), kind) {
+            (Toml::Boolean(b), Kind::SelectOne(_)) if yes => *b,
+            (Toml::Boolean(false), _) => false,
+            _ => {
+                self.err(
+                    v.span().start,
+                    format!("`{field} = true` goes on a select_one question whose list has a `yes` choice"),
+                );
+                false
+            }
+        };
+        if on && !self.nodes[parent.index()].chain.is_empty() {
+            self.err(v.span().start, format!("{what} cannot be inside a repeat"));
+        }
+        on
     }
 
     /// Fields that belong to one kind only: calculation, choice filter, repeat count, range
