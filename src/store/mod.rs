@@ -404,10 +404,16 @@ impl Store {
                         && (old.segment, old.offset) != (entry.segment, entry.offset)
                         && self.sealed_bytes(id).is_err() =>
                 {
+                    let plain = old.loc();
                     (old.segment, old.offset, old.len) = (entry.segment, entry.offset, entry.len);
                     self.index
                         .insert(id.as_bytes(), codec::encode(&old))
                         .map_err(|e| self.db_err(e))?;
+                    self.db.flush().map_err(|e| self.db_err(e))?;
+                    // The plain copy the crash left behind goes now, as sealing would have
+                    // done: overwritten in place (if it is still there), its key destroyed.
+                    let _ = lock_of(&self.segments).erase(plain);
+                    self.destroy_keys(&[id])?;
                 }
                 _ => {}
             }
