@@ -64,6 +64,14 @@ fn store(e: &StoreError) -> String {
             "không mở được kho dữ liệu trong {} ({reason}); hãy chạy `langnghe recover` để dựng lại từ các tệp bài đã lưu",
             dir.display()
         ),
+        StoreError::NeedPassphrase(dir) => format!(
+            "thư mục dữ liệu {} được bảo vệ bằng mật khẩu: hãy nhập mật khẩu khi được hỏi (hoặc đặt LANGNGHE_PASSPHRASE)",
+            dir.display()
+        ),
+        StoreError::WrongPassphrase(dir) => format!(
+            "sai mật khẩu của thư mục dữ liệu {}; không có gì bị thay đổi",
+            dir.display()
+        ),
         StoreError::NotFound(id) => format!("không có bài phỏng vấn {id}"),
         StoreError::Sealed(id) => {
             format!("bài {id} đã được niêm phong gửi máy chủ: chỉ máy chủ đọc được")

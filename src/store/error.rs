@@ -17,6 +17,12 @@ pub enum StoreError {
         "the store in {dir} cannot be opened ({reason}); run `langnghe recover` to rebuild it from the saved interview files"
     )]
     Database { dir: PathBuf, reason: String },
+    #[error(
+        "the data folder {0} is protected: give its passphrase (LANGNGHE_PASSPHRASE, or type it when asked)"
+    )]
+    NeedPassphrase(PathBuf),
+    #[error("wrong passphrase for the data folder {0}; nothing was changed")]
+    WrongPassphrase(PathBuf),
     #[error("no such interview: {0}")]
     NotFound(String),
     #[error("interview {0} is sealed to the hub: only the hub can read it")]

@@ -17,6 +17,8 @@ const SLOT: usize = 16 + 32;
 pub(crate) struct Keyring {
     path: PathBuf,
     file: File,
+    /// The data folder's key: each slot holds its key masked with a value derived from it.
+    data_key: super::datakey::DataKey,
     /// Which slot holds each id's key (the keys themselves stay on disk until needed).
     slots: HashMap<Uuid, u64>,
     free: Vec<u64>,
@@ -24,7 +26,7 @@ pub(crate) struct Keyring {
 }
 
 impl Keyring {
-    pub fn open(dir: &Path) -> Result<Keyring> {
+    pub fn open(dir: &Path, data_key: super::datakey::DataKey) -> Result<Keyring> {
         let path = dir.join("keys.slots");
         let io = |action| StoreError::io(action, &path);
         let mut file = {
@@ -51,6 +53,7 @@ impl Keyring {
         Ok(Keyring {
             path,
             file,
+            data_key,
             slots,
             free,
             len,
@@ -75,7 +78,9 @@ impl Keyring {
             return Ok(None);
         }
         let mut key = [0u8; 32];
-        key.copy_from_slice(&s[16..]);
+        for (k, (s, m)) in key.iter_mut().zip(s[16..].iter().zip(self.mask(id))) {
+            *k = s ^ m;
+        }
         Ok(Some(key))
     }
 
@@ -94,7 +99,11 @@ impl Keyring {
                 self.len += 1;
                 self.len - 1
             });
-            self.write_slot(slot, id.as_bytes(), &key)?;
+            let mut stored = [0u8; 32];
+            for (o, (k, m)) in stored.iter_mut().zip(key.iter().zip(self.mask(*id))) {
+                *o = k ^ m;
+            }
+            self.write_slot(slot, id.as_bytes(), &stored)?;
             self.slots.insert(*id, slot);
             out.push(key);
             wrote = true;
@@ -121,6 +130,17 @@ impl Keyring {
         Ok(())
     }
 
+    /// What a slot's key is masked with: SHA-256 of the data key and the record id, so the
+    /// slots file alone opens nothing.
+    fn mask(&self, id: Uuid) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(b"langnghe-slot-v1");
+        h.update(self.data_key);
+        h.update(id.as_bytes());
+        h.finalize().into()
+    }
+
     fn write_slot(&mut self, slot: u64, id: &[u8], key: &[u8]) -> Result<()> {
         let mut s = [0u8; SLOT];
         s[..16].copy_from_slice(id);
@@ -140,15 +160,15 @@ mod tests {
     fn a_destroyed_key_is_zeros_on_disk_and_its_slot_is_reused() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let mut k = Keyring::open(dir.path()).unwrap();
+        let mut k = Keyring::open(dir.path(), [3; 32]).unwrap();
         let keys = k.get_or_create(&[a, b]).unwrap();
         assert_eq!(k.get_or_create(&[a]).unwrap()[0], keys[0], "stable");
         k.destroy(&[a]).unwrap();
         let raw = std::fs::read(dir.path().join("keys.slots")).unwrap();
         assert!(!raw.windows(32).any(|w| w == keys[0]));
-        assert!(raw.windows(32).any(|w| w == keys[1]));
+        assert!(!raw.windows(32).any(|w| w == keys[1]), "stored masked");
         drop(k);
-        let mut k = Keyring::open(dir.path()).unwrap();
+        let mut k = Keyring::open(dir.path(), [3; 32]).unwrap();
         assert_eq!(k.get(a).unwrap(), None);
         assert_eq!(k.get(b).unwrap(), Some(keys[1]));
         let c = Uuid::now_v7();

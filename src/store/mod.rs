@@ -11,6 +11,7 @@
 //! ```
 
 pub(crate) mod cipher;
+pub mod datakey;
 mod drafts;
 pub mod error;
 mod finalized;
@@ -87,6 +88,7 @@ pub struct Store {
     segments: Mutex<Segments>,
     /// Each draft's and unsealed record's own key (see `keyring.rs`).
     keyring: Mutex<keyring::Keyring>,
+    data_key: datakey::DataKey,
     flusher: Option<(Sender<()>, JoinHandle<()>)>,
     device: Uuid,
     fault: Mutex<Option<io::ErrorKind>>,
@@ -173,19 +175,39 @@ fn sled_error(dir: &Path, e: sled::Error) -> StoreError {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`. Refused if another process holds it.
+    /// Opens (creating if needed) the store in `dir`, with the passphrase in
+    /// `LANGNGHE_PASSPHRASE` if the folder is protected. Refused if another process holds it.
     pub fn open(dir: &Path) -> Result<Store> {
+        let p = std::env::var("LANGNGHE_PASSPHRASE").ok();
+        Store::open_with(dir, p.as_deref())
+    }
+
+    /// Opens with this passphrase (`None`: the folder must be unprotected, or new — then it
+    /// is made as a training folder).
+    pub fn open_with(dir: &Path, passphrase: Option<&str>) -> Result<Store> {
         paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
         paths::make_private(dir);
         let lock = lock::lock(dir)?;
-        Store::open_locked(dir, lock)
+        let key = datakey::load_or_create(dir, passphrase)?;
+        Store::open_locked(dir, lock, key)
+    }
+
+    /// Puts the data folder under `passphrase` (or, with none, leaves it unprotected: a
+    /// training folder).
+    pub fn set_passphrase(&self, passphrase: Option<&str>) -> Result<()> {
+        datakey::protect(&self.dir, &self.data_key, passphrase)
+    }
+
+    /// Whether the folder is under a passphrase.
+    pub fn is_protected(&self) -> bool {
+        datakey::is_protected(&self.dir)
     }
 
     /// Opens with the folder's lock already held, sled behind a guard.
-    fn open_locked(dir: &Path, lock: lock::DirLock) -> Result<Store> {
+    fn open_locked(dir: &Path, lock: lock::DirLock, key: datakey::DataKey) -> Result<Store> {
         let owned = dir.to_path_buf();
         match guarded("the store's index", open_timeout(), move || {
-            Store::open_inner(&owned, lock)
+            Store::open_inner(&owned, lock, key)
         }) {
             Ok(r) => r,
             Err(why) => Err(StoreError::Database {
@@ -195,7 +217,7 @@ impl Store {
         }
     }
 
-    fn open_inner(dir: &Path, lock: lock::DirLock) -> Result<Store> {
+    fn open_inner(dir: &Path, lock: lock::DirLock, data_key: datakey::DataKey) -> Result<Store> {
         let db = open_sled(&dir.join("db")).map_err(|e| sled_error(dir, e))?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| sled_error(dir, e));
         let drafts = tree("drafts")?;
@@ -206,7 +228,7 @@ impl Store {
         let device = device_id(dir, &meta)?;
         let segments = Segments::open(&dir.join("finalized"))?;
         let journal = Journal::open(dir)?;
-        let keyring = keyring::Keyring::open(dir)?;
+        let keyring = keyring::Keyring::open(dir, data_key)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             db,
@@ -218,6 +240,7 @@ impl Store {
             journal: Arc::new(Mutex::new(journal)),
             segments: Mutex::new(segments),
             keyring: Mutex::new(keyring),
+            data_key,
             flusher: None,
             device,
             fault: Mutex::new(None),
@@ -242,6 +265,9 @@ impl Store {
     pub fn recover(dir: &Path, enrolled: Option<&[String]>) -> Result<(Store, recover::Carried)> {
         paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
         let lock = lock::lock(dir)?;
+        // The key first: a wrong passphrase moves nothing aside.
+        let passphrase = std::env::var("LANGNGHE_PASSPHRASE").ok();
+        let key = datakey::load_or_create(dir, passphrase.as_deref())?;
         let db = dir.join("db");
         let aside = if db.exists() {
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
@@ -261,7 +287,7 @@ impl Store {
         } else {
             None
         };
-        let store = Store::open_locked(dir, lock)?;
+        let store = Store::open_locked(dir, lock, key)?;
         let carried = store.carry_over(aside.as_deref(), enrolled)?;
         Ok((store, carried))
     }
