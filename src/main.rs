@@ -11,8 +11,9 @@ fn main() -> ExitCode {
     let forms_dir = cli.forms_dir();
     // Known once the store is open (the surveyor's setting); the flag or env var win.
     let settings_lang = std::cell::RefCell::new(None);
+    let ask_lang = words::choose(cli.lang.as_deref(), || None);
     let open = || -> Result<Store, langnghe::cli::error::CliError> {
-        let s = Store::open(&dir)?;
+        let s = langnghe::cli::passphrase::open(&dir, ask_lang)?;
         *settings_lang.borrow_mut() = s.settings().map(|x| x.language);
         let lang = words::choose(cli.lang.as_deref(), || settings_lang.borrow().clone());
         // Damage found on opening (a bad journal entry, a damaged record) and segment files
@@ -105,9 +106,12 @@ fn main() -> ExitCode {
             } => hub::export(&data, &out, include_sensitive),
         },
         Some(Command::Recover) => data::recover(&dir),
+        Some(Command::Passphrase { remove }) => {
+            open().and_then(|s| langnghe::cli::passphrase::set(&s, remove, ask_lang))
+        }
         Some(Command::Erase { id, reason }) => open().and_then(|s| data::erase(&s, id, &reason)),
         // The app opens without walking the whole index: its first frame must be quick.
-        None => Store::open(&dir)
+        None => langnghe::cli::passphrase::open(&dir, ask_lang)
             .map_err(langnghe::cli::error::CliError::from)
             .and_then(|s| {
                 *settings_lang.borrow_mut() = s.settings().map(|x| x.language);

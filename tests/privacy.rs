@@ -270,3 +270,61 @@ fn kill_9_during_erasure_never_leaves_the_answers_in_clear() {
     }
     assert!(!erased.is_empty(), "the drill erased interviews");
 }
+
+#[test]
+fn a_stolen_data_folder_opens_nothing_without_its_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let marker = format!("MARKER-{}", Uuid::now_v7().simple());
+    {
+        let store = Arc::new(Store::open_with(&data, None).unwrap());
+        let mut s = session(&store);
+        s.answer(id(&s, "place"), &[], &marker).unwrap();
+        store.set_passphrase(Some("trâu vàng 2026")).unwrap();
+        assert!(store.is_protected());
+    }
+    assert!(
+        !data.join("datakey").exists(),
+        "no key in the clear once protected"
+    );
+    // The thief copies the folder.
+    let stolen = dir.path().join("stolen");
+    copy(&data, &stolen);
+    assert!(hits(&stolen, marker.as_bytes()).is_empty());
+    assert!(matches!(
+        Store::open_with(&stolen, None),
+        Err(langnghe::store::StoreError::NeedPassphrase(_))
+    ));
+    assert!(matches!(
+        Store::open_with(&stolen, Some("trâu vàng 2025")),
+        Err(langnghe::store::StoreError::WrongPassphrase(_))
+    ));
+    // The command line, without a terminal to ask on, says so plainly and reads nothing.
+    let o = common::langnghe()
+        .env_remove("LANGNGHE_PASSPHRASE")
+        .args(["list", "--data-dir"])
+        .arg(&stolen)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("mật khẩu"));
+    // Its owner, with the passphrase, has everything.
+    let store = Store::open_with(&data, Some("trâu vàng 2026")).unwrap();
+    let (drafts, bad) = store.drafts();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert!(drafts[0].answers.iter().any(|(_, v)| *v == marker));
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy(&p, &t);
+        } else if e.file_name() != "lock" {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}

@@ -4,6 +4,7 @@ pub mod check;
 pub mod data;
 pub mod error;
 pub mod hub;
+pub mod passphrase;
 pub mod report;
 pub mod sync;
 pub mod words;
@@ -115,6 +116,12 @@ pub enum Command {
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
+    /// Protect the data folder with a passphrase (or change it); --remove makes it a training
+    /// folder whose data is not protected.
+    Passphrase {
+        #[arg(long)]
+        remove: bool,
+    },
     /// Erase an interview on request (a draft, a finalized one, or one already sent): the
     /// answers are destroyed here now, and the hub is asked to do the same at the next sync.
     Erase {

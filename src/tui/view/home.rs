@@ -135,6 +135,9 @@ fn draw_info(app: &App, f: &mut Frame, area: Rect) {
         )),
         Line::styled(sync_line(app), style::dim()),
     ];
+    if !app.store.is_protected() {
+        lines.push(Line::styled(format!("⚠ {}", w.unprotected), style::error()));
+    }
     if let Some(e) = app.form_errors.first() {
         lines.push(Line::styled(
             format!("✗ {}", e.lines().next().unwrap_or("")),
