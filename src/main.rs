@@ -88,6 +88,7 @@ fn main() -> ExitCode {
             HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
             HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
             HubCommand::Erase { data, id, reason } => hub::erase(&data, id, &reason),
+            HubCommand::RecoverDeviceKey { data, file } => hub::recover_device_key(&data, &file),
             HubCommand::Referrals {
                 data,
                 since,
@@ -106,8 +107,12 @@ fn main() -> ExitCode {
             } => hub::export(&data, &out, include_sensitive),
         },
         Some(Command::Recover) => data::recover(&dir),
-        Some(Command::Passphrase { remove }) => {
-            open().and_then(|s| langnghe::cli::passphrase::set(&s, remove, ask_lang))
+        Some(Command::Passphrase { remove, data_key }) => {
+            let store = match data_key {
+                Some(hex) => langnghe::cli::passphrase::open_with_key(&dir, &hex),
+                None => open(),
+            };
+            store.and_then(|s| langnghe::cli::passphrase::set(&s, remove, ask_lang))
         }
         Some(Command::Erase { id, reason }) => open().and_then(|s| data::erase(&s, id, &reason)),
         // The app opens without walking the whole index: its first frame must be quick.

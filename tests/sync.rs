@@ -750,3 +750,69 @@ fn erasure_on_request_reaches_the_hub_by_http_usb_or_at_the_office() {
         assert!(store.entry(*id).is_err());
     }
 }
+
+#[test]
+fn a_forgotten_passphrase_is_recovered_through_the_hub() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    let with = |pass: &str, args: &[&str]| {
+        bin()
+            .env("LANGNGHE_PASSPHRASE", pass)
+            .env("LANGNGHE_NEW_PASSPHRASE", "ngựa trắng 2027")
+            .args(["--data-dir", d])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        "child_participation",
+        "--count",
+        "3",
+    ]);
+    let o = bin()
+        .env("LANGNGHE_NEW_PASSPHRASE", "trâu vàng 2026")
+        .args(["--data-dir", d, "passphrase"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = with(
+        "trâu vàng 2026",
+        &["enroll", &hub.url(), &hub.token("laptop-p")],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    hub.kill();
+    // The passphrase is forgotten. The device's datakey.hub goes to the district office.
+    assert!(!with("quên rồi", &["list"]).status.success());
+    let key = run(&[
+        "hub",
+        "recover-device-key",
+        "--data",
+        hub.dir.to_str().unwrap(),
+        dev.join("datakey.hub").to_str().unwrap(),
+    ]);
+    let key = key.trim();
+    assert_eq!(key.len(), 64, "{key}");
+    // A wrong key is refused before anything changes.
+    let wrong = "00".repeat(32);
+    assert!(
+        !with("", &["passphrase", "--data-key", &wrong])
+            .status
+            .success()
+    );
+    let o = with("", &["passphrase", "--data-key", key]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = with("ngựa trắng 2027", &["list", "--status", "finalized"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 3);
+    assert!(
+        !with("trâu vàng 2026", &["list"]).status.success(),
+        "the old one is gone"
+    );
+}

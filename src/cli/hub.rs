@@ -188,3 +188,11 @@ pub fn erase(dir: &Path, id: uuid::Uuid, reason: &str) -> CliResult {
     println!("erased {id} ({reason}): only a tombstone remains");
     Ok(())
 }
+
+/// `hub recover-device-key`: prints the data key sealed in a device's `datakey.hub`.
+pub fn recover_device_key(dir: &Path, file: &Path) -> CliResult {
+    let hub = crate::hub::Hub::open(dir)?;
+    let sealed = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    println!("{}", hub.recover_device_key(&sealed)?);
+    Ok(())
+}

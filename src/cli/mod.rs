@@ -121,6 +121,10 @@ pub enum Command {
     Passphrase {
         #[arg(long)]
         remove: bool,
+        /// The data key the hub recovered (`hub recover-device-key`), for a forgotten
+        /// passphrase: opens the folder with it and sets a new passphrase.
+        #[arg(long, value_name = "HEX")]
+        data_key: Option<String>,
     },
     /// Erase an interview on request (a draft, a finalized one, or one already sent): the
     /// answers are destroyed here now, and the hub is asked to do the same at the next sync.
@@ -212,6 +216,13 @@ pub enum HubCommand {
         id: uuid::Uuid,
         #[arg(long, default_value = "withdrawn")]
         reason: String,
+    },
+    /// A device's forgotten passphrase: open its DATA/datakey.hub (sealed to this hub at
+    /// enrolment) and print the data key, to give back to the device's owner.
+    RecoverDeviceKey {
+        #[arg(long)]
+        data: PathBuf,
+        file: PathBuf,
     },
     /// Children flagged as needing protection follow-up: interview, commune, time, surveyor
     /// (never what the child said), for the commune's child-protection officer.

@@ -49,10 +49,28 @@ fn key_from(bytes: &[u8], path: &Path) -> Result<DataKey> {
     })
 }
 
+const CHECK: &str = "datakey.check";
+
+/// A value that tells the right data key from a wrong one (a hash; it reveals nothing).
+fn check_of(key: &DataKey) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"langnghe-datakey-check-v1");
+    h.update(key);
+    h.finalize().into()
+}
+
+/// Whether `key` is this folder's data key (a key recovered from the hub, say).
+pub(crate) fn is_key_of(dir: &Path, key: &DataKey) -> bool {
+    std::fs::read(dir.join(CHECK)).is_ok_and(|c| c == check_of(key))
+}
+
 /// Keeps `key` under `passphrase` (or, with none, in the clear for a training folder),
 /// replacing whichever file held it.
 pub(crate) fn protect(dir: &Path, key: &DataKey, passphrase: Option<&str>) -> Result<()> {
     let (prot, plain) = (dir.join(PROTECTED), dir.join(PLAIN));
+    let check = dir.join(CHECK);
+    paths::write_private(&check, &check_of(key)).map_err(StoreError::io("write", &check))?;
     match passphrase.filter(|p| !p.is_empty()) {
         Some(p) => {
             let r = age::scrypt::Recipient::new(age::secrecy::SecretString::from(p.to_string()));

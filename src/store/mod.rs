@@ -192,6 +192,16 @@ impl Store {
         Store::open_locked(dir, lock, key)
     }
 
+    /// Opens with the data key itself (recovered from the hub after a forgotten passphrase).
+    pub fn open_with_key(dir: &Path, key: [u8; 32]) -> Result<Store> {
+        paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
+        let lock = lock::lock(dir)?;
+        if !datakey::is_key_of(dir, &key) {
+            return Err(StoreError::WrongPassphrase(dir.to_path_buf()));
+        }
+        Store::open_locked(dir, lock, key)
+    }
+
     /// Puts the data folder under `passphrase` (or, with none, leaves it unprotected: a
     /// training folder).
     pub fn set_passphrase(&self, passphrase: Option<&str>) -> Result<()> {

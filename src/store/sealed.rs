@@ -114,9 +114,21 @@ impl Store {
     /// finalized before. Resumable: if it stops half-way, opening the store finishes it.
     pub fn seal_to(&self, recipients: &[String]) -> Result<usize> {
         self.set_seal_to(recipients)?;
+        self.escrow_data_key(recipients)?;
         self.meta.remove(SEALED_ALL).map_err(|e| self.db_err(e))?;
         self.db.flush().map_err(|e| self.db_err(e))?;
         self.seal_existing()
+    }
+
+    /// Seals the folder's data key to the hub (`datakey.hub`), so that a forgotten
+    /// passphrase can be recovered by the hub's owner (`hub recover-device-key`).
+    pub(crate) fn escrow_data_key(&self, recipients: &[String]) -> Result<()> {
+        let to = crate::protocol::seal::parse_recipients(recipients)
+            .map_err(|e| StoreError::Seal(e.to_string()))?;
+        let sealed = crate::protocol::seal::seal(&self.data_key, &to)
+            .map_err(|e| StoreError::Seal(e.to_string()))?;
+        let path = self.dir.join("datakey.hub");
+        super::paths::write_private(&path, &sealed).map_err(StoreError::io("write", &path))
     }
 
     pub(super) fn set_seal_to(&self, recipients: &[String]) -> Result<()> {
