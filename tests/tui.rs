@@ -1261,3 +1261,33 @@ fn guidance_for_the_surveyor_is_set_apart_from_what_is_read_aloud() {
         "{s}"
     );
 }
+
+#[test]
+fn first_run_offers_a_passphrase_and_says_why() {
+    let mut r = rig_with(None);
+    let s = r.screen();
+    assert!(
+        s.contains("Mật khẩu bảo vệ dữ liệu") && s.contains("bị mất"),
+        "{s}"
+    );
+    r.typed("sv01");
+    for _ in 0..3 {
+        r.key(KeyCode::Tab);
+    }
+    r.typed("ngắn").enter();
+    assert!(
+        r.screen().contains("✗ Mật khẩu cần ít nhất 8 ký tự"),
+        "{}",
+        r.screen()
+    );
+    assert!(!r.store().is_protected());
+    let s = r.screen();
+    assert!(
+        s.contains("[••••]") && !s.contains("ngắn"),
+        "never shown\n{s}"
+    );
+    r.typed(" hơn nữa").enter();
+    assert!(matches!(r.app.screen, Screen::Home));
+    assert!(r.store().is_protected());
+    assert!(!r.screen().contains("Thư mục tập huấn"));
+}

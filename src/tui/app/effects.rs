@@ -53,6 +53,11 @@ impl App {
                     Err(e) => self.error(&e),
                 }
             }
+            Effect::SetPassphrase(p) => {
+                if let Err(e) = self.store.set_passphrase(Some(&p)) {
+                    self.error(&e);
+                }
+            }
             Effect::KickSync => {
                 if let Some(k) = &self.kick {
                     let _ = k.send(());

@@ -39,7 +39,10 @@ pub struct Setup {
     pub surveyor: Editor,
     pub device: Editor,
     pub lang: Lang,
-    /// 0 surveyor, 1 device label, 2 language.
+    /// The data folder's passphrase (first run, unprotected folder only; shown as dots).
+    pub passphrase: Editor,
+    pub ask_passphrase: bool,
+    /// 0 surveyor, 1 device label, 2 language, 3 passphrase (first run).
     pub focus: usize,
     pub first_run: bool,
 }
@@ -139,6 +142,8 @@ pub(crate) enum Effect {
     Discard(Uuid),
     /// Wake the sync worker: something new is waiting to be sent.
     KickSync,
+    /// Put the data folder under this passphrase.
+    SetPassphrase(String),
 }
 
 pub struct App {
@@ -187,6 +192,8 @@ impl App {
                 surveyor: Editor::new(""),
                 device: Editor::new(""),
                 lang,
+                passphrase: Editor::new(""),
+                ask_passphrase: !store.is_protected(),
                 focus: 0,
                 first_run: true,
             })

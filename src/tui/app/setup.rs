@@ -11,6 +11,7 @@ impl App {
         match s.focus {
             0 => s.surveyor.insert(c),
             1 => s.device.insert(c),
+            3 => s.passphrase.insert(c),
             _ if c == ' ' => s.lang = s.lang.other(),
             _ => {}
         }
@@ -20,13 +21,15 @@ impl App {
         let Screen::Setup(s) = &mut self.screen else {
             return;
         };
+        let fields = if s.ask_passphrase { 4 } else { 3 };
         let ed = match s.focus {
             0 => Some(&mut s.surveyor),
             1 => Some(&mut s.device),
+            3 => Some(&mut s.passphrase),
             _ => None,
         };
         match action {
-            Action::SwitchFocus => s.focus = (s.focus + 1) % 3,
+            Action::SwitchFocus => s.focus = (s.focus + 1) % fields,
             Action::Left | Action::Right if s.focus == 2 => {
                 s.lang = s.lang.other();
                 self.lang = s.lang;
@@ -48,6 +51,19 @@ impl App {
                     });
                     return;
                 }
+                let pass = s.passphrase.text().to_string();
+                if !pass.is_empty() && pass.chars().count() < 8 {
+                    let msg = s.lang.words().passphrase_short;
+                    s.focus = 3;
+                    self.status = Some(Status {
+                        text: msg.into(),
+                        error: true,
+                    });
+                    return;
+                }
+                if !pass.is_empty() {
+                    self.effects.push(Effect::SetPassphrase(pass));
+                }
                 self.lang = s.lang;
                 self.settings = Settings {
                     surveyor,
@@ -66,6 +82,8 @@ impl App {
             surveyor: Editor::new(&self.settings.surveyor),
             device: Editor::new(&self.settings.device_label),
             lang: self.lang,
+            passphrase: Editor::new(""),
+            ask_passphrase: false,
             focus: 0,
             first_run: false,
         });

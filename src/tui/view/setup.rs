@@ -61,10 +61,23 @@ pub fn draw(s: &Setup, f: &mut Frame, area: Rect) {
         Span::raw("   "),
         opt(Lang::En),
     ]));
-    f.render_widget(Paragraph::new(lines), area);
+    if s.ask_passphrase {
+        lines.push(Line::raw(""));
+        let dots = "•".repeat(s.passphrase.text().chars().count());
+        lines.extend(field(3, w.passphrase, &dots));
+        lines.push(Line::styled(
+            format!("    {}", w.passphrase_why),
+            style::hint(),
+        ));
+    }
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
     let (row, ed) = match s.focus {
         0 => (3, &s.surveyor),
         1 => (6, &s.device),
+        3 => (12, &s.passphrase),
         _ => return,
     };
     let col = ed.cursor_line_col().1 as u16;
