@@ -583,3 +583,39 @@ fn a_list_of_100000_choices_loads() {
     let f = langnghe::form::build("big", &src).unwrap();
     assert_eq!(f.lists[0].choices.len(), 100_000);
 }
+
+#[test]
+fn an_enrolment_cut_before_the_store_knew_the_hub_finishes_at_the_next_bundle() {
+    // enrollment.toml is written, the store never heard of the hub's keys (the process was
+    // killed in between): exporting bundles finishes the enrolment instead of failing.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dev");
+    simulate(&dir, 10, 3);
+    let id = fake_enrolment(&dir);
+    let k = langnghe::protocol::keys::new_signing_key();
+    std::fs::write(
+        dir.join("device.key"),
+        langnghe::protocol::keys::hex(&k.to_bytes()),
+    )
+    .unwrap();
+    let store = Store::open(&dir).unwrap();
+    let c = langnghe::sync::client::Client::new(store.dir()).unwrap();
+    let (files, damaged) = langnghe::sync::outbox::export_files(
+        &store,
+        &c.enrollment,
+        &c.key,
+        &tmp.path().join("stick.lnb"),
+        1 << 20,
+    )
+    .unwrap();
+    assert!(damaged.is_empty(), "{damaged:?}");
+    assert!(!files.is_empty());
+    // Everything is sealed to the hub now: the device cannot read it, the hub can.
+    let (entries, _) = store.entries();
+    assert!(matches!(
+        store.finalized(entries[0].0),
+        Err(StoreError::Sealed(_))
+    ));
+    let sealed = store.sealed_bytes(entries[0].0).unwrap();
+    assert!(langnghe::protocol::seal::open(&sealed, &id).is_ok());
+}

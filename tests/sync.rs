@@ -658,6 +658,23 @@ fn hub_rows(hub_dir: &Path, out: &Path) -> usize {
         .map_or(0, |s| s.lines().count().saturating_sub(1))
 }
 
+/// Whether any file under `dir` holds `needle`.
+fn anywhere_under(dir: &Path, needle: &[u8]) -> bool {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Whether any bundle file the hub keeps still holds `needle`.
 fn in_kept_bundles(hub_dir: &Path, needle: &[u8]) -> bool {
     std::fs::read_dir(hub_dir.join("bundles"))
@@ -710,6 +727,10 @@ fn erasure_on_request_reaches_the_hub_by_http_usb_or_at_the_office() {
         !in_kept_bundles(&hub_dir, &sealed[0]),
         "the kept bundle was scrubbed"
     );
+    // Nowhere in the hub's folder either: sled holds it locked under a key now destroyed,
+    // while an interview not erased is still in its kept bundle.
+    assert!(!anywhere_under(&hub_dir, &sealed[0]));
+    assert!(in_kept_bundles(&hub_dir, &sealed[3]));
     let exported = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
     assert!(!exported.contains(&ids[0].to_string()));
     // 2. By USB.

@@ -45,6 +45,21 @@ impl Hub {
         Ok(())
     }
 
+    /// Erased items: their bytes scrubbed from the kept bundle files, then their keys
+    /// destroyed (so sled's old pages hold nothing readable either).
+    pub(crate) fn forget(&self, erased: &[Item]) -> Result<(), HubError> {
+        let originals: Vec<Item> = erased
+            .iter()
+            .map(|it| Item {
+                sealed: self.unlock_item(it).unwrap_or_default(),
+                ..it.clone()
+            })
+            .collect();
+        self.scrub(&originals)
+            .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
+        self.destroy_items(erased)
+    }
+
     /// `hub erase`: a request that reached the district office directly.
     pub fn erase(&self, id: Uuid, reason: &str) -> Result<(), HubError> {
         let old = self
@@ -58,8 +73,10 @@ impl Hub {
             )));
         }
         // The form's id, for the response figures (what the tombstone keeps).
-        let form_id = crate::protocol::seal::open(&old.sealed, &self.identity)
+        let form_id = self
+            .unlock_item(&old)
             .ok()
+            .and_then(|s| crate::protocol::seal::open(&s, &self.identity).ok())
             .and_then(|p| crate::protocol::bundle::read_plaintext(&p).ok())
             .and_then(|p| match p {
                 crate::protocol::bundle::Payload::Interview(f) => Some(f.form.id),
@@ -77,20 +94,20 @@ impl Hub {
             .map_err(|e| HubError::Internal(e.to_string()))?;
         let sealed = crate::protocol::seal::seal(&plain, &to)
             .map_err(|e| HubError::Internal(e.to_string()))?;
-        let item = Item {
+        let mut item = [Item {
             id,
             device: old.device,
             hash: <sha2::Sha256 as sha2::Digest>::digest(&plain).into(),
             sealed,
             received: chrono::Utc::now(),
             tombstone: true,
-        };
+        }];
+        self.lock_items(&mut item)?;
         let (_, erased) = self
             .store
-            .ingest_erasing(&[item])
+            .ingest_erasing(&item)
             .map_err(HubError::Internal)?;
-        self.scrub(&erased)
-            .map_err(|e| HubError::Internal(format!("cannot scrub: {e}")))
+        self.forget(&erased)
     }
 }
 

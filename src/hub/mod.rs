@@ -20,6 +20,7 @@ pub mod recovery;
 pub mod referrals;
 pub mod registry;
 pub mod server;
+mod shred;
 pub mod store;
 pub mod transfer;
 
@@ -63,6 +64,8 @@ pub struct Hub {
     /// device's sync asks for the list (without a token), so forms are parsed again only when
     /// a file in `forms/` was added, removed or changed.
     published: std::sync::Mutex<Option<(FormsListing, Arc<Published>)>>,
+    /// Each stored item's own key (see `shred.rs`).
+    keyring: std::sync::Mutex<crate::store::keyring::Keyring>,
 }
 
 /// `forms/` as seen by one directory read: (name, length, modified) of each file.
@@ -132,6 +135,10 @@ impl Hub {
         let signer = keys::load_signing_key(&dir.join("hub.sign")).map_err(HubError::Internal)?;
         let registry = Registry::open(dir).map_err(HubError::Internal)?;
         let store = Box::new(SledHub::open(dir)?);
+        let data_key = crate::store::datakey::load_or_create(dir, None)
+            .map_err(|e| HubError::Internal(e.to_string()))?;
+        let keyring = crate::store::keyring::Keyring::open(dir, data_key)
+            .map_err(|e| HubError::Internal(e.to_string()))?;
         Ok(Hub {
             dir: dir.to_path_buf(),
             config,
@@ -140,6 +147,7 @@ impl Hub {
             identity,
             signer,
             published: std::sync::Mutex::new(None),
+            keyring: std::sync::Mutex::new(keyring),
         })
     }
 
@@ -301,12 +309,13 @@ impl Hub {
             ));
         crate::store::paths::write_private(&file, bytes)
             .map_err(|e| HubError::Internal(format!("cannot keep the bundle: {e}")))?;
+        let mut locked = items.clone();
+        self.lock_items(&mut locked)?;
         let (statuses, erased) = self
             .store
-            .ingest_erasing(&items)
+            .ingest_erasing(&locked)
             .map_err(HubError::Internal)?;
-        self.scrub(&erased)
-            .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
+        self.forget(&erased)?;
         let receipt = Receipt {
             hub: self.config.hub_id,
             device: device.id,
@@ -429,7 +438,11 @@ impl Hub {
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
         self.store.each_interview(&mut |item| {
-            let plain = match crate::protocol::seal::open(&item.sealed, &self.identity) {
+            let sealed = match self.unlock_item(&item) {
+                Ok(s) => s,
+                Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
+            };
+            let plain = match crate::protocol::seal::open(&sealed, &self.identity) {
                 Ok(p) => p,
                 Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
             };

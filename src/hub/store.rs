@@ -97,20 +97,21 @@ impl HubStore for SledHub {
     fn ingest_erasing(&self, items: &[Item]) -> Result<(Vec<ItemStatus>, Vec<Item>)> {
         // Conflicting copies an erasure must drop, looked up before the transaction (a
         // transaction must not read its own trees from outside).
-        let conflict_keys: Vec<(uuid::Uuid, Vec<sled::IVec>)> = items
+        type Copies = Vec<(sled::IVec, Item)>;
+        let conflict_keys: Vec<(uuid::Uuid, Copies)> = items
             .iter()
             .filter(|it| it.tombstone)
             .map(|it| {
                 let keys = self
                     .conflicts
                     .scan_prefix(it.id.as_bytes())
-                    .keys()
-                    .filter_map(|k| k.ok())
+                    .filter_map(|kv| kv.ok())
+                    .filter_map(|(k, v)| codec::decode::<Item>(&v).ok().map(|i| (k, i)))
                     .collect();
                 (it.id, keys)
             })
             .collect();
-        let conflicts_of = |id: uuid::Uuid| -> Vec<sled::IVec> {
+        let conflicts_of = |id: uuid::Uuid| -> Copies {
             conflict_keys
                 .iter()
                 .find(|(k, _)| *k == id)
@@ -132,8 +133,9 @@ impl HubStore for SledHub {
                         if it.tombstone && !old.tombstone {
                             // The device asks for the interview to be erased.
                             iv.insert(it.id.as_bytes(), codec::encode(it))?;
-                            for k in conflicts_of(it.id) {
+                            for (k, copy) in conflicts_of(it.id) {
                                 cf.remove(k)?;
+                                erased.push(copy);
                             }
                             erased.push(old);
                             ItemStatus::Accepted

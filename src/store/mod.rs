@@ -17,7 +17,7 @@ pub mod error;
 mod finalized;
 pub(crate) mod forms;
 pub mod journal;
-mod keyring;
+pub(crate) mod keyring;
 mod lock;
 mod locked;
 pub mod paths;
