@@ -274,7 +274,7 @@ fn shipped_indicator_file_checks_and_reports_on_simulated_data() {
     let run = |args: &[&str]| common::run_in(dir.path(), args);
     let checked = run(&["check", "forms/child_participation.indicators.toml"]);
     assert!(
-        checked.contains("3 indicator(s), 6 breakdown(s)"),
+        checked.contains("4 indicator(s), 6 breakdown(s)"),
         "{checked}"
     );
     run(&[
@@ -298,7 +298,7 @@ fn shipped_indicator_file_checks_and_reports_on_simulated_data() {
     let out = dir.path().join("r.html");
     run(&["report", "--format", "html", "--out", out.to_str().unwrap()]);
     let html = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(html.matches("<svg").count(), 3);
+    assert_eq!(html.matches("<svg").count(), 4);
 }
 
 #[test]

@@ -120,7 +120,8 @@ fn hub_report_counts(hub: &mut HubProc, interviews: usize, ended: usize) {
             .unwrap()
             .matches("<svg")
             .count(),
-        3
+        4,
+        "three indicators and the declined figure"
     );
 }
 
