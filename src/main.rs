@@ -106,7 +106,7 @@ fn main() -> ExitCode {
                 include_sensitive,
             } => hub::export(&data, &out, include_sensitive),
         },
-        Some(Command::Recover) => data::recover(&dir),
+        Some(Command::Recover) => data::recover(&dir, ask_lang),
         Some(Command::Passphrase { remove, data_key }) => {
             let store = match data_key {
                 Some(hex) => langnghe::cli::passphrase::open_with_key(&dir, &hex),

@@ -263,9 +263,16 @@ pub fn export(
     Ok(())
 }
 
-pub fn recover(dir: &Path) -> CliResult {
+pub fn recover(dir: &Path, lang: crate::lang::Lang) -> CliResult {
     let enrolled = crate::sync::client::load_enrollment(dir).map(|e| e.recipients);
-    let (store, carried) = Store::recover(dir, enrolled.as_deref()).map_err(|e| e.to_string())?;
+    // A protected folder: the passphrase from the environment, else asked here.
+    let mut passphrase = std::env::var("LANGNGHE_PASSPHRASE").ok();
+    if passphrase.is_none() && crate::store::datakey::is_protected(dir) {
+        passphrase = super::passphrase::ask(
+            lang.pick("Mật khẩu của thư mục dữ liệu: ", "Data folder passphrase: "),
+        );
+    }
+    let (store, carried) = Store::recover_with(dir, enrolled.as_deref(), passphrase.as_deref())?;
     let r = store.open_report();
     let (entries, _) = store.entries();
     println!(

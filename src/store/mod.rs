@@ -273,11 +273,20 @@ impl Store {
     /// sent status, and the enrolment (`enrolled`: the hub's recipients, when this device is
     /// enrolled). What could not be carried over is said.
     pub fn recover(dir: &Path, enrolled: Option<&[String]>) -> Result<(Store, recover::Carried)> {
+        let passphrase = std::env::var("LANGNGHE_PASSPHRASE").ok();
+        Store::recover_with(dir, enrolled, passphrase.as_deref())
+    }
+
+    /// [`Store::recover`] with the folder's passphrase.
+    pub fn recover_with(
+        dir: &Path,
+        enrolled: Option<&[String]>,
+        passphrase: Option<&str>,
+    ) -> Result<(Store, recover::Carried)> {
         paths::ensure_private_dir(dir).map_err(StoreError::io("create the data folder", dir))?;
         let lock = lock::lock(dir)?;
         // The key first: a wrong passphrase moves nothing aside.
-        let passphrase = std::env::var("LANGNGHE_PASSPHRASE").ok();
-        let key = datakey::load_or_create(dir, passphrase.as_deref())?;
+        let key = datakey::load_or_create(dir, passphrase)?;
         let db = dir.join("db");
         let aside = if db.exists() {
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
