@@ -51,23 +51,9 @@ fn form() -> Arc<Form> {
     Arc::new(build("p.toml", FORM).unwrap())
 }
 
-/// How many times `needle` occurs in the files under `dir`, each file read raw.
+/// The files under `dir` that hold `needle`, each file read raw.
 fn hits(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p)
-                && bytes.windows(needle.len()).any(|w| w == needle)
-            {
-                out.push(p.display().to_string());
-            }
-        }
-    }
-    out
+    common::files_holding(dir, needle)
 }
 
 fn session(store: &Arc<Store>) -> Session {

@@ -661,19 +661,7 @@ fn hub_rows(hub_dir: &Path, out: &Path) -> usize {
 
 /// Whether any file under `dir` holds `needle`.
 fn anywhere_under(dir: &Path, needle: &[u8]) -> bool {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
-            {
-                return true;
-            }
-        }
-    }
-    false
+    !common::files_holding(dir, needle).is_empty()
 }
 
 /// Whether any bundle file the hub keeps still holds `needle`.

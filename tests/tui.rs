@@ -1198,29 +1198,21 @@ fn every_interview_keeps_its_exact_form_version_for_resume_and_export() {
     // newest version's columns (10 sorts after 9).
     std::fs::write(&file, versioned("10", "")).unwrap();
     let out = dir.path().join("out");
-    let exported = common::run_in(
-        &data,
-        &[
+    let export = || {
+        let args = [
             "export",
             "--out",
             out.to_str().unwrap(),
             "--forms",
             forms.to_str().unwrap(),
-        ],
-    );
+        ];
+        common::run_in(&data, &args)
+    };
+    let exported = export();
     assert!(exported.contains("pets.csv (2 rows)"), "{exported}");
     // With the forms folder gone entirely, the kept copies still export everything.
     std::fs::remove_file(&file).unwrap();
-    let exported = common::run_in(
-        &data,
-        &[
-            "export",
-            "--out",
-            out.to_str().unwrap(),
-            "--forms",
-            forms.to_str().unwrap(),
-        ],
-    );
+    let exported = export();
     assert!(exported.contains("pets.csv (2 rows)"), "{exported}");
 }
 

@@ -91,3 +91,22 @@ pub fn declined(store: &std::sync::Arc<langnghe::store::Store>) -> langnghe::sto
     }
     s.finalize().unwrap()
 }
+
+/// The files under `dir` (read raw, every byte) that hold `needle`.
+#[allow(dead_code)]
+pub fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+            {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}
