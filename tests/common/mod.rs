@@ -93,7 +93,6 @@ pub fn declined(store: &std::sync::Arc<langnghe::store::Store>) -> langnghe::sto
 }
 
 /// The files under `dir` (read raw, every byte) that hold `needle`.
-#[allow(dead_code)]
 pub fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
