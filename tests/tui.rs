@@ -185,6 +185,16 @@ impl Rig {
         }
         self.enter()
     }
+    /// The child form opened and consent given by the guardian and the child.
+    fn consented(&mut self) -> &mut Self {
+        self.start("child_participation")
+            .enter()
+            .typed("1")
+            .enter()
+            .enter()
+            .typed("1")
+            .enter()
+    }
     fn current(&self) -> String {
         let s = self.app.session.as_ref().expect("in an interview");
         s.iv.current()
@@ -451,13 +461,7 @@ fn consent_gates_the_jump_list_and_review() {
 #[test]
 fn a_child_under_seven_ends_as_not_eligible() {
     let mut r = rig();
-    r.start("child_participation")
-        .enter()
-        .typed("1")
-        .enter()
-        .enter()
-        .typed("1")
-        .enter();
+    r.consented();
     r.typed("1").enter().typed("1").enter().typed("6").enter();
     let s = r.screen();
     assert!(s.contains("không thuộc đối tượng khảo sát"), "{s}");
@@ -557,13 +561,7 @@ fn referral_flag_shows_hotline_and_is_kept() {
 #[test]
 fn f9_answers_the_forms_own_referral_question_so_there_is_one_truth() {
     let mut r = rig();
-    r.start("child_participation")
-        .enter()
-        .typed("1")
-        .enter()
-        .enter()
-        .typed("1")
-        .enter();
+    r.consented();
     r.key(F(9)).enter();
     let s = r.app.session.as_ref().unwrap();
     let q = s.iv.form().by_name["referral"];
@@ -1219,13 +1217,7 @@ fn every_interview_keeps_its_exact_form_version_for_resume_and_export() {
 #[test]
 fn drafts_are_told_apart_by_the_forms_instance_name() {
     let mut r = rig();
-    r.start("child_participation")
-        .enter()
-        .typed("1")
-        .enter()
-        .enter()
-        .typed("1")
-        .enter();
+    r.consented();
     r.typed("1").enter().typed("1").enter().typed("12").enter();
     r.key(Esc);
     let s = r.screen();

@@ -110,15 +110,8 @@ pub fn set(store: &Store, remove: bool, lang: Lang) -> CliResult {
 
 /// Opens the store with a data key recovered by the hub (hex), for a forgotten passphrase.
 pub fn open_with_key(dir: &Path, hex: &str) -> Result<Store, super::error::CliError> {
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .filter_map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
-        .collect();
-    let key: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| "a data key is 64 hex digits (from `hub recover-device-key`)")?;
+    let key: [u8; 32] = crate::protocol::keys::unhex(hex.trim())
+        .and_then(|b| b.try_into().ok())
+        .ok_or("a data key is 64 hex digits (from `hub recover-device-key`)")?;
     Ok(Store::open_with_key(dir, key)?)
 }

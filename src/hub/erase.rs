@@ -73,16 +73,10 @@ impl Hub {
             )));
         }
         // The form's id, for the response figures (what the tombstone keeps).
-        let form_id = self
-            .unlock_item(&old)
-            .ok()
-            .and_then(|s| crate::protocol::seal::open(&s, &self.identity).ok())
-            .and_then(|p| crate::protocol::bundle::read_plaintext(&p).ok())
-            .and_then(|p| match p {
-                crate::protocol::bundle::Payload::Interview(f) => Some(f.form.id),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let form_id = match self.open_item(&old) {
+            Ok(crate::protocol::bundle::Payload::Interview(f)) => f.form.id,
+            _ => String::new(),
+        };
         let t = Tombstone {
             id,
             form_id,

@@ -437,25 +437,24 @@ impl Hub {
         mut tombstone: impl FnMut(crate::store::Tombstone),
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
-        self.store.each_interview(&mut |item| {
-            let sealed = match self.unlock_item(&item) {
-                Ok(s) => s,
-                Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
-            };
-            let plain = match crate::protocol::seal::open(&sealed, &self.identity) {
-                Ok(p) => p,
-                Err(e) => return bad.push(format!("interview {}: {e}", item.id)),
-            };
-            match bundle::read_plaintext(&plain) {
+        self.store
+            .each_interview(&mut |item| match self.open_item(&item) {
                 Ok(bundle::Payload::Interview(f)) => interview(*f),
                 Ok(bundle::Payload::Tombstone(t)) => tombstone(t),
                 Ok(bundle::Payload::Form(_) | bundle::Payload::Referral(_)) => {
                     bad.push(format!("interview {}: holds no interview", item.id))
                 }
                 Err(e) => bad.push(format!("interview {}: {e}", item.id)),
-            }
-        })?;
+            })?;
         Ok(bad)
+    }
+
+    /// A stored item opened: unlocked from its key, unsealed with the hub's identity, read.
+    pub(crate) fn open_item(&self, item: &Item) -> Result<bundle::Payload, String> {
+        let sealed = self.unlock_item(item)?;
+        let plain =
+            crate::protocol::seal::open(&sealed, &self.identity).map_err(|e| e.to_string())?;
+        bundle::read_plaintext(&plain)
     }
 
     pub fn forms_dir(&self) -> PathBuf {

@@ -300,28 +300,22 @@ pub(crate) fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
         b.split_first()
             .ok_or_else(|| "empty sealed item".to_string())
     }
+    // Tagged kinds: tag, version, body.
+    let versioned = |rest| -> Result<&[u8], String> {
+        let (&v, rest) = body(rest)?;
+        version(v)?;
+        Ok(rest)
+    };
     match body(plain)? {
-        (&TOMBSTONE_TAG, rest) => {
-            let (&v, rest) = body(rest)?;
-            version(v)?;
-            crate::codec::decode_body(rest)
-                .map(Payload::Tombstone)
-                .map_err(|e| e.to_string())
-        }
-        (&REFERRAL_TAG, rest) => {
-            let (&v, rest) = body(rest)?;
-            version(v)?;
-            crate::codec::decode_body(rest)
-                .map(Payload::Referral)
-                .map_err(|e| e.to_string())
-        }
-        (&FORM_TAG, rest) => {
-            let (&v, rest) = body(rest)?;
-            version(v)?;
-            String::from_utf8(rest.to_vec())
-                .map(Payload::Form)
-                .map_err(|_| "a form definition that is not UTF-8 text".to_string())
-        }
+        (&TOMBSTONE_TAG, rest) => crate::codec::decode_body(versioned(rest)?)
+            .map(Payload::Tombstone)
+            .map_err(|e| e.to_string()),
+        (&REFERRAL_TAG, rest) => crate::codec::decode_body(versioned(rest)?)
+            .map(Payload::Referral)
+            .map_err(|e| e.to_string()),
+        (&FORM_TAG, rest) => String::from_utf8(versioned(rest)?.to_vec())
+            .map(Payload::Form)
+            .map_err(|_| "a form definition that is not UTF-8 text".to_string()),
         (&v, rest) => {
             version(v)?;
             crate::codec::decode_body(rest)

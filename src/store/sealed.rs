@@ -348,28 +348,24 @@ impl Store {
     /// should not learn more from the wire than from its own store).
     /// A referral notice sealed for the hub.
     pub(crate) fn sealed_referral(&self, n: &crate::record::ReferralNotice) -> Result<Vec<u8>> {
-        let to = self
-            .seal_recipients()?
-            .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
-        let plain = crate::protocol::bundle::referral_plaintext(n);
-        crate::protocol::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
+        self.seal_for_hub(&crate::protocol::bundle::referral_plaintext(n))
     }
 
     /// A form definition sealed for the hub, to travel with interviews taken with it.
     pub(crate) fn sealed_form(&self, form: &crate::form::Form) -> Result<Vec<u8>> {
-        let to = self
-            .seal_recipients()?
-            .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
-        let plain = crate::protocol::bundle::form_plaintext(&form.source);
-        crate::protocol::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
+        self.seal_for_hub(&crate::protocol::bundle::form_plaintext(&form.source))
     }
 
     pub(crate) fn sealed_tombstone(&self, t: &super::Tombstone) -> Result<Vec<u8>> {
+        self.seal_for_hub(&crate::protocol::bundle::tombstone_plaintext(t))
+    }
+
+    /// `plain` sealed to the hub this device is enrolled with.
+    fn seal_for_hub(&self, plain: &[u8]) -> Result<Vec<u8>> {
         let to = self
             .seal_recipients()?
             .ok_or_else(|| StoreError::Seal("not enrolled".into()))?;
-        let plain = crate::protocol::bundle::tombstone_plaintext(t);
-        crate::protocol::seal::seal(&plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
+        crate::protocol::seal::seal(plain, &to).map_err(|e| StoreError::Seal(e.to_string()))
     }
 
     pub(crate) fn mark_tombstone_sent(&self, id: Uuid) -> Result<bool> {
