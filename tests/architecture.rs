@@ -189,6 +189,16 @@ fn nothing_but_the_binary_uses_the_cli() {
     );
 }
 
+/// A source file as the allowances name it: relative to the crate, with `/` on every system
+/// (these tests also run on Windows, under Wine).
+fn shown(p: &Path) -> String {
+    let rel = p.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(p);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[test]
 fn the_core_does_no_io_and_reads_no_clock() {
     let banned = [
@@ -202,13 +212,7 @@ fn the_core_does_no_io_and_reads_no_clock() {
     let mut wrong = Vec::new();
     for module in CORE {
         for f in files(module) {
-            let shown = f
-                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-                .unwrap_or(&f)
-                .display()
-                .to_string()
-                .trim_start_matches('/')
-                .to_string();
+            let shown = shown(&f);
             if CORE_LOADERS.contains(&shown.as_str()) {
                 continue;
             }
@@ -259,16 +263,13 @@ const LONG_BY_NATURE: &[(&str, &str, &str)] = &[
 /// Every `fn` in the crate with its length in lines (signature to closing brace).
 fn function_lengths() -> Vec<(String, String, usize)> {
     let mut out = Vec::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = files("");
     files.sort();
     files.dedup();
     for p in files {
         let text = std::fs::read_to_string(&p).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
-        let rel = p
-            .strip_prefix(root)
-            .map_or(p.display().to_string(), |r| r.display().to_string());
+        let rel = shown(&p);
         for (i, l) in lines.iter().enumerate() {
             let t = l.trim_start();
             let indent = l.len() - t.len();

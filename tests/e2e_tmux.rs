@@ -1,5 +1,9 @@
 //! The real binary in a real terminal (tmux): a whole child interview typed key by key,
 //! finalized, then checked with `langnghe list`; and SIGTERM mid-interview.
+//!
+//! Unix only (tmux, signals). On Windows the app is started in Wine's console, drawn and
+//! stopped by `scripts/windows-tests`, driven from the Linux side.
+#![cfg(unix)]
 
 mod common;
 

@@ -600,11 +600,12 @@ fn identical_concurrent_uploads_all_succeed() {
     let handles: Vec<_> = (0..8)
         .map(|_| {
             let (b, url, token) = (b.clone(), url.clone(), token.clone());
-            std::thread::spawn(move || post(&url, &token, &b).0)
+            std::thread::spawn(move || post(&url, &token, &b))
         })
         .collect();
     for h in handles {
-        assert_eq!(h.join().unwrap(), 201);
+        let (status, body) = h.join().unwrap();
+        assert_eq!(status, 201, "{body}");
     }
     assert_eq!(hub.stored(), 20);
 }

@@ -104,7 +104,9 @@ fn hub_report_counts(hub: &mut HubProc, interviews: usize, ended: usize) {
         .map(|part| part.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
         .sum();
     assert_eq!(counted, ended, "{table}");
-    let html = tempfile::NamedTempFile::new().unwrap();
+    // A path, not an open temp file: Windows cannot replace a file another handle holds.
+    let out = tempfile::tempdir().unwrap();
+    let html = out.path().join("report.html");
     run(&[
         "hub",
         "report",
@@ -113,10 +115,10 @@ fn hub_report_counts(hub: &mut HubProc, interviews: usize, ended: usize) {
         "--format",
         "html",
         "--out",
-        html.path().to_str().unwrap(),
+        html.to_str().unwrap(),
     ]);
     assert_eq!(
-        std::fs::read_to_string(html.path())
+        std::fs::read_to_string(&html)
             .unwrap()
             .matches("<svg")
             .count(),

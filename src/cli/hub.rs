@@ -19,8 +19,20 @@ pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
     Ok(())
 }
 
+#[cfg(feature = "hub-server")]
 pub fn serve(dir: &Path, listen: &str) -> CliResult {
     Ok(crate::hub::server::serve(Hub::open(dir)?, listen)?)
+}
+
+/// The device build has no server: say so, and what still works without one.
+#[cfg(not(feature = "hub-server"))]
+pub fn serve(dir: &Path, listen: &str) -> CliResult {
+    let _ = (dir, listen);
+    Err(super::error::CliError::Other(
+        "this is the surveyor's build, without the hub server; run `hub serve` with the full \
+         build (`cargo build --release`). `hub import`, `hub export` and `hub report` work here"
+            .into(),
+    ))
 }
 
 pub fn enroll_token(dir: &Path, device: &str) -> CliResult {

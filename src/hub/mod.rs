@@ -19,6 +19,7 @@ pub mod error;
 pub mod recovery;
 pub mod referrals;
 pub mod registry;
+#[cfg(feature = "hub-server")]
 pub mod server;
 mod shred;
 pub mod store;
@@ -151,6 +152,7 @@ impl Hub {
         })
     }
 
+    #[cfg(feature = "hub-server")]
     pub(crate) fn verify_key_hex(&self) -> String {
         keys::hex(self.signer.verifying_key().as_bytes())
     }
@@ -243,6 +245,7 @@ impl Hub {
         Ok(api)
     }
 
+    #[cfg(feature = "hub-server")]
     /// The device an API token belongs to: 401 unknown, 403 revoked.
     pub(crate) fn authenticate(&self, api_token: &str) -> Result<Device, HubError> {
         let d = self
@@ -307,7 +310,7 @@ impl Hub {
                 v.header.seq,
                 &keys::hex(&v.header.payload_hash)[..12]
             ));
-        crate::store::paths::write_private(&file, bytes)
+        crate::store::paths::write_private_once(&file, bytes)
             .map_err(|e| HubError::Internal(format!("cannot keep the bundle: {e}")))?;
         let mut locked = items.clone();
         self.lock_items(&mut locked)?;
@@ -540,6 +543,7 @@ impl Hub {
         (list, found.into_iter().map(|(_, p, s)| (p, s)).collect())
     }
 
+    #[cfg(feature = "hub-server")]
     /// The source of a published form, by id and version.
     pub(crate) fn form_source(&self, id: &str, version: &str) -> Option<String> {
         let published = self.published_forms();

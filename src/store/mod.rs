@@ -582,11 +582,9 @@ fn device_id(dir: &Path, meta: &sled::Tree) -> Result<Uuid> {
         .and_then(|v| Uuid::from_slice(&v).ok());
     let id = from_file.or(from_db).unwrap_or_else(Uuid::now_v7);
     if from_file.is_none() {
-        let tmp = dir.join("device.tmp");
-        std::fs::write(&tmp, id.to_string())
-            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-            .and_then(|()| std::fs::rename(&tmp, &file))
-            .and_then(|()| paths::sync_dir(dir))
+        // fsync'd through the handle that wrote it: Windows refuses to flush a file opened
+        // for reading only (found by running the tests under Wine).
+        paths::write_private(&file, id.to_string().as_bytes())
             .map_err(StoreError::io("write", &file))?;
     }
     if from_db != Some(id) {

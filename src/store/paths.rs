@@ -4,7 +4,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// `--data-dir`, else `LANGNGHE_HOME`, else the platform's data folder
-/// (`$XDG_DATA_HOME/langnghe` or `~/.local/share/langnghe` on Linux).
+/// (`$XDG_DATA_HOME/langnghe` or `~/.local/share/langnghe` on Linux,
+/// `%LOCALAPPDATA%\langnghe` on Windows).
 pub fn data_dir(flag: Option<&Path>) -> PathBuf {
     if let Some(p) = flag {
         return p.to_path_buf();
@@ -22,7 +23,12 @@ fn platform_data_home() -> PathBuf {
             .map(PathBuf::from)
     };
     if cfg!(windows) {
-        return env("APPDATA").unwrap_or_else(|| PathBuf::from("."));
+        // Local, not roaming (%APPDATA%): a domain's roaming profile would copy children's
+        // data to a server at every log-off. The folder inherits the profile's ACL (the user,
+        // SYSTEM and Administrators only), which is what 0700 gives on Unix.
+        return env("LOCALAPPDATA")
+            .or_else(|| env("APPDATA"))
+            .unwrap_or_else(|| PathBuf::from("."));
     }
     if cfg!(target_os = "macos") {
         return env("HOME").map_or_else(
@@ -115,11 +121,13 @@ pub(crate) fn temp_name(path: &Path) -> std::path::PathBuf {
 /// Writes a file only its owner can read, via a uniquely named temp file and rename, fsync'd.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let tmp = temp_name(path);
-    let mut f = create_private(&tmp)?;
-    let written = f
-        .write_all(contents)
-        .and_then(|()| f.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, path));
+    let written = create_private(&tmp).and_then(|mut f| {
+        f.write_all(contents)?;
+        f.sync_all()
+        // Closed before the rename: Windows refuses to replace a file that any handle still
+        // holds open (two hub threads storing the same bundle did exactly that).
+    });
+    let written = written.and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
@@ -128,4 +136,24 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         Some(dir) if !dir.as_os_str().is_empty() => sync_dir(dir),
         _ => sync_dir(Path::new(".")),
     }
+}
+
+/// Stores a file whose name is made from its contents (so every writer of one name writes the
+/// same bytes): already there is done, and losing a race to another writer is done too.
+/// Windows refuses to replace a file while another thread is replacing it (seen with the same
+/// bundle uploaded eight times at once), where Unix lets the last rename win.
+pub(crate) fn write_private_once(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let complete = || std::fs::metadata(path).is_ok_and(|m| m.len() == contents.len() as u64);
+    if complete() {
+        return Ok(());
+    }
+    let mut result = write_private(path, contents);
+    for _ in 0..3 {
+        if result.is_ok() || complete() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        result = write_private(path, contents);
+    }
+    result
 }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod editor;
 pub mod input;
 pub mod keymap;
+mod stop;
 pub mod text;
 pub mod view;
 
@@ -60,7 +61,12 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
     }
     let (tx, rx) = channel();
     spawn_input(tx.clone());
-    spawn_signals(tx.clone());
+    let stop_tx = std::sync::Mutex::new(tx.clone());
+    stop::on_stop(move || {
+        if let Ok(tx) = stop_tx.lock() {
+            let _ = tx.send(Msg::Stop);
+        }
+    });
     let sync_tx = std::sync::Mutex::new(tx);
     app.kick = Some(crate::sync::worker::spawn(
         store.clone(),
@@ -92,6 +98,7 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
     })();
     app.shutdown();
     ratatui::restore();
+    stop::finished();
     result
 }
 
@@ -105,22 +112,6 @@ fn spawn_input(tx: Sender<Msg>) {
         let _ = tx.send(Msg::Stop);
     });
 }
-
-/// SIGTERM, SIGHUP (terminal closed) and SIGINT become an orderly stop.
-#[cfg(unix)]
-fn spawn_signals(tx: Sender<Msg>) {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) {
-        std::thread::spawn(move || {
-            if signals.forever().next().is_some() {
-                let _ = tx.send(Msg::Stop);
-            }
-        });
-    }
-}
-
-#[cfg(not(unix))]
-fn spawn_signals(_tx: Sender<Msg>) {}
 
 /// A terminal viewer for a finished report (the hub's, which has no interview app):
 /// ↑/↓ indicator, ←/→ breakdown, F2 language, Esc or q to leave.
