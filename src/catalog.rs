@@ -157,11 +157,9 @@ pub fn find(spec: &str, forms_dir: &Path) -> Result<Arc<Form>, String> {
         })
 }
 
-/// The built-in indicator sets, then every `*.indicators.toml` in `dir` with the form
-/// beside it (a file of the same name replaces the built-in one). A missing folder holds
-/// none.
-pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
-    let mut out: Vec<(String, Form, Indicators)> = Vec::new();
+/// The built-in indicator sets, by file name, each with its form.
+pub fn built_in_indicator_sets() -> Result<Vec<(String, Form, Indicators)>, String> {
+    let mut out = Vec::new();
     for (name, form_name, src) in BUILT_IN_INDICATORS {
         let Some((_, form_src)) = BUILT_IN.iter().find(|(n, _)| n == form_name) else {
             continue;
@@ -172,6 +170,14 @@ pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
             def::parse(&format!("(built in) {name}"), src, &form).map_err(|e| e.to_string())?;
         out.push((name.to_string(), form, defs));
     }
+    Ok(out)
+}
+
+/// The built-in indicator sets, then every `*.indicators.toml` in `dir` with the form
+/// beside it (a file of the same name replaces the built-in one). A missing folder holds
+/// none.
+pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
+    let mut out = built_in_indicator_sets()?;
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .flatten()

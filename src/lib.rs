@@ -8,6 +8,7 @@ pub mod codec;
 pub mod export;
 pub mod expr;
 pub mod form;
+#[cfg(feature = "hub")]
 pub mod hub;
 pub mod indicators;
 pub mod interview;

@@ -1,7 +1,9 @@
 //! Entry point: parses the command line and hands off to a verb.
 
 use clap::Parser;
-use langnghe::cli::{BundleCommand, Cli, Command, HubCommand, data, hub, sync, words};
+#[cfg(feature = "hub")]
+use langnghe::cli::hub;
+use langnghe::cli::{BundleCommand, Cli, Command, data, sync, words};
 use langnghe::store::{Store, paths};
 use std::process::ExitCode;
 
@@ -35,8 +37,12 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| "vi".into());
     let result = match cli.command {
         Some(Command::Check { forms }) => {
-            let ok =
-                langnghe::cli::check::run(&forms, &mut std::io::stdout(), &mut std::io::stderr());
+            let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+            let ok = if forms.is_empty() {
+                langnghe::cli::check::offered(&forms_dir, &mut out, &mut err)
+            } else {
+                langnghe::cli::check::run(&forms, &mut out, &mut err)
+            };
             return if ok {
                 ExitCode::SUCCESS
             } else {
@@ -82,30 +88,8 @@ fn main() -> ExitCode {
         Some(Command::Bundle {
             command: BundleCommand::Confirm { receipts },
         }) => open().and_then(|s| sync::bundle_confirm(&s, &receipts)),
-        Some(Command::Hub { command }) => match command {
-            HubCommand::Init { data, escrow } => hub::init(&data, &escrow),
-            HubCommand::Serve { data, listen } => hub::serve(&data, &listen),
-            HubCommand::EnrollToken { data, device } => hub::enroll_token(&data, &device),
-            HubCommand::Devices { data, revoke } => hub::devices(&data, revoke.as_deref()),
-            HubCommand::Erase { data, id, reason } => hub::erase(&data, id, &reason),
-            HubCommand::RecoverDeviceKey { data, file } => hub::recover_device_key(&data, &file),
-            HubCommand::Referrals {
-                data,
-                since,
-                csv,
-                followed_up,
-            } => hub::referrals(&data, since, csv.as_deref(), followed_up),
-            HubCommand::Import { data, files } => hub::import(&data, &files),
-            HubCommand::Report { data, report } => {
-                langnghe::cli::report::hub(&data, report.args(&report_lang))
-            }
-            HubCommand::Export {
-                data,
-                format: _,
-                out,
-                include_sensitive,
-            } => hub::export(&data, &out, include_sensitive),
-        },
+        #[cfg(feature = "hub")]
+        Some(Command::Hub { command }) => hub::run(command, &report_lang),
         Some(Command::Recover) => data::recover(&dir, ask_lang),
         Some(Command::Passphrase { remove, data_key }) => {
             let store = match data_key {

@@ -4,6 +4,7 @@
 
 mod common;
 
+#[cfg(feature = "hub")]
 use common::hub::{HubProc, device};
 use common::{at_consent, declined, run_in};
 use langnghe::codec;
@@ -347,6 +348,7 @@ fn damaged_sled_files_never_abort_or_hang_and_recover_brings_everything_back() {
     );
 }
 
+#[cfg(feature = "hub")]
 #[test]
 fn an_enrolment_killed_while_sealing_finishes_and_the_outbox_moves() {
     let tmp = tempfile::tempdir().unwrap();
@@ -392,6 +394,7 @@ fn an_enrolment_killed_while_sealing_finishes_and_the_outbox_moves() {
     assert_eq!(hub.stored(), per * delays.len());
 }
 
+#[cfg(feature = "hub")]
 #[test]
 fn one_damaged_record_does_not_stop_sending() {
     let tmp = tempfile::tempdir().unwrap();

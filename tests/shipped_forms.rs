@@ -315,3 +315,32 @@ fn a_birth_year_that_does_not_fit_the_age_is_pointed_out() {
             .any(|i| iv.form().node(i.node()).name == "age_check")
     );
 }
+
+/// A downloaded binary alone in an empty folder, with an empty environment (no HOME, no
+/// forms folder): `check` alone checks the forms built into it.
+#[test]
+fn check_alone_checks_the_built_in_forms_from_an_empty_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_langnghe"))
+        .arg("check")
+        .env_clear()
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in ["child_participation", "commune_child_friendly"] {
+        assert!(
+            text.contains(&format!("(built in) {id}: ok")),
+            "{id} not checked: {text}"
+        );
+        assert!(
+            text.contains(&format!("(built in) {id}.indicators.toml: ok")),
+            "{text}"
+        );
+    }
+}

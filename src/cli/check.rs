@@ -40,6 +40,52 @@ pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool 
     ok
 }
 
+/// `langnghe check` alone: the built-in forms and indicator sets, then every form and
+/// indicator file in `forms_dir` (a missing folder holds none).
+pub fn offered(forms_dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let (built, errors) = crate::catalog::built_in();
+    for f in &built {
+        let _ = writeln!(
+            out,
+            "(built in) {}: ok — v{}: {} questions, languages {}",
+            f.id,
+            f.version,
+            f.question_count(),
+            f.languages.join(", ")
+        );
+    }
+    for e in &errors {
+        let _ = writeln!(err, "{e}");
+    }
+    let mut ok = errors.is_empty();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(forms_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| crate::catalog::is_form_file(p) || crate::indicators::def::is_indicator_file(p))
+        .collect();
+    files.sort();
+    match crate::catalog::built_in_indicator_sets() {
+        Ok(sets) => {
+            for (name, f, d) in sets {
+                let _ = writeln!(
+                    out,
+                    "(built in) {name}: ok — {} indicator(s), {} breakdown(s) for {}",
+                    d.indicators.len(),
+                    d.breakdowns.len(),
+                    f.id
+                );
+            }
+        }
+        Err(e) => {
+            ok = false;
+            let _ = writeln!(err, "{e}");
+        }
+    }
+    ok & run(&files, out, err)
+}
+
 /// An indicator file is checked against its form (`x.indicators.toml` → `x.toml`).
 fn check_indicators(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");

@@ -1,6 +1,7 @@
 //! What a verb reports when it fails: the typed errors of the modules below, or a sentence
 //! of its own. Printed once, by `main`, as `langnghe: …`.
 
+#[cfg(feature = "hub")]
 use crate::hub::HubError;
 use crate::store::StoreError;
 use crate::sync::SyncError;
@@ -9,6 +10,7 @@ use crate::sync::SyncError;
 pub enum CliError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[cfg(feature = "hub")]
     #[error(transparent)]
     Hub(#[from] HubError),
     #[error(transparent)]

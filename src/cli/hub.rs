@@ -1,5 +1,6 @@
 //! Hub verbs: init, serve, enrolment tokens, devices, USB import, export.
 
+use super::HubCommand;
 use super::data::CliResult;
 use crate::hub::transfer::{export_tables, import_files};
 use crate::hub::{Hub, HubError};
@@ -19,20 +20,34 @@ pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
     Ok(())
 }
 
-#[cfg(feature = "hub-server")]
-pub fn serve(dir: &Path, listen: &str) -> CliResult {
-    Ok(crate::hub::server::serve(Hub::open(dir)?, listen)?)
+/// Runs one `langnghe hub …` verb.
+pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
+    match command {
+        HubCommand::Init { data, escrow } => init(&data, &escrow),
+        HubCommand::Serve { data, listen } => serve(&data, &listen),
+        HubCommand::EnrollToken { data, device } => enroll_token(&data, &device),
+        HubCommand::Devices { data, revoke } => devices(&data, revoke.as_deref()),
+        HubCommand::Erase { data, id, reason } => erase(&data, id, &reason),
+        HubCommand::RecoverDeviceKey { data, file } => recover_device_key(&data, &file),
+        HubCommand::Referrals {
+            data,
+            since,
+            csv,
+            followed_up,
+        } => referrals(&data, since, csv.as_deref(), followed_up),
+        HubCommand::Import { data, files } => import(&data, &files),
+        HubCommand::Report { data, report } => super::report::hub(&data, report.args(report_lang)),
+        HubCommand::Export {
+            data,
+            format: _,
+            out,
+            include_sensitive,
+        } => export(&data, &out, include_sensitive),
+    }
 }
 
-/// The device build has no server: say so, and what still works without one.
-#[cfg(not(feature = "hub-server"))]
 pub fn serve(dir: &Path, listen: &str) -> CliResult {
-    let _ = (dir, listen);
-    Err(super::error::CliError::Other(
-        "this is the surveyor's build, without the hub server; run `hub serve` with the full \
-         build (`cargo build --release`). `hub import`, `hub export` and `hub report` work here"
-            .into(),
-    ))
+    Ok(crate::hub::server::serve(Hub::open(dir)?, listen)?)
 }
 
 pub fn enroll_token(dir: &Path, device: &str) -> CliResult {

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod data;
 pub mod error;
+#[cfg(feature = "hub")]
 pub mod hub;
 pub mod passphrase;
 pub mod report;
@@ -39,8 +40,8 @@ pub struct Cli {
 pub enum Command {
     /// Load and validate form files; print every problem as path:line:col: message.
     Check {
-        /// Form files (TOML).
-        #[arg(required = true)]
+        /// Form files (TOML, XLSForm, indicator files). None: every form this machine
+        /// offers (the built-in ones and the forms folder).
         forms: Vec<PathBuf>,
     },
     /// Convert an XLSForm (.xlsx, .xls or pyxform markdown .md) into a form file.
@@ -92,6 +93,7 @@ pub enum Command {
         command: BundleCommand,
     },
     /// The hub: receives bundles from devices.
+    #[cfg(feature = "hub")]
     Hub {
         #[command(subcommand)]
         command: HubCommand,
@@ -177,6 +179,7 @@ pub enum BundleCommand {
     },
 }
 
+#[cfg(feature = "hub")]
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {
     /// Create a hub folder: its age identity, signing key and store.

@@ -112,6 +112,7 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
     write(&rep, a.format, a.out, a.lang)
 }
 
+#[cfg(feature = "hub")]
 pub fn hub(dir: &Path, a: Args) -> CliResult {
     let hub = crate::hub::Hub::open(dir)?;
     let (form, defs) = pick(

@@ -34,6 +34,7 @@ pub fn error(e: &CliError, lang: Lang) -> String {
     match e {
         CliError::Store(s) => store(s),
         CliError::Sync(s) => sync(s),
+        #[cfg(feature = "hub")]
         CliError::Hub(h) => format!("máy chủ: {h}"),
         CliError::Other(s) => format!("lỗi: {s}"),
     }

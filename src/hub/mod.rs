@@ -19,7 +19,6 @@ pub mod error;
 pub mod recovery;
 pub mod referrals;
 pub mod registry;
-#[cfg(feature = "hub-server")]
 pub mod server;
 mod shred;
 pub mod store;
@@ -152,7 +151,6 @@ impl Hub {
         })
     }
 
-    #[cfg(feature = "hub-server")]
     pub(crate) fn verify_key_hex(&self) -> String {
         keys::hex(self.signer.verifying_key().as_bytes())
     }
@@ -245,7 +243,6 @@ impl Hub {
         Ok(api)
     }
 
-    #[cfg(feature = "hub-server")]
     /// The device an API token belongs to: 401 unknown, 403 revoked.
     pub(crate) fn authenticate(&self, api_token: &str) -> Result<Device, HubError> {
         let d = self
@@ -543,7 +540,6 @@ impl Hub {
         (list, found.into_iter().map(|(_, p, s)| (p, s)).collect())
     }
 
-    #[cfg(feature = "hub-server")]
     /// The source of a published form, by id and version.
     pub(crate) fn form_source(&self, id: &str, version: &str) -> Option<String> {
         let published = self.published_forms();

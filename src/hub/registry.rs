@@ -104,7 +104,6 @@ impl Registry {
         Ok(out)
     }
 
-    #[cfg(feature = "hub-server")]
     pub(crate) fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
         Ok(self
             .devices()?

@@ -236,6 +236,7 @@ pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, Strin
     crate::codec::decode_body(body).map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "hub")]
 /// What a sealed item holds once opened.
 pub(crate) enum Payload {
     Interview(Box<crate::record::Finalized>),
@@ -285,6 +286,7 @@ pub(crate) fn tombstone_plaintext(t: &crate::record::Tombstone) -> Vec<u8> {
     .concat()
 }
 
+#[cfg(feature = "hub")]
 /// Reads an opened sealed item, checking its version.
 pub(crate) fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
     let version = |v: u8| {

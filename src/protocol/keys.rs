@@ -46,6 +46,7 @@ pub fn token() -> String {
     hex(&b)
 }
 
+#[cfg(feature = "hub")]
 pub(crate) fn sha256_hex(s: &str) -> String {
     use sha2::Digest;
     hex(&sha2::Sha256::digest(s.as_bytes()))

@@ -138,6 +138,7 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     }
 }
 
+#[cfg(feature = "hub")]
 /// Stores a file whose name is made from its contents (so every writer of one name writes the
 /// same bytes): already there is done, and losing a race to another writer is done too.
 /// Windows refuses to replace a file while another thread is replacing it (seen with the same

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+#[cfg(feature = "hub")]
 pub mod hub;
 
 use chrono::{FixedOffset, TimeZone};
