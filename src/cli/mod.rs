@@ -22,7 +22,7 @@ use crate::store::Status;
     about = "Lắng Nghe — offline surveys of children's participation"
 )]
 pub struct Cli {
-    /// Data folder (default: $LANGNGHE_HOME, else the platform data folder, e.g. ~/.local/share/langnghe).
+    /// Data folder (default: $LANGNGHE_HOME, else the platform data folder, ~/.local/share/langnghe on Linux, %LOCALAPPDATA%\langnghe on Windows).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Folder of form files (default: $LANGNGHE_FORMS, else ./forms).

@@ -99,9 +99,7 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
         for b in bad {
             eprintln!("warning: skipped a damaged record: {b}");
         }
-        for t in store.tombstones() {
-            acc.ended(&t.form_id, &t.reason);
-        }
+        store.each_tombstone(|t| acc.ended(&t.form_id, &t.reason));
         Ok(())
     })?;
     if rep.interviews == 0 && store.counts().iter().sum::<u64>() > 0 {

@@ -150,6 +150,35 @@ fn remove_unfinished_snapshots(db_dir: &Path) {
     }
 }
 
+/// Visits every entry of `tree` in key order, a few hundred at a time. One long sled
+/// iterator pins every page it has passed until it ends (sled frees pages only when no
+/// reader can still see them): over 80,000 entries that was 19 MB, on machines with 1 GB.
+/// Entries added or removed during the walk may or may not be seen.
+pub(crate) fn walk(tree: &sled::Tree, mut f: impl FnMut(&[u8], &[u8])) {
+    const CHUNK: usize = 256;
+    let mut after: Option<sled::IVec> = None;
+    loop {
+        let iter = match &after {
+            None => tree.iter(),
+            Some(k) => tree.range::<&[u8], _>((
+                std::ops::Bound::Excluded(k.as_ref()),
+                std::ops::Bound::Unbounded,
+            )),
+        };
+        let mut seen = 0;
+        for kv in iter.take(CHUNK) {
+            // A read error ends the walk (sled says nothing after it can be trusted).
+            let Ok((k, v)) = kv else { return };
+            f(&k, &v);
+            after = Some(k);
+            seen += 1;
+        }
+        if seen < CHUNK {
+            return;
+        }
+    }
+}
+
 fn open_sled(db_dir: &Path) -> std::result::Result<sled::Db, sled::Error> {
     remove_unfinished_snapshots(db_dir);
     sled::Config::new()
@@ -594,3 +623,26 @@ fn device_id(dir: &Path, meta: &sled::Tree) -> Result<Uuid> {
 }
 
 use crate::protocol::keys::hex;
+
+#[cfg(test)]
+mod tests {
+    /// The walk crosses its chunk boundaries without losing or repeating an entry.
+    #[test]
+    fn walk_visits_every_entry_once_in_key_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = super::open_sled(dir.path()).expect("sled");
+        let tree = db.open_tree("t").expect("tree");
+        for n in [0usize, 1, 255, 256, 257, 700] {
+            tree.clear().expect("clear");
+            for i in 0..n as u32 {
+                tree.insert(i.to_be_bytes(), &[1u8][..]).expect("insert");
+            }
+            let mut seen = Vec::new();
+            super::walk(&tree, |k, v| {
+                assert_eq!(v, [1u8]);
+                seen.push(u32::from_be_bytes(k.try_into().expect("4 bytes")));
+            });
+            assert_eq!(seen, (0..n as u32).collect::<Vec<_>>(), "{n} entries");
+        }
+    }
+}

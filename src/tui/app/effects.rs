@@ -80,9 +80,8 @@ impl App {
             self.error(&e);
             return;
         }
-        for t in self.store.tombstones() {
-            acc.ended(&t.form_id, &t.reason);
-        }
+        self.store
+            .each_tombstone(|t| acc.ended(&t.form_id, &t.reason));
         self.screen = Screen::Report(ReportView {
             report: acc.finish(),
             sel: (0, 0),
