@@ -99,7 +99,9 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
         for b in bad {
             eprintln!("warning: skipped a damaged record: {b}");
         }
-        store.each_tombstone(|t| acc.ended(&t.form_id, &t.reason));
+        for (form, reason, n) in store.ended_counts().map_err(|e| e.to_string())? {
+            acc.ended_n(&form, &reason, n);
+        }
         Ok(())
     })?;
     if rep.interviews == 0 && store.counts().iter().sum::<u64>() > 0 {

@@ -180,8 +180,13 @@ impl<'a> Accumulator<'a> {
 
     /// Counts an interview that ended early (a tombstone), for the response figures.
     pub fn ended(&mut self, form_id: &str, reason: &str) {
+        self.ended_n(form_id, reason, 1);
+    }
+
+    /// `n` interviews of `form_id` that ended early for `reason` (a store's counters).
+    pub fn ended_n(&mut self, form_id: &str, reason: &str, n: u64) {
         if form_id == self.answers.form.id {
-            *self.report.ended.entry(reason.to_string()).or_default() += 1;
+            *self.report.ended.entry(reason.to_string()).or_default() += n;
         }
     }
 

@@ -67,3 +67,9 @@ impl Store {
         }
     }
 }
+
+/// Whether a stored record is kept under its own key (every record written since keys came;
+/// older ones are plain bytes).
+pub(crate) fn is_locked(payload: &[u8]) -> bool {
+    payload.first() == Some(&LOCKED)
+}

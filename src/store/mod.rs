@@ -13,6 +13,7 @@
 pub(crate) mod cipher;
 pub mod datakey;
 mod drafts;
+mod ended;
 pub mod error;
 mod finalized;
 pub(crate) mod forms;

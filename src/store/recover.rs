@@ -57,6 +57,19 @@ impl Store {
         Ok(c)
     }
 
+    /// A tombstone from the old store, with its early-ending counters; an unreadable one is
+    /// carried as it is (counted by nothing, as before).
+    fn carry_tombstone(&self, k: &[u8], v: sled::IVec) -> Result<()> {
+        match codec::decode::<crate::store::Tombstone>(&v) {
+            Ok(t) => self.put_tombstone(&t),
+            Err(_) => self
+                .tombstones
+                .insert(k, v)
+                .map(|_| ())
+                .map_err(|e| self.db_err(e)),
+        }
+    }
+
     fn carry_from(&self, old: &sled::Db, c: &mut Carried) -> Result<()> {
         // Each tree is read on its own: damage in one does not cost the others.
         let tree = |name: &str| old.open_tree(name).ok();
@@ -80,7 +93,7 @@ impl Store {
         if let Some(ts) = tree("tombstones") {
             for (k, v) in ts.iter().flatten() {
                 if self.tombstones.get(&k).ok().flatten().is_none() {
-                    self.tombstones.insert(&k, v).map_err(|e| self.db_err(e))?;
+                    self.carry_tombstone(&k, v)?;
                     c.tombstones += 1;
                 }
                 // An interview erased after it was indexed must not come back from its

@@ -80,8 +80,15 @@ impl App {
             self.error(&e);
             return;
         }
-        self.store
-            .each_tombstone(|t| acc.ended(&t.form_id, &t.reason));
+        match self.store.ended_counts() {
+            Ok(ended) => ended
+                .iter()
+                .for_each(|(form, reason, n)| acc.ended_n(form, reason, *n)),
+            Err(e) => {
+                self.error(&e);
+                return;
+            }
+        }
         self.screen = Screen::Report(ReportView {
             report: acc.finish(),
             sel: (0, 0),
