@@ -254,3 +254,43 @@ fn guidance_hints_come_across_for_the_surveyor() {
         imp.warnings
     );
 }
+
+#[test]
+fn legacy_spellings_pyxform_still_reads_import_as_it_reads_them() {
+    let imp = import(&fixture("legacy_syntax.md")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(imp.warnings.is_empty(), "{:?}", imp.warnings);
+    let f = &imp.form;
+    // `id_string` and `title` are pyxform's own names for the form id and title.
+    assert_eq!(
+        (f.id.as_str(), f.title.get("en")),
+        ("legacy_form", "Old-style form")
+    );
+    // `label:English (en)`: one colon before the language, as pyxform allows.
+    assert_eq!(f.languages, ["vi", "en"]);
+    let agrees = f.node(f.by_name["agrees"]);
+    assert_eq!(
+        agrees.label.as_ref().unwrap().get("vi"),
+        "Em có đồng ý không?"
+    );
+    assert!(matches!(kind_of(f, "agrees"), Kind::SelectOne(_)));
+    assert!(matches!(kind_of(f, "places"), Kind::SelectMultiple(_)));
+    assert!(matches!(kind_of(f, "nickname"), Kind::Text));
+    assert!(matches!(kind_of(f, "siblings"), Kind::Integer));
+    // The group closed by an `end group` that named something else still holds its question.
+    assert!(f.by_name.contains_key("more") && f.by_name.contains_key("wish"));
+}
+
+#[test]
+fn one_colon_names_a_language_only_on_text_columns() {
+    use langnghe::xlsform::convert::header;
+    let h = |s: &str| header(s);
+    assert_eq!(h("label:English (en)"), ("label".into(), Some("en".into())));
+    assert_eq!(h("hint:Français (fr)"), ("hint".into(), Some("fr".into())));
+    assert_eq!(
+        h("label::Tiếng Việt (vi)"),
+        ("label".into(), Some("vi".into()))
+    );
+    // Elsewhere the colon is part of the column's name (pyxform's `jr:` and `media:` columns).
+    assert_eq!(h("jr:choice-name"), ("jr:choice-name".into(), None));
+    assert_eq!(h("bind:jr:constraintMsg").1, None);
+}

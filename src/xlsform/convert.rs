@@ -46,10 +46,17 @@ fn key(s: &str) -> String {
 }
 
 /// `label::English (en)` → ("label", Some("en")); `Relevance` → ("relevant", None).
+/// pyxform also takes one colon before a language on the text columns (`label:English`,
+/// `hint:Français (fr)`); elsewhere a single colon is part of the name (`jr:choice-name`).
 pub fn header(h: &str) -> (String, Option<String>) {
+    let one_colon = || {
+        let (b, l) = h.split_once(':')?;
+        let text = TEXT_FIELDS.contains(&b.trim().to_ascii_lowercase().replace(' ', "_").as_str());
+        (text && !l.trim().is_empty()).then_some((b, Some(l.trim())))
+    };
     let (base, lang) = match h.split_once("::") {
         Some((b, l)) => (b, Some(l.trim())),
-        None => (h, None),
+        None => one_colon().unwrap_or((h, None)),
     };
     let base = base.trim().to_ascii_lowercase().replace(' ', "_");
     let base = match base.as_str() {
@@ -197,31 +204,7 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         }
     }
 
-    out.line(
-        format!("# Imported from an XLSForm ({stem}) by `langnghe import-xlsform`."),
-        None,
-    );
-    out.line("[settings]".into(), None);
-    let (id, id_o) = setting("form_id").map_or((stem.to_string(), None), |(v, o)| (v, Some(o)));
-    out.line(format!("id = {}", q(&id)), id_o);
-    if let Some((v, o)) = setting("version") {
-        out.line(format!("version = {}", q(&v)), Some(o));
-    }
-    if let Some((v, o)) = setting("instance_name") {
-        out.line(format!("instance_name = {}", q(&v)), Some(o));
-    }
-    let (title, title_o) = setting("form_title").map_or((id.clone(), None), |(v, o)| (v, Some(o)));
-    for l in &langs {
-        out.line(format!("title.{} = {}", key(l), q(&title)), title_o.clone());
-    }
-    out.line(format!("default_language = {}", q(&default_lang)), None);
-    out.line(
-        format!(
-            "languages = [{}]",
-            langs.iter().map(|l| q(l)).collect::<Vec<_>>().join(", ")
-        ),
-        None,
-    );
+    settings_section(&mut out, &setting, stem, &langs, &default_lang);
 
     for (row, vals) in survey.rows() {
         survey_row(&mut out, &survey, *row, vals, &langs);
@@ -230,6 +213,47 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         choice_rows(&mut out, ch, &langs);
     }
     out
+}
+
+/// The `[settings]` table: id, version, instance name, title in every language, languages.
+fn settings_section(
+    out: &mut Converted,
+    setting: &dyn Fn(&str) -> Option<(String, Origin)>,
+    stem: &str,
+    langs: &[String],
+    default_lang: &str,
+) {
+    out.line(
+        format!("# Imported from an XLSForm ({stem}) by `langnghe import-xlsform`."),
+        None,
+    );
+    out.line("[settings]".into(), None);
+    // pyxform's own names first (`id_string`, `title`); `form_id`/`form_title` are its aliases.
+    let named = |a: &str, b: &str, or: &str| {
+        setting(a)
+            .or_else(|| setting(b))
+            .map_or((or.to_string(), None), |(v, o)| (v, Some(o)))
+    };
+    let (id, id_o) = named("id_string", "form_id", stem);
+    out.line(format!("id = {}", q(&id)), id_o);
+    if let Some((v, o)) = setting("version") {
+        out.line(format!("version = {}", q(&v)), Some(o));
+    }
+    if let Some((v, o)) = setting("instance_name") {
+        out.line(format!("instance_name = {}", q(&v)), Some(o));
+    }
+    let (title, title_o) = named("title", "form_title", &id);
+    for l in langs {
+        out.line(format!("title.{} = {}", key(l), q(&title)), title_o.clone());
+    }
+    out.line(format!("default_language = {}", q(default_lang)), None);
+    out.line(
+        format!(
+            "languages = [{}]",
+            langs.iter().map(|l| q(l)).collect::<Vec<_>>().join(", ")
+        ),
+        None,
+    );
 }
 
 /// Every language named by a `label::xx`-style column, in the order first seen.
@@ -325,6 +349,24 @@ fn emit_texts(
 /// A survey row's type in our spelling (`begin group` → `begin_group`, `select one L` →
 /// `select_one L`, `trigger` → `acknowledge`…); `None` when the row is dropped with a
 /// warning or refused with an error.
+/// The other spellings pyxform reads for selects and plain types: `select one LIST`,
+/// `select one from LIST`, `select all that apply from LIST`, `string`, `int`.
+fn spelled_type(words: &[String]) -> Option<String> {
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let rest = |n: usize| words.get(n..).unwrap_or_default().join(" ");
+    match lower.as_slice() {
+        ["select", w @ ("one" | "multiple"), "from", ..] => Some(format!("select_{w} {}", rest(3))),
+        ["select", w @ ("one" | "multiple"), ..] => Some(format!("select_{w} {}", rest(2))),
+        ["select", "all", "that", "apply", "from", ..] => {
+            Some(format!("select_multiple {}", rest(5)))
+        }
+        ["string"] => Some("text".into()),
+        ["int"] => Some("integer".into()),
+        _ => None,
+    }
+}
+
 fn row_type(
     out: &mut Converted,
     t: &Table,
@@ -339,16 +381,14 @@ fn row_type(
             .push((t.origin(row, ty_col), "row has no type".into()));
         return None;
     };
+    if let Some(ty) = spelled_type(&words) {
+        return Some(ty);
+    }
     let ty = match (first.as_str(), words.get(1).map(|w| w.to_ascii_lowercase())) {
         ("begin" | "end", Some(w)) if w == "group" || w == "repeat" => {
             let t = format!("{first}_{w}");
             words.drain(..2);
             t
-        }
-        ("select", Some(w)) if w == "one" || w == "multiple" => {
-            // pyxform also accepts "select one LIST".
-            words.drain(..2);
-            format!("select_{w} {}", words.join(" "))
         }
         ("datetime", _) => "datetime".into(),
         ("trigger", _) => "acknowledge".into(),
@@ -383,10 +423,7 @@ fn row_type(
             ty_raw.to_string()
         }
     };
-    let ty = if ty.starts_with("begin_")
-        || ty.starts_with("end_")
-        || ty.starts_with("select_") && first == "select"
-    {
+    let ty = if ty.starts_with("begin_") || ty.starts_with("end_") {
         ty
     } else {
         ty_raw
@@ -430,7 +467,10 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
         };
         let o = t.origin(row, c);
         let f = field.as_str();
-        if f == "name" {
+        if f == "name" && ty.starts_with("end_") {
+            // pyxform ignores the name on an end row, even one that names another group.
+            continue;
+        } else if f == "name" {
             out.line(format!("name = {}", q(v)), Some(o));
         } else if TEXT_FIELDS.contains(&f) {
             texts.entry(f.to_string()).or_default().push((

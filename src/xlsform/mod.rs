@@ -21,7 +21,7 @@ pub(crate) fn is_xlsform(p: &Path) -> bool {
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
             .as_deref(),
-        Some("xlsx" | "xls" | "md")
+        Some("xlsx" | "xlsm" | "xls" | "md")
     )
 }
 
