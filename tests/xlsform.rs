@@ -294,3 +294,64 @@ fn one_colon_names_a_language_only_on_text_columns() {
     assert_eq!(h("jr:choice-name"), ("jr:choice-name".into(), None));
     assert_eq!(h("bind:jr:constraintMsg").1, None);
 }
+
+#[test]
+fn cells_excel_shows_as_times_and_dates_are_read_as_such_not_as_day_counts() {
+    let imp = import(&fixture("typed_cells.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    // The defaults reach the TOML as the spreadsheet shows them.
+    assert!(imp.toml.contains("default = \"09:30:00\""), "{}", imp.toml);
+    assert!(
+        imp.toml.contains("default = \"2026-11-29\""),
+        "{}",
+        imp.toml
+    );
+    assert!(imp.toml.contains("default = \"3\""), "{}", imp.toml);
+}
+
+/// Writes a markdown XLSForm to a temp folder and imports it.
+fn import_md(md: &str) -> Result<langnghe::xlsform::Imported, String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("form.md");
+    std::fs::write(&p, md).unwrap();
+    import(&p).map_err(|e| e.to_string())
+}
+
+#[test]
+fn range_parameters_separated_as_pyxform_allows() {
+    let imp = import_md(
+        "| survey |       |      |       |                        |\n\
+         |        | type  | name | label | parameters             |\n\
+         |        | range | a    | A     | start=1, end=5, step=1 |\n\
+         |        | range | b    | B     | start = 2; end = 6     |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(imp.warnings.is_empty(), "{:?}", imp.warnings);
+    assert!(
+        imp.toml.contains("start = 1, end = 5, step = 1"),
+        "{}",
+        imp.toml
+    );
+    assert!(imp.toml.contains("start = 2, end = 6"), "{}", imp.toml);
+}
+
+#[test]
+fn entities_and_search_are_named_not_silently_dropped() {
+    let e = import_md(
+        "| survey |              |      |       |                  |\n\
+         |        | type         | name | label | appearance       |\n\
+         |        | select_one l | s    | S     | search('fruits') |\n\
+         | choices |     |      |       |\n\
+         |         | list_name | name | label |\n\
+         |         | l   | a    | A     |\n\
+         | entities |    |       |\n\
+         |          | list_name | label |\n\
+         |          | people | x |\n",
+    )
+    .err()
+    .expect("search() cannot run here");
+    assert!(
+        e.contains("form.md:survey:R2:appearance: `search()`"),
+        "{e}"
+    );
+    assert!(e.contains("form.md:entities:R1: warning: entities"), "{e}");
+}

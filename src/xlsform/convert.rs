@@ -171,6 +171,18 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         return out;
     };
     let choices = sheet(sheets, "choices").and_then(Table::new);
+    if sheet(sheets, "entities").is_some() {
+        out.warnings.push((
+            Origin {
+                sheet: "entities".into(),
+                row: 1,
+                column: String::new(),
+            },
+            "entities (ODK Central datasets) are not supported; the sheet is ignored and the \
+             interviews create or update no entity"
+                .into(),
+        ));
+    }
     let settings = sheet(sheets, "settings").and_then(Table::new);
 
     // Languages: every `xxx::lang` column; the default from settings, else the first found.
@@ -488,7 +500,12 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
 /// One survey cell that is neither the name nor a text: copied, converted (booleans,
 /// counts, range parameters) or reported as unsupported.
 fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Origin) {
-    if PLAIN_FIELDS.contains(&f) {
+    if f == "appearance" && v.contains("search(") {
+        out.errors.push((
+            o,
+            "`search()` reads choices from an external data file, which is not supported".into(),
+        ));
+    } else if PLAIN_FIELDS.contains(&f) {
         out.line(format!("{f} = {}", q(v)), Some(o));
     } else if f == "required" || f == "read_only" {
         let b = match v.trim().to_ascii_lowercase().as_str() {
@@ -507,7 +524,12 @@ fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Ori
         }
     } else if f == "parameters" {
         let mut parts = Vec::new();
-        for kv in v.split_whitespace() {
+        // As pyxform reads them: `start=1 end=5`, `start=1, end=5`, `start = 1; end = 5`.
+        let spaced = v.split('=').map(str::trim).collect::<Vec<_>>().join("=");
+        for kv in spaced
+            .split(|ch: char| ch == ',' || ch == ';' || ch.is_whitespace())
+            .filter(|kv| !kv.is_empty())
+        {
             match kv.split_once('=') {
                 Some((k, n)) if n.parse::<f64>().is_ok() => {
                     parts.push(format!("{} = {n}", k.trim()))

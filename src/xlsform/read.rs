@@ -15,6 +15,24 @@ fn cell(d: &Data) -> String {
         Data::Empty => String::new(),
         // Excel stores 1 as 1.0; a choice named 1 must stay "1".
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        // A cell Excel shows as a date or a time is stored as a day count: write it as the
+        // form means it. pyxform writes a time as `09:30:00` too; a date it writes as
+        // `2026-11-29 00:00:00`, which no date question accepts, so a date at midnight is
+        // written as the date alone and any other moment in ISO form.
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, mo, da, h, mi, s, ms) = d.to_ymd_hms_milli();
+            let time = match ms {
+                0 => format!("{h:02}:{mi:02}:{s:02}"),
+                ms => format!("{h:02}:{mi:02}:{s:02}.{ms:03}"),
+            };
+            if d.as_f64() < 1.0 {
+                time
+            } else if (h, mi, s, ms) == (0, 0, 0, 0) {
+                format!("{y:04}-{mo:02}-{da:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{da:02}T{time}")
+            }
+        }
         other => other.to_string().trim().to_string(),
     }
 }
