@@ -355,3 +355,26 @@ fn entities_and_search_are_named_not_silently_dropped() {
     );
     assert!(e.contains("form.md:entities:R1: warning: entities"), "{e}");
 }
+
+#[test]
+fn a_choice_without_a_label_shows_its_name_with_a_warning_as_pyxform_allows() {
+    let imp = import_md(
+        "| survey |              |      |       |\n\
+         |        | type         | name | label |\n\
+         |        | select_one l | q    | Q     |\n\
+         | choices |   |      |       |\n\
+         |         | list_name | name | label |\n\
+         |         | l | a    |       |\n\
+         |         | l | b    | B     |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(imp.warnings.len(), 1, "{:?}", imp.warnings);
+    assert!(
+        imp.warnings[0].ends_with(
+            "form.md:choices:R2:name: warning: choice `a` has no label; its name is shown"
+        ),
+        "{:?}",
+        imp.warnings
+    );
+    assert!(imp.toml.contains("label.default = \"a\""), "{}", imp.toml);
+}

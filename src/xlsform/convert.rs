@@ -324,6 +324,17 @@ fn choice_rows(out: &mut Converted, ch: &Table, langs: &[String]) {
                 );
             }
         }
+        let name = ch.find("name").and_then(|c| vals.get(c).map(|v| (v, c)));
+        if let (false, Some((name, c))) = (texts.contains_key("label"), name)
+            && !name.is_empty()
+        {
+            // pyxform warns and ODK shows the name: so do we.
+            out.warnings.push((
+                ch.origin(*row, c),
+                format!("choice `{name}` has no label; its name is shown"),
+            ));
+            texts.insert("label".into(), vec![(langs[0].clone(), name.clone(), c)]);
+        }
         emit_texts(out, texts, langs, |c| ch.origin(*row, c));
     }
 }
