@@ -121,11 +121,11 @@ pub(crate) fn temp_name(path: &Path) -> std::path::PathBuf {
 /// Writes a file only its owner can read, via a uniquely named temp file and rename, fsync'd.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let tmp = temp_name(path);
+    // The file is closed before the rename: Windows refuses to replace a file that any
+    // handle still holds open (two hub threads storing the same bundle did exactly that).
     let written = create_private(&tmp).and_then(|mut f| {
         f.write_all(contents)?;
         f.sync_all()
-        // Closed before the rename: Windows refuses to replace a file that any handle still
-        // holds open (two hub threads storing the same bundle did exactly that).
     });
     let written = written.and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
@@ -138,11 +138,11 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     }
 }
 
-#[cfg(feature = "hub")]
 /// Stores a file whose name is made from its contents (so every writer of one name writes the
 /// same bytes): already there is done, and losing a race to another writer is done too.
 /// Windows refuses to replace a file while another thread is replacing it (seen with the same
 /// bundle uploaded eight times at once), where Unix lets the last rename win.
+#[cfg(feature = "hub")]
 pub(crate) fn write_private_once(path: &Path, contents: &[u8]) -> io::Result<()> {
     let complete = || std::fs::metadata(path).is_ok_and(|m| m.len() == contents.len() as u64);
     if complete() {
