@@ -62,14 +62,7 @@ fn consent_has_no_default_and_cannot_be_skipped() {
 #[test]
 fn a_child_under_seven_is_not_eligible() {
     let mut iv = open("child_participation.toml");
-    for (q, a) in [
-        ("guardian_info", ""),
-        ("guardian_consent", "yes"),
-        ("child_info", ""),
-        ("child_assent", "yes"),
-    ] {
-        say(&mut iv, q, a);
-    }
+    consent(&mut iv);
     say(&mut iv, "province", "11");
     say(&mut iv, "commune", "03160");
     say(&mut iv, "age", "6");
@@ -79,12 +72,21 @@ fn a_child_under_seven_is_not_eligible() {
     assert!(iv.review().can_finalize());
 }
 
-fn consent_and_profile(iv: &mut Interview, age: &str) {
+/// The guardian's consent and the child's assent, with the notes before them.
+fn consent(iv: &mut Interview) {
     for (q, a) in [
         ("guardian_info", ""),
         ("guardian_consent", "yes"),
         ("child_info", ""),
         ("child_assent", "yes"),
+    ] {
+        say(iv, q, a);
+    }
+}
+
+fn consent_and_profile(iv: &mut Interview, age: &str) {
+    consent(iv);
+    for (q, a) in [
         ("province", "15"),
         ("commune", "02752"),
         ("age", age),
@@ -285,15 +287,8 @@ fn aware_means_the_neutral_question_and_two_of_three_statements() {
 #[test]
 fn a_birth_year_that_does_not_fit_the_age_is_pointed_out() {
     let mut iv = open("child_participation.toml");
-    for (q, a) in [
-        ("guardian_info", ""),
-        ("guardian_consent", "yes"),
-        ("child_info", ""),
-        ("child_assent", "yes"),
-        ("province", "11"),
-        ("commune", "03160"),
-        ("age", "9"),
-    ] {
+    consent(&mut iv);
+    for (q, a) in [("province", "11"), ("commune", "03160"), ("age", "9")] {
         say(&mut iv, q, a);
     }
     // Born 2019 (7 by the year): "9" may be the traditional age (tuổi mụ).

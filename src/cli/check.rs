@@ -21,15 +21,7 @@ pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool 
         });
         match loaded {
             Ok(f) => {
-                let _ = writeln!(
-                    out,
-                    "{}: ok — {} v{}: {} questions, languages {}",
-                    path.display(),
-                    f.id,
-                    f.version,
-                    f.question_count(),
-                    f.languages.join(", ")
-                );
+                let _ = writeln!(out, "{}: ok — {} {}", path.display(), f.id, summary(&f));
             }
             Err(errors) => {
                 ok = false;
@@ -40,19 +32,22 @@ pub fn run(forms: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> bool 
     ok
 }
 
+/// `vVERSION: N questions, languages vi, en`: what a checked form says of itself.
+fn summary(f: &form::Form) -> String {
+    format!(
+        "v{}: {} questions, languages {}",
+        f.version,
+        f.question_count(),
+        f.languages.join(", ")
+    )
+}
+
 /// `langnghe check` alone: the built-in forms and indicator sets, then every form and
 /// indicator file in `forms_dir` (a missing folder holds none).
 pub fn offered(forms_dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let (built, errors) = crate::catalog::built_in();
     for f in &built {
-        let _ = writeln!(
-            out,
-            "(built in) {}: ok — v{}: {} questions, languages {}",
-            f.id,
-            f.version,
-            f.question_count(),
-            f.languages.join(", ")
-        );
+        let _ = writeln!(out, "(built in) {}: ok — {}", f.id, summary(f));
     }
     for e in &errors {
         let _ = writeln!(err, "{e}");
@@ -132,13 +127,11 @@ pub fn import_xlsform(file: &Path, out: &Path) -> super::error::CliResult {
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let f = &imported.form;
     println!(
-        "{} → {}: {} v{}: {} questions, languages {}",
+        "{} → {}: {} {}",
         file.display(),
         out.display(),
         f.id,
-        f.version,
-        f.question_count(),
-        f.languages.join(", ")
+        summary(f)
     );
     Ok(())
 }
