@@ -70,7 +70,12 @@ impl Session {
         clock: Arc<dyn Clock + Send + Sync>,
     ) -> Result<Session, StoreError> {
         let now = clock.now();
-        let iv = Interview::new(form.clone(), now);
+        let mut iv = Interview::new(form.clone(), now);
+        if form.source.contains("${last-saved#")
+            && let Some(last) = store.last_saved_answers(&form.id)
+        {
+            iv.set_last_saved(last);
+        }
         let draft = Draft {
             id: Uuid::now_v7(),
             form: FormRef {
@@ -110,7 +115,15 @@ impl Session {
         draft: Draft,
         clock: Arc<dyn Clock + Send + Sync>,
     ) -> Session {
+        let last = form
+            .source
+            .contains("${last-saved#")
+            .then(|| store.last_saved_answers(&form.id))
+            .flatten();
         let (mut iv, _dropped) = Interview::restore(form, clock.now(), &draft.answers);
+        if let Some(last) = last {
+            iv.set_last_saved(last);
+        }
         iv.restore_held(&draft.held);
         if let Some(pos) = &draft.position {
             let to = if pos == "END" {

@@ -784,3 +784,172 @@ fn on_the_child_form_the_total_never_grows_along_random_interviews() {
         }
     }
 }
+
+#[test]
+fn a_calculation_on_a_question_fills_it_and_follows_its_inputs() {
+    let f = form(
+        &rows(
+            "integer born
+             integer age | calculation = \"2026 - ${born}\"
+             text greeting | calculation = \"concat('Xin chào ', ${name})\"
+             text name",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    assert_eq!(val(&iv, "age"), "");
+    ans(&mut iv, "born", "2015");
+    // A number, as the question's type holds it, not the text "11".
+    assert_eq!(iv.value(id(&iv, "age"), &[]), Value::Num(11.0));
+    // The respondent may correct it; a change to its input computes it again, as in ODK.
+    ans(&mut iv, "age", "12");
+    assert_eq!(val(&iv, "age"), "12");
+    ans(&mut iv, "born", "2016");
+    assert_eq!(val(&iv, "age"), "10");
+    ans(&mut iv, "name", "Lan");
+    assert_eq!(val(&iv, "greeting"), "Xin chào Lan");
+    // Still shown: it has a label.
+    assert!(names(&iv).contains(&"age".to_string()));
+}
+
+#[test]
+fn without_label_or_hint_a_computed_question_is_a_hidden_typed_calculation() {
+    let f = form(
+        "[[survey]]\ntype = \"integer\"\nname = \"n\"\ncalculation = \"1 + 2\"\n\n\
+         [[survey]]\ntype = \"note\"\nname = \"show\"\nlabel = { vi = \"${n}\", en = \"${n}\" }\n",
+        "",
+    );
+    let iv = Interview::new(f, now());
+    assert_eq!(names(&iv), ["show"]);
+    assert_eq!(val(&iv, "n"), "3");
+    assert!(iv.answers().contains(&("n".into(), "3".into())));
+}
+
+#[test]
+fn a_trigger_runs_its_calculation_only_when_its_question_is_answered() {
+    let f = form(
+        &rows(
+            "integer a
+             integer b | calculation = \"${a} * 10\" ; trigger = \"${a}\"
+             calculate when | calculation = \"concat('a=', ${a})\" ; trigger = \"${a}\"
+             integer c",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f.clone(), now());
+    // Not at the start, not on its own.
+    assert_eq!(val(&iv, "b"), "");
+    assert_eq!(val(&iv, "when"), "");
+    ans(&mut iv, "a", "2");
+    assert_eq!(val(&iv, "b"), "20");
+    assert_eq!(val(&iv, "when"), "a=2");
+    // The respondent's own answer stays until the trigger fires again.
+    ans(&mut iv, "b", "7");
+    ans(&mut iv, "c", "1");
+    assert_eq!(val(&iv, "b"), "7");
+    ans(&mut iv, "a", "3");
+    assert_eq!(val(&iv, "b"), "30");
+    // Restoring a draft keeps what was set; nothing fires.
+    ans(&mut iv, "b", "8");
+    let (back, dropped) = Interview::restore(f, now(), &iv.draft_answers());
+    assert!(dropped.is_empty());
+    assert_eq!(val(&back, "b"), "8");
+    assert_eq!(val(&back, "when"), "a=3");
+}
+
+#[test]
+fn a_trigger_must_name_a_question_the_respondent_answers() {
+    let src = format!(
+        "[settings]\nid = \"t\"\nlanguages = [\"vi\"]\n\n{}",
+        rows(
+            "calculate hidden | calculation = \"1\"
+             integer b | calculation = \"2\" ; trigger = \"${hidden}\"
+             integer c | trigger = \"age\""
+        )
+    );
+    let err = build("t.toml", &src).unwrap_err().to_string();
+    assert!(
+        err.contains("`${hidden}` is not shown to the respondent"),
+        "{err}"
+    );
+    assert!(err.contains("`trigger` names questions like ${q}"), "{err}");
+}
+
+#[test]
+fn a_dynamic_default_is_filled_in_when_the_question_is_first_reached() {
+    let f = form(
+        &rows(
+            "text head
+             text respondent | default = \"${head}\"
+             date visit | default = \"today()\"
+             integer plus | default = \"1 + 1\"
+             date fixed | default = \"2026-01-02\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    // A date with dashes is a fixed default, there from the start.
+    assert_eq!(val(&iv, "fixed"), "2026-01-02");
+    assert_eq!(val(&iv, "respondent"), "");
+    ans(&mut iv, "head", "Bà Hoa");
+    iv.advance().unwrap();
+    assert_eq!(val(&iv, "respondent"), "Bà Hoa");
+    // Cleared on purpose: not filled in again on coming back.
+    let r = id(&iv, "respondent");
+    iv.clear(r, &[]);
+    iv.back();
+    iv.advance().unwrap();
+    assert_eq!(val(&iv, "respondent"), "");
+    iv.advance().unwrap();
+    assert_eq!(val(&iv, "visit"), "2026-11-29");
+    iv.advance().unwrap();
+    assert_eq!(iv.value(id(&iv, "plus"), &[]), Value::Num(2.0));
+}
+
+#[test]
+fn last_saved_reads_the_previous_interview_of_the_form() {
+    let f = form(
+        &rows(
+            "text commune | default = \"${last-saved#commune}\"
+             note seen | label = { vi = \"Lần trước: ${last-saved#commune}\", en = \"Last: ${last-saved#commune}\" }
+             calculate again | calculation = \"concat(${last-saved#commune}, '!')\"",
+        ),
+        "",
+    );
+    let mut first = Interview::new(f.clone(), now());
+    assert_eq!(val(&first, "commune"), "");
+    ans(&mut first, "commune", "Tả Van");
+    let mut next = Interview::new(f, now());
+    next.set_last_saved(first.answers());
+    assert_eq!(val(&next, "commune"), "Tả Van");
+    let seen = id(&next, "seen");
+    assert_eq!(next.label(seen, &[]), "Lần trước: Tả Van");
+    next.recompute_all();
+    assert_eq!(val(&next, "again"), "Tả Van!");
+}
+
+#[test]
+fn indexed_repeat_reads_one_instance_by_number() {
+    let f = form(
+        &rows(
+            "begin_repeat kid
+             text kname
+             end_repeat
+             calculate second | calculation = \"indexed-repeat(${kname}, ${kid}, 2)\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    let kname = id(&iv, "kname");
+    for (i, n) in ["An", "Bình", "Chi"].iter().enumerate() {
+        iv.add_repeat();
+        let _ = i;
+        let path = match iv.current() {
+            Some(Item::Question { path, .. }) => path.clone(),
+            other => panic!("{other:?}"),
+        };
+        iv.answer(kname, &path, n).unwrap();
+        iv.advance().unwrap();
+    }
+    assert_eq!(val(&iv, "second"), "Bình");
+}

@@ -282,3 +282,63 @@ fn syntax_errors_have_positions() {
         assert_eq!((err.pos, err.message.as_str()), (*pos, *msg), "{src}");
     }
 }
+
+#[test]
+fn odk_functions_beyond_the_core_set() {
+    let table: &[(&str, &str)] = &[
+        ("normalize-space('  Lan   Anh  ')", "Lan Anh"),
+        ("translate('abcabc', 'ab', 'B')", "BcBc"),
+        ("substring-before('2026-11-29', '-')", "2026"),
+        ("substring-after('2026-11-29', '-')", "11-29"),
+        ("substring-before('abc', 'x')", ""),
+        ("join(', ', ${ages})", "7, 11, 15"),
+        ("count-non-empty(${some_blank})", "1"),
+        ("boolean-from-string('true')", "true"),
+        ("boolean-from-string('1')", "true"),
+        ("boolean-from-string('yes')", "false"),
+        ("checklist(1, 2, true(), false(), true())", "true"),
+        ("checklist(-1, 1, true(), true())", "false"),
+        (
+            "weighted-checklist(3, -1, true(), 2, false(), 5, true(), 1)",
+            "true",
+        ),
+        ("pow(2, 10)", "1024"),
+        ("abs(-3.5)", "3.5"),
+        ("floor(-1.5)", "-2"),
+        ("ceiling(1.2)", "2"),
+        ("sqrt(81)", "9"),
+        ("exp10(2)", "100"),
+        ("round(pi(), 2)", "3.14"),
+        ("round(log10(1000), 6)", "3"),
+        ("decimal-time('06:00:00')", "0.25"),
+        ("decimal-time('18:00:00.000+07:00')", "0.75"),
+        ("decimal-date-time('1970-01-02T12:00:00Z')", "1.5"),
+        ("format-date-time(date-time(1.5), '%Y-%m-%d')", "1970-01-02"),
+        ("string-length(uuid())", "36"),
+        ("string-length(uuid(8))", "8"),
+        ("random() >= 0 and random() < 1", "true"),
+    ];
+    let mut failed = Vec::new();
+    for (src, want) in table {
+        let got = s(src);
+        if got != *want {
+            failed.push(format!("{src}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(failed.is_empty(), "\n{}", failed.join("\n"));
+    assert_ne!(s("uuid()"), s("uuid()"));
+}
+
+#[test]
+fn last_saved_is_a_reference_to_another_interview_not_an_input() {
+    let e = parse("${last-saved#age} + ${age}").unwrap();
+    let mut found = Vec::new();
+    e.walk(&mut |x| {
+        if let Expr::Call { func, .. } = x {
+            found.push(func.name());
+        }
+    });
+    assert_eq!(found, ["last-saved"]);
+    // Without a previous interview it reads as blank.
+    assert_eq!(s("concat('[', ${last-saved#name}, ']')"), "[]");
+}

@@ -583,3 +583,32 @@ fn the_command_line_speaks_the_surveyors_language() {
     assert!(en.contains("is in use by another Lắng Nghe"), "{en}");
     drop(store);
 }
+
+#[test]
+fn last_saved_comes_from_the_newest_finalized_interview_of_the_same_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let clock = Arc::new(StepClock::default());
+    let src = |id: &str| {
+        format!(
+            "[settings]\nid = \"{id}\"\nlanguages = [\"vi\"]\n\n\
+             [[survey]]\ntype = \"text\"\nname = \"commune\"\nlabel = \"Xã\"\n\
+             default = \"${{last-saved#commune}}\"\n"
+        )
+    };
+    let form = Arc::new(langnghe::form::build("a.toml", &src("a")).unwrap());
+    let other = Arc::new(langnghe::form::build("b.toml", &src("b")).unwrap());
+    let node = form.by_name["commune"];
+    // Nothing saved yet: blank.
+    let s = Session::start(store.clone(), form.clone(), "sv", clock.clone()).unwrap();
+    assert!(s.iv.value(node, &[]).is_blank());
+    drop(s);
+    for (f, commune) in [(&form, "Tả Van"), (&form, "Sa Pa"), (&other, "Bản Hồ")] {
+        let mut s = Session::start(store.clone(), f.clone(), "sv", clock.clone()).unwrap();
+        s.answer(node, &[], commune).unwrap();
+        s.finalize().unwrap();
+    }
+    // The newest of this form, not the other form's.
+    let s = Session::start(store.clone(), form.clone(), "sv", clock.clone()).unwrap();
+    assert_eq!(s.iv.value(node, &[]).to_str(), "Sa Pa");
+}

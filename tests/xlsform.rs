@@ -376,3 +376,136 @@ fn a_choice_without_a_label_shows_its_name_with_a_warning_as_pyxform_allows() {
     );
     assert!(imp.toml.contains("label.default = \"a\""), "{}", imp.toml);
 }
+
+#[test]
+fn or_other_adds_the_other_choice_and_the_specify_question_as_pyxform_does() {
+    let imp = import_md(
+        "| survey |                         |      |       |\n\
+         |        | type                    | name | label |\n\
+         |        | select_one c or_other   | q1   | Q1    |\n\
+         |        | select_one d or other   | q2   | Q2    |\n\
+         | choices |           |       |       |\n\
+         |         | list_name | name  | label |\n\
+         |         | c         | a     | A     |\n\
+         |         | d         | x     | X     |\n\
+         |         | d         | other | Khác  |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    let c = f.list_of(f.by_name["q1"]).unwrap();
+    assert_eq!(
+        c.choices
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "other"]
+    );
+    // A list that has its own `other` keeps it, once.
+    let d = f.list_of(f.by_name["q2"]).unwrap();
+    assert_eq!(d.choices.len(), 2);
+    assert_eq!(d.choices[1].label.get("default"), "Khác");
+    let mut iv = langnghe::interview::Interview::new(Arc::new(imp.form), now());
+    let other = iv.form().by_name["q1_other"];
+    assert!(!iv.items().iter().any(|i| i.node() == other));
+    let q1 = iv.form().by_name["q1"];
+    iv.answer(q1, &[], "other").unwrap();
+    assert!(iv.items().iter().any(|i| i.node() == other));
+    let err = import_md(
+        "| survey |                       |      |       |               |\n\
+         |        | type                  | name | label | choice_filter |\n\
+         |        | select_one c or_other | q1   | Q1    | true()        |\n\
+         | choices |           |      |       |\n\
+         |         | list_name | name | label |\n\
+         |         | c         | a    | A     |\n",
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.contains("form.md:survey:R2:type: `or_other` cannot be used with a `choice_filter`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn metadata_rows_stay_referable_but_identifiers_are_not_collected() {
+    let imp = import_md(
+        "| survey |          |          |                                  |\n\
+         |        | type     | name     | label                            |\n\
+         |        | start    | start    |                                  |\n\
+         |        | deviceid | deviceid |                                  |\n\
+         |        | note     | n        | Bắt đầu ${start} trên ${deviceid} |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(imp.warnings.len(), 2, "{:?}", imp.warnings);
+    assert!(
+        imp.warnings[1].contains("not collected"),
+        "{:?}",
+        imp.warnings
+    );
+    let iv = langnghe::interview::Interview::new(Arc::new(imp.form), now());
+    let start = iv.form().by_name["start"];
+    assert!(iv.value(start, &[]).to_str().starts_with("2026-11-29T"));
+    let dev = iv.form().by_name["deviceid"];
+    assert!(iv.value(dev, &[]).is_blank());
+}
+
+#[test]
+fn what_pyxform_refuses_is_refused_at_its_cell() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "| survey | | |\n| | name | label |\n| | a | A |\n",
+            "form.md:survey:R1: the survey sheet has no `type` column",
+        ),
+        (
+            "| survey | | | |\n| | type | name | label |\n| | text | meta | M |\n",
+            "form.md:survey:R2:name: the name `meta` is reserved",
+        ),
+        (
+            "| survey | | | |\n| | type | name | label |\n| | begin repeat | data | D |\n| | text | t | T |\n| | end repeat | | |\n",
+            "form.md:survey:R2:name: a repeat cannot be named `data`",
+        ),
+        (
+            "| survey | | | | |\n| | type | name | label | repeat_count |\n| | integer | r_count | N | |\n| | begin repeat | r | R | ${r_count} + 1 |\n| | text | t | T | |\n| | end repeat | | | |\n",
+            "form.md:survey:R3:name: `r_count` is the name pyxform gives this repeat's count",
+        ),
+        (
+            "| survey | | | | |\n| | type | name | label | save_to |\n| | text | a | A | x |\n",
+            "form.md:survey:R2:save_to: `save_to` saves to an entity, and there is no entities sheet",
+        ),
+        (
+            "| survey | | | |\n| | type | name | label |\n| | select_multiple c | a | A |\n| choices | | | |\n| | list_name | name | label |\n| | c | x y | XY |\n",
+            "has a space in its name, which a select_multiple or rank answer cannot hold",
+        ),
+    ];
+    for (md, want) in cases {
+        let err = import_md(md)
+            .err()
+            .unwrap_or_else(|| panic!("accepted:\n{md}"));
+        assert!(err.contains(want), "want {want}\ngot {err}");
+    }
+    // A select_one may have a choice name with a space, as in pyxform.
+    let ok = import_md(
+        "| survey | | | |\n| | type | name | label |\n| | select_one c | a | A |\n| choices | | | |\n| | list_name | name | label |\n| | c | x y | XY |\n",
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+}
+
+#[test]
+fn calculation_trigger_and_dynamic_default_columns_come_across() {
+    let imp = import_md(
+        "| survey |         |       |       |             |         |          |\n\
+         |        | type    | name  | label | calculation | trigger | default  |\n\
+         |        | integer | a     | A     |             |         |          |\n\
+         |        | integer | b     | B     | ${a} * 2    | ${a}    |          |\n\
+         |        | date    | d     | D     |             |         | today()  |\n\
+         |        | integer | h     |       | ${a} + 1    |         |          |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(imp.warnings.is_empty(), "{:?}", imp.warnings);
+    let f = &imp.form;
+    let b = f.node(f.by_name["b"]);
+    assert_eq!(b.triggers().count(), 1);
+    assert!(f.node(f.by_name["d"]).dynamic_default.is_some());
+    // Neither label nor hint: a hidden calculation of that type.
+    assert!(matches!(f.node(f.by_name["h"]).kind, Kind::Calculate(_)));
+}

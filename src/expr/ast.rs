@@ -124,17 +124,29 @@ impl Expr {
         }
     }
 
-    /// The nodes this expression reads, each once, in order of appearance.
+    /// The nodes this expression reads in this interview, each once, in order of
+    /// appearance. `${last-saved#q}` reads another interview, so it names no input here.
     pub(crate) fn refs(&self) -> Vec<NodeId> {
         let mut out = Vec::new();
-        self.walk(&mut |e| {
-            if let Expr::Ref { node, .. } = e
-                && *node != UNRESOLVED
-                && !out.contains(node)
-            {
-                out.push(*node);
-            }
-        });
+        self.live_refs(&mut out);
         out
+    }
+
+    fn live_refs(&self, out: &mut Vec<NodeId>) {
+        match self {
+            Expr::Ref { node, .. } if *node != UNRESOLVED && !out.contains(node) => out.push(*node),
+            Expr::Neg(e) => e.live_refs(out),
+            Expr::Bin { lhs, rhs, .. } => {
+                lhs.live_refs(out);
+                rhs.live_refs(out);
+            }
+            Expr::Call {
+                func: super::func::Func::LastSaved,
+                ..
+            } => {}
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.live_refs(out)),
+            Expr::Regex { subject, .. } => subject.live_refs(out),
+            _ => {}
+        }
     }
 }

@@ -23,6 +23,16 @@ pub trait Context {
     fn choice_label(&self, node: NodeId, value: &str) -> String;
     /// A bare name inside `choice_filter`: a column of the choice being tested.
     fn column(&self, name: &str) -> Value;
+    /// `indexed-repeat()`: `node`'s value in the given instances (1-based) of the given
+    /// repeats; other enclosing repeats as seen from here.
+    fn indexed(&self, _node: NodeId, _at: &[(NodeId, f64)]) -> Value {
+        Value::blank()
+    }
+    /// `${last-saved#node}`: the answer in the last interview saved with this form (blank
+    /// when there is none).
+    fn last_saved(&self, _node: NodeId) -> Value {
+        Value::blank()
+    }
 }
 
 pub fn eval(e: &Expr, cx: &dyn Context) -> Value {
@@ -98,16 +108,16 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn arg(args: &[Expr], i: usize, cx: &dyn Context) -> Value {
+pub(super) fn arg(args: &[Expr], i: usize, cx: &dyn Context) -> Value {
     args.get(i).map_or_else(|| cx.current(), |e| eval(e, cx))
 }
 
-fn text(args: &[Expr], i: usize, cx: &dyn Context) -> String {
+pub(super) fn text(args: &[Expr], i: usize, cx: &dyn Context) -> String {
     arg(args, i, cx).to_str().into_owned()
 }
 
 /// Flattens arguments into numbers: each node of a node-set counts as one value.
-fn numbers(args: &[Expr], cx: &dyn Context) -> Vec<f64> {
+pub(super) fn numbers(args: &[Expr], cx: &dyn Context) -> Vec<f64> {
     let mut out = Vec::new();
     for a in args {
         match eval(a, cx) {
@@ -121,6 +131,10 @@ fn numbers(args: &[Expr], cx: &dyn Context) -> Vec<f64> {
 fn call(func: Func, args: &[Expr], cx: &dyn Context) -> Value {
     use Value::{Bool, Num, Str};
     match func {
+        Func::LastSaved => match args.first() {
+            Some(Expr::Ref { node, .. }) => cx.last_saved(*node),
+            _ => Value::blank(),
+        },
         Func::True => Bool(true),
         Func::False => Bool(false),
         Func::Not => Bool(!arg(args, 0, cx).to_bool()),
@@ -244,6 +258,8 @@ fn call(func: Func, args: &[Expr], cx: &dyn Context) -> Value {
                 cur
             }
         }
+        // ODK's maths, string, checklist, id and date functions (`odk.rs`).
+        f => super::odk::call(f, args, cx),
     }
 }
 

@@ -33,6 +33,44 @@ pub enum Func {
     Once,
     True,
     False,
+    // The rest of ODK's function list that makes sense without GPS, media or external
+    // data (see `odk.rs`).
+    BooleanFromString,
+    Checklist,
+    WeightedChecklist,
+    Random,
+    Pow,
+    Log,
+    Log10,
+    Abs,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sqrt,
+    Exp,
+    Exp10,
+    Pi,
+    Floor,
+    Ceiling,
+    CountNonEmpty,
+    Join,
+    SubstringBefore,
+    SubstringAfter,
+    Translate,
+    NormalizeSpace,
+    Uuid,
+    DecimalDateTime,
+    DecimalTime,
+    DateTime,
+    FormatDateTime,
+    IndexedRepeat,
+    /// `${last-saved#name}`: the answer in the last interview saved with this form. Written
+    /// only as that reference, never called by name.
+    LastSaved,
 }
 
 /// Name, function, least and most arguments (`usize::MAX`: any number).
@@ -68,6 +106,39 @@ const TABLE: &[(&str, Func, usize, usize)] = &[
     ("once", Func::Once, 1, 1),
     ("true", Func::True, 0, 0),
     ("false", Func::False, 0, 0),
+    ("boolean-from-string", Func::BooleanFromString, 1, 1),
+    ("checklist", Func::Checklist, 3, usize::MAX),
+    ("weighted-checklist", Func::WeightedChecklist, 4, usize::MAX),
+    ("random", Func::Random, 0, 0),
+    ("pow", Func::Pow, 2, 2),
+    ("log", Func::Log, 1, 1),
+    ("log10", Func::Log10, 1, 1),
+    ("abs", Func::Abs, 1, 1),
+    ("sin", Func::Sin, 1, 1),
+    ("cos", Func::Cos, 1, 1),
+    ("tan", Func::Tan, 1, 1),
+    ("asin", Func::Asin, 1, 1),
+    ("acos", Func::Acos, 1, 1),
+    ("atan", Func::Atan, 1, 1),
+    ("atan2", Func::Atan2, 2, 2),
+    ("sqrt", Func::Sqrt, 1, 1),
+    ("exp", Func::Exp, 1, 1),
+    ("exp10", Func::Exp10, 1, 1),
+    ("pi", Func::Pi, 0, 0),
+    ("floor", Func::Floor, 1, 1),
+    ("ceiling", Func::Ceiling, 1, 1),
+    ("count-non-empty", Func::CountNonEmpty, 1, 1),
+    ("join", Func::Join, 1, usize::MAX),
+    ("substring-before", Func::SubstringBefore, 2, 2),
+    ("substring-after", Func::SubstringAfter, 2, 2),
+    ("translate", Func::Translate, 3, 3),
+    ("normalize-space", Func::NormalizeSpace, 0, 1),
+    ("uuid", Func::Uuid, 0, 1),
+    ("decimal-date-time", Func::DecimalDateTime, 1, 1),
+    ("decimal-time", Func::DecimalTime, 1, 1),
+    ("date-time", Func::DateTime, 1, 1),
+    ("format-date-time", Func::FormatDateTime, 2, 2),
+    ("indexed-repeat", Func::IndexedRepeat, 3, 7),
 ];
 
 impl Func {
@@ -79,6 +150,9 @@ impl Func {
     }
 
     pub fn name(self) -> &'static str {
+        if self == Func::LastSaved {
+            return "last-saved";
+        }
         TABLE
             .iter()
             .find(|(_, f, ..)| *f == self)

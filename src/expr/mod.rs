@@ -4,6 +4,7 @@ pub mod ast;
 pub mod eval;
 pub mod func;
 mod lexer;
+mod odk;
 mod parser;
 pub mod value;
 

@@ -183,11 +183,23 @@ impl Parser {
         match tok {
             Tok::Num(n) => leaf(Expr::Num(n)),
             Tok::Str(text) => leaf(Expr::Str { text, pos }),
-            Tok::Ref(name) => leaf(Expr::Ref {
-                name,
-                node: UNRESOLVED,
-                pos,
-            }),
+            // ODK's `${last-saved#q}`: q's answer in the previous saved interview.
+            Tok::Ref(name) => match name.strip_prefix("last-saved#") {
+                Some(q) => leaf(Expr::Call {
+                    func: Func::LastSaved,
+                    args: vec![Expr::Ref {
+                        name: q.trim().to_string(),
+                        node: UNRESOLVED,
+                        pos,
+                    }],
+                    pos,
+                }),
+                None => leaf(Expr::Ref {
+                    name,
+                    node: UNRESOLVED,
+                    pos,
+                }),
+            },
             Tok::Dot => leaf(Expr::Current),
             Tok::DotDot => leaf(Expr::Parent),
             Tok::LParen => {

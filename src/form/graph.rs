@@ -80,7 +80,7 @@ pub fn build(nodes: &[Node]) -> Result<Graph, Vec<(NodeId, String)>> {
             edge(Vertex::val(f), Vertex::rel(id));
         }
         edge(Vertex::rel(id), Vertex::val(id));
-        for f in n.kind.calculation().iter().flat_map(|e| e.refs()) {
+        for f in n.live_calc().iter().flat_map(|e| e.refs()) {
             edge(Vertex::val(f), Vertex::val(id));
         }
         if let Some(rep) = n.kind.repeat() {

@@ -79,6 +79,16 @@ pub struct Node {
     pub constraint: Option<Expr>,
     pub constraint_message: Option<Text>,
     pub default: Option<Value>,
+    /// A `default` that is an expression (`today()`, `${other}`, `${last-saved#q}`):
+    /// evaluated when the question is first reached and still blank.
+    pub dynamic_default: Option<Expr>,
+    /// XLSForm's `calculation` on a question (not a `calculate` row): the answer is computed
+    /// and computed again whenever what it reads changes; the respondent may change it in
+    /// between, as in ODK.
+    pub calculation: Option<Expr>,
+    /// XLSForm's `trigger`: the calculation runs only when one of these questions is
+    /// answered (each an `Expr::Ref`), never on its own.
+    pub trigger: Vec<Expr>,
     pub appearance: Option<String>,
     pub read_only: Flag,
     pub sensitive: bool,
@@ -90,6 +100,19 @@ pub struct Node {
 }
 
 impl Node {
+    /// What this node's value is computed from: a calculate row's expression, or a
+    /// question's `calculation`.
+    pub fn calc(&self) -> Option<&Expr> {
+        self.kind.calculation().or(self.calculation.as_ref())
+    }
+    /// A calculation kept up to date as its inputs change: any without a `trigger`.
+    pub fn live_calc(&self) -> Option<&Expr> {
+        self.calc().filter(|_| self.trigger.is_empty())
+    }
+    /// The questions whose answering runs this node's calculation.
+    pub fn triggers(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.trigger.iter().flat_map(|e| e.refs())
+    }
     /// For a repeat: its index in the enclosing scope's repeat table (0 for other nodes,
     /// which have none).
     pub(crate) fn rslot(&self) -> usize {

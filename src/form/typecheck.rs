@@ -118,6 +118,14 @@ impl Site<'_> {
             if func == Func::ChoiceName && i == 1 {
                 continue;
             }
+            // indexed-repeat(${q}, ${repeat}, i, …): the odd arguments name repeats.
+            if func == Func::IndexedRepeat && i % 2 == 1 {
+                if !matches!(self.node(a).map(|n| &n.kind), Some(Kind::Repeat(_))) {
+                    let msg = "indexed-repeat() takes a question, then pairs of a repeat like ${repeat} and a number";
+                    out.push((pos as usize, msg.to_string()));
+                }
+                continue;
+            }
             self.types(a, counting, out);
         }
         match func {

@@ -61,6 +61,34 @@ impl Context for Cx<'_> {
         self.choice
             .map_or_else(Value::blank, |(l, c)| l.column(c, name))
     }
+
+    fn indexed(&self, f: NodeId, at: &[(NodeId, f64)]) -> Value {
+        let form = &*self.iv.form;
+        let own = &form.node(self.node).chain;
+        let mut path = Vec::new();
+        for (d, r) in form.node(f).chain.iter().enumerate() {
+            let i = match at.iter().find(|(rep, _)| rep == r) {
+                Some((_, i)) if i.is_finite() && *i >= 1.0 => *i as u32 - 1,
+                Some(_) => return Value::blank(),
+                // A repeat not named: the instance the expression sits in, else the first.
+                None if own.get(d) == Some(r) => self.path.get(d).copied().unwrap_or(0),
+                None => 0,
+            };
+            path.push(i);
+        }
+        self.iv.effective(f, &path)
+    }
+
+    fn last_saved(&self, f: NodeId) -> Value {
+        let form = &*self.iv.form;
+        // Inside repeats, the same instance of the last interview.
+        let depth = form.node(f).chain.len().min(self.path.len());
+        let key = form.key_text(f, &self.path[..depth]);
+        self.iv
+            .last_saved
+            .get(&key)
+            .map_or_else(Value::blank, |v| Value::Str(v.clone()))
+    }
 }
 
 impl Interview {

@@ -4,6 +4,7 @@
 //! `answer`/`next`/`jump`, and drain paradata events to time-stamp with their own clock.
 
 mod context;
+mod defaults;
 mod held;
 mod nav;
 mod propagate;
@@ -41,6 +42,10 @@ pub struct Interview {
     pub(crate) events: Vec<Paradata>,
     /// Text entered but not accepted, per question (see `held.rs`).
     pub(crate) held: std::collections::BTreeMap<crate::form::AnswerKey, String>,
+    /// Questions whose dynamic default has been filled in (once each, see `defaults.rs`).
+    pub(crate) seeded: std::collections::BTreeSet<crate::form::AnswerKey>,
+    /// The answers of the last interview saved with this form, for `${last-saved#q}`.
+    pub(crate) last_saved: Arc<std::collections::HashMap<String, String>>,
 }
 
 impl Interview {
@@ -56,6 +61,8 @@ impl Interview {
             cursor: Cursor::End,
             events: Vec::new(),
             held: Default::default(),
+            seeded: Default::default(),
+            last_saved: Default::default(),
         };
         iv.recompute_all();
         iv.cursor = iv
@@ -66,7 +73,17 @@ impl Interview {
         if let Cursor::At(item) = &iv.cursor {
             iv.events.push(Paradata::Enter(item.clone()));
         }
+        iv.arrive();
         iv
+    }
+
+    /// Hands in the answers of the last interview saved with this form (as
+    /// [`Interview::answers`] gives them), for `${last-saved#q}`; then fills in the current
+    /// question's dynamic default again, as it may read them.
+    pub fn set_last_saved(&mut self, answers: Vec<(String, String)>) {
+        self.last_saved = Arc::new(answers.into_iter().collect());
+        self.seeded.clear();
+        self.arrive();
     }
 
     /// Rebuilds an interview from saved answers (as produced by [`Interview::answers`]),
@@ -90,6 +107,7 @@ impl Interview {
             .into_iter()
             .next()
             .map_or(Cursor::End, Cursor::At);
+        iv.arrive();
         (iv, dropped)
     }
 

@@ -105,6 +105,7 @@ impl Interview {
             self.events.push(super::Paradata::Enter(i.clone()));
         }
         self.cursor = to;
+        self.arrive();
     }
 
     /// Index of the cursor among `items`; an item that vanished (made irrelevant by a

@@ -93,11 +93,11 @@ impl Interview {
                 changed
             }
             Part::Val => {
-                let Some(calc) = n.kind.calculation() else {
+                let Some(calc) = n.live_calc() else {
                     return true;
                 };
                 let now = if self.is_relevant(id, path) {
-                    eval(calc, &self.cx(id, path))
+                    self.computed(id, calc, path)
                 } else {
                     Value::blank()
                 };

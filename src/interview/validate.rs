@@ -2,11 +2,8 @@
 
 use super::Interview;
 use super::context::Cx;
-use super::propagate::Queue;
-use super::tree;
 use crate::expr::{NodeId, Value, eval};
 use crate::form::answer::parse_answer;
-use crate::form::graph::Vertex;
 use crate::form::messages;
 use crate::form::text::interpolate;
 use crate::form::{Choice, Flag, Kind};
@@ -63,19 +60,7 @@ impl Interview {
     }
 
     fn store(&mut self, node: NodeId, path: &[u32], value: Value) {
-        let form = self.form.clone();
-        let n = form.node(node);
-        let Some(i) = tree::inst_mut(&form, &mut self.root, &n.chain, path) else {
-            return;
-        };
-        let slot = &mut i.vals[n.slot as usize];
-        if *slot == value {
-            return;
-        }
-        *slot = value;
-        let mut q = Queue::new();
-        self.queue_dependents(Vertex::val(node), path, &mut q);
-        self.run(q);
+        self.set_value(node, path, value, 0);
     }
 
     /// Checks a value against the question's constraint; blank values are not checked.
@@ -169,11 +154,20 @@ impl Interview {
 
     /// A form text in the current language with `${name}` filled in.
     pub fn render(&self, node: NodeId, path: &[u32], text: &crate::form::Text) -> String {
+        use crate::expr::Context;
         interpolate(text.get(&self.lang), |name| {
-            self.form.by_name.get(name).map_or_else(String::new, |f| {
-                crate::expr::Context::value(&self.cx(node, path), *f)
-                    .to_str()
-                    .into_owned()
+            let (q, last) = match name.strip_prefix("last-saved#") {
+                Some(q) => (q, true),
+                None => (name, false),
+            };
+            self.form.by_name.get(q).map_or_else(String::new, |f| {
+                let cx = self.cx(node, path);
+                let v = if last {
+                    cx.last_saved(*f)
+                } else {
+                    cx.value(*f)
+                };
+                v.to_str().into_owned()
             })
         })
     }

@@ -87,6 +87,24 @@ impl Store {
         })
     }
 
+    /// The answers of the newest finalized interview of form `form_id` still readable here
+    /// (not sealed, not erased), for `${last-saved#q}`. Walks the index from its newest end
+    /// (ids are time-ordered), so it stops early on a busy device.
+    pub fn last_saved_answers(&self, form_id: &str) -> Option<Vec<(String, String)>> {
+        for kv in self.index.iter().rev().take(10_000) {
+            let (k, v) = kv.ok()?;
+            let Ok(e) = super::record::decode_index_entry(&v) else {
+                continue;
+            };
+            if e.form_id != form_id {
+                continue;
+            }
+            let id = Uuid::from_slice(&k).ok()?;
+            return self.finalized(id).ok().map(|f| f.answers);
+        }
+        None
+    }
+
     /// Reads a finalized interview back from its file.
     pub fn finalized(&self, id: Uuid) -> Result<Finalized> {
         let e = self.entry(id)?;

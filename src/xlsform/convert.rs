@@ -19,6 +19,8 @@ pub struct Converted {
     pub origins: Vec<Option<Origin>>,
     pub warnings: Vec<(Origin, String)>,
     pub errors: Vec<(Origin, String)>,
+    /// Lists used by an `or_other` select: each gets an `other` choice.
+    or_other: Vec<String>,
 }
 
 impl Converted {
@@ -88,28 +90,34 @@ const PLAIN_FIELDS: &[&str] = &[
     "relevant",
     "constraint",
     "calculation",
+    "trigger",
     "default",
     "choice_filter",
     "appearance",
 ];
 const MEDIA: &[&str] = &["image", "audio", "video", "big-image", "media"];
+/// Metadata rows kept as calculations, so that `${start}` and the like still resolve: the
+/// times are the interview's own; device and person identifiers are not collected (the
+/// surveyor's name and the device are recorded by Lắng Nghe itself, outside the answers).
+const KEPT_METADATA: &[(&str, &str)] = &[
+    ("start", "once(now())"),
+    ("end", "once(now())"),
+    ("today", "once(today())"),
+    ("deviceid", "''"),
+    ("subscriberid", "''"),
+    ("simserial", "''"),
+    ("phonenumber", "''"),
+    ("username", "''"),
+    ("email", "''"),
+];
 const METADATA: &[&str] = &[
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "subscriberid",
-    "simserial",
-    "phonenumber",
-    "username",
-    "email",
     "audit",
     "start-geopoint",
     "background-audio",
     "background-geopoint",
 ];
 const GEO_MEDIA_TYPES: &[&str] = &[
-    "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "osm",
+    "gps", "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "osm",
 ];
 const EXTERNAL_TYPES: &[&str] = &[
     "select_one_from_file",
@@ -217,6 +225,13 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     }
 
     settings_section(&mut out, &setting, stem, &langs, &default_lang);
+    let root = setting("name").map_or("data".to_string(), |(v, _)| v);
+    pyxform_rules(
+        &mut out,
+        &survey,
+        &root,
+        sheet(sheets, "entities").is_some(),
+    );
 
     for (row, vals) in survey.rows() {
         survey_row(&mut out, &survey, *row, vals, &langs);
@@ -224,7 +239,85 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     if let Some(ch) = &choices {
         choice_rows(&mut out, ch, &langs);
     }
+    other_choices(&mut out, choices.as_ref(), &langs);
     out
+}
+
+/// The `other` choice each `or_other` list gets, unless it has one.
+fn other_choices(out: &mut Converted, choices: Option<&Table>, langs: &[String]) {
+    for list in std::mem::take(&mut out.or_other) {
+        let has_other = choices.is_some_and(|ch| {
+            let (lc, nc) = (ch.find("list_name"), ch.find("name"));
+            ch.rows().any(|(_, v)| {
+                lc.and_then(|c| v.get(c)) == Some(&list)
+                    && nc.and_then(|c| v.get(c)).map(String::as_str) == Some("other")
+            })
+        });
+        if !has_other {
+            out.line(String::new(), None);
+            out.line(format!("[[choices.{}]]", key(&list)), None);
+            out.line("name = \"other\"".into(), None);
+            for l in langs {
+                out.line(format!("label.{} = \"Other\"", key(l)), None);
+            }
+        }
+    }
+}
+
+/// What pyxform refuses that our own form check would let through: a survey sheet without
+/// a `type` column, the reserved name `meta`, a repeat named like the form's root, a name
+/// clashing with the `NAME_count` pyxform generates for a computed `repeat_count`, and
+/// `save_to` without an entities sheet.
+fn pyxform_rules(out: &mut Converted, survey: &Table, root: &str, entities: bool) {
+    if survey.find("type").is_none() {
+        let o = Origin {
+            sheet: "survey".into(),
+            row: survey.sheet.rows.first().map_or(1, |r| r.0),
+            column: String::new(),
+        };
+        out.errors
+            .push((o, "the survey sheet has no `type` column".into()));
+        return;
+    }
+    let cell = |vals: &[String], f: &str| {
+        survey
+            .find(f)
+            .and_then(|c| vals.get(c).map(|v| (v.trim().to_string(), c)))
+            .filter(|(v, _)| !v.is_empty())
+    };
+    let names: Vec<String> = survey
+        .rows()
+        .filter_map(|(_, v)| cell(v, "name").map(|(n, _)| n))
+        .collect();
+    for (row, vals) in survey.rows() {
+        let ty = cell(vals, "type").map_or(String::new(), |(t, _)| t.to_ascii_lowercase());
+        let repeat = ty.starts_with("begin") && ty.contains("repeat");
+        if let Some((name, c)) = cell(vals, "name") {
+            let o = survey.origin(*row, c);
+            if name.eq_ignore_ascii_case("meta") && !ty.starts_with("end") {
+                out.errors.push((
+                    o,
+                    "the name `meta` is reserved for the form's metadata".into(),
+                ));
+            } else if repeat && name == root {
+                out.errors.push((
+                    o,
+                    format!("a repeat cannot be named `{root}`, the name of the form's root"),
+                ));
+            } else if repeat
+                && cell(vals, "repeat_count").is_some_and(|(v, _)| v.parse::<u32>().is_err())
+                && names.contains(&format!("{name}_count"))
+            {
+                out.errors.push((o, format!("`{name}_count` is the name pyxform gives this repeat's count; rename that question")));
+            }
+        }
+        if !entities && let Some((_, c)) = cell(vals, "save_to") {
+            out.errors.push((
+                survey.origin(*row, c),
+                "`save_to` saves to an entity, and there is no entities sheet".into(),
+            ));
+        }
+    }
 }
 
 /// The `[settings]` table: id, version, instance name, title in every language, languages.
@@ -384,7 +477,7 @@ fn spelled_type(words: &[String]) -> Option<String> {
         ["select", "all", "that", "apply", "from", ..] => {
             Some(format!("select_multiple {}", rest(5)))
         }
-        ["string"] => Some("text".into()),
+        ["string"] | ["phone", "number"] => Some("text".into()),
         ["int"] => Some("integer".into()),
         _ => None,
     }
@@ -414,6 +507,14 @@ fn row_type(
             t
         }
         ("datetime", _) => "datetime".into(),
+        (f, None) if KEPT_METADATA.iter().any(|(m, _)| *m == f) => {
+            out.warnings.push((
+                t.origin(row, ty_col),
+                format!("`{f}` is kept as a calculation: {}", metadata_note(f)),
+            ));
+            f.to_string()
+        }
+        ("hidden", None) => "calculate".into(),
         ("trigger", _) => "acknowledge".into(),
         ("begin_group" | "end_group" | "begin_repeat" | "end_repeat", _) => {
             words.remove(0);
@@ -458,6 +559,18 @@ fn row_type(
     Some(ty)
 }
 
+fn metadata_note(f: &str) -> &'static str {
+    match f {
+        "start" | "end" => {
+            "the time the interview was opened (Lắng Nghe records its own start and end)"
+        }
+        "today" => "the day the interview was opened",
+        _ => {
+            "left blank; identifiers of devices and people are not collected from a child's interview"
+        }
+    }
+}
+
 fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: &[String]) {
     let get = |f: &str| {
         t.find(f).and_then(|c| {
@@ -473,12 +586,39 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
         }
         return;
     };
+    let (ty_raw, or_other) = strip_or_other(&ty_raw);
     let Some(ty) = row_type(out, t, row, &ty_raw, ty_col) else {
         return;
     };
+    if or_other && get("choice_filter").is_some() {
+        out.errors.push((
+            t.origin(row, ty_col),
+            "`or_other` cannot be used with a `choice_filter` (as in pyxform)".into(),
+        ));
+    }
     out.line(String::new(), None);
     out.line("[[survey]]".into(), Some(t.origin(row, ty_col)));
+    let meta = KEPT_METADATA.iter().find(|(m, _)| *m == ty);
+    let ty = if meta.is_some() {
+        "calculate".to_string()
+    } else {
+        ty
+    };
     out.line(format!("type = {}", q(&ty)), Some(t.origin(row, ty_col)));
+    let filled = |f: &str| get(f).is_some();
+    if let Some((_, calc)) = meta {
+        out.line(
+            format!("calculation = {}", q(calc)),
+            Some(t.origin(row, ty_col)),
+        );
+    } else if ty_raw.trim().eq_ignore_ascii_case("hidden")
+        && !filled("calculation")
+        && !filled("default")
+        && !filled("trigger")
+    {
+        // pyxform's `hidden`: a value nothing computes; blank unless a default is given.
+        out.line("calculation = \"''\"".into(), Some(t.origin(row, ty_col)));
+    }
     let mut texts: BTreeMap<String, Vec<(String, String, usize)>> = BTreeMap::new();
     for (c, v) in vals.iter().enumerate() {
         if v.is_empty() || c == ty_col {
@@ -506,6 +646,55 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
         }
     }
     emit_texts(out, texts, langs, |c| t.origin(row, c));
+    if or_other && let Some((name, _)) = get("name") {
+        specify_other(out, &ty, &name, langs, t.origin(row, ty_col));
+    }
+}
+
+/// `select_one L or_other` (also `or other`, `or specify other`): the type without it.
+fn strip_or_other(ty: &str) -> (String, bool) {
+    let words: Vec<&str> = ty.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let cut = match lower
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [.., "or_other"] => 1,
+        [.., "or", "other"] => 2,
+        [.., "or", "specify", "other"] => 3,
+        _ => 0,
+    };
+    if cut == 0 || !lower[0].starts_with("select") || words.len() <= cut + 1 {
+        return (ty.to_string(), false);
+    }
+    (words[..words.len() - cut].join(" "), true)
+}
+
+/// What pyxform adds for `or_other`: an `other` choice in the list, and a text question
+/// `NAME_other` shown when it is picked.
+fn specify_other(out: &mut Converted, ty: &str, name: &str, langs: &[String], o: Origin) {
+    if let Some(list) = ty.split_whitespace().nth(1)
+        && !out.or_other.iter().any(|l| l == list)
+    {
+        out.or_other.push(list.to_string());
+    }
+    out.line(String::new(), None);
+    out.line("[[survey]]".into(), Some(o.clone()));
+    out.line("type = \"text\"".into(), Some(o.clone()));
+    out.line(
+        format!("name = {}", q(&format!("{name}_other"))),
+        Some(o.clone()),
+    );
+    for l in langs {
+        out.line(
+            format!("label.{} = \"Specify other.\"", key(l)),
+            Some(o.clone()),
+        );
+    }
+    let rel = format!("selected(${{{name}}}, 'other')");
+    out.line(format!("relevant = {}", q(&rel)), Some(o));
 }
 
 /// One survey cell that is neither the name nor a text: copied, converted (booleans,

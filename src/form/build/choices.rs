@@ -5,7 +5,8 @@ use super::*;
 impl Builder<'_> {
     pub(super) fn choice_list(&mut self, name: &str, rows: &Spanned<Vec<Spanned<Row>>>) {
         let at = rows.span().start;
-        if !valid_name(name) {
+        // pyxform takes `:` in list names (`yes:no`), though not in question names.
+        if !valid_name(&name.replace(':', "_")) {
             self.err(at, format!("choice list name `{name}` must start with a letter and hold only letters, digits, `_`, `-` or `.`"));
         }
         if rows.get_ref().is_empty() {
@@ -19,6 +20,7 @@ impl Builder<'_> {
         let mut extras: Vec<Vec<(String, String)>> = Vec::new();
         // Names seen so far: a set, so a list of 100,000 choices is not checked pairwise.
         let mut seen: std::collections::HashSet<String> = Default::default();
+        let mut spaced: Option<String> = None;
         for row in rows.get_ref() {
             let r = row.get_ref();
             let rat = row.span().start;
@@ -34,12 +36,13 @@ impl Builder<'_> {
                     continue;
                 }
             };
-            if cname.chars().any(char::is_whitespace) || cname.is_empty() {
+            if cname.trim().is_empty() {
                 let off = r.get("name").map_or(rat, |v| v.span().start);
-                self.err(
-                    off,
-                    format!("choice name `{cname}` must not be empty or contain spaces"),
-                );
+                self.err(off, format!("choice name `{cname}` must not be empty"));
+            } else if cname.chars().any(char::is_whitespace) {
+                // Fine for select_one (pyxform allows it); a select_multiple answer is
+                // space-separated, so the survey refuses such a list there.
+                spaced.get_or_insert_with(|| cname.clone());
             }
             if !seen.insert(cname.clone()) {
                 let off = r.get("name").map_or(rat, |v| v.span().start);
@@ -63,17 +66,9 @@ impl Builder<'_> {
                 extra: Vec::new(),
             });
         }
-        for (c, extra) in list.choices.iter_mut().zip(extras) {
-            c.extra = list
-                .columns
-                .iter()
-                .map(|col| {
-                    extra
-                        .iter()
-                        .find(|(k, _)| k == col)
-                        .map_or(String::new(), |(_, v)| v.clone())
-                })
-                .collect();
+        fill_extras(&mut list, extras);
+        if let Some(c) = spaced {
+            self.spaced_lists.insert(ListId::new(self.lists.len()), c);
         }
         self.list_ids
             .insert(name.to_string(), ListId::new(self.lists.len()));
@@ -107,5 +102,21 @@ impl Builder<'_> {
             extra.push((k.clone(), val));
         }
         extra
+    }
+}
+
+/// Each choice's extra columns in the list's column order, blank where it has none.
+fn fill_extras(list: &mut ChoiceList, extras: Vec<Vec<(String, String)>>) {
+    for (c, extra) in list.choices.iter_mut().zip(extras) {
+        c.extra = list
+            .columns
+            .iter()
+            .map(|col| {
+                extra
+                    .iter()
+                    .find(|(k, _)| k == col)
+                    .map_or(String::new(), |(_, v)| v.clone())
+            })
+            .collect();
     }
 }

@@ -29,6 +29,7 @@ const ROW_FIELDS: &[&str] = &[
     "constraint",
     "constraint_message",
     "calculation",
+    "trigger",
     "default",
     "choice_filter",
     "appearance",
@@ -68,6 +69,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
         by_name: HashMap::new(),
         lists: Vec::new(),
         list_ids: HashMap::new(),
+        spaced_lists: HashMap::new(),
         label_refs: Vec::new(),
         not_eligible: None,
         instance_name: None,
@@ -148,6 +150,9 @@ fn root_node() -> Node {
         constraint: None,
         constraint_message: None,
         default: None,
+        dynamic_default: None,
+        calculation: None,
+        trigger: Vec::new(),
         appearance: None,
         read_only: Flag::No,
         sensitive: false,
@@ -165,6 +170,8 @@ struct Builder<'a> {
     by_name: HashMap<String, NodeId>,
     lists: Vec<ChoiceList>,
     list_ids: HashMap<String, ListId>,
+    /// Lists with a choice name holding a space (its first such name): fine for select_one.
+    spaced_lists: HashMap<ListId, String>,
     /// `${name}` placeholders in texts: (file offset, name), checked once all names are known.
     label_refs: Vec<(usize, String)>,
     /// `[settings] not_eligible`, resolved with the rest.
@@ -408,6 +415,7 @@ impl Builder<'_> {
                 }
             }
             put_exprs(&mut self.nodes[i], taken);
+            self.resolve_computed(i, &mut found);
         }
         for e in [&mut self.not_eligible, &mut self.instance_name]
             .into_iter()
@@ -425,10 +433,47 @@ impl Builder<'_> {
             self.err(off, msg);
         }
         for (off, name) in std::mem::take(&mut self.label_refs) {
-            if !self.by_name.contains_key(&name) {
+            let q = name.strip_prefix("last-saved#").unwrap_or(&name);
+            if !self.by_name.contains_key(q) {
                 self.err(off, format!("unknown question `${{{name}}}` in text"));
             }
         }
+    }
+}
+
+impl Builder<'_> {
+    /// A question's own calculation, dynamic default and triggers.
+    fn resolve_computed(&mut self, i: usize, found: &mut Vec<(usize, String)>) {
+        let n = &mut self.nodes[i];
+        let mut calc = n.calculation.take();
+        let mut dynamic = n.dynamic_default.take();
+        let mut trigger = std::mem::take(&mut n.trigger);
+        let cx = typecheck::Site {
+            filter: None,
+            nodes: &self.nodes,
+            by_name: &self.by_name,
+            lists: &self.lists,
+        };
+        for e in calc
+            .iter_mut()
+            .chain(dynamic.iter_mut())
+            .chain(&mut trigger)
+        {
+            cx.check(e, found);
+        }
+        for t in &trigger {
+            if let Expr::Ref { name, node, pos } = t
+                && *node != expr::UNRESOLVED
+                && !self.nodes[node.index()].kind.is_shown()
+            {
+                found.push((
+                    *pos as usize,
+                    format!("`${{{name}}}` is not shown to the respondent, so it cannot trigger a calculation"),
+                ));
+            }
+        }
+        let n = &mut self.nodes[i];
+        (n.calculation, n.dynamic_default, n.trigger) = (calc, dynamic, trigger);
     }
 }
 

@@ -47,8 +47,14 @@ impl Builder<'_> {
                 return Some(RowType::End(End::Repeat));
             }
             ("select_one", _) => list(self, Kind::SelectOne)?,
-            ("select_multiple", _) => list(self, Kind::SelectMultiple)?,
-            ("rank", _) => list(self, Kind::Rank)?,
+            ("select_multiple", _) => {
+                let k = list(self, Kind::SelectMultiple)?;
+                self.unspaced(k, at)
+            }
+            ("rank", _) => {
+                let k = list(self, Kind::Rank)?;
+                self.unspaced(k, at)
+            }
             ("text", None) => Kind::Text,
             ("integer", None) => Kind::Integer,
             ("decimal", None) => Kind::Decimal,
@@ -69,6 +75,21 @@ impl Builder<'_> {
             }
         };
         Some(RowType::Question(kind))
+    }
+
+    /// A select_multiple or rank answer is its choice names separated by spaces, so a list
+    /// with a space inside a name cannot serve one.
+    fn unspaced(&mut self, kind: Kind, at: usize) -> Kind {
+        if let Some(l) = kind.list()
+            && let Some(c) = self.spaced_lists.get(&l)
+        {
+            let msg = format!(
+                "choice `{c}` in list `{}` has a space in its name, which a select_multiple or rank answer cannot hold",
+                self.lists[l.index()].name
+            );
+            self.err(at, msg);
+        }
+        kind
     }
 
     pub(super) fn survey(&mut self, rows: &[Spanned<Row>]) {
@@ -182,7 +203,26 @@ impl Builder<'_> {
         self.consent_and_sensitive(r, &kind, parent, &mut n);
         self.kind_fields(r, at, &mut kind, &mut n);
         if let Some(v) = r.get("default") {
-            n.default = self.default(v, &kind);
+            self.default(v, &kind, &mut n);
+        }
+        if let Some(v) = r.get("trigger") {
+            n.trigger = self.trigger(v);
+        }
+        if matches!(kind, Kind::Calculate(_)) && r.get("calculation").is_none() {
+            kind = Kind::Calculate(calculated_default(&mut n));
+        }
+        // A question computed or triggered with neither label nor hint is not shown: pyxform
+        // makes it a calculation of that type.
+        if kind.is_shown()
+            && n.label.is_none()
+            && n.hint.is_none()
+            && (n.calculation.is_some() || !n.trigger.is_empty())
+        {
+            let blank = Expr::Str {
+                text: String::new(),
+                pos: 0,
+            };
+            kind = Kind::Calculate(n.calculation.take().unwrap_or(blank));
         }
         n.kind = kind;
         self.place(id, &mut n);
@@ -216,7 +256,12 @@ impl Builder<'_> {
         let get = |k: &str| r.get(k);
         if let Some(v) = get("label") {
             n.label = self.text(v, "label");
-        } else if kind.is_shown() {
+        } else if kind.is_shown()
+            && get("hint").is_none()
+            && get("calculation").is_none()
+            && get("trigger").is_none()
+        {
+            // As pyxform: a hint alone will do (the name stands in for the label).
             self.err(at, format!("{} `{}` has no label", what(kind), n.name));
         }
         if let Some(v) = get("hint") {
@@ -308,7 +353,14 @@ impl Builder<'_> {
                     *e = c;
                 }
             }
-            (Some(v), _) => self.err(v.span().start, "`calculation` belongs on a `calculate` row"),
+            // A computed answer, as XLSForm allows on any question.
+            (Some(v), k) if k.is_shown() => n.calculation = self.expr(v, "calculation"),
+            (Some(v), _) => self.err(
+                v.span().start,
+                "`calculation` belongs on a `calculate` row or a question",
+            ),
+            // pyxform takes a default (or a trigger) in place of the calculation.
+            (None, Kind::Calculate(_)) if get("default").is_some() || get("trigger").is_some() => {}
             (None, Kind::Calculate(_)) => {
                 self.err(at, format!("calculate `{}` has no `calculation`", n.name))
             }
@@ -430,7 +482,44 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn default(&mut self, v: &Spanned<Toml>, kind: &Kind) -> Option<expr::Value> {
+    /// `default`: a fixed answer, or an expression (pyxform's "dynamic default": it reads
+    /// answers, calls a function or computes), evaluated when the question is first reached.
+    pub(super) fn default(&mut self, v: &Spanned<Toml>, kind: &Kind, n: &mut Node) {
+        if let Toml::String(s) = v.get_ref()
+            && is_dynamic(s, kind)
+        {
+            n.dynamic_default = self.expr(v, "default");
+        } else {
+            n.default = self.fixed_default(v, kind);
+        }
+    }
+
+    /// `trigger`: one or more `${name}`, separated by commas.
+    fn trigger(&mut self, v: &Spanned<Toml>) -> Vec<Expr> {
+        let Some(src) = self.string(v, "trigger") else {
+            return Vec::new();
+        };
+        let base = self.loc.string_body(v.span().start);
+        let mut out = Vec::new();
+        let mut off = 0;
+        for part in src.split(',') {
+            let at = base + off + (part.len() - part.trim_start().len());
+            off += part.len() + 1;
+            match expr::parse(part.trim()) {
+                Ok(mut e @ Expr::Ref { .. }) => {
+                    shift(&mut e, at as u32);
+                    out.push(e);
+                }
+                _ => self.err(
+                    at,
+                    format!("`trigger` names questions like ${{q}} (several separated by commas), not `{}`", part.trim()),
+                ),
+            }
+        }
+        out
+    }
+
+    fn fixed_default(&mut self, v: &Spanned<Toml>, kind: &Kind) -> Option<expr::Value> {
         let raw = match v.get_ref() {
             Toml::String(s) => s.clone(),
             Toml::Integer(i) => i.to_string(),
@@ -450,5 +539,41 @@ impl Builder<'_> {
                 None
             }
         }
+    }
+}
+
+/// pyxform's rule for a dynamic default: it references a question, calls a function, or
+/// uses an operator (a `-` in a date is not one).
+fn is_dynamic(s: &str, kind: &Kind) -> bool {
+    let date = matches!(kind, Kind::Date | Kind::DateTime);
+    s.contains("${")
+        || s.contains('(')
+        || s.contains('[')
+        || s.contains(['+', '*', '|'])
+        || [" div ", " mod "].iter().any(|op| s.contains(op))
+        || (!date && s.contains(" - "))
+}
+
+/// A calculate row with a `default` and no `calculation` holds the default: computed once.
+fn calculated_default(n: &mut Node) -> Expr {
+    let blank = || Expr::Str {
+        text: String::new(),
+        pos: 0,
+    };
+    if !n.trigger.is_empty() {
+        return blank();
+    }
+    let e = match (n.dynamic_default.take(), &n.default) {
+        (Some(e), _) => e,
+        (None, Some(v)) => Expr::Str {
+            text: v.to_str().into_owned(),
+            pos: 0,
+        },
+        (None, None) => return blank(),
+    };
+    Expr::Call {
+        func: expr::Func::Once,
+        args: vec![e],
+        pos: 0,
     }
 }
