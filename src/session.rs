@@ -70,14 +70,16 @@ impl Session {
         clock: Arc<dyn Clock + Send + Sync>,
     ) -> Result<Session, StoreError> {
         let now = clock.now();
+        let id = Uuid::now_v7();
         let mut iv = Interview::new(form.clone(), now);
+        iv.set_seed(seed_of(id));
         if form.source.contains("${last-saved#")
             && let Some(last) = store.last_saved_answers(&form.id)
         {
             iv.set_last_saved(last);
         }
         let draft = Draft {
-            id: Uuid::now_v7(),
+            id,
             form: FormRef {
                 id: form.id.clone(),
                 version: form.version.clone(),
@@ -125,6 +127,7 @@ impl Session {
             iv.set_last_saved(last);
         }
         iv.restore_held(&draft.held);
+        iv.set_seed(seed_of(draft.id));
         if let Some(pos) = &draft.position {
             let to = if pos == "END" {
                 Some(Cursor::End)
@@ -350,4 +353,11 @@ fn add_time(paradata: &mut Vec<(String, u64)>, key: &str, ms: u64) {
         Some((_, t)) => *t += ms,
         None => paradata.push((key.to_string(), ms)),
     }
+}
+
+/// An interview's seed for randomized choice orders: from its id, so the order a child saw
+/// is the order shown again after a restart.
+fn seed_of(id: Uuid) -> u64 {
+    let b = id.as_bytes();
+    u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
 }

@@ -953,3 +953,82 @@ fn indexed_repeat_reads_one_instance_by_number() {
     }
     assert_eq!(val(&iv, "second"), "Bình");
 }
+
+#[test]
+fn the_same_name_in_different_groups_is_kept_apart_and_a_reference_to_it_is_refused() {
+    let f = form(
+        &rows(
+            "begin_group mother
+             text name
+             end_group
+             begin_group father
+             text name
+             end_group
+             begin_repeat kid
+             text name
+             end_repeat",
+        ),
+        "",
+    );
+    // Each is stored under its path, so the answers do not overwrite each other.
+    let mut iv = Interview::new(f.clone(), now());
+    let m = f.by_name["mother:name"];
+    let d = f.by_name["father:name"];
+    iv.answer(m, &[], "Hoa").unwrap();
+    iv.answer(d, &[], "Nam").unwrap();
+    let answers = iv.answers();
+    assert!(
+        answers.contains(&("mother:name".into(), "Hoa".into())),
+        "{answers:?}"
+    );
+    assert!(
+        answers.contains(&("father:name".into(), "Nam".into())),
+        "{answers:?}"
+    );
+    let (back, dropped) = Interview::restore(f.clone(), now(), &answers);
+    assert!(dropped.is_empty(), "{dropped:?}");
+    assert_eq!(back.value(d, &[]).to_str(), "Nam");
+    assert!(!f.by_name.contains_key("name"));
+    // `${name}` could mean any of them: refused, as pyxform refuses it.
+    let src = format!(
+        "[settings]\nid = \"t\"\nlanguages = [\"vi\"]\n\n{}",
+        rows(
+            "begin_group a
+             text x
+             end_group
+             begin_group b
+             text x
+             end_group
+             note n | label = \"${x}\""
+        )
+    );
+    let err = build("t.toml", &src).unwrap_err().to_string();
+    assert!(err.contains("`${x}` in text is ambiguous"), "{err}");
+    // Within one group, a name is still unique; a repeat's name in the whole form.
+    let src = format!(
+        "[settings]\nid = \"t\"\nlanguages = [\"vi\"]\n\n{}",
+        rows(
+            "begin_group a
+             text x
+             text x
+             end_group
+             begin_repeat r
+             text y
+             end_repeat
+             begin_group c
+             begin_repeat r
+             text z
+             end_repeat
+             end_group"
+        )
+    );
+    let err = build("t.toml", &src).unwrap_err().to_string();
+    assert!(
+        err.contains("duplicate name `x` (first used on line"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a repeat's name must be unique among the form's repeats"),
+        "{err}"
+    );
+}

@@ -509,3 +509,104 @@ fn calculation_trigger_and_dynamic_default_columns_come_across() {
     // Neither label nor hint: a hidden calculation of that type.
     assert!(matches!(f.node(f.by_name["h"]).kind, Kind::Calculate(_)));
 }
+
+#[test]
+fn a_loop_over_a_list_becomes_one_group_per_choice() {
+    let imp = import_md(
+        "| survey |                       |         |                         |\n\
+         |        | type                  | name    | label                   |\n\
+         |        | begin loop over fruit | each    | Fruits                  |\n\
+         |        | integer               | count   | How many %(label)s?     |\n\
+         |        | end loop              |         |                         |\n\
+         | choices |           |        |        |\n\
+         |         | list_name | name   | label  |\n\
+         |         | fruit     | mango  | Xoài   |\n\
+         |         | fruit     | banana | Chuối  |\n\
+         |         | fruit     | none   | None   |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    // The same name in each choice's group, kept apart by its path; `none` is left out.
+    let m = f.by_name["each:mango:count"];
+    let b = f.by_name["each:banana:count"];
+    assert!(!f.by_name.contains_key("each:none:count"));
+    let iv = langnghe::interview::Interview::new(Arc::new(imp.form), now());
+    assert_eq!(iv.label(m, &[]), "How many Xoài?");
+    assert_eq!(iv.label(b, &[]), "How many Chuối?");
+}
+
+#[test]
+fn rows_pyxform_skips_or_completes_are_read_as_pyxform_reads_them() {
+    let imp = import_md(
+        "| survey |          |       |       |          |            |\n\
+         |        | type     | name  | label | disabled | notes      |\n\
+         |        | text     | a     | A     |          |            |\n\
+         |        | text     | b     | B     | yes      |            |\n\
+         |        |          |       |       |          | a comment  |\n\
+         |        | note     |       | Hi    |          |            |\n\
+         |        | uri:deviceid | did |     |          |            |\n\
+         | settings |          |               |\n\
+         |          | form_id  | instance_name |\n\
+         |          | Spec test | my-form      |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    assert!(!f.by_name.contains_key("b"), "a disabled row is left out");
+    assert!(f.by_name.contains_key("generated_note_name_5"));
+    assert!(f.by_name.contains_key("did"));
+    assert_eq!(f.id, "Spec_test");
+    let w = imp.warnings.join("\n");
+    assert!(
+        w.contains("form.md:survey:R4:type: warning: a row with no type, name or label is skipped"),
+        "{w}"
+    );
+    assert!(
+        w.contains("form id `Spec test` is written `Spec_test`"),
+        "{w}"
+    );
+    assert!(
+        w.contains("instance_name `my-form` is read as the text 'my-form'"),
+        "{w}"
+    );
+    // A column given twice: the first is used, and said.
+    let imp = import_md(
+        "| survey |      |      |      |       |\n\
+         |        | type | name | name | label |\n\
+         |        | text | a    | b    | A     |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(imp.form.by_name.contains_key("a"));
+    one_warning(
+        &imp.warnings,
+        "column `name` appears twice; the first is used",
+    );
+}
+
+#[test]
+fn select_one_external_reads_its_list_from_the_external_choices_sheet() {
+    let imp = import_md(
+        "| survey |                        |      |       |\n\
+         |        | type                   | name | label |\n\
+         |        | select_one c           | q1   | Q1    |\n\
+         |        | select_one_external c  | q2   | Q2    |\n\
+         | choices |           |       |       |\n\
+         |         | list_name | name  | label |\n\
+         |         | c         | a     | A     |\n\
+         | external_choices |  |       |       |\n\
+         |         | list_name | name  | label |\n\
+         |         | c         | x     | X     |\n\
+         |         | c         | y     | Y     |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    assert_eq!(f.list_of(f.by_name["q1"]).unwrap().choices.len(), 1);
+    let ext = f.list_of(f.by_name["q2"]).unwrap();
+    assert_eq!(ext.name, "c_external");
+    assert_eq!(ext.choices.len(), 2);
+}
+
+#[test]
+fn a_workbook_of_one_sheet_is_the_survey_and_reading_stops_where_pyxform_stops() {
+    let imp = import(&fixture("stray_rows.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(imp.form.question_count(), 2);
+}

@@ -106,10 +106,15 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
             i += name.len();
         } else {
             let ch = src[i..].chars().next().unwrap_or('?');
-            return Err(ExprError::new(
-                start,
-                format!("unexpected character `{ch}`"),
-            ));
+            let msg = match ch {
+                '/' => {
+                    "XPath paths (`/data/q`, `../q`) are not supported: name the question as ${q}"
+                        .to_string()
+                }
+                '[' => "XPath predicates (`[…]`) are not supported".to_string(),
+                _ => format!("unexpected character `{ch}`"),
+            };
+            return Err(ExprError::new(start, msg));
         }
     }
     out.push((Tok::Eof, src.len() as Pos));

@@ -46,6 +46,7 @@ impl Form {
             filter: None,
             nodes: &self.nodes,
             by_name: &self.by_name,
+            ambiguous: &self.ambiguous,
             lists: &self.lists,
         }
         .check(&mut e, &mut found);

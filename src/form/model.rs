@@ -40,7 +40,10 @@ pub struct Form {
     /// Document order; `nodes[0]` is the root.
     pub nodes: Vec<Node>,
     pub lists: Vec<ChoiceList>,
+    /// Each question by its key (see [`Node::key`]).
     pub by_name: HashMap<String, NodeId>,
+    /// Names shared by questions in different groups.
+    pub ambiguous: std::collections::HashSet<String>,
     pub graph: Graph,
     /// FNV-1a hash of the file's bytes: tells a changed file from the same version.
     pub source_hash: u64,
@@ -59,6 +62,10 @@ pub struct Form {
 #[derive(Debug)]
 pub struct Node {
     pub name: String,
+    /// What answers are stored and looked up under: the name, or, when questions in
+    /// different groups share a name (as XLSForm allows), the path of groups and repeats
+    /// down to it joined with `:` (`child:name`), which no name can contain.
+    pub key: String,
     pub kind: Kind,
     pub parent: NodeId,
     pub children: Vec<NodeId>,
@@ -175,11 +182,21 @@ pub struct Repeat {
 pub struct Select {
     pub list: ListId,
     pub filter: Option<Expr>,
+    /// `parameters = { randomize = true }`: choices shown in an order of their own for
+    /// each interview (against order effects), the same every time it is shown.
+    pub randomize: bool,
+    /// `seed`: a number or `${q}` fixing that order (same seed, same order).
+    pub seed: Option<Expr>,
 }
 
 impl Select {
     pub(crate) fn new(list: ListId) -> Select {
-        Select { list, filter: None }
+        Select {
+            list,
+            filter: None,
+            randomize: false,
+            seed: None,
+        }
     }
 }
 
@@ -321,7 +338,7 @@ impl Form {
             s.push_str(&self.node(*r).name);
             s.push_str(&format!("[{}]/", i + 1));
         }
-        s.push_str(&n.name);
+        s.push_str(&n.key);
         if n.kind.is_repeat()
             && let Some(i) = path.last()
         {
@@ -343,7 +360,15 @@ impl Form {
             }
             let (name, idx) = part.strip_suffix(']')?.split_once('[')?;
             let i: u32 = idx.parse().ok()?;
-            let r = *self.by_name.get(name)?;
+            // A repeat's name is unique among repeats, though a question elsewhere may share it.
+            let r = match self.by_name.get(name) {
+                Some(r) if self.node(*r).kind.is_repeat() => *r,
+                _ => NodeId::new(
+                    self.nodes
+                        .iter()
+                        .position(|n| n.kind.is_repeat() && n.name == name)?,
+                ),
+            };
             if !self.node(r).kind.is_repeat() || i == 0 {
                 return None;
             }

@@ -14,6 +14,8 @@ pub(crate) struct Site<'a> {
     pub filter: Option<ListId>,
     pub nodes: &'a [Node],
     pub by_name: &'a HashMap<String, NodeId>,
+    /// Names several questions share (in different groups): a reference to one is an error.
+    pub ambiguous: &'a std::collections::HashSet<String>,
     pub lists: &'a [ChoiceList],
 }
 
@@ -32,6 +34,10 @@ impl Site<'_> {
             };
             match self.by_name.get(name.as_str()) {
                 Some(id) => *node = *id,
+                None if self.ambiguous.contains(name.as_str()) => out.push((
+                    *pos as usize,
+                    format!("`${{{name}}}` is ambiguous: more than one question is named `{name}`; rename one to refer to it"),
+                )),
                 None => {
                     let names: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
                     let hint = suggest(name, &names)

@@ -46,6 +46,8 @@ pub struct Interview {
     pub(crate) seeded: std::collections::BTreeSet<crate::form::AnswerKey>,
     /// The answers of the last interview saved with this form, for `${last-saved#q}`.
     pub(crate) last_saved: Arc<std::collections::HashMap<String, String>>,
+    /// This interview's own seed for `randomize`d choice lists without a `seed`.
+    pub(crate) seed: u64,
 }
 
 impl Interview {
@@ -63,6 +65,11 @@ impl Interview {
             held: Default::default(),
             seeded: Default::default(),
             last_saved: Default::default(),
+            seed: u64::from_le_bytes(
+                uuid::Uuid::new_v4().as_bytes()[..8]
+                    .try_into()
+                    .unwrap_or([0; 8]),
+            ),
         };
         iv.recompute_all();
         iv.cursor = iv
@@ -75,6 +82,12 @@ impl Interview {
         }
         iv.arrive();
         iv
+    }
+
+    /// Fixes the order of `randomize`d choice lists for this interview (the shell passes
+    /// something of the interview's own, so the order is the same after a restart).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
     }
 
     /// Hands in the answers of the last interview saved with this form (as

@@ -129,13 +129,10 @@ impl Interview {
         let Some(list) = self.form.list_of(node) else {
             return Vec::new();
         };
-        let filter = self
-            .form
-            .node(node)
-            .kind
-            .select()
-            .and_then(|s| s.filter.as_ref());
-        list.choices
+        let select = self.form.node(node).kind.select();
+        let filter = select.and_then(|s| s.filter.as_ref());
+        let offered: Vec<&Choice> = list
+            .choices
             .iter()
             .filter(|c| {
                 filter.is_none_or(|f| {
@@ -149,7 +146,19 @@ impl Interview {
                     eval(f, &cx).to_bool()
                 })
             })
-            .collect()
+            .collect();
+        match select {
+            Some(s) if s.randomize => {
+                let seed = s.seed.as_ref().map_or(self.seed, |e| {
+                    eval(e, &self.cx(node, path)).to_num().to_bits()
+                });
+                shuffled(
+                    offered,
+                    seed ^ (node.index() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                )
+            }
+            _ => offered,
+        }
     }
 
     /// A form text in the current language with `${name}` filled in.
@@ -205,4 +214,21 @@ impl Interview {
             .as_ref()
             .map(|t| self.render(node, path, t))
     }
+}
+
+/// Fisher–Yates with SplitMix64: the same seed gives the same order on every device.
+fn shuffled<T>(mut v: Vec<T>, seed: u64) -> Vec<T> {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..v.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
 }

@@ -21,6 +21,8 @@ pub struct Converted {
     pub errors: Vec<(Origin, String)>,
     /// Lists used by an `or_other` select: each gets an `other` choice.
     or_other: Vec<String>,
+    /// Lists on the choices sheet: an `external_choices` list of the same name is renamed.
+    sheet_lists: std::collections::HashSet<String>,
 }
 
 impl Converted {
@@ -109,6 +111,7 @@ const KEPT_METADATA: &[(&str, &str)] = &[
     ("phonenumber", "''"),
     ("username", "''"),
     ("email", "''"),
+    ("imei", "''"),
 ];
 const METADATA: &[&str] = &[
     "audit",
@@ -122,7 +125,6 @@ const GEO_MEDIA_TYPES: &[&str] = &[
 const EXTERNAL_TYPES: &[&str] = &[
     "select_one_from_file",
     "select_multiple_from_file",
-    "select_one_external",
     "xml-external",
     "csv-external",
 ];
@@ -166,6 +168,23 @@ fn sheet<'a>(sheets: &'a [Sheet], name: &str) -> Option<&'a Sheet> {
         .find(|s| s.name.trim().eq_ignore_ascii_case(name))
 }
 
+/// The survey sheet; pyxform reads a workbook of one sheet that is no other XLSForm sheet,
+/// whatever its name (`Sheet1`), as the survey.
+fn survey_sheet(sheets: &[Sheet]) -> Option<&Sheet> {
+    const SHEETS: &[&str] = &[
+        "survey",
+        "choices",
+        "settings",
+        "external_choices",
+        "entities",
+        "osm",
+    ];
+    sheet(sheets, "survey").or(match sheets {
+        [one] if !SHEETS.contains(&one.name.trim().to_ascii_lowercase().as_str()) => Some(one),
+        _ => None,
+    })
+}
+
 /// Converts. `stem` (the file name) stands in for a missing `form_id`.
 pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     let mut out = Converted::default();
@@ -174,11 +193,17 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         row: 1,
         column: String::new(),
     };
-    let Some(survey) = sheet(sheets, "survey").and_then(Table::new) else {
+    let expanded = survey_sheet(sheets).map(|s| super::loops::expand(s, sheet(sheets, "choices")));
+    let Some(survey) = expanded.as_ref().and_then(Table::new) else {
         out.errors.push((top, "there is no `survey` sheet".into()));
         return out;
     };
     let choices = sheet(sheets, "choices").and_then(Table::new);
+    if let Some(ch) = &choices
+        && let Some(lc) = ch.find("list_name")
+    {
+        out.sheet_lists = ch.rows().filter_map(|(_, v)| v.get(lc).cloned()).collect();
+    }
     if sheet(sheets, "entities").is_some() {
         out.warnings.push((
             Origin {
@@ -193,8 +218,6 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     }
     let settings = sheet(sheets, "settings").and_then(Table::new);
 
-    // Languages: every `xxx::lang` column; the default from settings, else the first found.
-    let mut langs = languages(&survey, choices.as_ref());
     let setting = |key: &str| -> Option<(String, Origin)> {
         let t = settings.as_ref()?;
         let c = t.find(key)?;
@@ -202,22 +225,8 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         let v = vals.get(c).filter(|v| !v.is_empty())?;
         Some((v.clone(), t.origin(*row, c)))
     };
-    let default_lang = setting("default_language")
-        .map(|(v, _)| header(&format!("x::{v}")).1.unwrap_or(v))
-        .or_else(|| langs.first().cloned());
-    let default_lang = default_lang.unwrap_or_else(|| "default".into());
-    if !langs.contains(&default_lang) {
-        langs.insert(0, default_lang.clone());
-    } else {
-        langs.retain(|l| *l != default_lang);
-        langs.insert(0, default_lang.clone());
-    }
-    for key in [
-        "public_key",
-        "submission_url",
-        "style",
-        "allow_choice_duplicates",
-    ] {
+    let (langs, default_lang) = form_languages(&survey, choices.as_ref(), &setting);
+    for key in ["public_key", "submission_url", "style"] {
         if let Some((_, o)) = setting(key) {
             out.warnings
                 .push((o, format!("`{key}` is noted but not used by Lắng Nghe")));
@@ -237,10 +246,34 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
         survey_row(&mut out, &survey, *row, vals, &langs);
     }
     if let Some(ch) = &choices {
-        choice_rows(&mut out, ch, &langs);
+        choice_rows(&mut out, ch, &langs, &|_| None);
+    }
+    // select_one_external's lists sit on their own sheet; the form reads them like any other.
+    if let Some(ext) = sheet(sheets, "external_choices").and_then(Table::new) {
+        let lists = out.sheet_lists.clone();
+        choice_rows(&mut out, &ext, &langs, &|l| {
+            lists.contains(l).then(|| format!("{l}_external"))
+        });
     }
     other_choices(&mut out, choices.as_ref(), &langs);
     out
+}
+
+/// Languages: every `xxx::lang` column; the default from settings, else the first found.
+/// The default comes first.
+fn form_languages(
+    survey: &Table,
+    choices: Option<&Table>,
+    setting: &dyn Fn(&str) -> Option<(String, Origin)>,
+) -> (Vec<String>, String) {
+    let mut langs = languages(survey, choices);
+    let default_lang = setting("default_language")
+        .map(|(v, _)| header(&format!("x::{v}")).1.unwrap_or(v))
+        .or_else(|| langs.first().cloned())
+        .unwrap_or_else(|| "default".into());
+    langs.retain(|l| *l != default_lang);
+    langs.insert(0, default_lang.clone());
+    (langs, default_lang)
 }
 
 /// The `other` choice each `or_other` list gets, unless it has one.
@@ -294,7 +327,7 @@ fn pyxform_rules(out: &mut Converted, survey: &Table, root: &str, entities: bool
         let repeat = ty.starts_with("begin") && ty.contains("repeat");
         if let Some((name, c)) = cell(vals, "name") {
             let o = survey.origin(*row, c);
-            if name.eq_ignore_ascii_case("meta") && !ty.starts_with("end") {
+            if name == "meta" && !ty.starts_with("end") {
                 out.errors.push((
                     o,
                     "the name `meta` is reserved for the form's metadata".into(),
@@ -340,12 +373,33 @@ fn settings_section(
             .map_or((or.to_string(), None), |(v, o)| (v, Some(o)))
     };
     let (id, id_o) = named("id_string", "form_id", stem);
+    let id = match (form_id(&id), id_o.clone()) {
+        (tidy, Some(o)) if tidy != id => {
+            out.warnings.push((o, format!("form id `{id}` is written `{tidy}` here (letters, digits, `_`, `-` and `.` only)")));
+            tidy
+        }
+        (tidy, _) => tidy,
+    };
     out.line(format!("id = {}", q(&id)), id_o);
     if let Some((v, o)) = setting("version") {
         out.line(format!("version = {}", q(&v)), Some(o));
     }
     if let Some((v, o)) = setting("instance_name") {
+        // A bare word is an XPath path to nothing in ODK; the designer meant the text.
+        let v = if crate::form::valid_name(&v) && !v.contains("${") {
+            out.warnings.push((
+                o.clone(),
+                format!("instance_name `{v}` is read as the text '{v}'"),
+            ));
+            format!("'{v}'")
+        } else {
+            v
+        };
         out.line(format!("instance_name = {}", q(&v)), Some(o));
+    }
+    if let Some((v, o)) = setting("allow_choice_duplicates") {
+        let yes = matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1");
+        out.line(format!("allow_choice_duplicates = {yes}"), Some(o));
     }
     let (title, title_o) = named("title", "form_title", &id);
     for l in langs {
@@ -379,7 +433,14 @@ fn languages(survey: &Table, choices: Option<&Table>) -> Vec<String> {
 
 /// The choices sheet: one `[[choices.LIST]]` table per row, labels per language, other
 /// columns (for `choice_filter`) as they are.
-fn choice_rows(out: &mut Converted, ch: &Table, langs: &[String]) {
+/// `rename` gives a list another name (an `external_choices` list that the choices sheet
+/// also has).
+fn choice_rows(
+    out: &mut Converted,
+    ch: &Table,
+    langs: &[String],
+    rename: &dyn Fn(&String) -> Option<String>,
+) {
     let list_col = ch.find("list_name");
     for (row, vals) in ch.rows() {
         let Some(lc) = list_col else { break };
@@ -387,6 +448,7 @@ fn choice_rows(out: &mut Converted, ch: &Table, langs: &[String]) {
         if list.is_empty() {
             continue;
         }
+        let list = rename(&list).unwrap_or(list);
         out.line(String::new(), None);
         out.line(
             format!("[[choices.{}]]", key(&list)),
@@ -410,11 +472,12 @@ fn choice_rows(out: &mut Converted, ch: &Table, langs: &[String]) {
             } else if MEDIA.contains(&field.as_str()) {
                 out.warnings
                     .push((ch.origin(*row, c), "media is not supported; ignored".into()));
+            } else if field == "name" || field == "list_name" {
+                out.line(format!("{field} = {}", q(v)), Some(ch.origin(*row, c)));
             } else if !field.is_empty() {
-                out.line(
-                    format!("{} = {}", key(field), q(v)),
-                    Some(ch.origin(*row, c)),
-                );
+                // Other columns keep their case: `choice_filter` names them as written.
+                let raw = ch.raw_headers.get(c).map_or(field.as_str(), |h| h.trim());
+                out.line(format!("{} = {}", key(raw), q(v)), Some(ch.origin(*row, c)));
             }
         }
         let name = ch.find("name").and_then(|c| vals.get(c).map(|v| (v, c)));
@@ -490,7 +553,9 @@ fn row_type(
     ty_raw: &str,
     ty_col: usize,
 ) -> Option<String> {
-    let mut words: Vec<String> = ty_raw.split_whitespace().map(|w| w.to_string()).collect();
+    // pyxform's `uri:deviceid`-style spellings of the metadata types.
+    let ty_raw = ty_raw.trim().strip_prefix("uri:").unwrap_or(ty_raw.trim());
+    let words: Vec<String> = ty_raw.split_whitespace().map(|w| w.to_string()).collect();
     // A type cell of spaces only has no first word.
     let Some(first) = words.first().map(|w| w.to_ascii_lowercase()) else {
         out.errors
@@ -500,63 +565,58 @@ fn row_type(
     if let Some(ty) = spelled_type(&words) {
         return Some(ty);
     }
+    let o = || t.origin(row, ty_col);
     let ty = match (first.as_str(), words.get(1).map(|w| w.to_ascii_lowercase())) {
-        ("begin" | "end", Some(w)) if w == "group" || w == "repeat" => {
-            let t = format!("{first}_{w}");
-            words.drain(..2);
-            t
-        }
+        ("begin" | "end", Some(w)) if w == "group" || w == "repeat" => format!("{first}_{w}"),
+        ("begin_group" | "end_group" | "begin_repeat" | "end_repeat", _) => first,
         ("datetime", _) => "datetime".into(),
         (f, None) if KEPT_METADATA.iter().any(|(m, _)| *m == f) => {
-            out.warnings.push((
-                t.origin(row, ty_col),
-                format!("`{f}` is kept as a calculation: {}", metadata_note(f)),
-            ));
+            let note = metadata_note(f);
+            out.warnings
+                .push((o(), format!("`{f}` is kept as a calculation: {note}")));
             f.to_string()
         }
         ("hidden", None) => "calculate".into(),
         ("trigger", _) => "acknowledge".into(),
-        ("begin_group" | "end_group" | "begin_repeat" | "end_repeat", _) => {
-            words.remove(0);
-            first.clone()
-        }
-        (f, _) => {
-            if METADATA.contains(&f) {
-                out.warnings.push((
-                    t.origin(row, ty_col),
-                    format!(
-                        "`{f}` is recorded by Lắng Nghe itself (or not collected); row ignored"
-                    ),
-                ));
-                return None;
-            }
-            if GEO_MEDIA_TYPES.contains(&f) {
-                out.warnings.push((
-                    t.origin(row, ty_col),
-                    format!("`{f}` questions are not supported; row ignored"),
-                ));
-                return None;
-            }
-            if EXTERNAL_TYPES.contains(&f) {
-                out.errors.push((
-                    t.origin(row, ty_col),
-                    format!("`{f}` needs external data files, which are not supported"),
-                ));
-                return None;
-            }
-            ty_raw.to_string()
-        }
-    };
-    let ty = if ty.starts_with("begin_") || ty.starts_with("end_") {
-        ty
-    } else {
-        ty_raw
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replacen("dateTime", "datetime", 1)
+        // Its choices are on the `external_choices` sheet of the same workbook.
+        ("select_one_external", Some(_)) => format!("select_one {}", external(out, &words[1])),
+        (f, _) => return unsupported_type(out, o(), f).then(|| plain_type(ty_raw)),
     };
     Some(ty)
+}
+
+/// A type as written, spaces tidied (`dateTime` is our `datetime`).
+fn plain_type(ty_raw: &str) -> String {
+    ty_raw
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replacen("dateTime", "datetime", 1)
+}
+
+/// Whether a type may go on to the form check: false (with a warning or an error) for
+/// metadata we record ourselves, geo and media, and external data.
+fn unsupported_type(out: &mut Converted, o: Origin, f: &str) -> bool {
+    if METADATA.contains(&f) {
+        out.warnings.push((
+            o,
+            format!("`{f}` is recorded by Lắng Nghe itself (or not collected); row ignored"),
+        ));
+        return false;
+    }
+    if GEO_MEDIA_TYPES.contains(&f) {
+        out.warnings
+            .push((o, format!("`{f}` questions are not supported; row ignored")));
+        return false;
+    }
+    if EXTERNAL_TYPES.contains(&f) {
+        out.errors.push((
+            o,
+            format!("`{f}` needs external data files, which are not supported"),
+        ));
+        return false;
+    }
+    true
 }
 
 fn metadata_note(f: &str) -> &'static str {
@@ -571,6 +631,38 @@ fn metadata_note(f: &str) -> &'static str {
     }
 }
 
+/// The type cell of a row that is part of the form; `None` for a `disabled` row, a comment
+/// row (skipped with a warning, as pyxform does) or a row without a type (an error).
+fn typed_row(out: &mut Converted, t: &Table, row: u32, vals: &[String]) -> Option<(String, usize)> {
+    let get = |f: &str| {
+        t.find(f).and_then(|c| {
+            vals.get(c)
+                .filter(|v| !v.is_empty())
+                .map(|v| (v.clone(), c))
+        })
+    };
+    let yes = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "1");
+    if get("disabled").is_some_and(|(v, _)| yes(&v)) {
+        return None;
+    }
+    let labelled = t
+        .cols
+        .iter()
+        .enumerate()
+        .any(|(c, (f, _))| f == "label" && vals.get(c).is_some_and(|v| !v.is_empty()));
+    let typed = get("type");
+    if typed.is_none() {
+        if get("name").is_some() || labelled {
+            out.errors
+                .push((t.origin(row, 0), "row has no type".into()));
+        } else if vals.iter().any(|v| !v.is_empty()) {
+            let msg = "a row with no type, name or label is skipped";
+            out.warnings.push((t.origin(row, 0), msg.into()));
+        }
+    }
+    typed
+}
+
 fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: &[String]) {
     let get = |f: &str| {
         t.find(f).and_then(|c| {
@@ -579,47 +671,64 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
                 .map(|v| (v.clone(), c))
         })
     };
-    let Some((ty_raw, ty_col)) = get("type") else {
-        if vals.iter().any(|v| !v.is_empty()) {
-            out.errors
-                .push((t.origin(row, 0), "row has no type".into()));
-        }
+    let Some((ty_raw, ty_col)) = typed_row(out, t, row, vals) else {
         return;
     };
     let (ty_raw, or_other) = strip_or_other(&ty_raw);
     let Some(ty) = row_type(out, t, row, &ty_raw, ty_col) else {
         return;
     };
+    let o = t.origin(row, ty_col);
     if or_other && get("choice_filter").is_some() {
-        out.errors.push((
-            t.origin(row, ty_col),
-            "`or_other` cannot be used with a `choice_filter` (as in pyxform)".into(),
-        ));
+        let msg = "`or_other` cannot be used with a `choice_filter` (as in pyxform)";
+        out.errors.push((o.clone(), msg.into()));
     }
     out.line(String::new(), None);
-    out.line("[[survey]]".into(), Some(t.origin(row, ty_col)));
+    out.line("[[survey]]".into(), Some(o.clone()));
     let meta = KEPT_METADATA.iter().find(|(m, _)| *m == ty);
     let ty = if meta.is_some() {
         "calculate".to_string()
     } else {
         ty
     };
-    out.line(format!("type = {}", q(&ty)), Some(t.origin(row, ty_col)));
+    out.line(format!("type = {}", q(&ty)), Some(o.clone()));
     let filled = |f: &str| get(f).is_some();
-    if let Some((_, calc)) = meta {
+    if ty == "note" && !filled("name") {
+        // As pyxform: a note may go without a name.
         out.line(
-            format!("calculation = {}", q(calc)),
-            Some(t.origin(row, ty_col)),
+            format!("name = \"generated_note_name_{row}\""),
+            Some(o.clone()),
         );
+    }
+    if let Some((_, calc)) = meta {
+        out.line(format!("calculation = {}", q(calc)), Some(o.clone()));
     } else if ty_raw.trim().eq_ignore_ascii_case("hidden")
         && !filled("calculation")
         && !filled("default")
         && !filled("trigger")
     {
         // pyxform's `hidden`: a value nothing computes; blank unless a default is given.
-        out.line("calculation = \"''\"".into(), Some(t.origin(row, ty_col)));
+        out.line("calculation = \"''\"".into(), Some(o.clone()));
     }
+    row_cells(out, t, row, vals, (&ty, ty_col), langs);
+    if or_other && let Some((name, _)) = get("name") {
+        specify_other(out, &ty, &name, langs, o);
+    }
+}
+
+/// A survey row's cells after its type: the name, texts per language, and the rest.
+fn row_cells(
+    out: &mut Converted,
+    t: &Table,
+    row: u32,
+    vals: &[String],
+    (ty, ty_col): (&str, usize),
+    langs: &[String],
+) {
     let mut texts: BTreeMap<String, Vec<(String, String, usize)>> = BTreeMap::new();
+    let mut media = None;
+    let mut name = None;
+    let mut seen = std::collections::HashSet::new();
     for (c, v) in vals.iter().enumerate() {
         if v.is_empty() || c == ty_col {
             continue;
@@ -629,25 +738,49 @@ fn survey_row(out: &mut Converted, t: &Table, row: u32, vals: &[String], langs: 
             continue;
         };
         let o = t.origin(row, c);
+        if !seen.insert((field, lang)) {
+            let msg = format!("column `{}` appears twice; the first is used", o.column);
+            out.warnings.push((o, msg));
+            continue;
+        }
         let f = field.as_str();
         if f == "name" && ty.starts_with("end_") {
             // pyxform ignores the name on an end row, even one that names another group.
             continue;
         } else if f == "name" {
+            name = Some((v.clone(), c));
             out.line(format!("name = {}", q(v)), Some(o));
         } else if TEXT_FIELDS.contains(&f) {
-            texts.entry(f.to_string()).or_default().push((
-                lang.clone().unwrap_or_else(|| langs[0].clone()),
-                v.clone(),
-                c,
-            ));
+            let lang = lang.clone().unwrap_or_else(|| langs[0].clone());
+            texts
+                .entry(f.to_string())
+                .or_default()
+                .push((lang, v.clone(), c));
         } else {
+            if MEDIA.contains(&f) {
+                media = Some(c);
+            }
             field_cell(out, t, c, f, v, o);
         }
     }
+    // Media alone stands for the label in ODK; here the name is shown instead.
+    if let (Some(_), Some((name, c)), false, false) = (
+        media,
+        name,
+        texts.contains_key("label"),
+        texts.contains_key("hint"),
+    ) {
+        texts.insert("label".into(), vec![(langs[0].clone(), name, c)]);
+    }
     emit_texts(out, texts, langs, |c| t.origin(row, c));
-    if or_other && let Some((name, _)) = get("name") {
-        specify_other(out, &ty, &name, langs, t.origin(row, ty_col));
+}
+
+/// The name an `external_choices` list goes by here.
+fn external(out: &Converted, list: &str) -> String {
+    if out.sheet_lists.contains(list) {
+        format!("{list}_external")
+    } else {
+        list.to_string()
     }
 }
 
@@ -730,9 +863,20 @@ fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Ori
             .split(|ch: char| ch == ',' || ch == ';' || ch.is_whitespace())
             .filter(|kv| !kv.is_empty())
         {
-            match kv.split_once('=') {
-                Some((k, n)) if n.parse::<f64>().is_ok() => {
-                    parts.push(format!("{} = {n}", k.trim()))
+            match kv.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), v)) {
+                Some((k, n)) if matches!(k.as_str(), "start" | "end" | "step" | "seed") && n.parse::<f64>().is_ok() => {
+                    parts.push(format!("{k} = {n}"))
+                }
+                Some((k, v)) if k == "randomize" => match v.to_ascii_lowercase().as_str() {
+                    b @ ("true" | "false") => parts.push(format!("randomize = {b}")),
+                    _ => parts.push(format!("randomize = {}", q(v))),
+                },
+                Some((k, v)) if k == "seed" => parts.push(format!("seed = {}", q(v))),
+                Some((k, _)) if matches!(k.as_str(), "placeholder" | "tick_interval" | "tick_labelset") => {
+                    out.warnings.push((
+                        o.clone(),
+                        format!("parameter `{k}` only changes how a range is drawn in ODK; ignored (shown as numbers)"),
+                    ))
                 }
                 _ => out.warnings.push((
                     o.clone(),
@@ -758,4 +902,24 @@ fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Ori
             ),
         ));
     }
+}
+
+/// A form id as our files need it: pyxform takes any text (`Spec test`); spaces and other
+/// signs become `_`, and an id must start with a letter.
+fn form_id(id: &str) -> String {
+    let mut out: String = id
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_alphabetic()) {
+        out.insert(0, 'f');
+    }
+    out
 }

@@ -1,6 +1,7 @@
 //! Importing XLSForms (.xlsx, .xls, pyxform markdown) into our form format.
 
 pub mod convert;
+mod loops;
 pub mod read;
 
 use crate::form::diag::{Diagnostic, FormErrors};

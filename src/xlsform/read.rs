@@ -57,18 +57,16 @@ pub fn read(path: &Path) -> Result<Vec<Sheet>, String> {
             .map_err(|e| format!("{}: sheet {name}: {e}", path.display()))?;
         let first = range.start().map_or(0, |(r, _)| r);
         let lead = range.start().map_or(0, |(_, c)| c) as usize;
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, r)| {
-                // Keep column positions absolute, as the sheet shows them.
-                let mut v = vec![String::new(); lead];
-                v.extend(r.iter().map(cell));
-                (first + i as u32 + 1, v)
-            })
-            .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-            .collect();
-        out.push(Sheet { name, rows });
+        let rows = range.rows().enumerate().map(|(i, r)| {
+            // Keep column positions absolute, as the sheet shows them.
+            let mut v = vec![String::new(); lead];
+            v.extend(r.iter().map(cell));
+            (first + i as u32 + 1, v)
+        });
+        out.push(Sheet {
+            name,
+            rows: as_pyxform_reads(rows),
+        });
     }
     Ok(out)
 }
@@ -80,14 +78,11 @@ pub fn markdown(text: &str) -> Vec<Sheet> {
     let mut out: Vec<Sheet> = Vec::new();
     for line in text.lines() {
         let t = line.trim();
+        // `#` starts a comment line, as in pyxform.
         if !t.starts_with('|') {
             continue;
         }
-        let cells: Vec<String> = t
-            .trim_matches('|')
-            .split('|')
-            .map(|c| c.trim().to_string())
-            .collect();
+        let cells = md_cells(t);
         if cells.iter().all(|c| {
             c.chars()
                 .all(|ch| ch == '-' || ch == ':' || ch.is_whitespace())
@@ -95,9 +90,16 @@ pub fn markdown(text: &str) -> Vec<Sheet> {
             continue; // a |---|---| separator
         }
         if !cells[0].is_empty() {
+            // The header may sit on the sheet's own line: `| choices | list name | name |`.
+            let head = &cells[1..];
+            let rows = if head.iter().any(|c| !c.is_empty()) {
+                vec![(1, head.to_vec())]
+            } else {
+                Vec::new()
+            };
             out.push(Sheet {
                 name: cells[0].clone(),
-                rows: Vec::new(),
+                rows,
             });
             continue;
         }
@@ -105,6 +107,68 @@ pub fn markdown(text: &str) -> Vec<Sheet> {
             let n = sheet.rows.len() as u32 + 1;
             sheet.rows.push((n, cells[1..].to_vec()));
         }
+    }
+    out
+}
+
+/// The cells of one markdown row; `\|` is a literal pipe inside a cell.
+fn md_cells(row: &str) -> Vec<String> {
+    let body = row.strip_prefix('|').unwrap_or(row);
+    let body = body.strip_suffix('|').unwrap_or(body);
+    let mut cells = vec![String::new()];
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                if let Some(s) = cells.last_mut() {
+                    s.push('|')
+                }
+            }
+            '|' => cells.push(String::new()),
+            c => {
+                if let Some(s) = cells.last_mut() {
+                    s.push(c)
+                }
+            }
+        }
+    }
+    cells.iter().map(|c| c.trim().to_string()).collect()
+}
+
+/// pyxform stops reading a sheet after a run of 60 empty rows, and its columns after a run
+/// of 20 empty header cells: whatever lies beyond is not part of the form (old notes, a
+/// stray test row at R19999), so it is not read here either.
+fn as_pyxform_reads(rows: impl Iterator<Item = (u32, Vec<String>)>) -> Vec<(u32, Vec<String>)> {
+    const EMPTY_ROWS: usize = 60;
+    const EMPTY_COLUMNS: usize = 20;
+    let mut out: Vec<(u32, Vec<String>)> = Vec::new();
+    let mut empty = 0;
+    let mut width = usize::MAX;
+    for (n, mut r) in rows {
+        if r.iter().all(|c| c.is_empty()) {
+            if empty == EMPTY_ROWS {
+                break;
+            }
+            empty += 1;
+            continue;
+        }
+        empty = 0;
+        if out.is_empty() {
+            let mut run = 0;
+            for (i, c) in r.iter().enumerate() {
+                if !c.is_empty() {
+                    run = 0;
+                } else if run == EMPTY_COLUMNS {
+                    width = i;
+                    break;
+                } else {
+                    run += 1;
+                }
+            }
+        }
+        r.truncate(width);
+        out.push((n, r));
     }
     out
 }

@@ -124,21 +124,24 @@ def main():
         group = "outside" if why else "claimed"
         verdict = "agree" if py == we else ("we reject" if py else "we accept")
         counts[(group, verdict)] = counts.get((group, verdict), 0) + 1
-        rows.append((group, verdict, f.name, why or "", py_msg if not py else msg))
+        rows.append((group, verdict, f.name, why or "", py_msg if not py else msg, py, we))
     claimed = sum(v for (g, _), v in counts.items() if g == "claimed")
     agree = counts.get(("claimed", "agree"), 0)
-    accepted = [r for r in rows if r[0] == "claimed" and (r[1] == "agree" or r[1] == "we reject")]
-    py_ok = sum(1 for f in files if True)
+    py_ok = [r for r in rows if r[5]]
+    both_ok = [r for r in py_ok if r[6]]
     print(f"forms: {len(files)}  crashes: {len(crashes)}")
     if claimed:
         print(f"using only features Lắng Nghe claims: {claimed}; same verdict as pyxform: "
               f"{agree} ({100.0 * agree / claimed:.1f}%)")
+    if py_ok:
+        print(f"of the {len(py_ok)} pyxform accepts, {len(both_ok)} import here "
+              f"({100.0 * len(both_ok) / len(py_ok):.1f}%)")
     for (g, v), n in sorted(counts.items()):
         print(f"  {g:8} {v:10} {n}")
     if listing:
         for r in rows:
             if r[1] != "agree" or r[0] == "outside":
-                print(" | ".join(r))
+                print(" | ".join(r[:5]))
     for f, code, msg in crashes:
         print(f"CRASH {f}: exit {code}: {msg}")
     sys.exit(1 if crashes else 0)

@@ -44,7 +44,7 @@ impl Builder<'_> {
                 // space-separated, so the survey refuses such a list there.
                 spaced.get_or_insert_with(|| cname.clone());
             }
-            if !seen.insert(cname.clone()) {
+            if !seen.insert(cname.clone()) && !self.allow_choice_duplicates {
                 let off = r.get("name").map_or(rat, |v| v.span().start);
                 self.err(off, format!("duplicate choice `{cname}` in list `{name}`"));
             }

@@ -48,6 +48,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "languages",
     "not_eligible",
     "instance_name",
+    "allow_choice_duplicates",
 ];
 
 /// Loads a form from its TOML text. `path` is only used in messages.
@@ -60,21 +61,9 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             return Err(FormErrors(vec![loc.at(at, e.message().trim().to_string())]));
         }
     };
-    let mut b = Builder {
-        loc,
-        diags: Vec::new(),
-        languages: Vec::new(),
-        default_language: String::new(),
-        nodes: vec![root_node()],
-        by_name: HashMap::new(),
-        lists: Vec::new(),
-        list_ids: HashMap::new(),
-        spaced_lists: HashMap::new(),
-        label_refs: Vec::new(),
-        not_eligible: None,
-        instance_name: None,
-    };
+    let mut b = Builder::new(loc);
     let (id, version, title) = b.settings(&raw.settings);
+    b.allow_choice_duplicates = b.yes_setting(&raw.settings, "allow_choice_duplicates");
     for (name, rows) in &raw.choices {
         b.choice_list(name, rows);
     }
@@ -99,6 +88,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
         default_language,
         nodes,
         by_name,
+        ambiguous,
         lists,
         not_eligible,
         instance_name,
@@ -113,6 +103,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             languages,
             lists,
             by_name,
+            ambiguous,
             graph,
             source_hash: fnv1a(src.as_bytes()),
             source: src.to_string(),
@@ -132,6 +123,7 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
 fn root_node() -> Node {
     Node {
         name: String::new(),
+        key: String::new(),
         kind: Kind::Root(Scope {
             nslots: 1,
             child_repeats: Vec::new(),
@@ -168,10 +160,17 @@ struct Builder<'a> {
     default_language: String,
     nodes: Vec<Node>,
     by_name: HashMap<String, NodeId>,
+    /// Names shared by questions in different groups (pyxform allows it); each of them is
+    /// then known by its path (`group:name`), and `${name}` is an error.
+    ambiguous: std::collections::HashSet<String>,
+    /// (parent, name) of every node so far: names are unique within their parent.
+    siblings: HashMap<(NodeId, String), NodeId>,
     lists: Vec<ChoiceList>,
     list_ids: HashMap<String, ListId>,
     /// Lists with a choice name holding a space (its first such name): fine for select_one.
     spaced_lists: HashMap<ListId, String>,
+    /// XLSForm's `allow_choice_duplicates`: the same choice name twice in a list.
+    allow_choice_duplicates: bool,
     /// `${name}` placeholders in texts: (file offset, name), checked once all names are known.
     label_refs: Vec<(usize, String)>,
     /// `[settings] not_eligible`, resolved with the rest.
@@ -285,6 +284,18 @@ impl Builder<'_> {
             None => Text::single(&self.default_language, &id),
         };
         (id, version, title)
+    }
+
+    /// A `true`/`false` setting (absent is false).
+    fn yes_setting(&mut self, s: &Spanned<Row>, key: &str) -> bool {
+        match s.get_ref().get(key).map(|v| (v.get_ref(), v.span().start)) {
+            Some((Toml::Boolean(b), _)) => *b,
+            Some((_, at)) => {
+                self.err(at, format!("`{key}` must be true or false"));
+                false
+            }
+            None => false,
+        }
     }
 
     fn unknown_fields(&mut self, row: &Row, known: &[&str], what: &str) {
@@ -409,6 +420,7 @@ impl Builder<'_> {
                         filter,
                         nodes: &self.nodes,
                         by_name: &self.by_name,
+                        ambiguous: &self.ambiguous,
                         lists: &self.lists,
                     };
                     cx.check(e, &mut found);
@@ -425,6 +437,7 @@ impl Builder<'_> {
                 filter: None,
                 nodes: &self.nodes,
                 by_name: &self.by_name,
+                ambiguous: &self.ambiguous,
                 lists: &self.lists,
             };
             cx.check(e, &mut found);
@@ -434,29 +447,62 @@ impl Builder<'_> {
         }
         for (off, name) in std::mem::take(&mut self.label_refs) {
             let q = name.strip_prefix("last-saved#").unwrap_or(&name);
-            if !self.by_name.contains_key(q) {
+            if self.ambiguous.contains(q) {
+                self.err(
+                    off,
+                    format!(
+                        "`${{{q}}}` in text is ambiguous: more than one question is named `{q}`"
+                    ),
+                );
+            } else if !self.by_name.contains_key(q) {
                 self.err(off, format!("unknown question `${{{name}}}` in text"));
             }
         }
     }
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(loc: Locator<'a>) -> Builder<'a> {
+        Builder {
+            loc,
+            diags: Vec::new(),
+            languages: Vec::new(),
+            default_language: String::new(),
+            nodes: vec![root_node()],
+            by_name: HashMap::new(),
+            ambiguous: Default::default(),
+            siblings: Default::default(),
+            lists: Vec::new(),
+            list_ids: HashMap::new(),
+            spaced_lists: HashMap::new(),
+            allow_choice_duplicates: false,
+            label_refs: Vec::new(),
+            not_eligible: None,
+            instance_name: None,
+        }
+    }
+
     /// A question's own calculation, dynamic default and triggers.
     fn resolve_computed(&mut self, i: usize, found: &mut Vec<(usize, String)>) {
         let n = &mut self.nodes[i];
         let mut calc = n.calculation.take();
         let mut dynamic = n.dynamic_default.take();
         let mut trigger = std::mem::take(&mut n.trigger);
+        let mut seed = match &mut n.kind {
+            Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s) => s.seed.take(),
+            _ => None,
+        };
         let cx = typecheck::Site {
             filter: None,
             nodes: &self.nodes,
             by_name: &self.by_name,
+            ambiguous: &self.ambiguous,
             lists: &self.lists,
         };
         for e in calc
             .iter_mut()
             .chain(dynamic.iter_mut())
+            .chain(seed.iter_mut())
             .chain(&mut trigger)
         {
             cx.check(e, found);
@@ -474,6 +520,9 @@ impl Builder<'_> {
         }
         let n = &mut self.nodes[i];
         (n.calculation, n.dynamic_default, n.trigger) = (calc, dynamic, trigger);
+        if let Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s) = &mut n.kind {
+            s.seed = seed;
+        }
     }
 }
 

@@ -25,6 +25,13 @@ impl Builder<'_> {
             };
             match b.list_ids.get(*name) {
                 Some(id) => Some(kind(Select::new(*id))),
+                None if name.starts_with("${") => {
+                    let msg = format!(
+                        "choices from the answers in a repeat (`{norm} {name}`) are not supported; list them on the choices sheet"
+                    );
+                    b.err(at, msg);
+                    None
+                }
                 None => {
                     b.err(at, format!("unknown choice list `{name}`"));
                     None
@@ -196,7 +203,7 @@ impl Builder<'_> {
     pub(super) fn node(&mut self, r: &Row, at: usize, mut kind: Kind, parent: NodeId) -> NodeId {
         let id = NodeId::new(self.nodes.len());
         let mut n = root_node();
-        n.name = self.node_name(r, at, &kind, id);
+        (n.name, n.key) = self.node_name(r, at, &kind, id, parent);
         n.parent = parent;
         n.line = self.loc.line_col(at).0;
         self.common_fields(r, at, &kind, &mut n);
@@ -230,25 +237,70 @@ impl Builder<'_> {
         id
     }
 
-    /// The row's `name`: checked, and unique in the form.
-    fn node_name(&mut self, r: &Row, at: usize, kind: &Kind, id: NodeId) -> String {
+    /// The row's `name`, checked: unique within its group or repeat (as pyxform asks);
+    /// a repeat's name unique among the form's repeats. Returns the name and the node's key.
+    fn node_name(
+        &mut self,
+        r: &Row,
+        at: usize,
+        kind: &Kind,
+        id: NodeId,
+        parent: NodeId,
+    ) -> (String, String) {
         let Some(v) = r.get("name") else {
             self.err(at, format!("{} has no `name`", what(kind)));
-            return String::new();
+            return (String::new(), String::new());
         };
         let n = self.string(v, "name").unwrap_or_default();
-        if !n.is_empty() && !valid_name(&n) {
-            self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
-        } else if let Some(first) = self.by_name.get(&n) {
-            let fl = self.nodes[first.index()].line;
-            self.err(
-                v.span().start,
-                format!("duplicate name `{n}` (first used on line {fl})"),
-            );
-        } else if !n.is_empty() {
-            self.by_name.insert(n.clone(), id);
+        if n.is_empty() {
+            return (n, String::new());
         }
-        n
+        if !valid_name(&n) {
+            self.err(v.span().start, format!("name `{n}` must start with a letter or `_` and hold only letters, digits, `_`, `-` or `.`"));
+            return (n.clone(), n);
+        }
+        if let Some(first) = self.siblings.get(&(parent, n.clone())) {
+            let fl = self.nodes[first.index()].line;
+            let msg = format!("duplicate name `{n}` (first used on line {fl})");
+            self.err(v.span().start, msg);
+            return (n.clone(), n);
+        }
+        self.siblings.insert((parent, n.clone()), id);
+        let first = self.by_name.get(&n).copied();
+        if kind.is_repeat() && self.nodes.iter().any(|m| m.kind.is_repeat() && m.name == n) {
+            let msg = format!(
+                "duplicate name `{n}`: a repeat's name must be unique among the form's repeats"
+            );
+            self.err(v.span().start, msg);
+            return (n.clone(), n);
+        }
+        if let Some(first) = first {
+            // The name is now shared: both are known by their paths from here on.
+            self.by_name.remove(&n);
+            self.ambiguous.insert(n.clone());
+            let key = self.path_key(self.nodes[first.index()].parent, &n);
+            self.nodes[first.index()].key = key.clone();
+            self.by_name.insert(key, first);
+        }
+        if self.ambiguous.contains(&n) {
+            let key = self.path_key(parent, &n);
+            self.by_name.insert(key.clone(), id);
+            return (n, key);
+        }
+        self.by_name.insert(n.clone(), id);
+        (n.clone(), n)
+    }
+
+    /// `outer:inner:name`: the groups and repeats from the top down to `parent`, then `name`.
+    fn path_key(&self, parent: NodeId, name: &str) -> String {
+        let mut parts = vec![name.to_string()];
+        let mut p = parent;
+        while p != ROOT {
+            parts.push(self.nodes[p.index()].name.clone());
+            p = self.nodes[p.index()].parent;
+        }
+        parts.reverse();
+        parts.join(":")
     }
 
     /// Fields any row may have: texts, flags, relevance, constraint, appearance.
@@ -398,7 +450,13 @@ impl Builder<'_> {
         }
         match (get("parameters"), kind) {
             (Some(v), Kind::Range(spec)) => self.range(v, spec),
-            (Some(v), _) => self.err(v.span().start, "`parameters` belong on a `range` question"),
+            (Some(v), Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s)) => {
+                self.randomize(v, s)
+            }
+            (Some(v), _) => self.err(
+                v.span().start,
+                "`parameters` belong on a `range` or a select question",
+            ),
             _ => {}
         }
     }
@@ -423,6 +481,42 @@ impl Builder<'_> {
             scope.nslots += 1;
         }
         self.nodes[parent].children.push(id);
+    }
+
+    /// A select's `parameters`: `randomize = true` and an optional `seed` (a number or
+    /// `${q}`), checked as pyxform checks them.
+    fn randomize(&mut self, v: &Spanned<Toml>, s: &mut Select) {
+        let at = v.span().start;
+        let Some(tab) = v.get_ref().as_table() else {
+            self.err(
+                at,
+                "`parameters` must be a table, like { randomize = true }",
+            );
+            return;
+        };
+        for (k, val) in tab {
+            match (k.as_str(), val) {
+                ("randomize", Toml::Boolean(b)) => s.randomize = *b,
+                ("randomize", _) => self.err(at, "`randomize` must be true or false"),
+                ("seed", Toml::Integer(n)) => s.seed = Some(Expr::Num(*n as f64)),
+                ("seed", Toml::Float(n)) => s.seed = Some(Expr::Num(*n)),
+                ("seed", Toml::String(t)) if t.trim_start().starts_with("${") => {
+                    let e = expr::parse(t.trim());
+                    match e {
+                        Ok(e @ Expr::Ref { .. }) => s.seed = Some(e),
+                        _ => self.err(at, "`seed` must be a number or a reference like ${q}"),
+                    }
+                }
+                ("seed", _) => self.err(at, "`seed` must be a number or a reference like ${q}"),
+                _ => self.err(
+                    at,
+                    format!("unknown select parameter `{k}` (use randomize, seed)"),
+                ),
+            }
+        }
+        if s.seed.is_some() && !s.randomize {
+            self.err(at, "`seed` only goes with `randomize = true`");
+        }
     }
 
     pub(super) fn range(&mut self, v: &Spanned<Toml>, spec: &mut RangeSpec) {
