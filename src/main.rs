@@ -52,6 +52,9 @@ fn main() -> ExitCode {
         Some(Command::ImportXlsform { file, out }) => {
             langnghe::cli::check::import_xlsform(&file, &out)
         }
+        Some(Command::ExportXlsform { form, out }) => {
+            langnghe::cli::check::export_xlsform(&form, &forms_dir, &out)
+        }
         Some(Command::List { status, json }) => {
             open().and_then(|s| data::list(&s, status, json, &mut std::io::stdout()))
         }

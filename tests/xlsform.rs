@@ -610,3 +610,163 @@ fn a_workbook_of_one_sheet_is_the_survey_and_reading_stops_where_pyxform_stops()
     let imp = import(&fixture("stray_rows.xlsx")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(imp.form.question_count(), 2);
 }
+
+/// A form's TOML as plain data for comparing forms: every scalar as text, a text without
+/// a language under the default one, the names end rows carry left out, and the title in
+/// the default language only (XLSForm has one `form_title`).
+fn semantic(src: &str) -> toml::Value {
+    use toml::Value as T;
+    let v: T = toml::from_str(src).unwrap();
+    let settings = v["settings"].as_table().unwrap();
+    let default = settings
+        .get("default_language")
+        .or_else(|| settings.get("languages").and_then(|l| l.get(0)))
+        .and_then(|d| d.as_str())
+        .unwrap_or("vi")
+        .to_string();
+    let texts = [
+        "label",
+        "hint",
+        "guidance_hint",
+        "required_message",
+        "constraint_message",
+    ];
+    let scalar = |x: &T| match x {
+        T::String(s) => T::String(s.clone()),
+        T::Table(t) => T::Table(
+            t.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        T::String(v.to_string().trim_matches('"').to_string()),
+                    )
+                })
+                .collect(),
+        ),
+        other => T::String(other.to_string()),
+    };
+    let row = |r: &T| -> T {
+        let mut out = toml::Table::new();
+        let end = r
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.starts_with("end"));
+        for (k, x) in r.as_table().unwrap() {
+            if end && k == "name" {
+                continue;
+            }
+            let x = match x {
+                T::String(s) if texts.contains(&k.as_str()) => T::Table(
+                    [(default.clone(), T::String(s.clone()))]
+                        .into_iter()
+                        .collect(),
+                ),
+                x => scalar(x),
+            };
+            out.insert(k.clone(), x);
+        }
+        T::Table(out)
+    };
+    let mut s = toml::Table::new();
+    for k in [
+        "id",
+        "version",
+        "default_language",
+        "languages",
+        "instance_name",
+        "not_eligible",
+    ] {
+        if let Some(x) = settings.get(k) {
+            s.insert(k.into(), x.clone());
+        }
+    }
+    let title = settings.get("title").map(|t| match t {
+        T::Table(t) => t.get(&default).cloned().unwrap_or(T::String(String::new())),
+        other => other.clone(),
+    });
+    s.insert("title".into(), title.unwrap_or(T::String(String::new())));
+    let survey: Vec<T> = v
+        .get("survey")
+        .and_then(|x| x.as_array())
+        .map_or(Vec::new(), |a| a.iter().map(row).collect());
+    let choices: toml::Table =
+        v.get("choices")
+            .and_then(|c| c.as_table())
+            .map_or(toml::Table::new(), |c| {
+                c.iter()
+                    .map(|(l, rows)| {
+                        (
+                            l.clone(),
+                            T::Array(rows.as_array().unwrap().iter().map(row).collect()),
+                        )
+                    })
+                    .collect()
+            });
+    T::Table(
+        [
+            ("settings".to_string(), T::Table(s)),
+            ("survey".to_string(), T::Array(survey)),
+            ("choices".to_string(), T::Table(choices)),
+        ]
+        .into_iter()
+        .collect(),
+    )
+}
+
+/// Writes a form's TOML out as a workbook and imports it back.
+fn round_trip(src: &str) -> String {
+    let bytes = langnghe::xlsform::export::workbook(src).unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("back.xlsx");
+    std::fs::write(&p, bytes).unwrap();
+    import(&p).unwrap_or_else(|e| panic!("{e}")).toml
+}
+
+#[test]
+fn every_shipped_form_and_fixture_goes_out_to_excel_and_back_unchanged() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for e in std::fs::read_dir(root.join("forms")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".toml") && !name.ends_with(".indicators.toml") {
+            sources.push((name, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    for name in [
+        "all_types.md",
+        "legacy_syntax.md",
+        "plain_labels.md",
+        "cascade_repeat.xlsx",
+        "typed_cells.xlsx",
+    ] {
+        let imp = import(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        sources.push((name.to_string(), imp.toml));
+    }
+    assert!(sources.len() >= 7);
+    for (name, src) in sources {
+        let back = round_trip(&src);
+        let want = semantic(&src);
+        assert!(!want["survey"].as_array().unwrap().is_empty(), "{name}");
+        assert_eq!(want, semantic(&back), "{name}\n--- back ---\n{back}");
+    }
+}
+
+#[test]
+fn messages_name_spreadsheet_rows_never_lines_of_the_generated_form() {
+    let err = import_md(
+        "| survey |             |      |       |\n\
+         |        | type        | name | label |\n\
+         |        | text        | a    | A     |\n\
+         |        | begin group | g    | G     |\n\
+         |        | end group   |      |       |\n\
+         |        | text        | a    | A2    |\n",
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.contains("form.md:survey:R5:name: duplicate name `a` (first used on survey row 2)"),
+        "{err}"
+    );
+    assert!(!err.contains("line"), "{err}");
+}

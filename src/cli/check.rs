@@ -117,6 +117,22 @@ fn check_indicators(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bo
     }
 }
 
+/// `langnghe export-xlsform FORM -o OUT.xlsx`: the form as an XLSForm workbook.
+pub fn export_xlsform(spec: &str, forms_dir: &Path, out: &Path) -> super::error::CliResult {
+    let form = crate::catalog::find(spec, forms_dir)?;
+    let bytes = crate::xlsform::export::workbook(&form.source)?;
+    crate::store::paths::write_private(out, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "{} → {}: {} {}",
+        spec,
+        out.display(),
+        form.id,
+        summary(&form)
+    );
+    Ok(())
+}
+
 /// `langnghe import-xlsform FILE -o OUT`: convert, check, and write the form file.
 pub fn import_xlsform(file: &Path, out: &Path) -> super::error::CliResult {
     let imported = crate::xlsform::import(file).map_err(|e| e.to_string())?;

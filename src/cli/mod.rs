@@ -50,6 +50,13 @@ pub enum Command {
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
     },
+    /// Write a form (a form file, or the id of a form on offer) as an XLSForm workbook that
+    /// ODK, Kobo and pyxform read, and `import-xlsform` reads back.
+    ExportXlsform {
+        form: String,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+    },
     /// List interviews on this device.
     List {
         #[arg(long, value_enum)]

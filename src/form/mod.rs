@@ -7,7 +7,7 @@ pub mod graph;
 mod inputs;
 pub mod messages;
 pub mod model;
-mod raw;
+pub(crate) mod raw;
 pub mod suggest;
 pub mod text;
 mod typecheck;

@@ -397,6 +397,9 @@ fn settings_section(
         };
         out.line(format!("instance_name = {}", q(&v)), Some(o));
     }
+    if let Some((v, o)) = setting("not_eligible") {
+        out.line(format!("not_eligible = {}", q(&v)), Some(o));
+    }
     if let Some((v, o)) = setting("allow_choice_duplicates") {
         let yes = matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1");
         out.line(format!("allow_choice_duplicates = {yes}"), Some(o));
@@ -887,9 +890,10 @@ fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Ori
         if !parts.is_empty() {
             out.line(format!("parameters = {{ {} }}", parts.join(", ")), Some(o));
         }
-    } else if f == "sensitive" {
+    } else if matches!(f, "sensitive" | "consent" | "referral") {
+        // Lắng Nghe's own columns: a sensitive answer, a consent question, the referral.
         let on = matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1");
-        out.line(format!("sensitive = {on}"), Some(o));
+        out.line(format!("{f} = {on}"), Some(o));
     } else if MEDIA.contains(&f) {
         out.warnings
             .push((o, "media is not supported; ignored".into()));

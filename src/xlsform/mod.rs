@@ -1,6 +1,7 @@
 //! Importing XLSForms (.xlsx, .xls, pyxform markdown) into our form format.
 
 pub mod convert;
+pub mod export;
 mod loops;
 pub mod read;
 
@@ -89,7 +90,8 @@ pub fn import(path: &Path) -> Result<Imported, FormErrors> {
         }
         Ok(_) => {}
         Err(FormErrors(diags)) => {
-            for d in diags {
+            for mut d in diags {
+                d.message = rows_for_lines(&d.message, &c.origins);
                 let o = c
                     .origins
                     .get(d.line.saturating_sub(1) as usize)
@@ -121,4 +123,29 @@ pub fn import(path: &Path) -> Result<Imported, FormErrors> {
     errors.sort_by_key(|d| (sheet(d), d.line, d.place.clone()));
     errors.dedup();
     Err(FormErrors(errors))
+}
+
+/// A message from the form check names other rows by their line in the generated TOML
+/// (`first used on line 8`); here they are named by their place in the spreadsheet.
+fn rows_for_lines(msg: &str, origins: &[Option<Origin>]) -> String {
+    let mut out = String::new();
+    let mut rest = msg;
+    while let Some(i) = rest.find("line ") {
+        let digits: String = rest[i + 5..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let origin = digits
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| origins.get(n.checked_sub(1)?).cloned().flatten());
+        out.push_str(&rest[..i]);
+        match origin {
+            Some(o) => out.push_str(&format!("{} row {}", o.sheet, o.row)),
+            None => out.push_str(&rest[i..i + 5 + digits.len()]),
+        }
+        rest = &rest[i + 5 + digits.len()..];
+    }
+    out.push_str(rest);
+    out
 }
