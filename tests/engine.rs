@@ -1032,3 +1032,52 @@ fn the_same_name_in_different_groups_is_kept_apart_and_a_reference_to_it_is_refu
         "{err}"
     );
 }
+
+#[test]
+fn instance_lookups_read_the_forms_own_choice_lists() {
+    let extra = "[[choices.item]]\nname = \"rice\"\nlabel = { vi = \"Gạo\", en = \"Rice\" }\nprice = \"20\"\nidx = \"1\"\n\n\
+                 [[choices.item]]\nname = \"salt\"\nlabel = { vi = \"Muối\", en = \"Salt\" }\nprice = \"5\"\nidx = \"2\"\n";
+    let f = form(
+        &rows(
+            "integer which
+             calculate label | calculation = \"instance('item')/root/item[idx = ${which}]/label\"
+             calculate price | calculation = \"instance('item')/root/item[name = 'salt']/price\"
+             calculate n | calculation = \"count(instance('item')/root/item[price > 10])\"",
+        ),
+        extra,
+    );
+    let mut iv = Interview::new(f, now());
+    ans(&mut iv, "which", "2");
+    assert_eq!(val(&iv, "label"), "Muối");
+    iv.set_language("en");
+    ans(&mut iv, "which", "1");
+    assert_eq!(val(&iv, "label"), "Rice");
+    assert_eq!(val(&iv, "price"), "5");
+    assert_eq!(val(&iv, "n"), "1");
+    // A list or column the form does not have is caught when the form is checked.
+    let src = format!(
+        "[settings]\nid = \"t\"\nlanguages = [\"vi\"]\n\n{}\n{extra}",
+        rows(
+            "calculate a | calculation = \"instance('nope')/root/item/label\"
+             calculate b | calculation = \"instance('item')/root/item[colour = 'red']/weight\"
+             calculate c | calculation = \"/data/a\""
+        )
+    );
+    let err = build("t.toml", &src).unwrap_err().to_string();
+    assert!(
+        err.contains("unknown choice list `nope` in instance('nope')"),
+        "{err}"
+    );
+    assert!(
+        err.contains("choice list `item` has no column `colour`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("choice list `item` has no column `weight`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("XPath paths like /data/q are not supported"),
+        "{err}"
+    );
+}

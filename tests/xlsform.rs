@@ -770,3 +770,117 @@ fn messages_name_spreadsheet_rows_never_lines_of_the_generated_form() {
     );
     assert!(!err.contains("line"), "{err}");
 }
+
+#[test]
+fn parameters_are_checked_as_pyxform_checks_them() {
+    let md = |ty: &str, params: &str, app: &str| {
+        format!(
+            "| survey | | | | | |\n| | type | name | label | parameters | appearance |\n\
+             | | {ty} | a | A | {params} | {app} |\n\
+             | choices | | | |\n| | list_name | name | label |\n| | c | x | X |\n\
+             | | ticks | 1 | low |\n| | ticks | 5 | high |\n| | words | lo | low |\n"
+        )
+    };
+    let refused: &[(&str, &str, &str, &str)] = &[
+        (
+            "range",
+            "start=1 stop=5",
+            "",
+            "range parameters are start, end, step, tick_interval, placeholder, tick_labelset; `stop` is not one",
+        ),
+        (
+            "range",
+            "placeholder=abc",
+            "",
+            "range parameter `placeholder` must be a number",
+        ),
+        (
+            "range",
+            "tick_labelset=nope",
+            "",
+            "`nope`, which is not a list on the choices sheet",
+        ),
+        (
+            "range",
+            "tick_labelset=words",
+            "",
+            "list `words` must have numbers as its choice names",
+        ),
+        (
+            "range",
+            "start=1 end=10 tick_labelset=ticks",
+            "no-ticks",
+            "may only name the range's start and end",
+        ),
+        (
+            "select_one c",
+            "randomize=ukanga",
+            "",
+            "`randomize` must be true or false, not `ukanga`",
+        ),
+        (
+            "select_one c",
+            "randomize=true seed=abc",
+            "",
+            "`seed` must be a number or a reference",
+        ),
+        (
+            "select_one c",
+            "randomize=true colour=red",
+            "",
+            "select parameters are randomize and seed; `colour` is not one",
+        ),
+    ];
+    for (ty, params, app, want) in refused {
+        let err = import_md(&md(ty, params, app))
+            .err()
+            .unwrap_or_else(|| panic!("accepted {ty} {params}"));
+        assert!(err.contains(want), "{ty} {params}: want {want}\ngot {err}");
+    }
+    let ok = import_md(&md(
+        "range",
+        "start=1 end=5 tick_labelset=ticks",
+        "no-ticks",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    one_warning(
+        &ok.warnings,
+        "only change how ODK draws a range; here it is shown as numbers",
+    );
+    let ok = import_md(&md("select_one c", "randomize=true seed=42", ""))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        ok.toml
+            .contains("parameters = { randomize = true, seed = 42 }"),
+        "{}",
+        ok.toml
+    );
+}
+
+#[test]
+fn randomized_choices_keep_one_order_per_interview() {
+    let imp = import_md(
+        "| survey | | | | |\n| | type | name | label | parameters |\n\
+         | | select_one c | a | A | randomize=true |\n\
+         | choices | | | |\n| | list_name | name | label |\n\
+         | | c | c1 | 1 |\n| | c | c2 | 2 |\n| | c | c3 | 3 |\n| | c | c4 | 4 |\n| | c | c5 | 5 |\n| | c | c6 | 6 |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = Arc::new(imp.form);
+    let a = f.by_name["a"];
+    let order = |seed: u64| {
+        let mut iv = langnghe::interview::Interview::new(f.clone(), now());
+        iv.set_seed(seed);
+        iv.choices(a, &[])
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    // The same interview sees the same order every time; interviews differ.
+    assert_eq!(order(7), order(7));
+    let orders: std::collections::HashSet<Vec<String>> = (0..20).map(order).collect();
+    assert!(orders.len() > 5, "{orders:?}");
+    let mut sorted = order(3);
+    sorted.sort();
+    assert_eq!(sorted, ["c1", "c2", "c3", "c4", "c5", "c6"]);
+}

@@ -57,6 +57,14 @@ pub enum Expr {
         args: Vec<Expr>,
         pos: Pos,
     },
+    /// `instance('list')/root/item[filter]/column`: the `column` of every choice of `list`
+    /// for which `filter` holds (bare names in it are the list's columns).
+    Lookup {
+        list: String,
+        filter: Option<Box<Expr>>,
+        column: String,
+        pos: Pos,
+    },
     /// `regex(subject, 'literal')`, compiled once when parsed.
     Regex {
         subject: Box<Expr>,
@@ -105,6 +113,9 @@ impl Expr {
             }
             Expr::Call { args, .. } => args.iter().for_each(|a| a.walk(f)),
             Expr::Regex { subject, .. } => subject.walk(f),
+            Expr::Lookup {
+                filter: Some(e), ..
+            } => e.walk(f),
             _ => {}
         }
     }
@@ -120,6 +131,9 @@ impl Expr {
             }
             Expr::Call { args, .. } => args.iter_mut().for_each(|a| a.walk_mut(f)),
             Expr::Regex { subject, .. } => subject.walk_mut(f),
+            Expr::Lookup {
+                filter: Some(e), ..
+            } => e.walk_mut(f),
             _ => {}
         }
     }
@@ -146,6 +160,9 @@ impl Expr {
             } => {}
             Expr::Call { args, .. } => args.iter().for_each(|a| a.live_refs(out)),
             Expr::Regex { subject, .. } => subject.live_refs(out),
+            Expr::Lookup {
+                filter: Some(e), ..
+            } => e.live_refs(out),
             _ => {}
         }
     }

@@ -23,6 +23,10 @@ pub trait Context {
     fn choice_label(&self, node: NodeId, value: &str) -> String;
     /// A bare name inside `choice_filter`: a column of the choice being tested.
     fn column(&self, name: &str) -> Value;
+    /// `instance('list')/root/item[filter]/column`: the column of each matching choice.
+    fn lookup(&self, _list: &str, _filter: Option<&Expr>, _column: &str) -> Value {
+        Value::Nodes(Vec::new())
+    }
     /// `indexed-repeat()`: `node`'s value in the given instances (1-based) of the given
     /// repeats; other enclosing repeats as seen from here.
     fn indexed(&self, _node: NodeId, _at: &[(NodeId, f64)]) -> Value {
@@ -47,6 +51,12 @@ pub fn eval(e: &Expr, cx: &dyn Context) -> Value {
         Expr::Bin { op, lhs, rhs, .. } => binary(*op, lhs, rhs, cx),
         Expr::Regex { subject, re } => Value::Bool(re.is_match(&eval(subject, cx).to_str())),
         Expr::Call { func, args, .. } => call(*func, args, cx),
+        Expr::Lookup {
+            list,
+            filter,
+            column,
+            ..
+        } => cx.lookup(list, filter.as_deref(), column),
     }
 }
 

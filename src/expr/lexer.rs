@@ -14,6 +14,10 @@ pub(crate) enum Tok {
     LParen,
     RParen,
     Comma,
+    /// `/` and `[ ]`: only inside `instance('list')/root/item[…]/column`.
+    Slash,
+    LBracket,
+    RBracket,
     Plus,
     Minus,
     Star,
@@ -42,6 +46,9 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
             b'(' => simple(Tok::LParen, 1),
             b')' => simple(Tok::RParen, 1),
             b',' => simple(Tok::Comma, 1),
+            b'/' => simple(Tok::Slash, 1),
+            b'[' => simple(Tok::LBracket, 1),
+            b']' => simple(Tok::RBracket, 1),
             b'+' => simple(Tok::Plus, 1),
             b'-' => simple(Tok::Minus, 1),
             b'*' => simple(Tok::Star, 1),
@@ -106,15 +113,10 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Tok, Pos)>, ExprError> {
             i += name.len();
         } else {
             let ch = src[i..].chars().next().unwrap_or('?');
-            let msg = match ch {
-                '/' => {
-                    "XPath paths (`/data/q`, `../q`) are not supported: name the question as ${q}"
-                        .to_string()
-                }
-                '[' => "XPath predicates (`[…]`) are not supported".to_string(),
-                _ => format!("unexpected character `{ch}`"),
-            };
-            return Err(ExprError::new(start, msg));
+            return Err(ExprError::new(
+                start,
+                format!("unexpected character `{ch}`"),
+            ));
         }
     }
     out.push((Tok::Eof, src.len() as Pos));

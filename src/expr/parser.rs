@@ -60,6 +60,12 @@ fn describe(t: &Tok) -> String {
         Tok::LParen => "`(`".into(),
         Tok::RParen => "`)`".into(),
         Tok::Comma => "`,`".into(),
+        Tok::Slash => {
+            "`/` (XPath paths like /data/q are not supported: name the question as ${q})".into()
+        }
+        Tok::LBracket | Tok::RBracket => {
+            "`[` (XPath predicates are supported only in instance('list')/root/item[…])".into()
+        }
         Tok::Plus => "`+`".into(),
         Tok::Minus => "`-`".into(),
         Tok::Star => "`*`".into(),
@@ -209,6 +215,9 @@ impl Parser {
                 self.nest -= 1;
                 Ok(e)
             }
+            Tok::Ident(name) if name == "instance" && self.peek() == &Tok::LParen => {
+                self.lookup(pos)
+            }
             Tok::Ident(name) if self.peek() == &Tok::LParen => {
                 self.enter(pos)?;
                 let e = self.call(name, pos)?;
@@ -221,6 +230,65 @@ impl Parser {
                 format!("expected a value, found {}", describe(&other)),
             )),
         }
+    }
+
+    /// `instance('LIST')/root/item[PREDICATE]/COLUMN`: a lookup in one of the form's own
+    /// choice lists. Bare names in the predicate are the list's columns.
+    fn lookup(&mut self, pos: Pos) -> Result<(Expr, u32), ExprError> {
+        self.bump(); // (
+        let list = match self.bump() {
+            (Tok::Str(s), _) => s,
+            (t, p) => {
+                let msg = format!(
+                    "instance() takes a list name in quotes, found {}",
+                    describe(&t)
+                );
+                return Err(ExprError::new(p, msg));
+            }
+        };
+        self.expect_close()?;
+        for want in ["root", "item"] {
+            match (self.bump(), self.bump()) {
+                ((Tok::Slash, _), (Tok::Ident(w), _)) if w == want => {}
+                (_, (_, p)) => {
+                    let msg = format!("write instance('{list}')/root/item[…]/column");
+                    return Err(ExprError::new(p, msg));
+                }
+            }
+        }
+        let mut filter = None;
+        if self.peek() == &Tok::LBracket {
+            self.bump();
+            self.enter(pos)?;
+            filter = Some(Box::new(self.binary(0)?.0));
+            self.nest -= 1;
+            match self.bump() {
+                (Tok::RBracket, _) => {}
+                (t, p) => {
+                    let msg = format!("expected `]`, found {}", describe(&t));
+                    return Err(ExprError::new(p, msg));
+                }
+            }
+        }
+        let column = if self.peek() == &Tok::Slash {
+            self.bump();
+            match self.bump() {
+                (Tok::Ident(c), _) => c,
+                (t, p) => {
+                    let msg = format!("expected a column name, found {}", describe(&t));
+                    return Err(ExprError::new(p, msg));
+                }
+            }
+        } else {
+            "name".to_string()
+        };
+        let e = Expr::Lookup {
+            list,
+            filter,
+            column,
+            pos,
+        };
+        Ok((e, 2))
     }
 
     fn expect_close(&mut self) -> Result<(), ExprError> {

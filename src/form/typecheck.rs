@@ -58,6 +58,31 @@ impl Site<'_> {
         }
     }
 
+    /// `instance('list')/root/item[filter]/column` on one of the form's lists.
+    fn lookup(&self, list: &str, filter: Option<&Expr>, column: &str, pos: u32, out: &mut Found) {
+        let Some(id) = self.lists.iter().position(|l| l.name == list) else {
+            out.push((
+                pos as usize,
+                format!("unknown choice list `{list}` in instance('{list}')"),
+            ));
+            return;
+        };
+        let l = &self.lists[id];
+        if !matches!(column, "name" | "label") && !l.columns.iter().any(|c| c == column) {
+            out.push((
+                pos as usize,
+                format!("choice list `{list}` has no column `{column}`"),
+            ));
+        }
+        if let Some(f) = filter {
+            let inner = Site {
+                filter: Some(super::model::ListId::new(id)),
+                ..*self
+            };
+            inner.types(f, false, out);
+        }
+    }
+
     fn list_of(&self, e: &Expr) -> Option<(&ChoiceList, &Node)> {
         let n = self.node(e)?;
         n.kind.list().map(|l| (&self.lists[l.index()], n))
@@ -86,6 +111,7 @@ impl Site<'_> {
                 )),
             },
             Expr::Parent => {}
+            Expr::Lookup { list, filter, column, pos } => self.lookup(list, filter.as_deref(), column, *pos, out),
             Expr::Neg(x) => self.types(x, false, out),
             Expr::Regex { subject, .. } => self.types(subject, false, out),
             Expr::Bin { op, lhs, rhs, .. } => {

@@ -79,6 +79,31 @@ impl Context for Cx<'_> {
         self.iv.effective(f, &path)
     }
 
+    fn lookup(&self, list: &str, filter: Option<&crate::expr::Expr>, column: &str) -> Value {
+        let Some(l) = self.iv.form.lists.iter().find(|l| l.name == list) else {
+            return Value::Nodes(Vec::new());
+        };
+        let lang = &self.iv.lang;
+        let found = l
+            .choices
+            .iter()
+            .filter(|c| {
+                filter.is_none_or(|f| {
+                    let cx = Cx {
+                        choice: Some((l, c)),
+                        ..*self
+                    };
+                    crate::expr::eval(f, &cx).to_bool()
+                })
+            })
+            .map(|c| match column {
+                "label" => Value::Str(c.label.get(lang).to_string()),
+                col => l.column(c, col),
+            })
+            .collect();
+        Value::Nodes(found)
+    }
+
     fn last_saved(&self, f: NodeId) -> Value {
         let form = &*self.iv.form;
         // Inside repeats, the same instance of the last interview.

@@ -22,18 +22,18 @@ pub struct Converted {
     /// Lists used by an `or_other` select: each gets an `other` choice.
     or_other: Vec<String>,
     /// Lists on the choices sheet: an `external_choices` list of the same name is renamed.
-    sheet_lists: std::collections::HashSet<String>,
+    sheet_lists: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Converted {
-    fn line(&mut self, text: String, origin: Option<Origin>) {
+    pub(super) fn line(&mut self, text: String, origin: Option<Origin>) {
         self.toml.push_str(&text);
         self.toml.push('\n');
         self.origins.push(origin);
     }
 }
 
-fn q(s: &str) -> String {
+pub(super) fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
@@ -202,7 +202,13 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     if let Some(ch) = &choices
         && let Some(lc) = ch.find("list_name")
     {
-        out.sheet_lists = ch.rows().filter_map(|(_, v)| v.get(lc).cloned()).collect();
+        let nc = ch.find("name");
+        for (_, v) in ch.rows() {
+            if let Some(list) = v.get(lc).filter(|l| !l.is_empty()) {
+                let name = nc.and_then(|c| v.get(c)).cloned().unwrap_or_default();
+                out.sheet_lists.entry(list.clone()).or_default().push(name);
+            }
+        }
     }
     if sheet(sheets, "entities").is_some() {
         out.warnings.push((
@@ -252,7 +258,7 @@ pub fn convert(sheets: &[Sheet], stem: &str) -> Converted {
     if let Some(ext) = sheet(sheets, "external_choices").and_then(Table::new) {
         let lists = out.sheet_lists.clone();
         choice_rows(&mut out, &ext, &langs, &|l| {
-            lists.contains(l).then(|| format!("{l}_external"))
+            lists.contains_key(l).then(|| format!("{l}_external"))
         });
     }
     other_choices(&mut out, choices.as_ref(), &langs);
@@ -312,6 +318,24 @@ fn pyxform_rules(out: &mut Converted, survey: &Table, root: &str, entities: bool
             .push((o, "the survey sheet has no `type` column".into()));
         return;
     }
+    // Two spellings of one column (`name` and `value`): pyxform cannot tell which is meant.
+    for (i, (f, l)) in survey.cols.iter().enumerate() {
+        let first = survey.cols.iter().position(|c| c.0 == *f && c.1 == *l);
+        if !f.is_empty()
+            && first.is_some_and(|j| {
+                j < i && survey.raw_headers[j].trim() != survey.raw_headers[i].trim()
+            })
+        {
+            let j = first.unwrap_or(0);
+            let msg = format!(
+                "columns `{}` and `{}` are two names for the same column; keep one",
+                survey.raw_headers[j].trim(),
+                survey.raw_headers[i].trim()
+            );
+            out.errors
+                .push((survey.origin(survey.sheet.rows[0].0, i), msg));
+        }
+    }
     let cell = |vals: &[String], f: &str| {
         survey
             .find(f)
@@ -338,7 +362,7 @@ fn pyxform_rules(out: &mut Converted, survey: &Table, root: &str, entities: bool
                     format!("a repeat cannot be named `{root}`, the name of the form's root"),
                 ));
             } else if repeat
-                && cell(vals, "repeat_count").is_some_and(|(v, _)| v.parse::<u32>().is_err())
+                && cell(vals, "repeat_count").is_some()
                 && names.contains(&format!("{name}_count"))
             {
                 out.errors.push((o, format!("`{name}_count` is the name pyxform gives this repeat's count; rename that question")));
@@ -759,6 +783,14 @@ fn row_cells(
                 .entry(f.to_string())
                 .or_default()
                 .push((lang, v.clone(), c));
+        } else if f == "parameters" {
+            let appearance = t
+                .find("appearance")
+                .and_then(|a| vals.get(a))
+                .map_or("", String::as_str);
+            let lists = std::mem::take(&mut out.sheet_lists);
+            super::params::parameters(out, o, v, ty, appearance, &lists);
+            out.sheet_lists = lists;
         } else {
             if MEDIA.contains(&f) {
                 media = Some(c);
@@ -780,7 +812,7 @@ fn row_cells(
 
 /// The name an `external_choices` list goes by here.
 fn external(out: &Converted, list: &str) -> String {
-    if out.sheet_lists.contains(list) {
+    if out.sheet_lists.contains_key(list) {
         format!("{list}_external")
     } else {
         list.to_string()
@@ -857,38 +889,6 @@ fn field_cell(out: &mut Converted, t: &Table, c: usize, f: &str, v: &str, o: Ori
         match v.trim().parse::<u32>() {
             Ok(n) => out.line(format!("repeat_count = {n}"), Some(o)),
             Err(_) => out.line(format!("repeat_count = {}", q(v)), Some(o)),
-        }
-    } else if f == "parameters" {
-        let mut parts = Vec::new();
-        // As pyxform reads them: `start=1 end=5`, `start=1, end=5`, `start = 1; end = 5`.
-        let spaced = v.split('=').map(str::trim).collect::<Vec<_>>().join("=");
-        for kv in spaced
-            .split(|ch: char| ch == ',' || ch == ';' || ch.is_whitespace())
-            .filter(|kv| !kv.is_empty())
-        {
-            match kv.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), v)) {
-                Some((k, n)) if matches!(k.as_str(), "start" | "end" | "step" | "seed") && n.parse::<f64>().is_ok() => {
-                    parts.push(format!("{k} = {n}"))
-                }
-                Some((k, v)) if k == "randomize" => match v.to_ascii_lowercase().as_str() {
-                    b @ ("true" | "false") => parts.push(format!("randomize = {b}")),
-                    _ => parts.push(format!("randomize = {}", q(v))),
-                },
-                Some((k, v)) if k == "seed" => parts.push(format!("seed = {}", q(v))),
-                Some((k, _)) if matches!(k.as_str(), "placeholder" | "tick_interval" | "tick_labelset") => {
-                    out.warnings.push((
-                        o.clone(),
-                        format!("parameter `{k}` only changes how a range is drawn in ODK; ignored (shown as numbers)"),
-                    ))
-                }
-                _ => out.warnings.push((
-                    o.clone(),
-                    format!("parameter `{kv}` is not supported; ignored"),
-                )),
-            }
-        }
-        if !parts.is_empty() {
-            out.line(format!("parameters = {{ {} }}", parts.join(", ")), Some(o));
         }
     } else if matches!(f, "sensitive" | "consent" | "referral") {
         // Lắng Nghe's own columns: a sensitive answer, a consent question, the referral.

@@ -3,6 +3,7 @@
 pub mod convert;
 pub mod export;
 mod loops;
+mod params;
 pub mod read;
 
 use crate::form::diag::{Diagnostic, FormErrors};

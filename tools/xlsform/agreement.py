@@ -26,6 +26,10 @@ UNSUPPORTED_TYPES = {
     "xml-external", "csv-external", "select_one_from_file", "select_multiple_from_file",
     "select_one_external", "select_multiple_external",
 }
+EXPRESSION_COLUMNS = {
+    "relevant", "relevance", "constraint", "calculation", "calculate", "default",
+    "choice_filter", "repeat_count", "required", "read_only", "trigger",
+}
 UNSUPPORTED_SHEETS = {"entities", "external_choices", "osm"}
 UNSUPPORTED_COLUMNS = re.compile(
     r"^(media::|image|audio|video|big-image|body::|bind::|instance::)", re.I
@@ -51,6 +55,8 @@ def tables(text):
         if cells[0]:
             current = cells[0].lower()
             out.setdefault(current, [])
+            if any(cells[1:]):
+                out[current].append(cells[1:])
         elif current is not None:
             out[current].append(cells[1:])
     return out
@@ -81,6 +87,18 @@ def unsupported(path):
                 ty = (r[i] if i < len(r) else "").split()
                 if ty and ty[0].lower() in UNSUPPORTED_TYPES:
                     return f"type {ty[0]}"
+                if ty and ty[0].lower().startswith("select") and any(w.startswith("${") for w in ty):
+                    return "choices from a repeat's answers"
+            # Raw XPath (paths, predicates) in expression columns; instance lookups on the
+            # form's own lists are supported.
+            for c, h in enumerate(head):
+                if h.split(":")[0] not in EXPRESSION_COLUMNS:
+                    continue
+                for r in rows[1:]:
+                    v = re.sub(r"'[^']*'|\"[^\"]*\"", "", r[c] if c < len(r) else "")
+                    v = re.sub(r"instance\([^)]*\)/root/item(\[[^\]]*\])?(/[A-Za-z_][\w.-]*)?", "", v)
+                    if "/" in v or "[" in v or "current()" in v:
+                        return "XPath path or predicate"
     if UNSUPPORTED_TEXT.search(text):
         return "function or parameter " + UNSUPPORTED_TEXT.search(text).group(0)
     return None

@@ -599,6 +599,7 @@ fn shift(e: &mut Expr, base: u32) {
         | Expr::Ref { pos, .. }
         | Expr::Name { pos, .. }
         | Expr::Bin { pos, .. }
+        | Expr::Lookup { pos, .. }
         | Expr::Call { pos, .. } => *pos += base,
         _ => {}
     });
