@@ -884,3 +884,20 @@ fn randomized_choices_keep_one_order_per_interview() {
     sorted.sort();
     assert_eq!(sorted, ["c1", "c2", "c3", "c4", "c5", "c6"]);
 }
+
+#[test]
+fn or_other_speaks_vietnamese_in_a_vietnamese_column() {
+    let imp = import_md(
+        "| survey | | | | |\n| | type | name | label::Tiếng Việt (vi) | label::English (en) |\n\
+         | | select_one c or_other | q | Câu hỏi | Question |\n\
+         | choices | | | | |\n| | list_name | name | label::Tiếng Việt (vi) | label::English (en) |\n\
+         | | c | a | A | A |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = &imp.form;
+    let other = f.list_of(f.by_name["q"]).unwrap().find("other").unwrap();
+    assert_eq!(other.label.get("vi"), "Khác");
+    assert_eq!(other.label.get("en"), "Other");
+    let spec = f.node(f.by_name["q_other"]).label.as_ref().unwrap();
+    assert_eq!(spec.get("vi"), "Ghi rõ lựa chọn khác.");
+}

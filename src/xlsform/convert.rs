@@ -296,8 +296,10 @@ fn other_choices(out: &mut Converted, choices: Option<&Table>, langs: &[String])
             out.line(String::new(), None);
             out.line(format!("[[choices.{}]]", key(&list)), None);
             out.line("name = \"other\"".into(), None);
+            // pyxform writes "Other" in every language; a Vietnamese column gets its word.
             for l in langs {
-                out.line(format!("label.{} = \"Other\"", key(l)), None);
+                let text = if l == "vi" { "Khác" } else { "Other" };
+                out.line(format!("label.{} = {}", key(l), q(text)), None);
             }
         }
     }
@@ -856,10 +858,12 @@ fn specify_other(out: &mut Converted, ty: &str, name: &str, langs: &[String], o:
         Some(o.clone()),
     );
     for l in langs {
-        out.line(
-            format!("label.{} = \"Specify other.\"", key(l)),
-            Some(o.clone()),
-        );
+        let text = if l == "vi" {
+            "Ghi rõ lựa chọn khác."
+        } else {
+            "Specify other."
+        };
+        out.line(format!("label.{} = {}", key(l), q(text)), Some(o.clone()));
     }
     let rel = format!("selected(${{{name}}}, 'other')");
     out.line(format!("relevant = {}", q(&rel)), Some(o));
