@@ -1,10 +1,10 @@
 //! The rest of ODK's XForms function list that makes sense without GPS, media or external
 //! data: maths, string clean-up, checklists, ids, decimal dates and `indexed-repeat`.
 //!
-//! Left out on purpose (the form is refused with a message naming the function):
-//! `area`, `distance`, `geofence` (no GPS), `pulldata`, `digest`, `base64-decode`,
-//! `extract-signed`, `jr:itext` (external or media data), `randomize` on node-sets (a
-//! list's order is `randomize` on the choice list instead).
+//! Left out on purpose (the form is refused with a message saying why, see `parser.rs`):
+//! `area`, `distance`, `geofence` (no GPS), `pulldata` (external files), `digest`,
+//! `base64-decode`, `extract-signed` (cryptography), `jr:itext` (media translations),
+//! `randomize` on node-sets (`randomize=true` in a select's parameters instead).
 
 use super::eval::{arg, text};
 use super::{Context, Expr, Func, Value};

@@ -306,7 +306,19 @@ impl Parser {
 
     fn call(&mut self, name: String, pos: Pos) -> Result<(Expr, u32), ExprError> {
         let Some((func, lo, hi)) = Func::lookup(&name) else {
-            return Err(ExprError::new(pos, format!("unknown function `{name}()`")));
+            let why = match name.as_str() {
+                "pulldata" => "reads an external CSV file, which is not supported",
+                "area" | "distance" | "geofence" => "works on GPS points, which are not collected",
+                "digest" | "base64-decode" | "extract-signed" => {
+                    "is for cryptographic and encoded data, which is not supported"
+                }
+                "randomize" => {
+                    "is not supported on node-sets; put randomize=true in the select's parameters"
+                }
+                "jr:itext" => "reads media translations, which are not supported",
+                _ => return Err(ExprError::new(pos, format!("unknown function `{name}()`"))),
+            };
+            return Err(ExprError::new(pos, format!("`{name}()` {why}")));
         };
         self.bump(); // (
         let mut args = Vec::new();

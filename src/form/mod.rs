@@ -1,7 +1,7 @@
 //! Forms: the TOML file format, loaded in two phases into a checked model.
 
 pub mod answer;
-mod build;
+pub(crate) mod build;
 pub mod diag;
 pub mod graph;
 mod inputs;

@@ -57,6 +57,9 @@ pub struct Form {
     pub instance_name: Option<Expr>,
     /// Per node, the questions its relevance depends on (see `inputs.rs`).
     pub relevance_inputs: Vec<Vec<NodeId>>,
+    /// (question answered, node whose calculation it triggers), for every `trigger`; most
+    /// forms have none, so answering checks an empty list.
+    pub triggered: Vec<(NodeId, NodeId)>,
 }
 
 #[derive(Debug)]

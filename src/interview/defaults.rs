@@ -59,11 +59,8 @@ impl Interview {
             return;
         }
         let form = self.form.clone();
-        for (i, n) in form.nodes.iter().enumerate() {
-            if !n.triggers().any(|t| t == source) {
-                continue;
-            }
-            let target = NodeId::new(i);
+        for &(_, target) in form.triggered.iter().filter(|(s, _)| *s == source) {
+            let n = form.node(target);
             let k = common(&form.node(source).chain, &n.chain).min(path.len());
             let mut paths = Vec::new();
             expand(&form, &self.root, &n.chain, &path[..k], &mut paths);

@@ -10,30 +10,6 @@ use crate::form::raw::{self, Row};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use toml::Value as Toml;
 
-/// Survey columns in the order form designers expect them; any other comes after.
-const SURVEY_ORDER: &[&str] = &[
-    "type",
-    "name",
-    "label",
-    "hint",
-    "guidance_hint",
-    "required",
-    "required_message",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "calculation",
-    "trigger",
-    "default",
-    "choice_filter",
-    "appearance",
-    "read_only",
-    "repeat_count",
-    "parameters",
-    "consent",
-    "sensitive",
-    "referral",
-];
 const TEXTS: &[&str] = &[
     "label",
     "hint",
@@ -224,7 +200,7 @@ pub fn workbook(src: &str) -> Result<Vec<u8>, String> {
     }
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    survey.sorted(SURVEY_ORDER).write(
+    survey.sorted(crate::form::build::ROW_FIELDS).write(
         wb.add_worksheet()
             .set_name("survey")
             .map_err(|e| e.to_string())?,

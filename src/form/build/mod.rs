@@ -17,7 +17,9 @@ use chrono::FixedOffset;
 use std::collections::HashMap;
 use toml::{Spanned, Value as Toml};
 
-const ROW_FIELDS: &[&str] = &[
+/// A survey row's fields, in the order a form designer reads them (also the column order
+/// of `export-xlsform`).
+pub(crate) const ROW_FIELDS: &[&str] = &[
     "type",
     "name",
     "label",
@@ -110,6 +112,11 @@ pub fn build(path: &str, src: &str) -> Result<Form, FormErrors> {
             not_eligible,
             instance_name,
             relevance_inputs: super::inputs::relevance_inputs(&nodes),
+            triggered: nodes
+                .iter()
+                .enumerate()
+                .flat_map(|(i, n)| n.triggers().map(move |s| (s, NodeId::new(i))))
+                .collect(),
             nodes,
         }),
         _ => {
@@ -416,14 +423,7 @@ impl Builder<'_> {
             for (k, e) in taken.iter_mut().enumerate() {
                 if let Some(e) = e {
                     let filter = if k == FILTER { list } else { None };
-                    let cx = typecheck::Site {
-                        filter,
-                        nodes: &self.nodes,
-                        by_name: &self.by_name,
-                        ambiguous: &self.ambiguous,
-                        lists: &self.lists,
-                    };
-                    cx.check(e, &mut found);
+                    self.site(filter).check(e, &mut found);
                 }
             }
             put_exprs(&mut self.nodes[i], taken);
@@ -482,6 +482,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// What the checker sees of the form so far; `filter` is the list a `choice_filter`
+    /// filters.
+    fn site(&self, filter: Option<ListId>) -> typecheck::Site<'_> {
+        typecheck::Site {
+            filter,
+            nodes: &self.nodes,
+            by_name: &self.by_name,
+            ambiguous: &self.ambiguous,
+            lists: &self.lists,
+        }
+    }
+
     /// A question's own calculation, dynamic default and triggers.
     fn resolve_computed(&mut self, i: usize, found: &mut Vec<(usize, String)>) {
         let n = &mut self.nodes[i];
@@ -492,13 +504,7 @@ impl<'a> Builder<'a> {
             Kind::SelectOne(s) | Kind::SelectMultiple(s) | Kind::Rank(s) => s.seed.take(),
             _ => None,
         };
-        let cx = typecheck::Site {
-            filter: None,
-            nodes: &self.nodes,
-            by_name: &self.by_name,
-            ambiguous: &self.ambiguous,
-            lists: &self.lists,
-        };
+        let cx = self.site(None);
         for e in calc
             .iter_mut()
             .chain(dynamic.iter_mut())
