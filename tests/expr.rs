@@ -340,3 +340,16 @@ fn last_saved_is_a_reference_to_another_interview_not_an_input() {
     // Without a previous interview it reads as blank.
     assert_eq!(s("concat('[', ${last-saved#name}, ']')"), "[]");
 }
+
+#[test]
+fn regex_patterns_read_as_javarosa_reads_them() {
+    // A hyphen after a class escape is a plain hyphen in Java (and in ODK Collect).
+    assert_eq!(
+        s(r"regex('a-b.c@x.org', '^[\w-\.]+@([\w-]+\.)+[\w-]{2,}$')"),
+        "true"
+    );
+    assert_eq!(
+        s(r"regex('a b@x.org', '^[\w-\.]+@([\w-]+\.)+[\w-]{2,}$')"),
+        "false"
+    );
+}

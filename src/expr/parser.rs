@@ -353,7 +353,7 @@ impl Parser {
         if func == Func::Regex
             && let Some(Expr::Str { text, pos: p }) = args.get(1)
         {
-            let re = regex::Regex::new(text).map_err(|e| {
+            let re = java_regex(text).map_err(|e| {
                 ExprError::new(
                     *p,
                     format!("bad regular expression: {}", first_line(&e.to_string())),
@@ -388,4 +388,33 @@ impl Parser {
 
 fn first_line(s: &str) -> String {
     s.lines().last().unwrap_or(s).trim().to_string()
+}
+
+/// Compiles a pattern as JavaRosa (Java's regex engine) reads it. Java takes a `-` right
+/// after a class escape inside brackets as a plain hyphen (`[\\w-.]`, in many e-mail
+/// checks); Rust's engine refuses it, so such a hyphen is escaped first.
+fn java_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(pattern).or_else(|first| {
+        let mut fixed = String::with_capacity(pattern.len() + 4);
+        let mut chars = pattern.chars().peekable();
+        let mut in_class = false;
+        while let Some(c) = chars.next() {
+            fixed.push(c);
+            match c {
+                '\\' => {
+                    let Some(n) = chars.next() else { break };
+                    fixed.push(n);
+                    if in_class && "wdsWDS".contains(n) && chars.peek() == Some(&'-') {
+                        chars.next();
+                        fixed.push_str("\\-");
+                    }
+                    continue;
+                }
+                '[' => in_class = true,
+                ']' => in_class = false,
+                _ => {}
+            }
+        }
+        regex::Regex::new(&fixed).map_err(|_| first)
+    })
 }

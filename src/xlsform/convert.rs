@@ -29,7 +29,10 @@ impl Converted {
     pub(super) fn line(&mut self, text: String, origin: Option<Origin>) {
         self.toml.push_str(&text);
         self.toml.push('\n');
-        self.origins.push(origin);
+        // A value may be written as a multi-line string: every line it takes has the origin.
+        for _ in 0..=text.matches('\n').count() {
+            self.origins.push(origin.clone());
+        }
     }
 }
 
