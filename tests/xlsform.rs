@@ -901,3 +901,21 @@ fn or_other_speaks_vietnamese_in_a_vietnamese_column() {
     let spec = f.node(f.by_name["q_other"]).label.as_ref().unwrap();
     assert_eq!(spec.get("vi"), "Ghi rõ lựa chọn khác.");
 }
+
+#[test]
+fn a_hint_without_a_label_and_a_spaced_choice_name_are_taken_with_a_warning() {
+    let imp = import_md(
+        "| survey | | | |\n| | type | name | hint |\n| | select_one c | q | Chọn một |\n\
+         | choices | | | |\n| | list_name | name | label |\n| | c | option a | A |\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let w = imp.warnings.join("\n");
+    assert!(w.contains("form.md:survey:R2:name: warning: `q` has a hint but no label; its name is shown as the label"), "{w}");
+    assert!(
+        w.contains("form.md:choices:R2:name: warning: choice name `option a` holds a space"),
+        "{w}"
+    );
+    let iv = langnghe::interview::Interview::new(Arc::new(imp.form), now());
+    let q = iv.form().by_name["q"];
+    assert_eq!(iv.label(q, &[]), "q");
+}

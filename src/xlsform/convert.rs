@@ -513,6 +513,14 @@ fn choice_rows(
             }
         }
         let name = ch.find("name").and_then(|c| vals.get(c).map(|v| (v, c)));
+        if let Some((n, c)) = name
+            && n.trim().contains(char::is_whitespace)
+        {
+            let msg = format!(
+                "choice name `{n}` holds a space: fine for select_one, refused by select_multiple and rank"
+            );
+            out.warnings.push((ch.origin(*row, c), msg));
+        }
         if let (false, Some((name, c))) = (texts.contains_key("label"), name)
             && !name.is_empty()
         {
@@ -806,11 +814,22 @@ fn row_cells(
     // Media alone stands for the label in ODK; here the name is shown instead.
     if let (Some(_), Some((name, c)), false, false) = (
         media,
-        name,
+        name.clone(),
         texts.contains_key("label"),
         texts.contains_key("hint"),
     ) {
         texts.insert("label".into(), vec![(langs[0].clone(), name, c)]);
+    }
+    // A hint without a label: pyxform allows it; the name stands in as the label.
+    if let (Some((name, c)), false, true) = (
+        name,
+        texts.contains_key("label"),
+        texts.contains_key("hint"),
+    ) && !matches!(ty, "calculate" | "hidden")
+        && !ty.starts_with("begin")
+    {
+        let msg = format!("`{name}` has a hint but no label; its name is shown as the label");
+        out.warnings.push((t.origin(row, c), msg));
     }
     emit_texts(out, texts, langs, |c| t.origin(row, c));
 }
