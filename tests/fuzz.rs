@@ -192,7 +192,9 @@ proptest! {
             Just("("), Just(")"), Just("${a}"), Just("1"), Just("'x'"), Just("and"),
             Just("or"), Just("-"), Just("+"), Just("*"), Just("div"), Just("="),
             Just("if("), Just(","), Just("count-selected("), Just("."), Just(".."),
-            Just("regex(${a}, '[')"), Just("not("),
+            Just("regex(${a}, '[')"), Just("not("), Just("instance('l')/root/item["),
+            Just("]"), Just("/"), Just("/label"), Just("${last-saved#a}"),
+            Just("indexed-repeat(${a}, ${a},"), Just("regex(., '[\\w-.]')"), Just("["),
         ], 0..400)) {
         let _ = langnghe::expr::parse(&toks.join(" "));
     }
@@ -228,12 +230,28 @@ proptest! {
                 Just("select_one l"), Just("begin group"), Just("end group"),
                 Just("begin repeat"), Just("end repeat"), Just("q1"), Just("l"),
                 Just("relevant"), Just("${q1} > 1"), Just("label::English (en)"), Just("form_id"),
+                Just("begin loop over l"), Just("end loop"), Just("select_one l or_other"),
+                Just("calculation"), Just("trigger"), Just("default"), Just("${q1}"),
+                Just("today()"), Just("${last-saved#q1}"), Just("parameters"),
+                Just("randomize=true"), Just("hint"), Just("%(label)s"), Just("\\|"),
             ], 1..8), 0..16)) {
         let md: String = rows.iter().map(|r| format!("| {} |\n", r.join(" | "))).collect();
         let sheets = langnghe::xlsform::read::markdown(&md);
         let c = langnghe::xlsform::convert::convert(&sheets, "fuzz");
-        if !c.toml.is_empty() {
-            let _ = langnghe::form::build("fuzz.md", &c.toml);
+        if !c.toml.is_empty()
+            && let Ok(form) = langnghe::form::build("fuzz.md", &c.toml)
+        {
+            // A form that checks must also run: defaults, triggers and calculations fire.
+            let now = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00+07:00").unwrap();
+            let mut iv = langnghe::interview::Interview::new(std::sync::Arc::new(form), now);
+            for _ in 0..20 {
+                if let Some(langnghe::interview::Item::Question { node, path }) = iv.current().cloned() {
+                    let _ = iv.answer(node, &path, "1");
+                }
+                if iv.advance().is_err() {
+                    break;
+                }
+            }
         }
     }
 }
