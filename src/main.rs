@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Some(Command::ImportXlsform { file, out }) => {
             langnghe::cli::check::import_xlsform(&file, &out)
         }
+        #[cfg(feature = "xlsx")]
         Some(Command::ExportXlsform { form, out }) => {
             langnghe::cli::check::export_xlsform(&form, &forms_dir, &out)
         }

@@ -118,6 +118,7 @@ fn check_indicators(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> bo
 }
 
 /// `langnghe export-xlsform FORM -o OUT.xlsx`: the form as an XLSForm workbook.
+#[cfg(feature = "xlsx")]
 pub fn export_xlsform(spec: &str, forms_dir: &Path, out: &Path) -> super::error::CliResult {
     let form = crate::catalog::find(spec, forms_dir)?;
     let bytes = crate::xlsform::export::workbook(&form.source)?;

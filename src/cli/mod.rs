@@ -52,6 +52,7 @@ pub enum Command {
     },
     /// Write a form (a form file, or the id of a form on offer) as an XLSForm workbook that
     /// ODK, Kobo and pyxform read, and `import-xlsform` reads back.
+    #[cfg(feature = "xlsx")]
     ExportXlsform {
         form: String,
         #[arg(short = 'o', long = "out")]

@@ -1,6 +1,7 @@
 //! Importing XLSForms (.xlsx, .xls, pyxform markdown) into our form format.
 
 pub mod convert;
+#[cfg(feature = "xlsx")]
 pub mod export;
 mod loops;
 mod params;
