@@ -1081,3 +1081,20 @@ fn instance_lookups_read_the_forms_own_choice_lists() {
         "{err}"
     );
 }
+
+#[test]
+fn questions_that_trigger_each_other_do_not_hang_the_interview() {
+    let f = form(
+        &rows(
+            "integer a | calculation = \"${b} + 1\" ; trigger = \"${b}\"
+             integer b | calculation = \"${a} + 1\" ; trigger = \"${a}\"",
+        ),
+        "",
+    );
+    let mut iv = Interview::new(f, now());
+    ans(&mut iv, "a", "1");
+    // Each answer sets the other off a bounded number of times, then stops.
+    let (a, b) = (val(&iv, "a"), val(&iv, "b"));
+    assert!(!a.is_empty() && !b.is_empty(), "{a} {b}");
+    assert!(a.parse::<i64>().unwrap() < 20, "{a}");
+}
