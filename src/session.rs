@@ -73,11 +73,7 @@ impl Session {
         let id = Uuid::now_v7();
         let mut iv = Interview::new(form.clone(), now);
         iv.set_seed(seed_of(id));
-        if form.source.contains("${last-saved#")
-            && let Some(last) = store.last_saved_answers(&form.id)
-        {
-            iv.set_last_saved(last);
-        }
+        hand_in_last_saved(&mut iv, &store);
         let draft = Draft {
             id,
             form: FormRef {
@@ -117,15 +113,8 @@ impl Session {
         draft: Draft,
         clock: Arc<dyn Clock + Send + Sync>,
     ) -> Session {
-        let last = form
-            .source
-            .contains("${last-saved#")
-            .then(|| store.last_saved_answers(&form.id))
-            .flatten();
         let (mut iv, _dropped) = Interview::restore(form, clock.now(), &draft.answers);
-        if let Some(last) = last {
-            iv.set_last_saved(last);
-        }
+        hand_in_last_saved(&mut iv, &store);
         iv.restore_held(&draft.held);
         iv.set_seed(seed_of(draft.id));
         if let Some(pos) = &draft.position {
@@ -360,4 +349,15 @@ fn add_time(paradata: &mut Vec<(String, u64)>, key: &str, ms: u64) {
 fn seed_of(id: Uuid) -> u64 {
     let b = id.as_bytes();
     u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
+}
+
+/// `${last-saved#q}` reads the last interview finalized with the form: looked up in the store
+/// only for forms that use it.
+fn hand_in_last_saved(iv: &mut Interview, store: &Store) {
+    let form = iv.form().clone();
+    if form.source.contains("${last-saved#")
+        && let Some(last) = store.last_saved_answers(&form.id)
+    {
+        iv.set_last_saved(last);
+    }
 }

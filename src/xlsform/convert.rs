@@ -84,7 +84,7 @@ pub fn header(h: &str) -> (String, Option<String>) {
     (base, lang)
 }
 
-const TEXT_FIELDS: &[&str] = &[
+pub(super) const TEXT_FIELDS: &[&str] = &[
     "label",
     "hint",
     "guidance_hint",

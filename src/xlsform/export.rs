@@ -10,15 +10,6 @@ use crate::form::raw::{self, Row};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use toml::Value as Toml;
 
-const TEXTS: &[&str] = &[
-    "label",
-    "hint",
-    "guidance_hint",
-    "required_message",
-    "constraint_message",
-    "title",
-];
-
 /// A language code as an XLSForm column suffix: `Tiếng Việt (vi)`. pyxform and our import
 /// both read the code from the parentheses.
 pub fn language_header(code: &str) -> String {
@@ -57,7 +48,9 @@ impl Grid {
     fn row(&mut self, row: &Row, langs: &Langs) {
         let mut cells = Vec::new();
         for (field, v) in row {
-            match (v.get_ref(), TEXTS.contains(&field.as_str())) {
+            // The settings' `title` is a text too.
+            let text = field == "title" || super::convert::TEXT_FIELDS.contains(&field.as_str());
+            match (v.get_ref(), text) {
                 (Toml::Table(t), true) => {
                     let mut keys: Vec<&String> = t.keys().collect();
                     keys.sort_by_key(|k| langs.order.iter().position(|l| l == *k));
