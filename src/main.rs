@@ -62,11 +62,9 @@ fn main() -> ExitCode {
         Some(Command::Simulate { form, count, seed }) => {
             open().and_then(|s| data::simulate(&s, &form, &forms_dir, count, seed))
         }
-        Some(Command::Export {
-            format: _,
-            out,
-            include_sensitive,
-        }) => open().and_then(|s| data::export(&s, &forms_dir, &out, include_sensitive)),
+        Some(Command::Export { export }) => {
+            open().and_then(|s| data::export(&s, &forms_dir, &export))
+        }
         Some(Command::Drill {
             form,
             seed,

@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::{FixedOffset, TimeZone};
-use langnghe::export::csv::{render, tables};
+use langnghe::export::csv::{Options, render, tables};
 use langnghe::form::build;
 use langnghe::store::{Finalized, FormRef, Stamp};
 use uuid::Uuid;
@@ -13,6 +13,11 @@ const FORM: &str = r#"
 id = "kids"
 version = "3"
 languages = ["vi"]
+
+[[survey]]
+type = "calculate"
+name = "start"
+calculation = "once(now())"
 
 [[survey]]
 type = "begin_group"
@@ -36,7 +41,22 @@ label = "Dân tộc"
 sensitive = true
 
 [[survey]]
+type = "time"
+name = "woke"
+label = "Giờ dậy"
+
+[[survey]]
 type = "end_group"
+
+[[survey]]
+type = "note"
+name = "thanks"
+label = "Cảm ơn"
+
+[[survey]]
+type = "begin_group"
+name = "hh"
+label = "Gia đình"
 
 [[survey]]
 type = "begin_repeat"
@@ -51,6 +71,14 @@ label = "Tuổi"
 [[survey]]
 type = "end_repeat"
 
+[[survey]]
+type = "end_group"
+
+[[survey]]
+type = "calculate"
+name = "end"
+calculation = "once(now())"
+
 [[choices.place]]
 name = "home"
 label = "Nhà"
@@ -58,6 +86,10 @@ label = "Nhà"
 [[choices.place]]
 name = "school"
 label = "Trường"
+
+[[choices.place]]
+name = "park"
+label = "Công viên"
 
 [[choices.eth]]
 name = "kinh"
@@ -91,6 +123,8 @@ fn record(id: u128, answers: &[(&str, &str)]) -> Finalized {
     }
 }
 
+const ID1: &str = "uuid:00000000-0000-0000-0000-000000000001";
+
 #[test]
 fn main_and_repeat_tables_match_odk_central_shape() {
     let form = build("kids.toml", FORM).unwrap();
@@ -98,40 +132,108 @@ fn main_and_repeat_tables_match_odk_central_shape() {
         record(
             1,
             &[
+                ("start", "2026-11-29T10:00:00.000+07:00"),
                 ("wish", "Sân chơi, \"bóng đá\"\nvà thư viện"),
                 ("places", "school home"),
                 ("ethnicity", "kinh"),
+                ("woke", "06:30:00"),
                 ("sib[1]/sib_age", "4"),
                 ("sib[2]/sib_age", "15"),
             ],
         ),
-        record(2, &[("wish", "Được đi học"), ("places", "")]),
+        record(2, &[("wish", " Được đi học ")]),
     ];
-    let t = tables(&form, &recs, false);
+    let t = tables(&form, &recs, Options::central());
     assert_eq!(t.len(), 2);
     assert_eq!(t[0].file, "kids.csv");
     let main = render(&t[0]);
-    let want = "SubmissionDate,start,end,about-wish,about-places,about-places/home,about-places/school,meta-instanceID,KEY,SubmitterID,DeviceID,FormVersion,duration,referral\r\n\
-        2026-11-29T10:12:00+07:00,2026-11-29T10:00:00+07:00,2026-11-29T10:12:00+07:00,\"Sân chơi, \"\"bóng đá\"\"\nvà thư viện\",school home,1,1,uuid:00000000-0000-0000-0000-000000000001,uuid:00000000-0000-0000-0000-000000000001,sv07,00000000-0000-0000-0000-00000000000d,3,95,0\r\n\
-        2026-11-29T10:12:00+07:00,2026-11-29T10:00:00+07:00,2026-11-29T10:12:00+07:00,Được đi học,,,,uuid:00000000-0000-0000-0000-000000000002,uuid:00000000-0000-0000-0000-000000000002,sv07,00000000-0000-0000-0000-00000000000d,3,95,0\r\n";
-    assert_eq!(main, want);
+    // Central: SubmissionDate (UTC, ms, Z); every field in document order with its group
+    // path (notes and calculations too; select_multiple not split unless asked); the meta
+    // group; then its ten columns. `start`/`end` are the interview's own times, in ms with
+    // the offset; a time answer as Collect writes it. LF, no BOM, quotes only when needed.
+    let want = format!(
+        "SubmissionDate,start,about-wish,about-places,about-woke,thanks,end,meta-instanceID,meta-start,meta-end,meta-duration,meta-referral,\
+         KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion\n\
+         2026-11-29T03:12:00.000Z,2026-11-29T10:00:00.000+07:00,\"Sân chơi, \"\"bóng đá\"\"\nvà thư viện\",school home,06:30:00.000+07:00,,2026-11-29T10:12:00.000+07:00,{ID1},\
+         2026-11-29T10:00:00.000+07:00,2026-11-29T10:12:00.000+07:00,95,0,{ID1},00000000-0000-0000-0000-00000000000d,sv07,0,0,,,00000000-0000-0000-0000-00000000000d,0,3\n"
+    );
+    assert_eq!(main.lines().next(), want.lines().next());
+    assert!(main.starts_with(&want), "{main}");
+    assert!(
+        main.lines().nth(3).unwrap().contains(", Được đi học ,"),
+        "edge spaces kept unquoted as Central does: {main}"
+    );
     assert!(!main.contains("ethnicity"), "sensitive left out by default");
 
+    // The repeat inside group `hh`: its KEY carries the group, as Central's does.
     assert_eq!(t[1].file, "kids-sib.csv");
     assert_eq!(
         render(&t[1]),
-        "sib_age,PARENT_KEY,KEY\r\n\
-         4,uuid:00000000-0000-0000-0000-000000000001,uuid:00000000-0000-0000-0000-000000000001/sib[1]\r\n\
-         15,uuid:00000000-0000-0000-0000-000000000001,uuid:00000000-0000-0000-0000-000000000001/sib[2]\r\n"
+        format!("sib_age,PARENT_KEY,KEY\n4,{ID1},{ID1}/hh/sib[1]\n15,{ID1},{ID1}/hh/sib[2]\n")
     );
 
-    let with = tables(&form, &recs, true);
+    let with = tables(
+        &form,
+        &recs,
+        Options {
+            include_sensitive: true,
+            ..Options::central()
+        },
+    );
     let col = with[0]
         .header
         .iter()
         .position(|h| h == "about-ethnicity")
         .expect("sensitive column on request");
     assert_eq!(with[0].rows[0][col], "kinh");
+}
+
+#[test]
+fn split_select_multiples_as_central_values_seen_sorted_zero_not_blank() {
+    let form = build("kids.toml", FORM).unwrap();
+    let recs = vec![
+        record(1, &[("places", "school home")]),
+        record(2, &[("places", "home")]),
+        record(3, &[("wish", "chưa trả lời nơi nào")]),
+    ];
+    let opts = Options {
+        split_select_multiples: true,
+        ..Options::central()
+    };
+    let t = tables(&form, &recs, opts);
+    let h = &t[0].header;
+    let at = h.iter().position(|c| c == "about-places").unwrap();
+    // `park` was never picked: no column, as Central (it reads values from the data).
+    assert_eq!(
+        h[at..at + 3],
+        ["about-places", "about-places/home", "about-places/school"]
+    );
+    assert!(!h.iter().any(|c| c.ends_with("/park")));
+    let cells: Vec<[&str; 3]> = t[0]
+        .rows
+        .iter()
+        .map(|r| [r[at].as_str(), r[at + 1].as_str(), r[at + 2].as_str()])
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ["school home", "1", "1"],
+            ["home", "1", "0"],
+            // Central's MEGAHACK: every split column starts at 0.
+            ["", "0", "0"]
+        ]
+    );
+    // groupPaths=false: bare names.
+    let bare = tables(
+        &form,
+        &recs,
+        Options {
+            group_paths: false,
+            ..opts
+        },
+    );
+    assert!(bare[0].header.iter().any(|c| c == "places/home"));
+    assert!(bare[0].header.iter().any(|c| c == "wish"));
 }
 
 #[test]
@@ -166,7 +268,7 @@ fn export_verb_writes_files_for_each_form_and_repeat() {
     let mut lines = forums.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "\u{feff}forum_date,forum_no,forum_topic,forum_children,forum_girls,forum_followed_up,PARENT_KEY,KEY"
+        "forum_date,forum_no,forum_topic,forum_children,forum_girls,forum_followed_up,PARENT_KEY,KEY"
     );
     let first = lines.next().expect("some forums were simulated");
     assert!(first.contains("/forum[1]"), "{first}");
@@ -205,7 +307,7 @@ fn from_any_folder_the_built_in_forms_work_and_export_never_skips_silently() {
         lines
             .next()
             .unwrap()
-            .contains(",meta-instanceID,meta-instanceName,KEY,"),
+            .contains(",meta-instanceID,meta-instanceName,meta-start,"),
         "{main}"
     );
     assert!(

@@ -569,7 +569,12 @@ fn form_files_that_do_not_fit_never_crash() {
         duration_ms: 0,
         referral: false,
     };
-    let tables = langnghe::export::csv::tables(&form, &[f], true);
+    let opts = langnghe::export::csv::Options {
+        include_sensitive: true,
+        split_select_multiples: true,
+        group_paths: true,
+    };
+    let tables = langnghe::export::csv::tables(&form, &[f], opts);
     assert_eq!(tables[0].rows.len(), 1);
 }
 

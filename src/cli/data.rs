@@ -1,5 +1,7 @@
 //! Verbs over the store: list, simulate, export, recover.
 
+use crate::export::csv::Submission;
+use crate::record::Finalized;
 use crate::session::{Clock, SystemClock};
 use crate::simulate::{self, Rng};
 use crate::store::{Status, Store};
@@ -226,12 +228,7 @@ fn bar(done: usize, total: usize, width: usize) -> String {
     format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
 }
 
-pub fn export(
-    store: &Store,
-    forms_dir: &Path,
-    out_dir: &Path,
-    include_sensitive: bool,
-) -> CliResult {
+pub fn export(store: &Store, forms_dir: &Path, req: &crate::export::Request) -> CliResult {
     // Every form on offer, and every exact version an interview here was taken with.
     let (offered, _) = crate::catalog::device_forms(forms_dir, store.dir());
     let (kept, bad) = store.kept_forms();
@@ -239,20 +236,23 @@ pub fn export(
         eprintln!("warning: a kept form copy does not load: {b}");
     }
     let forms: Vec<_> = offered.into_iter().map(|(f, _)| f).chain(kept).collect();
-    crate::store::paths::ensure_private_dir(out_dir)
-        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
-    let mut sink = crate::export::sink::CsvSink::new(&forms, out_dir, include_sensitive);
     let mut read = 0usize;
-    let bad = store
-        .each_finalized(|f| {
-            read += 1;
-            sink.add(&f);
-        })
-        .map_err(|e| e.to_string())?;
+    // Nothing was submitted from here yet: no receive time, review state or edits.
+    let mut source = |each: &mut dyn FnMut(&Finalized, &Submission)| {
+        read = 0;
+        let bad = store
+            .each_finalized(|f| {
+                read += 1;
+                each(&f, &Submission::default());
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(bad.iter().map(|b| b.to_string()).collect())
+    };
+    let (lines, bad) = crate::export::write(&forms, forms_dir, req, &mut source)?;
     for b in bad {
         eprintln!("warning: skipped a damaged record: {b}");
     }
-    for line in sink.finish(forms_dir)? {
+    for line in lines {
         println!("{line}");
     }
     if read == 0 && store.entries_iter().next().is_some() {

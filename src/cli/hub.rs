@@ -37,12 +37,7 @@ pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
         } => referrals(&data, since, csv.as_deref(), followed_up),
         HubCommand::Import { data, files } => import(&data, &files),
         HubCommand::Report { data, report } => super::report::hub(&data, report.args(report_lang)),
-        HubCommand::Export {
-            data,
-            format: _,
-            out,
-            include_sensitive,
-        } => export(&data, &out, include_sensitive),
+        HubCommand::Export { data, export: args } => export(&data, &args),
     }
 }
 
@@ -140,17 +135,18 @@ pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {
     }
 }
 
-pub fn export(dir: &Path, out: &Path, include_sensitive: bool) -> CliResult {
-    let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+pub fn export(dir: &Path, args: &crate::export::Request) -> CliResult {
+    let mut args = args.clone();
+    args.out = std::path::absolute(&args.out).unwrap_or_else(|_| args.out.clone());
     match target(dir)? {
         Target::Server(addr) => admin(
             dir,
             &addr,
             "export",
-            serde_json::json!({ "out": out, "include_sensitive": include_sensitive }),
+            serde_json::to_value(&args).map_err(|e| e.to_string())?,
         ),
         Target::Hub(hub) => {
-            print!("{}", export_tables(&hub, &out, include_sensitive)?);
+            print!("{}", export_tables(&hub, &args)?);
             Ok(())
         }
     }

@@ -10,7 +10,7 @@ pub mod report;
 pub mod sync;
 pub mod words;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::store::Status;
@@ -76,15 +76,10 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Export this device's finalized interviews.
+    /// Export this device's finalized interviews: CSV in ODK Central's shape, or a workbook.
     Export {
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
-        format: Format,
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Also export questions marked sensitive (ethnicity, free text).
-        #[arg(long)]
-        include_sensitive: bool,
+        #[command(flatten)]
+        export: crate::export::Request,
     },
     /// Indicators from this device's own (unsealed) interviews: table, CSV, HTML or a screen.
     Report {
@@ -264,22 +259,13 @@ pub enum HubCommand {
         #[command(flatten)]
         report: ReportArgs,
     },
-    /// Export every device's interviews as CSV (same shape as the device export).
+    /// Export every device's interviews: CSV in ODK Central's shape, or a workbook.
     Export {
         #[arg(long)]
         data: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
-        format: Format,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long)]
-        include_sensitive: bool,
+        #[command(flatten)]
+        export: crate::export::Request,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Format {
-    Csv,
 }
 
 impl Cli {

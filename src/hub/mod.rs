@@ -430,6 +430,31 @@ impl Hub {
         self.each_record(f, |_| {})
     }
 
+    /// Every stored interview, opened, with when it was received; damaged ones named.
+    pub(crate) fn each_submission(
+        &self,
+        each: &mut dyn FnMut(&Finalized, &crate::export::csv::Submission),
+    ) -> Result<Vec<String>, String> {
+        let mut bad = Vec::new();
+        self.store.each_interview(&mut |item| {
+            if item.tombstone {
+                return;
+            }
+            match self.open_item(&item) {
+                Ok(bundle::Payload::Interview(f)) => {
+                    let sub = crate::export::csv::Submission {
+                        received: Some(item.received),
+                        ..Default::default()
+                    };
+                    each(&f, &sub)
+                }
+                Ok(_) => bad.push(format!("interview {}: holds no interview", item.id)),
+                Err(e) => bad.push(format!("interview {}: {e}", item.id)),
+            }
+        })?;
+        Ok(bad)
+    }
+
     /// Every stored interview and tombstone, opened.
     pub(crate) fn each_record(
         &self,

@@ -318,12 +318,6 @@ struct ImportRequest {
     files: Vec<std::path::PathBuf>,
 }
 
-#[derive(Debug, Deserialize)]
-struct ExportRequest {
-    out: std::path::PathBuf,
-    include_sensitive: bool,
-}
-
 /// Admin calls run hub work inside the server: only from this machine, and only for whoever
 /// can read the hub folder's `admin.token` (its owner), not any local account.
 fn admin_refusal(s: &Shared, peer: &SocketAddr, headers: &HeaderMap) -> Option<Response> {
@@ -365,17 +359,13 @@ async fn admin_export(
     State(s): St,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    axum::Json(req): axum::Json<ExportRequest>,
+    axum::Json(req): axum::Json<crate::export::Request>,
 ) -> Response {
     if let Some(r) = admin_refusal(&s, &peer, &headers) {
         return r;
     }
     let shown = req.out.display().to_string();
-    match tokio::task::spawn_blocking(move || {
-        super::transfer::export_tables(&s.hub, &req.out, req.include_sensitive)
-    })
-    .await
-    {
+    match tokio::task::spawn_blocking(move || super::transfer::export_tables(&s.hub, &req)).await {
         Ok(Ok(lines)) => text(200, format!("{lines}exported to {shown}\n")),
         Ok(Err(e)) => text(400, e),
         Err(e) => text(500, e.to_string()),

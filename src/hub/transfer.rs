@@ -2,6 +2,8 @@
 //! them) and `hub export` (CSV). Run by the CLI, or inside a serving hub for an admin call.
 
 use super::Hub;
+use crate::export::csv::Submission;
+use crate::record::Finalized;
 use std::path::{Path, PathBuf};
 
 /// Imports bundle files, writing `FILE.receipt` next to each. Returns the report and how
@@ -78,18 +80,11 @@ fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Exports the hub's interviews as CSV into `out`; returns what was written, as text.
-pub(crate) fn export_tables(
-    hub: &Hub,
-    out: &Path,
-    include_sensitive: bool,
-) -> Result<String, String> {
+/// Exports the hub's interviews into `req.out`; returns what was written, as text.
+pub(crate) fn export_tables(hub: &Hub, req: &crate::export::Request) -> Result<String, String> {
     let (forms, _) = hub.known_forms();
-    crate::store::paths::ensure_private_dir(out)
-        .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let mut sink = crate::export::sink::CsvSink::new(&forms, out, include_sensitive);
-    let damaged = hub.each_finalized(|f| sink.add(&f))?;
-    let mut lines = sink.finish(&hub.forms_dir())?;
+    let mut source = |each: &mut dyn FnMut(&Finalized, &Submission)| hub.each_submission(each);
+    let (mut lines, damaged) = crate::export::write(&forms, &hub.forms_dir(), req, &mut source)?;
     // One damaged record must not keep the rest from going out: skipped, and named.
     if !damaged.is_empty() {
         lines.push(format!(
