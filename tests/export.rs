@@ -334,3 +334,78 @@ fn from_any_folder_the_built_in_forms_work_and_export_never_skips_silently() {
     );
     assert!(err.contains("child_participation.csv (5 rows)"), "{err}");
 }
+
+/// The workbook for people: a sheet per table, names over labels in the chosen language,
+/// choices by label, real dates and numbers; an unknown language refused.
+#[cfg(feature = "xlsx")]
+#[test]
+fn export_format_xlsx_writes_a_readable_workbook() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("book");
+    let run = |args: &[&str]| common::run_in(&data, args);
+    run(&[
+        "simulate",
+        "--form",
+        "commune_child_friendly",
+        "--count",
+        "12",
+        "--seed",
+        "5",
+    ]);
+    let said = run(&["export", "--format", "xlsx", "--out", out.to_str().unwrap()]);
+    assert!(
+        said.contains("commune_child_friendly.xlsx (12 + "),
+        "{said}"
+    );
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(out.join("commune_child_friendly.xlsx")).unwrap();
+    assert_eq!(book.sheet_names(), ["commune_child_friendly", "forum"]);
+    let forum = book.worksheet_range("forum").unwrap();
+    let head: Vec<String> = forum
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(head[0], "forum_date");
+    let labels: Vec<String> = forum
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(labels.iter().any(|l| l.contains("Ngày")), "{labels:?}");
+    let first = forum.rows().nth(2).unwrap();
+    assert!(
+        matches!(first[0], Data::DateTime(_)),
+        "a real date: {:?}",
+        first[0]
+    );
+    assert!(
+        matches!(first[1], Data::Float(_)),
+        "a number: {:?}",
+        first[1]
+    );
+    let o = common::langnghe()
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "export",
+            "--format",
+            "xlsx",
+            "--lang",
+            "fr",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("no language `fr`"),
+        "{err}"
+    );
+}

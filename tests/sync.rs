@@ -657,8 +657,47 @@ fn hub_rows(hub_dir: &Path, out: &Path) -> usize {
         "--out",
         out.to_str().unwrap(),
     ]);
-    std::fs::read_to_string(out.join("child_participation.csv"))
-        .map_or(0, |s| s.lines().count().saturating_sub(1))
+    let Ok(text) = std::fs::read_to_string(out.join("child_participation.csv")) else {
+        return 0;
+    };
+    submission_dates_are_the_hubs(&text);
+    text.lines().count().saturating_sub(1)
+}
+
+/// Central's `SubmissionDate`: when the hub received the interview (UTC, ms, `Z`), which is
+/// after the device finalized it (`meta-end`), never a copy of it.
+fn submission_dates_are_the_hubs(csv: &str) {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let end_col = header.iter().position(|h| *h == "meta-end").unwrap();
+    assert_eq!(header[0], "SubmissionDate");
+    for l in lines {
+        let cells = split_csv(l);
+        let sub = &cells[0];
+        assert!(sub.len() == 24 && sub.ends_with('Z'), "{sub}");
+        let sub = chrono::DateTime::parse_from_rfc3339(sub).unwrap();
+        let end = chrono::DateTime::parse_from_rfc3339(&cells[end_col]).unwrap();
+        assert!(sub > end, "received {sub} must follow finalized {end}");
+    }
+}
+
+/// One CSV line's fields (quoted fields may hold commas; simulated answers hold no line breaks).
+fn split_csv(l: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = l.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
 }
 
 /// Whether any file under `dir` holds `needle`.

@@ -82,6 +82,7 @@ struct Formats {
     name: Format,
     label: Format,
     date: Format,
+    time: Format,
     datetime: Format,
 }
 
@@ -118,6 +119,7 @@ impl<'a> Book<'a> {
             name: Format::new().set_bold(),
             label: Format::new().set_italic().set_text_wrap(),
             date: Format::new().set_num_format("yyyy-mm-dd"),
+            time: Format::new().set_num_format("hh:mm"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
         let mut used: Vec<String> = Vec::new();
@@ -130,13 +132,15 @@ impl<'a> Book<'a> {
             let ws = book.add_worksheet_with_constant_memory();
             ws.set_name(sheet).map_err(xl)?;
             let labels = labels(form, &exporter.roles(t), header, &lang);
-            for (c, (name, label)) in header.iter().zip(&labels).enumerate() {
-                let c = c as u16;
-                ws.write_string_with_format(0, c, name, &formats.name)
+            // Row by row: constant-memory mode writes a row out when the next one starts.
+            for (c, name) in header.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, name, &formats.name)
                     .map_err(xl)?;
-                ws.write_string_with_format(1, c, label, &formats.label)
+                ws.set_column_width(c as u16, 16).map_err(xl)?;
+            }
+            for (c, label) in labels.iter().enumerate() {
+                ws.write_string_with_format(1, c as u16, label, &formats.label)
                     .map_err(xl)?;
-                ws.set_column_width(c, 16).map_err(xl)?;
             }
             ws.set_freeze_panes(2, 0).map_err(xl)?;
         }
@@ -154,7 +158,23 @@ impl<'a> Book<'a> {
     fn add(&mut self, f: &Finalized, sub: &Submission) -> Result<(), String> {
         let tables = self.exporter.rows(f, sub);
         for (t, rows) in tables.into_iter().enumerate() {
-            let roles = self.exporter.roles(t);
+            let mut roles: Vec<Role> = self
+                .exporter
+                .roles(t)
+                .into_iter()
+                .map(Role::Field)
+                .collect();
+            for (role, name) in roles.iter_mut().zip(
+                self.exporter
+                    .headers()
+                    .nth(t)
+                    .map(|h| h.1)
+                    .unwrap_or_default(),
+            ) {
+                if matches!(role, Role::Field(None)) && NUMERIC_META.contains(&name.as_str()) {
+                    *role = Role::Number;
+                }
+            }
             let form = self.exporter.form();
             for r in rows {
                 let row = self.next[t];
@@ -165,13 +185,13 @@ impl<'a> Book<'a> {
                     ));
                 }
                 let ws = self.book.worksheet_from_index(t).map_err(xl)?;
+                let cell = Cell {
+                    form,
+                    lang: &self.lang,
+                    formats: &self.formats,
+                };
                 for (c, (v, role)) in r.iter().zip(&roles).enumerate() {
-                    let cell = Cell {
-                        form,
-                        lang: &self.lang,
-                        formats: &self.formats,
-                    };
-                    cell.write(ws, row, c as u16, *role, v).map_err(xl)?;
+                    cell.write(ws, (row, c as u16), *role, v).map_err(xl)?;
                 }
                 self.next[t] = row + 1;
             }
@@ -290,6 +310,23 @@ fn choice_label(form: &Form, node: NodeId, value: &str, lang: &str) -> String {
         .map_or(value.to_string(), |c| c.label.get(lang).to_string())
 }
 
+/// Metadata columns that hold counts (the rest, versions and ids included, stay text).
+const NUMERIC_META: [&str; 5] = [
+    "meta-duration",
+    "meta-referral",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Edits",
+];
+
+/// What a column holds: a field (with the value of a split column) or metadata (`None`),
+/// or a metadata count.
+#[derive(Clone, Copy)]
+enum Role<'a> {
+    Field(Option<(NodeId, Option<&'a str>)>),
+    Number,
+}
+
 /// How one value is written: by what its column holds.
 struct Cell<'a> {
     form: &'a Form,
@@ -301,20 +338,18 @@ impl Cell<'_> {
     fn write(
         &self,
         ws: &mut rust_xlsxwriter::Worksheet,
-        row: u32,
-        col: u16,
-        role: Option<(NodeId, Option<&str>)>,
+        (row, col): (u32, u16),
+        role: Role<'_>,
         v: &str,
     ) -> Result<(), XlsxError> {
         if v.is_empty() {
             return Ok(());
         }
-        let number = || v.parse::<f64>().ok().filter(|n| n.is_finite());
-        match role {
-            Some((_, Some(_))) | None if number().is_some() => {
-                ws.write_number(row, col, number().unwrap_or_default())?;
+        match (role, v.parse::<f64>().ok().filter(|n| n.is_finite())) {
+            (Role::Number | Role::Field(Some((_, Some(_)))), Some(n)) => {
+                ws.write_number(row, col, n)?;
             }
-            Some((node, None)) => return self.field(ws, row, col, node, v),
+            (Role::Field(Some((node, None))), _) => return self.field(ws, row, col, node, v),
             _ => return self.text_or_time(ws, row, col, v),
         }
         Ok(())
@@ -344,6 +379,16 @@ impl Cell<'_> {
                     .map(|c| choice_label(f, node, c, self.lang))
                     .collect();
                 ws.write_string(row, col, picked.join("; "))?;
+            }
+            Kind::Time => {
+                match chrono::NaiveTime::parse_from_str(v.get(..8).unwrap_or(v), "%H:%M:%S") {
+                    Ok(t) => {
+                        ws.write_datetime_with_format(row, col, t, &self.formats.time)?;
+                    }
+                    Err(_) => {
+                        ws.write_string(row, col, v)?;
+                    }
+                }
             }
             Kind::Date => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
                 Ok(d) => {

@@ -661,8 +661,9 @@ fn unsupported_type(out: &mut Converted, o: Origin, f: &str) -> bool {
 
 fn metadata_note(f: &str) -> &'static str {
     match f {
-        "start" | "end" => {
-            "the time the interview was opened (Lắng Nghe records its own start and end)"
+        "start" => "in the form, the time the interview was opened; exported as its recorded start",
+        "end" => {
+            "in the form, the time the interview was opened; exported as the time it was finalized"
         }
         "today" => "the day the interview was opened",
         _ => {
