@@ -867,3 +867,66 @@ fn a_forgotten_passphrase_is_recovered_through_the_hub() {
         "the old one is gone"
     );
 }
+
+/// `hub open`: a stored interview as readable JSON, through the running hub (admin call) and
+/// with the hub stopped; a bundle file with the hub folder (signature checked); a tampered
+/// bundle refused whole.
+#[test]
+fn hub_open_gives_readable_json_of_stored_items_and_bundle_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hub = HubProc::new(&tmp.path().join("hub"));
+    let dev = tmp.path().join("dev");
+    let store = device(&dev, &hub, "laptop-o", 2);
+    let id = store.entries().0[0].0;
+    drop(store);
+    let d = dev.to_str().unwrap();
+    run(&["--data-dir", d, "sync"]);
+    let h = hub.dir.to_str().unwrap().to_string();
+    let opened = |args: &[&str]| -> serde_json::Value {
+        let out = run(args);
+        serde_json::from_str(out.lines().next().expect("one line")).unwrap()
+    };
+    let serving = opened(&["hub", "open", "--data", &h, &id.to_string()]);
+    assert_eq!(serving["kind"], "interview");
+    assert_eq!(serving["id"], id.to_string());
+    assert!(
+        serving["answers"]
+            .as_object()
+            .is_some_and(|a| !a.is_empty())
+    );
+    assert!(serving["received"].as_str().unwrap().ends_with('Z'));
+    hub.kill();
+    let stopped = opened(&["hub", "open", "--data", &h, &id.to_string()]);
+    assert_eq!(serving, stopped);
+    // A bundle file, as a USB stick brings it: opened with the signature checked.
+    run(&[
+        "--data-dir",
+        d,
+        "erase",
+        &id.to_string(),
+        "--reason",
+        "withdrawn",
+    ]);
+    let stick = tmp.path().join("stick.lnb");
+    run(&[
+        "--data-dir",
+        d,
+        "bundle",
+        "export",
+        "--out",
+        stick.to_str().unwrap(),
+    ]);
+    let t = opened(&["hub", "open", "--data", &h, stick.to_str().unwrap()]);
+    assert_eq!(t["kind"], "tombstone");
+    assert_eq!(t["reason"], "withdrawn");
+    let mut bytes = std::fs::read(&stick).unwrap();
+    let last = bytes.len() - 70;
+    bytes[last] ^= 1;
+    std::fs::write(&stick, &bytes).unwrap();
+    let o = common::langnghe()
+        .args(["hub", "open", "--data", &h, stick.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).is_empty());
+}

@@ -36,6 +36,11 @@ pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
             followed_up,
         } => referrals(&data, since, csv.as_deref(), followed_up),
         HubCommand::Import { data, files } => import(&data, &files),
+        HubCommand::Open {
+            data,
+            identity,
+            targets,
+        } => open(data.as_deref(), identity, targets),
         HubCommand::Report { data, report } => super::report::hub(&data, report.args(report_lang)),
         HubCommand::Export { data, export: args } => export(&data, &args),
     }
@@ -131,6 +136,62 @@ pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {
             } else {
                 Ok(())
             }
+        }
+    }
+}
+
+/// `hub open`: through the running hub if it serves, else with the hub folder, else (an
+/// escrow holder with only a key and bundle files) without it.
+pub fn open(dir: Option<&Path>, identity: Option<PathBuf>, targets: Vec<String>) -> CliResult {
+    use crate::hub::open::{OpenRequest, open_files, open_with_hub};
+    let absolute = |p: &str| {
+        std::path::absolute(p)
+            .map(|a| a.display().to_string())
+            .unwrap_or_else(|_| p.to_string())
+    };
+    let req = OpenRequest {
+        targets: targets
+            .iter()
+            .map(|t| {
+                if uuid::Uuid::parse_str(t).is_ok() {
+                    t.clone()
+                } else {
+                    absolute(t)
+                }
+            })
+            .collect(),
+        identity: identity.map(|p| std::path::absolute(&p).unwrap_or(p)),
+    };
+    match dir {
+        Some(dir) => match target(dir)? {
+            Target::Server(addr) => admin(
+                dir,
+                &addr,
+                "open",
+                serde_json::to_value(&req).map_err(|e| e.to_string())?,
+            ),
+            Target::Hub(hub) => {
+                print!("{}", open_with_hub(&hub, &req)?);
+                Ok(())
+            }
+        },
+        None => {
+            let Some(identity) = &req.identity else {
+                return Err("give the hub folder (--data) or a key (--identity)".into());
+            };
+            if let Some(id) = req
+                .targets
+                .iter()
+                .find(|t| uuid::Uuid::parse_str(t).is_ok())
+            {
+                return Err(format!(
+                    "{id}: opening a stored interview needs the hub folder (--data)"
+                )
+                .into());
+            }
+            let files: Vec<PathBuf> = req.targets.iter().map(PathBuf::from).collect();
+            print!("{}", open_files(identity, &files)?);
+            Ok(())
         }
     }
 }

@@ -245,6 +245,19 @@ pub enum HubCommand {
         #[arg(long, value_name = "INTERVIEW_ID")]
         followed_up: Option<uuid::Uuid>,
     },
+    /// Open sealed interviews as readable JSON, one per line: bundle files (a USB stick, a
+    /// kept copy) or ids stored on the hub, with the hub's key or an escrow key (--identity).
+    /// Without --data, only bundle files, with --identity (the device signature unchecked).
+    Open {
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// An age identity file (`age-keygen` output), e.g. the escrow key.
+        #[arg(long)]
+        identity: Option<PathBuf>,
+        /// Bundle files and/or interview ids.
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
     /// Import bundle files carried on a USB stick; writes FILE.receipt next to each.
     Import {
         #[arg(long)]

@@ -16,6 +16,7 @@
 
 pub mod erase;
 pub mod error;
+pub mod open;
 pub mod recovery;
 pub mod referrals;
 pub mod registry;

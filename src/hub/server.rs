@@ -90,6 +90,7 @@ pub fn router_with(hub: Hub, limits: Limits) -> Router {
             "/api/v1/admin/export",
             post(admin_export).layer(small_limit),
         )
+        .route("/api/v1/admin/open", post(admin_open).layer(small_limit))
         .layer(axum::middleware::from_fn(catch_panic))
         .with_state(shared)
 }
@@ -351,6 +352,22 @@ async fn admin_import(
     {
         Ok((out, 0)) => text(200, out),
         Ok((out, _)) => text(400, out),
+        Err(e) => text(500, e.to_string()),
+    }
+}
+
+async fn admin_open(
+    State(s): St,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Json(req): axum::Json<super::open::OpenRequest>,
+) -> Response {
+    if let Some(r) = admin_refusal(&s, &peer, &headers) {
+        return r;
+    }
+    match tokio::task::spawn_blocking(move || super::open::open_with_hub(&s.hub, &req)).await {
+        Ok(Ok(lines)) => text(200, lines),
+        Ok(Err(e)) => text(400, e),
         Err(e) => text(500, e.to_string()),
     }
 }

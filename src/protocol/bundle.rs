@@ -122,6 +122,29 @@ pub struct Verified<'a> {
 
 /// Checks shape, signature and payload hash — before anything is decrypted.
 pub fn verify<'a>(b: &'a [u8], key: &VerifyingKey) -> Result<Verified<'a>, String> {
+    let header = checked_header(b)?;
+    let sig = Signature::from_bytes(
+        b[b.len() - SIG_LEN..]
+            .try_into()
+            .map_err(|_| "bad signature length")?,
+    );
+    key.verify(
+        &signed_message(BUNDLE_DOMAIN, &b[..HEADER_LEN], &header.payload_hash),
+        &sig,
+    )
+    .map_err(|_| "signature does not match this device's key".to_string())?;
+    split(b, header)
+}
+
+/// Shape and payload hash only, for someone who holds a sealing key but not the sending
+/// device's public key (an escrow holder opening a bundle from a USB stick): it tells damage
+/// from a whole file, not who wrote it.
+pub fn read_unsigned(b: &[u8]) -> Result<Verified<'_>, String> {
+    let header = checked_header(b)?;
+    split(b, header)
+}
+
+fn checked_header(b: &[u8]) -> Result<Header, String> {
     let header = Header::parse(b)?;
     // Every length read from the wire is checked, never trusted to add up without overflow.
     let expected = (HEADER_LEN as u64)
@@ -134,19 +157,14 @@ pub fn verify<'a>(b: &'a [u8], key: &VerifyingKey) -> Result<Verified<'a>, Strin
             expected.map_or_else(|| "more than can exist".to_string(), |n| n.to_string())
         ));
     }
+    Ok(header)
+}
+
+/// The payload, its hash checked, cut into its items.
+fn split(b: &[u8], header: Header) -> Result<Verified<'_>, String> {
     let payload = b
         .get(HEADER_LEN..b.len() - SIG_LEN)
         .ok_or("bundle cut short")?;
-    let sig = Signature::from_bytes(
-        b[b.len() - SIG_LEN..]
-            .try_into()
-            .map_err(|_| "bad signature length")?,
-    );
-    key.verify(
-        &signed_message(BUNDLE_DOMAIN, &b[..HEADER_LEN], &header.payload_hash),
-        &sig,
-    )
-    .map_err(|_| "signature does not match this device's key".to_string())?;
     let hash: [u8; 32] = Sha256::digest(payload).into();
     if hash != header.payload_hash {
         return Err("payload does not match its hash (damaged in transit)".into());
@@ -238,7 +256,7 @@ pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, Strin
 
 #[cfg(feature = "hub")]
 /// What a sealed item holds once opened.
-pub(crate) enum Payload {
+pub enum Payload {
     Interview(Box<crate::record::Finalized>),
     Tombstone(crate::record::Tombstone),
     /// A form definition's TOML source.
@@ -288,7 +306,7 @@ pub(crate) fn tombstone_plaintext(t: &crate::record::Tombstone) -> Vec<u8> {
 
 #[cfg(feature = "hub")]
 /// Reads an opened sealed item, checking its version.
-pub(crate) fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
+pub fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
     let version = |v: u8| {
         if (1..=PAYLOAD_VERSION).contains(&v) {
             Ok(())
