@@ -207,6 +207,37 @@ pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
     Ok(out.into_iter().map(|(_, f, d)| (f, d)).collect())
 }
 
+/// The indicator set to report on: the one for `form`, else the first (the children's
+/// survey, which the indicators are about), with a word on how to get the others.
+pub fn pick_indicators(
+    sets: Vec<(Form, Indicators)>,
+    form: Option<&str>,
+    dir: &Path,
+) -> Result<(Form, Indicators), String> {
+    let names: Vec<String> = sets.iter().map(|(f, _)| f.id.clone()).collect();
+    let mut matching: Vec<_> = sets
+        .into_iter()
+        .filter(|(f, _)| form.is_none_or(|id| f.id == id))
+        .collect();
+    match matching.len() {
+        1 => Ok(matching.remove(0)),
+        0 => Err(format!(
+            "no indicator file for {} in {}",
+            form.unwrap_or("any form"),
+            dir.display()
+        )),
+        // Several, none chosen: the first (the children's survey, which the indicators are
+        // about), and a word on how to get the others.
+        _ => {
+            eprintln!(
+                "note: {} also have indicators; choose with --form",
+                names[1..].join(", ")
+            );
+            Ok(matching.remove(0))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

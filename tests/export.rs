@@ -397,7 +397,7 @@ fn export_format_xlsx_writes_a_readable_workbook() {
             "export",
             "--format",
             "xlsx",
-            "--lang",
+            "--label-lang",
             "fr",
         ])
         .args(["--out", out.to_str().unwrap()])

@@ -177,7 +177,9 @@ fn totals_breakdowns_and_small_cells() {
     assert!(a.enough() && !b.enough(), "n = 10 is too few to say");
     let table = render::table::render(&rep, "en");
     assert!(
-        table.contains("Commune: Xã B") && table.contains("too few to say (n=10)"),
+        table.contains("  Commune\n")
+            && table.contains("    Xã B ")
+            && table.contains("too few to say (n=10)"),
         "{table}"
     );
     assert!(
@@ -258,7 +260,7 @@ fn html_report_is_well_formed_with_one_chart_per_indicator() {
     .unwrap_or_else(|e| panic!("{e}\n{html}"));
     let svgs = doc
         .descendants()
-        .filter(|n| n.tag_name().name() == "svg")
+        .filter(|n| n.tag_name().name() == "svg" && n.attribute("class") == Some("chart"))
         .count();
     assert_eq!(svgs, 2);
     assert!(!html.contains("<script"), "no JavaScript");
@@ -298,7 +300,11 @@ fn shipped_indicator_file_checks_and_reports_on_simulated_data() {
     let out = dir.path().join("r.html");
     run(&["report", "--format", "html", "--out", out.to_str().unwrap()]);
     let html = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(
+        html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"")
+            .count(),
+        4
+    );
 }
 
 #[test]
@@ -378,4 +384,94 @@ fn the_commune_indicator_is_shipped_with_the_provinces_targets() {
         .unwrap();
     assert_eq!(n, 60);
     assert!(line.contains(&format!(",{yes},")), "{yes} of {n}: {line}");
+}
+
+/// What a provincial supervisor needs from the report: cells in the definition's order and
+/// in the report's language, communes under their province, below-target marked with a
+/// symbol (not colour alone), the data period and response figures, Vietnamese numbers, and
+/// the rounds side by side.
+#[test]
+fn supervisor_report_orders_translates_groups_and_marks_below_target() {
+    let defs = r#"[settings]
+form = "kids"
+
+[[breakdown]]
+name = "band"
+label = { vi = "Nhóm tuổi", en = "Age band" }
+value = "if(${age} <= 10, '7–10', '11–15')"
+categories = [{ value = "7–10" }, { value = "11–15" }]
+
+[[breakdown]]
+name = "commune"
+label = { vi = "Xã", en = "Commune" }
+value = "${commune}"
+
+[[indicator]]
+id = "asked"
+label = { vi = "Được hỏi ý kiến", en = "Consulted" }
+population = "${age} >= 7"
+numerator = "${asked} = 'yes'"
+targets = { 2025 = 0.30, 2030 = 0.35 }
+"#;
+    let form = build("kids.toml", FORM).unwrap();
+    let defs = parse("kids.indicators.toml", defs, &form).unwrap();
+    let now = FixedOffset::east_opt(0)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 29, 0, 0, 0)
+        .unwrap();
+    let mut acc = Accumulator::new(&defs, &form, now);
+    for (i, mut f) in data().into_iter().enumerate() {
+        // The first 20 were a 2025 round.
+        if i < 20 {
+            let t = FixedOffset::east_opt(7 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2025, 6, 1, 9, 0, 0)
+                .unwrap();
+            f.finished = Stamp::from_local(t);
+        }
+        acc.add(&f);
+    }
+    acc.ended("kids", "declined");
+    let rep = acc.finish();
+    let r = &rep.results[0];
+    // 7–10 before 11–15 (sorted as text, "11–15" would come first).
+    let bands: Vec<&str> = r.by[0].ordered().iter().map(|(c, _)| *c).collect();
+    assert_eq!(bands, ["7–10", "11–15"]);
+    assert_eq!(r.rounds.keys().collect::<Vec<_>>(), ["2025", "2026"]);
+    let (from, to) = rep.period.unwrap();
+    assert_eq!(
+        (from.format("%Y").to_string(), to.format("%Y").to_string()),
+        ("2025".into(), "2026".into())
+    );
+
+    let en = render::table::render(&rep, "en");
+    assert!(en.contains("Commune A") && !en.contains("Xã A"), "{en}");
+    assert!(en.contains("Data: 2025-06-01 – 2026-11-01"), "{en}");
+    assert!(en.contains("completion rate 98.2%"), "{en}");
+    // 12 of 40 = 30.0% in commune A: below the 2030 target (35%), which is the one due.
+    let a_line = en.lines().find(|l| l.contains("Commune A")).unwrap();
+    assert!(a_line.contains("▼"), "{a_line}");
+
+    let vi = render::html::render(&rep, "vi");
+    assert!(
+        vi.contains("Xã A") && vi.contains("KTC 95%"),
+        "Vietnamese words"
+    );
+    assert!(
+        vi.contains("30,0%") && !vi.contains("30.0%"),
+        "decimal comma"
+    );
+    assert!(vi.contains("Dữ liệu: 01/06/2025 – 01/11/2026"));
+    assert!(
+        vi.contains("Theo đợt khảo sát") && vi.contains("Đợt 2025"),
+        "rounds side by side"
+    );
+    assert!(
+        vi.contains("<span class=\"below\">▼ 30,0%</span>"),
+        "below-target marked"
+    );
+    assert!(
+        vi.contains("width") && !vi.contains("width=\"720\""),
+        "charts fit the page"
+    );
 }

@@ -788,12 +788,16 @@ fn indicators_screen_shows_gauges_and_a_breakdown_chart() {
     let s = r.screen();
     assert!(s.contains("120 bài phỏng vấn hoàn thành"), "{s}");
     assert!(
-        s.contains("Trẻ em từ 7 tuổi được lấy ý kiến") && s.contains("mục tiêu: 2025 30.0%"),
+        s.contains("Trẻ em từ 7 tuổi được lấy ý kiến") && s.contains("mục tiêu: 2025 30,0%"),
         "{s}"
     );
-    assert!(s.contains("· Tỉnh"), "{s}");
+    assert!(s.contains("Tỉnh · Trẻ em"), "{s}");
     r.key(Right);
-    assert!(r.screen().contains("· Xã ") && r.screen().contains("Phường Sa Pa"));
+    let s = r.screen();
+    assert!(
+        s.contains("Xã · Trẻ em") && s.contains("Phường Sa Pa"),
+        "{s}"
+    );
     r.key(Esc);
     assert!(matches!(r.app.screen, Screen::Home));
 }

@@ -100,6 +100,42 @@ fn target(dir: &Path) -> Result<Target, HubError> {
 }
 
 fn admin(dir: &Path, addr: &str, path: &str, body: serde_json::Value) -> CliResult {
+    match admin_text(dir, addr, path, body)? {
+        Ok(text) => {
+            print!("{text}");
+            Ok(())
+        }
+        Err(text) => {
+            print!("{text}");
+            Err("the hub reported a problem".into())
+        }
+    }
+}
+
+/// The report of `form`'s indicators: computed by the running hub if it serves, else here.
+pub fn report_of(
+    dir: &Path,
+    form: Option<&str>,
+) -> Result<crate::indicators::compute::Report, super::error::CliError> {
+    match target(dir)? {
+        Target::Hub(hub) => Ok(crate::hub::report::compute(&hub, form)?),
+        Target::Server(addr) => {
+            match admin_text(dir, &addr, "report", serde_json::json!({ "form": form }))? {
+                Ok(json) => Ok(serde_json::from_str(&json)
+                    .map_err(|e| format!("the running hub sent an unreadable report: {e}"))?),
+                Err(text) => Err(text.trim().to_string().into()),
+            }
+        }
+    }
+}
+
+/// An admin call's answer: `Ok(body)` on 200, `Err(body)` otherwise.
+fn admin_text(
+    dir: &Path,
+    addr: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> Result<Result<String, String>, super::error::CliError> {
     let token = Hub::admin_token(dir)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -112,13 +148,13 @@ fn admin(dir: &Path, addr: &str, path: &str, body: serde_json::Value) -> CliResu
         .send(body.to_string().as_bytes())
         .map_err(|e| format!("the running hub at {addr} does not answer: {e}"))?;
     let ok = r.status().as_u16() == 200;
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    print!("{text}");
-    if ok {
-        Ok(())
-    } else {
-        Err("the hub reported a problem".into())
-    }
+    let text = r
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_string()
+        .unwrap_or_default();
+    Ok(if ok { Ok(text) } else { Err(text) })
 }
 
 pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {

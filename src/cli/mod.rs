@@ -30,7 +30,7 @@ pub struct Cli {
     pub forms: Option<PathBuf>,
     /// Language of messages and reports: vi or en (default: $LANGNGHE_LANG, else the
     /// surveyor's setting, else vi).
-    #[arg(long, global = true, value_name = "vi|en")]
+    #[arg(long, global = true, value_name = "vi|en", value_parser = ["vi", "en"])]
     pub lang: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,

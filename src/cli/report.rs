@@ -16,35 +16,6 @@ pub enum ReportFormat {
     Tui,
 }
 
-fn pick(
-    sets: Vec<(Form, Indicators)>,
-    form: Option<&str>,
-    dir: &Path,
-) -> Result<(Form, Indicators), String> {
-    let names: Vec<String> = sets.iter().map(|(f, _)| f.id.clone()).collect();
-    let mut matching: Vec<_> = sets
-        .into_iter()
-        .filter(|(f, _)| form.is_none_or(|id| f.id == id))
-        .collect();
-    match matching.len() {
-        1 => Ok(matching.remove(0)),
-        0 => Err(format!(
-            "no indicator file for {} in {}",
-            form.unwrap_or("any form"),
-            dir.display()
-        )),
-        // Several, none chosen: the first (the children's survey, which the indicators are
-        // about), and a word on how to get the others.
-        _ => {
-            eprintln!(
-                "note: {} also have indicators; choose with --form",
-                names[1..].join(", ")
-            );
-            Ok(matching.remove(0))
-        }
-    }
-}
-
 /// Computes the report with `feed`, which hands every interview and tombstone to the accumulator.
 pub fn compute(
     form: &Form,
@@ -86,8 +57,17 @@ pub struct Args<'a> {
     pub lang: &'a str,
 }
 
+/// Reports are written in Vietnamese or English (their words and the indicator files').
+fn check_lang(lang: &str) -> CliResult {
+    match lang {
+        "vi" | "en" => Ok(()),
+        other => Err(format!("reports are written in vi or en, not `{other}`").into()),
+    }
+}
+
 pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResult {
-    let (form, defs) = pick(
+    check_lang(a.lang)?;
+    let (form, defs) = crate::catalog::pick_indicators(
         crate::catalog::indicator_sets(forms_dir)?,
         a.form,
         forms_dir,
@@ -114,22 +94,9 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
 
 #[cfg(feature = "hub")]
 pub fn hub(dir: &Path, a: Args) -> CliResult {
-    let hub = crate::hub::Hub::open(dir)?;
-    let (form, defs) = pick(
-        crate::catalog::indicator_sets(&hub.forms_dir())?,
-        a.form,
-        &hub.forms_dir(),
-    )?;
-    let rep = compute(&form, &defs, |acc| {
-        let acc = std::cell::RefCell::new(acc);
-        let bad = hub.each_record(
-            |f| acc.borrow_mut().add(&f),
-            |t| acc.borrow_mut().ended(&t.form_id, &t.reason),
-        )?;
-        for b in bad {
-            eprintln!("warning: {b}");
-        }
-        Ok(())
-    })?;
+    check_lang(a.lang)?;
+    // While the hub serves, it computes the report (its store is open there) and the
+    // report travels here to be drawn in any format, as `hub export` does.
+    let rep = super::hub::report_of(dir, a.form)?;
     write(&rep, a.format, a.out, a.lang)
 }

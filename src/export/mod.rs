@@ -52,9 +52,9 @@ pub struct Request {
     /// One FORM.csv.zip per form holding its tables, as Central's download.
     #[arg(long)]
     pub zip: bool,
-    /// Language of the labels in a workbook (default: the form's first).
-    #[arg(long)]
-    pub lang: Option<String>,
+    /// Language of the labels in a workbook, one of the form's (default: its first).
+    #[arg(long, value_name = "LANG")]
+    pub label_lang: Option<String>,
 }
 
 impl Request {

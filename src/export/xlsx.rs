@@ -102,7 +102,7 @@ impl<'a> Book<'a> {
         exporter: Exporter<'a>,
         req: &super::Request,
     ) -> Result<Book<'a>, String> {
-        let lang = match &req.lang {
+        let lang = match &req.label_lang {
             Some(l) if form.languages.contains(l) => l.clone(),
             Some(l) => {
                 return Err(format!(

@@ -1,7 +1,7 @@
 //! Text shown to people, in several languages (`vi`, `en`, …), with `${name}` placeholders.
 
 /// A label, hint or message: one string per language code, in declaration order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub by_lang: Vec<(String, String)>,
 }

@@ -20,6 +20,7 @@ pub mod open;
 pub mod recovery;
 pub mod referrals;
 pub mod registry;
+pub mod report;
 pub mod server;
 mod shred;
 pub mod store;

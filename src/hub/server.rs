@@ -91,6 +91,10 @@ pub fn router_with(hub: Hub, limits: Limits) -> Router {
             post(admin_export).layer(small_limit),
         )
         .route("/api/v1/admin/open", post(admin_open).layer(small_limit))
+        .route(
+            "/api/v1/admin/report",
+            post(admin_report).layer(small_limit),
+        )
         .layer(axum::middleware::from_fn(catch_panic))
         .with_state(shared)
 }
@@ -352,6 +356,33 @@ async fn admin_import(
     {
         Ok((out, 0)) => text(200, out),
         Ok((out, _)) => text(400, out),
+        Err(e) => text(500, e.to_string()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ReportRequest {
+    form: Option<String>,
+}
+
+async fn admin_report(
+    State(s): St,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Json(req): axum::Json<ReportRequest>,
+) -> Response {
+    if let Some(r) = admin_refusal(&s, &peer, &headers) {
+        return r;
+    }
+    let done =
+        tokio::task::spawn_blocking(move || super::report::compute(&s.hub, req.form.as_deref()))
+            .await;
+    match done {
+        Ok(Ok(rep)) => match serde_json::to_string(&rep) {
+            Ok(json) => text(200, json),
+            Err(e) => text(500, e.to_string()),
+        },
+        Ok(Err(e)) => text(400, e),
         Err(e) => text(500, e.to_string()),
     }
 }

@@ -10,24 +10,56 @@ use crate::record::Finalized;
 use chrono::{DateTime, FixedOffset};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Breakdown {
     pub name: String,
     pub label: Text,
-    /// Cell value → tally, sorted by value.
+    /// Cell value → tally.
     pub cells: BTreeMap<String, Tally>,
+    /// The definition's cells, in order, with their names (see `def::Breakdown`).
+    pub categories: Vec<(String, Text)>,
+    /// The breakdown this one's cells are shown under, and each cell's cell there.
+    pub within: Option<usize>,
+    pub parent: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl Breakdown {
+    /// The cells in the definition's order (age bands 7–10, 11–15, 16–17; choices as the
+    /// form lists them), those it does not list after, sorted.
+    pub fn ordered(&self) -> Vec<(&str, &Tally)> {
+        let rank = |c: &str| {
+            self.categories
+                .iter()
+                .position(|(v, _)| v == c)
+                .unwrap_or(usize::MAX)
+        };
+        let mut out: Vec<(&str, &Tally)> =
+            self.cells.iter().map(|(c, t)| (c.as_str(), t)).collect();
+        out.sort_by_key(|(c, _)| rank(c));
+        out
+    }
+
+    /// A cell's name in `lang`.
+    pub fn name(&self, cell: &str, lang: &str) -> String {
+        self.categories
+            .iter()
+            .find(|(v, _)| v == cell)
+            .map_or_else(|| cell.to_string(), |(_, t)| t.get(lang).to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorResult {
     pub id: String,
     pub label: Text,
     pub targets: Vec<(i32, f64)>,
     pub total: Tally,
     pub by: Vec<Breakdown>,
+    /// The total per survey round (the `round` setting, else the year).
+    pub rounds: BTreeMap<String, Tally>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub form_id: String,
     pub form_title: Text,
@@ -36,6 +68,12 @@ pub struct Report {
     /// Interviews that ended early, by reason (declined, withdrawn, not_eligible…).
     pub ended: BTreeMap<String, u64>,
     pub results: Vec<IndicatorResult>,
+    /// When the first and the last interview read were finalized.
+    pub period: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    /// When the report was made.
+    pub generated: DateTime<FixedOffset>,
+    /// The languages the form (and so the report's labels) is written in.
+    pub languages: Vec<String>,
 }
 
 /// The answers of one interview as expressions see them.
@@ -100,8 +138,12 @@ impl<'a> Accumulator<'a> {
                         name: b.name.clone(),
                         label: b.label.clone(),
                         cells: BTreeMap::new(),
+                        categories: b.categories.clone(),
+                        within: b.within,
+                        parent: BTreeMap::new(),
                     })
                     .collect(),
+                rounds: BTreeMap::new(),
             })
             .collect();
         Accumulator {
@@ -117,6 +159,9 @@ impl<'a> Accumulator<'a> {
                 interviews: 0,
                 ended: BTreeMap::new(),
                 results,
+                period: None,
+                generated: now,
+                languages: form.languages.clone(),
             },
         }
     }
@@ -128,6 +173,11 @@ impl<'a> Accumulator<'a> {
             return;
         }
         self.report.interviews += 1;
+        let at = f.finished.local();
+        self.report.period = Some(match self.report.period {
+            Some((a, b)) => (a.min(at), b.max(at)),
+            None => (at, at),
+        });
         self.answers
             .vals
             .iter_mut()
@@ -164,15 +214,32 @@ impl<'a> Accumulator<'a> {
             .iter()
             .map(|b| eval(&b.value, cx).to_str().into_owned())
             .collect();
+        let round = match &self.defs.round {
+            Some(r) => eval(r, cx).to_str().into_owned(),
+            None => at.format("%Y").to_string(),
+        };
         for (def, res) in self.defs.indicators.iter().zip(&mut self.report.results) {
             if !eval(&def.population, cx).to_bool() {
                 continue;
             }
             let yes = eval(&def.numerator, cx).to_bool();
             res.total.add(yes, weight);
-            for (cell, b) in cells.iter().zip(&mut res.by) {
-                if !cell.is_empty() {
-                    b.cells.entry(cell.clone()).or_default().add(yes, weight);
+            if !round.is_empty() {
+                res.rounds
+                    .entry(round.clone())
+                    .or_default()
+                    .add(yes, weight);
+            }
+            for (k, (cell, b)) in cells.iter().zip(&mut res.by).enumerate() {
+                if cell.is_empty() {
+                    continue;
+                }
+                b.cells.entry(cell.clone()).or_default().add(yes, weight);
+                if let Some(up) = self.defs.breakdowns[k].within
+                    && !b.parent.contains_key(cell)
+                    && !cells[up].is_empty()
+                {
+                    b.parent.insert(cell.clone(), cells[up].clone());
                 }
             }
         }

@@ -13,6 +13,8 @@ use toml::Spanned;
 pub struct Indicators {
     pub form_id: String,
     pub weight: Option<Expr>,
+    /// Which survey round an interview belongs to (default: the year it was finalized).
+    pub round: Option<Expr>,
     pub breakdowns: Vec<Breakdown>,
     pub indicators: Vec<Indicator>,
 }
@@ -23,6 +25,13 @@ pub struct Breakdown {
     pub label: Text,
     /// The cell an interview falls in (blank: left out of this breakdown).
     pub value: Expr,
+    /// The cells in the order they are shown, with their names in each language: written
+    /// in the file, or a select question's choices when `value` is just `${question}`.
+    /// Cells not listed come after them, sorted.
+    pub categories: Vec<(String, Text)>,
+    /// Index of the breakdown whose cells this one's are shown under (communes under their
+    /// province).
+    pub within: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -49,6 +58,7 @@ struct Raw {
 struct RawSettings {
     form: String,
     weight: Option<Spanned<String>>,
+    round: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +67,15 @@ struct RawBreakdown {
     name: String,
     label: toml::Value,
     value: Spanned<String>,
+    within: Option<Spanned<String>>,
+    categories: Option<Vec<RawCategory>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    value: String,
+    label: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +122,115 @@ fn text(v: &toml::Value, lang: &str) -> Text {
     }
 }
 
+/// A breakdown that is just `${question}` of a select_one: its choices, in the form's order
+/// and languages.
+fn choices_of(form: &Form, value: &Expr) -> Vec<(String, Text)> {
+    let Expr::Ref { node, .. } = value else {
+        return Vec::new();
+    };
+    match (&form.node(*node).kind, form.list_of(*node)) {
+        (crate::form::Kind::SelectOne(_), Some(list)) => list
+            .choices
+            .iter()
+            .map(|c| (c.name.clone(), c.label.clone()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Compiles the file's expressions against the form, collecting every problem with its place.
+struct Compiler<'a> {
+    form: &'a Form,
+    loc: Locator<'a>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Compiler<'_> {
+    fn compile(&mut self, s: &Spanned<String>, field: &str) -> Option<Expr> {
+        let base = self.loc.string_body(s.span().start);
+        match self.form.compile(s.get_ref()) {
+            Ok(e) => Some(e),
+            Err(errs) => {
+                for (off, msg) in errs {
+                    let d = self.loc.at(base + off, format!("in `{field}`: {msg}"));
+                    self.diags.push(d);
+                }
+                None
+            }
+        }
+    }
+
+    fn breakdowns(&mut self, raw: &[RawBreakdown]) -> Vec<Breakdown> {
+        let lang = self.form.default_language.clone();
+        let mut out: Vec<Breakdown> = Vec::new();
+        for b in raw {
+            let within = b.within.as_ref().and_then(|w| {
+                let at = out.iter().position(|x| x.name == *w.get_ref());
+                if at.is_none() {
+                    let msg = format!("`within`: no breakdown `{}` above this one", w.get_ref());
+                    self.diags.push(self.loc.at(w.span().start, msg));
+                }
+                at
+            });
+            let Some(value) = self.compile(&b.value, "value") else {
+                continue;
+            };
+            let categories = match &b.categories {
+                Some(cs) => cs
+                    .iter()
+                    .map(|c| {
+                        let label = c
+                            .label
+                            .as_ref()
+                            .map_or_else(|| Text::single(&lang, &c.value), |l| text(l, &lang));
+                        (c.value.clone(), label)
+                    })
+                    .collect(),
+                None => choices_of(self.form, &value),
+            };
+            out.push(Breakdown {
+                name: b.name.clone(),
+                label: text(&b.label, &lang),
+                value,
+                categories,
+                within,
+            });
+        }
+        out
+    }
+
+    fn indicators(&mut self, raw: &[RawIndicator]) -> Vec<Indicator> {
+        let lang = self.form.default_language.clone();
+        let mut out = Vec::new();
+        for i in raw {
+            let population = self.compile(&i.population, "population");
+            let numerator = self.compile(&i.numerator, "numerator");
+            let mut targets = Vec::new();
+            for (year, v) in &i.targets {
+                match year.parse::<i32>() {
+                    Ok(y) if (0.0..=1.0).contains(v.get_ref()) => targets.push((y, *v.get_ref())),
+                    _ => {
+                        let msg = format!(
+                            "target `{year}` must be a year with a proportion from 0 to 1, like 2025 = 0.30"
+                        );
+                        self.diags.push(self.loc.at(v.span().start, msg));
+                    }
+                }
+            }
+            if let (Some(population), Some(numerator)) = (population, numerator) {
+                out.push(Indicator {
+                    id: i.id.clone(),
+                    label: text(&i.label, &lang),
+                    population,
+                    numerator,
+                    targets,
+                });
+            }
+        }
+        out
+    }
+}
+
 /// Parses an indicator file; every expression problem is reported as `path:line:col`.
 pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormErrors> {
     let loc = Locator::new(path, src);
@@ -110,76 +238,40 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
         let at = e.span().map_or(0, |s| s.start);
         FormErrors(vec![loc.at(at, e.message().trim().to_string())])
     })?;
-    let mut diags = Vec::new();
-    if raw.settings.form != form.id {
-        diags.push(loc.at(
-            0,
-            format!(
-                "indicators are for form `{}`, not `{}`",
-                raw.settings.form, form.id
-            ),
-        ));
-    }
-    let mut compile = |s: &Spanned<String>, field: &str| -> Option<Expr> {
-        let base = loc.string_body(s.span().start);
-        match form.compile(s.get_ref()) {
-            Ok(e) => Some(e),
-            Err(errs) => {
-                for (off, msg) in errs {
-                    diags.push(loc.at(base + off, format!("in `{field}`: {msg}")));
-                }
-                None
-            }
-        }
+    let mut c = Compiler {
+        form,
+        loc,
+        diags: Vec::new(),
     };
+    if raw.settings.form != form.id {
+        let msg = format!(
+            "indicators are for form `{}`, not `{}`",
+            raw.settings.form, form.id
+        );
+        c.diags.push(c.loc.at(0, msg));
+    }
     let weight = raw
         .settings
         .weight
         .as_ref()
-        .and_then(|w| compile(w, "weight"));
-    let lang = form.default_language.as_str();
-    let mut breakdowns = Vec::new();
-    for b in &raw.breakdown {
-        if let Some(value) = compile(&b.value, "value") {
-            breakdowns.push(Breakdown {
-                name: b.name.clone(),
-                label: text(&b.label, lang),
-                value,
-            });
-        }
-    }
-    let mut indicators = Vec::new();
-    let mut target_errors = Vec::new();
-    for i in &raw.indicator {
-        let population = compile(&i.population, "population");
-        let numerator = compile(&i.numerator, "numerator");
-        let mut targets = Vec::new();
-        for (year, v) in &i.targets {
-            match year.parse::<i32>() {
-                Ok(y) if (0.0..=1.0).contains(v.get_ref()) => targets.push((y, *v.get_ref())),
-                _ => target_errors.push(loc.at(v.span().start, format!("target `{year}` must be a year with a proportion from 0 to 1, like 2025 = 0.30"))),
-            }
-        }
-        if let (Some(population), Some(numerator)) = (population, numerator) {
-            indicators.push(Indicator {
-                id: i.id.clone(),
-                label: text(&i.label, lang),
-                population,
-                numerator,
-                targets,
-            });
-        }
-    }
-    diags.extend(target_errors);
-    if diags.is_empty() {
+        .and_then(|w| c.compile(w, "weight"));
+    let round = raw
+        .settings
+        .round
+        .as_ref()
+        .and_then(|r| c.compile(r, "round"));
+    let breakdowns = c.breakdowns(&raw.breakdown);
+    let indicators = c.indicators(&raw.indicator);
+    if c.diags.is_empty() {
         Ok(Indicators {
             form_id: raw.settings.form,
             weight,
+            round,
             breakdowns,
             indicators,
         })
     } else {
-        diags.sort();
-        Err(FormErrors(diags))
+        c.diags.sort();
+        Err(FormErrors(c.diags))
     }
 }

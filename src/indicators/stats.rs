@@ -6,7 +6,7 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 pub(crate) const MIN_N: f64 = 30.0;
 
 /// Running sums for one cell: unweighted and weighted.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// Respondents in the population (unweighted count).
     pub n: u64,

@@ -6,35 +6,102 @@ pub mod table;
 
 use super::compute::{IndicatorResult, Report};
 use super::stats::Tally;
+use chrono::Datelike;
 
 /// One line of a report: the total or a breakdown cell.
 pub struct Row<'a> {
-    /// "" for the total.
+    /// The section the row belongs to: "" for the total, a breakdown's label, or both labels
+    /// of a breakdown shown within another ("Tỉnh / Xã").
+    pub section: String,
+    /// The row's own breakdown label ("" for the total).
     pub breakdown: String,
     pub cell: String,
+    /// 1 for a cell shown under its parent's (a commune under its province).
+    pub depth: u8,
     pub tally: &'a Tally,
 }
 
-/// Total first, then each breakdown's cells.
+/// Total first, then each breakdown's cells in its order; a breakdown `within` another has
+/// its cells under their parent cells.
 pub fn rows<'a>(r: &'a IndicatorResult, lang: &str) -> Vec<Row<'a>> {
     let mut out = vec![Row {
+        section: String::new(),
         breakdown: String::new(),
         cell: words(lang).total.to_string(),
+        depth: 0,
         tally: &r.total,
     }];
-    for b in &r.by {
-        for (cell, t) in &b.cells {
-            out.push(Row {
-                breakdown: b.label.get(lang).to_string(),
-                cell: cell.clone(),
-                tally: t,
-            });
+    for (i, b) in r.by.iter().enumerate() {
+        if b.within.is_some() {
+            continue;
+        }
+        let inner: Vec<&super::compute::Breakdown> =
+            r.by.iter().filter(|c| c.within == Some(i)).collect();
+        let mut section = b.label.get(lang).to_string();
+        for c in &inner {
+            section.push_str(" / ");
+            section.push_str(c.label.get(lang));
+        }
+        let row = |bd: &'a super::compute::Breakdown, cell: &str, t: &'a Tally, depth| Row {
+            section: section.clone(),
+            breakdown: bd.label.get(lang).to_string(),
+            cell: bd.name(cell, lang),
+            depth,
+            tally: t,
+        };
+        for (cell, t) in b.ordered() {
+            out.push(row(b, cell, t, 0));
+            for c in &inner {
+                for (cc, ct) in c.ordered() {
+                    if c.parent.get(cc).map(String::as_str) == Some(cell) {
+                        out.push(row(c, cc, ct, 1));
+                    }
+                }
+            }
+        }
+        // Cells whose parent was never given (no province answered): listed after.
+        for c in &inner {
+            for (cc, ct) in c.ordered() {
+                if !c.parent.contains_key(cc) {
+                    out.push(row(c, cc, ct, 0));
+                }
+            }
         }
     }
     out
 }
 
+/// The target a result is held to now: the first whose year has not passed by the end of
+/// the data, else the last.
+pub fn current_target(r: &IndicatorResult, rep: &Report) -> Option<(i32, f64)> {
+    let year = rep
+        .period
+        .map_or(rep.generated.year(), |(_, end)| end.year());
+    r.targets
+        .iter()
+        .find(|(y, _)| *y >= year)
+        .or(r.targets.last())
+        .copied()
+}
+
+/// Whether a cell is below the target (only where there are enough answers to say).
+pub fn below(t: &Tally, target: Option<(i32, f64)>) -> bool {
+    match (t.proportion(), target) {
+        (Some(p), Some((_, goal))) => t.enough() && p < goal,
+        _ => false,
+    }
+}
+
 pub struct Words {
+    pub ci: &'static str,
+    pub below: &'static str,
+    pub at_or_above: &'static str,
+    pub period: &'static str,
+    pub generated: &'static str,
+    pub response: &'static str,
+    pub by_round: &'static str,
+    pub round: &'static str,
+    pub whisker: &'static str,
     pub total: &'static str,
     pub too_few: &'static str,
     pub target: &'static str,
@@ -47,6 +114,15 @@ pub struct Words {
 
 pub fn words(lang: &str) -> &'static Words {
     const VI: Words = Words {
+        ci: "KTC 95%",
+        below: "dưới mục tiêu",
+        at_or_above: "đạt mục tiêu",
+        period: "Dữ liệu",
+        generated: "Lập lúc",
+        response: "tỷ lệ hoàn thành",
+        by_round: "Theo đợt khảo sát",
+        round: "Đợt",
+        whisker: "vạch ngang: khoảng tin cậy 95%; vạch đứt: mục tiêu",
         total: "Tổng",
         too_few: "quá ít để kết luận",
         target: "mục tiêu",
@@ -57,6 +133,15 @@ pub fn words(lang: &str) -> &'static Words {
         gap: "so với mục tiêu",
     };
     const EN: Words = Words {
+        ci: "95% CI",
+        below: "below target",
+        at_or_above: "at or above target",
+        period: "Data",
+        generated: "Generated",
+        response: "completion rate",
+        by_round: "By survey round",
+        round: "Round",
+        whisker: "whisker: 95% confidence interval; dashed lines: targets",
         total: "Total",
         too_few: "too few to say",
         target: "target",
@@ -72,43 +157,103 @@ pub fn words(lang: &str) -> &'static Words {
     }
 }
 
-pub(crate) fn pct(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
+/// A percentage as the reader writes it: `63.1%`, in Vietnamese `63,1%`.
+pub fn pct(p: f64, lang: &str) -> String {
+    decimal(format!("{:.1}%", p * 100.0), lang)
 }
 
-/// A 95% interval as "62.7–63.3%".
-pub fn ci(lo: f64, hi: f64) -> String {
-    format!("{:.1}–{:.1}%", lo * 100.0, hi * 100.0)
+/// A 95% interval as "62.7–63.3%" (in Vietnamese "62,7–63,3%").
+pub fn ci(lo: f64, hi: f64, lang: &str) -> String {
+    decimal(format!("{:.1}–{:.1}%", lo * 100.0, hi * 100.0), lang)
+}
+
+/// A count with thousands grouped: `13,020`; in Vietnamese `13.020`.
+pub fn count(n: u64, lang: &str) -> String {
+    let digits = n.to_string();
+    let sep = if is_vi(lang) { '.' } else { ',' };
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(d);
+    }
+    out
+}
+
+fn is_vi(lang: &str) -> bool {
+    crate::lang::Lang::from_code(lang) == crate::lang::Lang::Vi
+}
+
+fn decimal(s: String, lang: &str) -> String {
+    if is_vi(lang) { s.replace('.', ",") } else { s }
+}
+
+/// A date as the reader writes it (29/11/2026 in Vietnamese).
+pub fn date(t: chrono::DateTime<chrono::FixedOffset>, lang: &str) -> String {
+    if is_vi(lang) {
+        t.format("%d/%m/%Y").to_string()
+    } else {
+        t.format("%Y-%m-%d").to_string()
+    }
 }
 
 /// Percentage points above (+) or below (−) a target.
-pub(crate) fn gap(p: f64, target: f64) -> String {
+pub(crate) fn gap(p: f64, target: f64, lang: &str) -> String {
     let d = (p - target) * 100.0;
-    format!("{}{:.1}", if d >= 0.0 { "+" } else { "−" }, d.abs())
+    decimal(
+        format!("{}{:.1}", if d >= 0.0 { "+" } else { "−" }, d.abs()),
+        lang,
+    )
 }
 
 /// "2025: 30% · 2030: 35%".
-pub fn targets(r: &IndicatorResult) -> String {
+pub fn targets(r: &IndicatorResult, lang: &str) -> String {
     r.targets
         .iter()
-        .map(|(y, t)| format!("{y}: {}", pct(*t)))
+        .map(|(y, t)| format!("{y}: {}", pct(*t, lang)))
         .collect::<Vec<_>>()
         .join(" · ")
 }
 
-/// "120 completed interviews; ended early: declined 4, withdrawn 1".
+/// "120 completed interviews; ended early: declined 4, withdrawn 1; completion rate 96.0%".
 pub(crate) fn summary(rep: &Report, lang: &str) -> String {
     let w = words(lang);
-    let mut s = format!("{} {}", rep.interviews, w.interviews);
+    let mut s = format!("{} {}", count(rep.interviews, lang), w.interviews);
     if !rep.ended.is_empty() {
         let ended: Vec<String> = rep
             .ended
             .iter()
-            .map(|(k, v)| format!("{} {v}", reason(k, lang)))
+            .map(|(k, v)| format!("{} {}", reason(k, lang), count(*v, lang)))
             .collect();
         s.push_str(&format!("; {}: {}", w.ended, ended.join(", ")));
+        let all = rep.interviews + rep.ended.values().sum::<u64>();
+        if all > 0 {
+            let rate = rep.interviews as f64 / all as f64;
+            s.push_str(&format!("; {} {}", w.response, pct(rate, lang)));
+        }
     }
     s
+}
+
+/// "Data: 01/03/2026 – 28/11/2026 · Generated 30/11/2026 08:24".
+pub fn period(rep: &Report, lang: &str) -> String {
+    let w = words(lang);
+    let made = if is_vi(lang) {
+        rep.generated.format("%d/%m/%Y %H:%M")
+    } else {
+        rep.generated.format("%Y-%m-%d %H:%M")
+    };
+    match rep.period {
+        Some((a, b)) => format!(
+            "{}: {} – {} · {} {made}",
+            w.period,
+            date(a, lang),
+            date(b, lang),
+            w.generated
+        ),
+        None => format!("{} {made}", w.generated),
+    }
 }
 
 /// Why an interview ended early, in words.

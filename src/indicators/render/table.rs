@@ -1,74 +1,100 @@
 //! A plain-text table for the terminal.
 
-use super::{Row, ci, gap, pct, rows, summary, targets, words};
-use crate::indicators::compute::Report;
+use super::{
+    Row, below, ci, count, current_target, gap, pct, period, rows, summary, targets, words,
+};
+use crate::indicators::compute::{IndicatorResult, Report};
 use std::fmt::Write;
 
 pub fn render(rep: &Report, lang: &str) -> String {
-    let w = words(lang);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} — {}\n",
+        "{} — {}\n{}\n",
         rep.form_title.get(lang),
-        summary(rep, lang)
+        summary(rep, lang),
+        period(rep, lang)
     );
     for r in &rep.results {
-        if r.targets.is_empty() {
-            let _ = writeln!(out, "{}", r.label.get(lang));
-        } else {
-            let _ = writeln!(out, "{}  ({}: {})", r.label.get(lang), w.target, targets(r));
-        }
-        let years: Vec<String> = r.targets.iter().map(|(y, _)| y.to_string()).collect();
-        let _ = writeln!(
-            out,
-            "  {:<36} {:>6} {:>6} {:>7}  {:<15} {}",
-            "",
-            "n",
-            w.yes,
-            "%",
-            "95% CI",
-            years.join("   ")
-        );
-        for Row {
-            breakdown,
-            cell,
-            tally,
-        } in rows(r, lang)
-        {
-            let name = if breakdown.is_empty() {
-                cell
-            } else {
-                format!("{breakdown}: {cell}")
-            };
-            let name: String = name.chars().take(36).collect();
-            match (tally.proportion(), tally.wilson()) {
-                (Some(p), Some((lo, hi))) if tally.enough() => {
-                    let gaps: Vec<String> = r
-                        .targets
-                        .iter()
-                        .map(|(_, t)| format!("{:>6}", gap(p, *t)))
-                        .collect();
-                    let _ = writeln!(
-                        out,
-                        "  {name:<36} {:>6} {:>6} {:>7}  {:<15} {}",
-                        tally.n,
-                        tally.yes,
-                        pct(p),
-                        ci(lo, hi),
-                        gaps.join(" ")
-                    );
-                }
-                _ => {
-                    let _ = writeln!(
-                        out,
-                        "  {name:<36} {:>6} {:>6} {:>7}  {} (n={})",
-                        tally.n, tally.yes, "—", w.too_few, tally.n
-                    );
-                }
-            }
-        }
-        out.push('\n');
+        indicator(&mut out, rep, r, lang);
     }
     out
+}
+
+fn indicator(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
+    let w = words(lang);
+    if r.targets.is_empty() {
+        let _ = writeln!(out, "{}", r.label.get(lang));
+    } else {
+        let _ = writeln!(
+            out,
+            "{}  ({}: {})",
+            r.label.get(lang),
+            w.target,
+            targets(r, lang)
+        );
+    }
+    let years: Vec<String> = r.targets.iter().map(|(y, _)| y.to_string()).collect();
+    let _ = writeln!(
+        out,
+        "  {:<36} {:>6} {:>6} {:>7}  {:<15} {}",
+        "",
+        "n",
+        w.yes,
+        "%",
+        w.ci,
+        years.join("   ")
+    );
+    let target = current_target(r, rep);
+    let mut section = String::new();
+    for row in rows(r, lang) {
+        if row.section != section {
+            section = row.section.clone();
+            let _ = writeln!(out, "  {section}");
+        }
+        let Row {
+            breakdown,
+            cell,
+            depth,
+            tally,
+            ..
+        } = row;
+        let indent = match (breakdown.is_empty(), depth) {
+            (true, _) => "",
+            (false, 0) => "  ",
+            _ => "    ",
+        };
+        let name: String = format!("{indent}{cell}").chars().take(36).collect();
+        match (tally.proportion(), tally.wilson()) {
+            (Some(p), Some((lo, hi))) if tally.enough() => {
+                let gaps: Vec<String> = r
+                    .targets
+                    .iter()
+                    .map(|(_, t)| format!("{:>6}", gap(p, *t, lang)))
+                    .collect();
+                let mark = if below(tally, target) { "▼" } else { " " };
+                let _ = writeln!(
+                    out,
+                    "  {name:<36} {:>6} {:>6} {mark}{:>6}  {:<15} {}",
+                    count(tally.n, lang),
+                    count(tally.yes, lang),
+                    pct(p, lang),
+                    ci(lo, hi, lang),
+                    gaps.join(" ")
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "  {name:<36} {:>6} {:>6} {:>7}  {} (n={})",
+                    count(tally.n, lang),
+                    count(tally.yes, lang),
+                    "—",
+                    w.too_few,
+                    tally.n
+                );
+            }
+        }
+    }
+    out.push('\n');
 }

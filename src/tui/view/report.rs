@@ -1,21 +1,25 @@
-//! The indicators screen: a gauge per indicator against its targets, and a bar chart of one
-//! indicator by one breakdown.
+//! The indicators screen: a gauge per indicator against its targets, and the bars of one
+//! indicator by one breakdown, each with its n and the target drawn across it. A value below
+//! its target is drawn in another colour and marked ▼ (legible without colour too).
 
 use super::style;
-use crate::indicators::render::{ci, gap, pct};
+use crate::indicators::compute::{Breakdown, IndicatorResult, Report};
+use crate::indicators::render::{below, ci, count, current_target, gap, pct, period, words};
+use crate::indicators::stats::Tally;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+/// Marks a value below its target.
+const BELOW_MARK: &str = "▼";
+/// Where the target falls on a bar.
+const TARGET_MARK: char = '┃';
 
 /// The report itself, also used by the hub's report viewer (no interview app around it).
-pub fn draw_report(
-    rep: &crate::indicators::compute::Report,
-    sel: (usize, usize),
-    lang: &str,
-    f: &mut Frame,
-    area: Rect,
-) {
+pub fn draw_report(rep: &Report, sel: (usize, usize), lang: &str, f: &mut Frame, area: Rect) {
     let n = rep.results.len() as u16;
     let [title, gauges, chart] = Layout::vertical([
         Constraint::Length(3),
@@ -27,9 +31,10 @@ pub fn draw_report(
         Paragraph::new(vec![
             Line::styled(rep.form_title.get(lang).to_string(), style::title()),
             Line::styled(crate::indicators::render::summary(rep, lang), style::dim()),
+            Line::styled(period(rep, lang), style::dim()),
         ])
         // Never cut a number off at the edge: wrap instead.
-        .wrap(ratatui::widgets::Wrap { trim: true }),
+        .wrap(Wrap { trim: true }),
         title,
     );
     gauges_for(rep, sel.0, lang, f, gauges);
@@ -39,18 +44,16 @@ pub fn draw_report(
     let Some(b) = r.by.get(sel.1) else {
         return;
     };
-    breakdown_chart(r, b, lang, f, chart);
+    breakdown_bars(rep, r, b, lang, f, chart);
+}
+
+fn below_style() -> Style {
+    style::error().remove_modifier(Modifier::BOLD)
 }
 
 /// One gauge per indicator: its proportion, interval, n and the gap to each target.
-fn gauges_for(
-    rep: &crate::indicators::compute::Report,
-    selected: usize,
-    lang: &str,
-    f: &mut Frame,
-    gauges: Rect,
-) {
-    let rw = crate::indicators::render::words(lang);
+fn gauges_for(rep: &Report, selected: usize, lang: &str, f: &mut Frame, gauges: Rect) {
+    let rw = words(lang);
     let rows = Layout::vertical(vec![Constraint::Length(2); rep.results.len()]).split(gauges);
     for (k, (r, row)) in rep.results.iter().zip(rows.iter()).enumerate() {
         let [label, bar] =
@@ -63,18 +66,21 @@ fn gauges_for(
             )),
             label,
         );
+        let target = current_target(r, rep);
+        let low = below(&r.total, target);
         let text = match (r.total.proportion(), r.total.wilson()) {
             (Some(p), Some((lo, hi))) if r.total.enough() => {
                 let gaps: Vec<String> = r
                     .targets
                     .iter()
-                    .map(|(y, t)| format!("{y} {} {}", pct(*t), gap(p, *t)))
+                    .map(|(y, t)| format!("{y} {} {}", pct(*t, lang), gap(p, *t, lang)))
                     .collect();
                 format!(
-                    "{} ({}) n={} · {}: {}",
-                    pct(p),
-                    ci(lo, hi),
-                    r.total.n,
+                    "{}{} ({}) n={} · {}: {}",
+                    if low { "▼ " } else { "" },
+                    pct(p, lang),
+                    ci(lo, hi, lang),
+                    count(r.total.n, lang),
                     rw.target,
                     gaps.join(", ")
                 )
@@ -86,48 +92,108 @@ fn gauges_for(
         } else {
             0.0
         };
+        let gauge_style = if low { below_style() } else { style::good() };
         f.render_widget(
             Gauge::default()
                 .ratio(ratio.clamp(0.0, 1.0))
                 .label(text)
-                .gauge_style(style::good()),
+                .gauge_style(gauge_style),
             bar,
         );
     }
 }
 
-/// The chosen indicator's bars for the chosen breakdown (too few interviews show as `n=`).
-fn breakdown_chart(
-    r: &crate::indicators::compute::IndicatorResult,
-    b: &crate::indicators::compute::Breakdown,
+/// The chosen indicator's bars for the chosen breakdown: name, bar with the target across
+/// it, value and n (too few interviews show only their n). Titles wrap instead of being cut.
+fn breakdown_bars(
+    rep: &Report,
+    r: &IndicatorResult,
+    b: &Breakdown,
     lang: &str,
     f: &mut Frame,
-    chart: Rect,
+    area: Rect,
 ) {
-    let bars: Vec<Bar> = b
-        .cells
-        .iter()
-        .map(|(cell, t)| {
-            let (v, shown) = match t.proportion() {
-                Some(p) if t.enough() => ((p * 1000.0).round() as u64, pct(p)),
-                _ => (0, format!("n={}", t.n)),
-            };
-            Bar::new(v)
-                .label(Line::from(cell.clone()))
-                .text_value(shown)
-        })
+    let target = current_target(r, rep);
+    let mut head = vec![Span::styled(
+        format!("{} · {}", b.label.get(lang), r.label.get(lang)),
+        style::title(),
+    )];
+    if let Some((year, t)) = target {
+        head.push(Span::styled(
+            format!(
+                "  {TARGET_MARK} {} {year}: {}",
+                words(lang).target,
+                pct(t, lang)
+            ),
+            style::dim(),
+        ));
+    }
+    let block = Block::default().borders(Borders::ALL);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let head_w: usize = head.iter().map(|s| s.content.width()).sum();
+    // Word wrapping may take a line more than the bare width says.
+    let title_h = (head_w / (inner.width.max(1) as usize) + 1).min(3) as u16
+        + u16::from(head_w > inner.width as usize);
+    let [title, body] =
+        Layout::vertical([Constraint::Length(title_h), Constraint::Min(1)]).areas(inner);
+    f.render_widget(
+        Paragraph::new(Line::from(head)).wrap(Wrap { trim: true }),
+        title,
+    );
+    let name_w = (inner.width / 3).clamp(8, 24) as usize;
+    let value_w = 18usize;
+    let bar_w = (inner.width as usize)
+        .saturating_sub(name_w + value_w + 2)
+        .max(4);
+    let lines: Vec<Line> = b
+        .ordered()
+        .into_iter()
+        .map(|(cell, t)| bar_line(&b.name(cell, lang), t, target, (name_w, bar_w), lang))
         .collect();
-    let block = Block::default().borders(Borders::ALL).title(format!(
-        " {} · {} ",
-        r.label.get(lang),
-        b.label.get(lang)
+    f.render_widget(Paragraph::new(lines), body);
+}
+
+/// `name  ██████┃███       63,1% n=120` (or `▼` and the below-target colour).
+fn bar_line<'a>(
+    name: &str,
+    t: &Tally,
+    target: Option<(i32, f64)>,
+    (name_w, bar_w): (usize, usize),
+    lang: &str,
+) -> Line<'a> {
+    let mut shown = String::new();
+    for c in name.chars() {
+        if shown.width() + c.to_string().width() > name_w.saturating_sub(1) {
+            shown.push('…');
+            break;
+        }
+        shown.push(c);
+    }
+    let pad = name_w.saturating_sub(shown.width());
+    let mut spans = vec![Span::raw(format!("{shown}{} ", " ".repeat(pad)))];
+    let p = t.proportion().filter(|_| t.enough());
+    let low = below(t, target);
+    let filled = p.map_or(0, |p| (p.clamp(0.0, 1.0) * bar_w as f64).round() as usize);
+    let at = target.map(|(_, goal)| ((goal * bar_w as f64).round() as usize).min(bar_w - 1));
+    let fill_style = if low { below_style() } else { style::good() };
+    for i in 0..bar_w {
+        if Some(i) == at {
+            spans.push(Span::styled(TARGET_MARK.to_string(), style::title()));
+        } else if i < filled {
+            spans.push(Span::styled("█", fill_style));
+        } else {
+            spans.push(Span::raw(" "));
+        }
+    }
+    let value = match p {
+        Some(p) if low => format!(" {BELOW_MARK}{} n={}", pct(p, lang), count(t.n, lang)),
+        Some(p) => format!("  {} n={}", pct(p, lang), count(t.n, lang)),
+        None => format!("  n={}", count(t.n, lang)),
+    };
+    spans.push(Span::styled(
+        value,
+        if low { below_style() } else { Style::default() },
     ));
-    let chart_w = BarChart::default()
-        .block(block)
-        .direction(Direction::Horizontal)
-        .bar_width(1)
-        .bar_gap(0)
-        .max(1000)
-        .data(BarGroup::new(bars));
-    f.render_widget(chart_w, chart);
+    Line::from(spans)
 }
