@@ -75,15 +75,17 @@ fn gauges_for(rep: &Report, selected: usize, lang: &str, f: &mut Frame, gauges: 
                     .iter()
                     .map(|(y, t)| format!("{y} {} {}", pct(*t, lang), gap(p, *t, lang)))
                     .collect();
-                format!(
-                    "{}{} ({}) n={} · {}: {}",
+                let mut s = format!(
+                    "{}{} ({}) n={}",
                     if low { "▼ " } else { "" },
                     pct(p, lang),
                     ci(lo, hi, lang),
                     count(r.total.n, lang),
-                    rw.target,
-                    gaps.join(", ")
-                )
+                );
+                if !gaps.is_empty() {
+                    s.push_str(&format!(" · {}: {}", rw.target, gaps.join(", ")));
+                }
+                s
             }
             _ => format!("{} (n={})", rw.too_few, r.total.n),
         };
