@@ -171,11 +171,6 @@ impl<'a> CsvSink<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let skipped: Vec<String> = self
-            .skipped
-            .iter()
-            .map(|(form_id, n)| format!("{n} interview(s) of form `{form_id}`"))
-            .collect();
         let mut lines = Vec::new();
         let mut open: Vec<_> = self.open.into_values().flatten().collect();
         open.sort_by(|a, b| a.form_id.cmp(&b.form_id));
@@ -202,16 +197,31 @@ impl<'a> CsvSink<'a> {
                 );
             }
         }
-        if !skipped.is_empty() {
-            return Err(format!(
-                "{}\nleft out: {}; their form is neither kept here nor in {}",
-                lines.join("\n"),
-                skipped.join(", "),
-                forms_dir.display()
-            ));
-        }
-        Ok(lines)
+        left_out(lines, &self.skipped, forms_dir)
     }
+}
+
+/// What was written, or, when interviews of unknown forms were left out, an error that
+/// says what was written and what was not: a command that leaves data out must not look
+/// like a success.
+pub(crate) fn left_out(
+    lines: Vec<String>,
+    skipped: &BTreeMap<String, usize>,
+    forms_dir: &Path,
+) -> Result<Vec<String>, String> {
+    if skipped.is_empty() {
+        return Ok(lines);
+    }
+    let names: Vec<String> = skipped
+        .iter()
+        .map(|(form_id, n)| format!("{n} interview(s) of form `{form_id}`"))
+        .collect();
+    Err(format!(
+        "{}\nleft out: {}; their form is neither kept here nor in {}",
+        lines.join("\n"),
+        names.join(", "),
+        forms_dir.display()
+    ))
 }
 
 /// Moves a form's CSV files into one zip (deflated), as Central's `.csv.zip`; the loose

@@ -63,18 +63,7 @@ pub fn export(
     for b in done {
         lines.push(b.save()?);
     }
-    if !skipped.is_empty() {
-        let names: Vec<String> = skipped
-            .iter()
-            .map(|(id, n)| format!("{n} interview(s) of form `{id}`"))
-            .collect();
-        return Err(format!(
-            "{}\nleft out: {}; their form is neither kept here nor in {}",
-            lines.join("\n"),
-            names.join(", "),
-            forms_dir.display()
-        ));
-    }
+    let lines = super::sink::left_out(lines, &skipped, forms_dir)?;
     Ok((lines, damaged))
 }
 
