@@ -409,3 +409,62 @@ fn export_format_xlsx_writes_a_readable_workbook() {
         "{err}"
     );
 }
+
+/// `--excel` writes what Excel opens with a double click (BOM, CRLF); `--zip` one
+/// `FORM.csv.zip` holding the tables, as Central's download; the default is Central's bytes.
+#[test]
+fn excel_and_zip_options() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| common::run_in(&data, args);
+    run(&[
+        "simulate",
+        "--form",
+        "commune_child_friendly",
+        "--count",
+        "5",
+        "--seed",
+        "2",
+    ]);
+    let plain = dir.path().join("plain");
+    run(&["export", "--out", plain.to_str().unwrap()]);
+    let bytes = std::fs::read(plain.join("commune_child_friendly.csv")).unwrap();
+    assert!(!bytes.starts_with("\u{feff}".as_bytes()) && !bytes.contains(&b'\r'));
+    let excel = dir.path().join("excel");
+    run(&["export", "--excel", "--out", excel.to_str().unwrap()]);
+    let text = std::fs::read_to_string(excel.join("commune_child_friendly.csv")).unwrap();
+    assert!(text.starts_with('\u{feff}') && text.lines().count() == 6);
+    assert!(text.split_inclusive('\n').all(|l| l.ends_with("\r\n")));
+    let zipped = dir.path().join("zip");
+    let said = run(&["export", "--zip", "--out", zipped.to_str().unwrap()]);
+    assert!(
+        said.contains("commune_child_friendly.csv.zip (5 + "),
+        "{said}"
+    );
+    let f = std::fs::File::open(zipped.join("commune_child_friendly.csv.zip")).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    let mut names: Vec<String> = z.file_names().map(String::from).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "commune_child_friendly-forum.csv",
+            "commune_child_friendly.csv"
+        ]
+    );
+    let mut main = String::new();
+    z.by_name("commune_child_friendly.csv")
+        .unwrap()
+        .read_to_string(&mut main)
+        .unwrap();
+    assert_eq!(
+        main.as_bytes(),
+        bytes.as_slice(),
+        "the same bytes as the plain export"
+    );
+    assert!(
+        !zipped.join("commune_child_friendly.csv").exists(),
+        "no loose copies left"
+    );
+}
