@@ -36,6 +36,7 @@ pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
             followed_up,
         } => referrals(&data, since, csv.as_deref(), followed_up),
         HubCommand::Import { data, files } => import(&data, &files),
+        HubCommand::Review { data, action } => super::review::run(&data, action, report_lang),
         HubCommand::Open {
             data,
             identity,
@@ -83,12 +84,12 @@ pub fn devices(dir: &Path, revoke: Option<&str>) -> CliResult {
 
 /// The hub, or — when `hub serve` already holds its store — the address of the running
 /// server, which then does the work itself (admin calls are accepted from this machine only).
-enum Target {
+pub(crate) enum Target {
     Hub(Box<Hub>),
     Server(String),
 }
 
-fn target(dir: &Path) -> Result<Target, HubError> {
+pub(crate) fn target(dir: &Path) -> Result<Target, HubError> {
     match Hub::open(dir) {
         Ok(h) => Ok(Target::Hub(Box::new(h))),
         Err(HubError::InUse(d)) => match std::fs::read_to_string(dir.join("serve.addr")) {
@@ -130,7 +131,7 @@ pub fn report_of(
 }
 
 /// An admin call's answer: `Ok(body)` on 200, `Err(body)` otherwise.
-fn admin_text(
+pub(crate) fn admin_text(
     dir: &Path,
     addr: &str,
     path: &str,

@@ -7,6 +7,8 @@ pub mod error;
 pub mod hub;
 pub mod passphrase;
 pub mod report;
+#[cfg(feature = "hub")]
+pub mod review;
 pub mod sync;
 pub mod words;
 
@@ -167,6 +169,54 @@ impl ReportArgs {
     }
 }
 
+#[cfg(feature = "hub")]
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Interviews with their review state, place, surveyor and quality flags.
+    List {
+        /// Only this state.
+        #[arg(long, value_enum)]
+        state: Option<crate::hub::review::ReviewState>,
+        /// Only interviews with a quality flag.
+        #[arg(long)]
+        flagged: bool,
+        /// Order by: place, surveyor, device, state, flags or time (default: place).
+        #[arg(long, default_value = "place")]
+        by: String,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One interview as questions and answers, in the form's language, with its flags and
+    /// review history.
+    Show { id: uuid::Uuid },
+    /// Approve an interview.
+    Approve {
+        id: uuid::Uuid,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Who decides (default: the login name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Mark an interview as having issues (stays on the hub), with what is wrong.
+    HasIssues {
+        id: uuid::Uuid,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Reject an interview: send it back to the surveyor with what to fix.
+    Reject {
+        id: uuid::Uuid,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
     /// Write everything not yet sent into bundle files (OUT, then OUT-2, OUT-3… when one
@@ -244,6 +294,14 @@ pub enum HubCommand {
         /// Mark the referral of this interview followed up.
         #[arg(long, value_name = "INTERVIEW_ID")]
         followed_up: Option<uuid::Uuid>,
+    },
+    /// Supervisor review: list interviews with their state and quality flags, read one,
+    /// approve it, mark it has-issues, or reject it (send it back) with a note.
+    Review {
+        #[arg(long)]
+        data: PathBuf,
+        #[command(subcommand)]
+        action: ReviewCommand,
     },
     /// Open sealed interviews as readable JSON, one per line: bundle files (a USB stick, a
     /// kept copy) or ids stored on the hub, with the hub's key or an escrow key (--identity).

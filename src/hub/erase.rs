@@ -57,6 +57,10 @@ impl Hub {
             .collect();
         self.scrub(&originals)
             .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
+        // A child's erasure wins over review: nothing of it stays to be sent back.
+        for it in erased {
+            super::review::forget(&self.dir, it.id);
+        }
         self.destroy_items(erased)
     }
 

@@ -17,10 +17,12 @@
 pub mod erase;
 pub mod error;
 pub mod open;
+pub mod quality;
 pub mod recovery;
 pub mod referrals;
 pub mod registry;
 pub mod report;
+pub mod review;
 pub mod server;
 mod shred;
 pub mod store;
@@ -49,6 +51,12 @@ pub struct HubConfig {
     pub recipients: Vec<String>,
     #[serde(default = "default_max")]
     pub max_bundle_bytes: usize,
+    /// `[review]`: which question names the place an interview was taken.
+    #[serde(default)]
+    pub review: review::Settings,
+    /// `[quality]`: the thresholds of the quality flags.
+    #[serde(default)]
+    pub quality: quality::Thresholds,
 }
 
 fn default_max() -> usize {
@@ -80,6 +88,8 @@ pub type Published = (bundle::FormList, Vec<(PathBuf, String)>);
 /// referral notices.
 struct Opened {
     items: Vec<Item>,
+    /// The interviews among the items, opened (for the review's quality flags).
+    interviews: Vec<Finalized>,
     forms: Vec<(Uuid, crate::form::Form)>,
     referrals: Vec<crate::record::ReferralNotice>,
 }
@@ -102,6 +112,8 @@ impl Hub {
             hub_id: Uuid::now_v7(),
             recipients,
             max_bundle_bytes: MAX_BUNDLE,
+            review: review::Settings::default(),
+            quality: quality::Thresholds::default(),
         };
         let w = |name: &str, data: &[u8]| {
             crate::store::paths::write_private(&dir.join(name), data)
@@ -274,6 +286,7 @@ impl Hub {
         let v = bundle::verify(bytes, &key).map_err(HubError::Invalid)?;
         let Opened {
             items,
+            interviews,
             forms,
             referrals,
         } = self.open_items(&v, &device)?;
@@ -318,6 +331,7 @@ impl Hub {
             .ingest_erasing(&locked)
             .map_err(HubError::Internal)?;
         self.forget(&erased)?;
+        self.start_reviews(&items, &statuses, interviews);
         let receipt = Receipt {
             hub: self.config.hub_id,
             device: device.id,
@@ -374,6 +388,7 @@ impl Hub {
     fn open_items(&self, v: &bundle::Verified, device: &Device) -> Result<Opened, HubError> {
         let now = chrono::Utc::now();
         let mut items = Vec::with_capacity(v.items.len());
+        let mut interviews = Vec::new();
         let mut forms = Vec::new();
         let mut referrals = Vec::new();
         for (id, sealed) in &v.items {
@@ -383,7 +398,11 @@ impl Hub {
                 .map_err(|e| HubError::Invalid(format!("item {id}: {e}")))?
             {
                 bundle::Payload::Tombstone(t) => (t.id, device.id, true),
-                bundle::Payload::Interview(f) => (f.id, f.device, false),
+                bundle::Payload::Interview(f) => {
+                    let who = (f.id, f.device, false);
+                    interviews.push(*f);
+                    who
+                }
                 bundle::Payload::Form(src) => {
                     let form = crate::form::build(&format!("form {id}"), &src).map_err(|e| {
                         HubError::Invalid(format!("item {id}: a form that does not load: {e}"))
@@ -422,9 +441,39 @@ impl Hub {
         }
         Ok(Opened {
             items,
+            interviews,
             forms,
             referrals,
         })
+    }
+
+    /// A review record, with its quality flags, for each interview newly accepted. A failure
+    /// here loses no data (the interview is stored); it is said on the hub's stderr.
+    fn start_reviews(
+        &self,
+        items: &[Item],
+        statuses: &[bundle::ItemStatus],
+        opened: Vec<Finalized>,
+    ) {
+        let mut forms: std::collections::HashMap<u64, Option<Arc<crate::form::Form>>> =
+            std::collections::HashMap::new();
+        let accepted: std::collections::HashSet<Uuid> = items
+            .iter()
+            .zip(statuses)
+            .filter(|(i, s)| !i.tombstone && **s == bundle::ItemStatus::Accepted)
+            .map(|(i, _)| i.id)
+            .collect();
+        let received = items.first().map_or_else(chrono::Utc::now, |i| i.received);
+        for f in opened.iter().filter(|f| accepted.contains(&f.id)) {
+            let form = forms
+                .entry(f.form.hash)
+                .or_insert_with(|| crate::store::forms::load_copy(&self.form_copies_dir(), &f.form))
+                .clone();
+            let settings = (&self.config.review, &self.config.quality);
+            if let Err(e) = review::start(&self.dir, f, form.as_deref(), received, settings) {
+                eprintln!("warning: interview {}: cannot start its review: {e}", f.id);
+            }
+        }
     }
 
     /// Every stored interview, opened.
@@ -444,9 +493,14 @@ impl Hub {
             }
             match self.open_item(&item) {
                 Ok(bundle::Payload::Interview(f)) => {
+                    let review = review::load(&self.dir, f.id);
                     let sub = crate::export::csv::Submission {
                         received: Some(item.received),
-                        ..Default::default()
+                        review_state: review
+                            .as_ref()
+                            .map(|r| r.state().central().to_string())
+                            .filter(|s| !s.is_empty()),
+                        edits: review.map_or(0, |r| r.edits),
                     };
                     each(&f, &sub)
                 }

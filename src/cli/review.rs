@@ -1,0 +1,209 @@
+//! `langnghe hub review`: the supervisor's verbs, scriptable. Reviews are files in the hub
+//! folder, so they work while the hub serves; reading an interview's answers goes through
+//! the running hub when it serves (as `hub open` does).
+
+use super::ReviewCommand;
+use super::data::CliResult;
+use crate::hub::review::{self, Review, ReviewState};
+use std::fmt::Write;
+use std::path::Path;
+
+pub fn run(dir: &Path, action: ReviewCommand, lang: &str) -> CliResult {
+    if !dir.join("hub.toml").is_file() {
+        return Err(format!("{} is not a hub folder (hub init)", dir.display()).into());
+    }
+    let by = |b: Option<String>| {
+        b.or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "supervisor".into())
+    };
+    let decided = |r: Review| {
+        println!("{} → {}", r.id, r.state().name());
+        Ok(())
+    };
+    match action {
+        ReviewCommand::List {
+            state,
+            flagged,
+            by,
+            json,
+        } => list(dir, state, flagged, &by, json),
+        ReviewCommand::Show { id } => show(dir, id, lang),
+        ReviewCommand::Approve { id, note, by: who } => decided(review::decide(
+            dir,
+            id,
+            ReviewState::Approved,
+            &note,
+            &by(who),
+        )?),
+        ReviewCommand::HasIssues { id, note, by: who } => decided(review::decide(
+            dir,
+            id,
+            ReviewState::HasIssues,
+            &note,
+            &by(who),
+        )?),
+        ReviewCommand::Reject { id, note, by: who } => decided(review::decide(
+            dir,
+            id,
+            ReviewState::Rejected,
+            &note,
+            &by(who),
+        )?),
+    }
+}
+
+fn list(dir: &Path, state: Option<ReviewState>, flagged: bool, by: &str, json: bool) -> CliResult {
+    let mut all: Vec<Review> = review::list(dir)
+        .into_iter()
+        .filter(|r| state.is_none_or(|s| r.state() == s) && (!flagged || !r.flags.is_empty()))
+        .collect();
+    match by {
+        "place" => all.sort_by(|a, b| a.place.cmp(&b.place)),
+        "surveyor" => all.sort_by(|a, b| a.surveyor.cmp(&b.surveyor)),
+        "device" => all.sort_by_key(|r| r.device),
+        "state" => all.sort_by_key(|r| r.state().name()),
+        "flags" => all.sort_by_key(|r| std::cmp::Reverse(r.flags.len())),
+        "time" => {}
+        other => {
+            return Err(
+                format!("--by {other}: place, surveyor, device, state, flags or time").into(),
+            );
+        }
+    }
+    let mut out = String::new();
+    if json {
+        for r in &all {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string(r).map_err(|e| e.to_string())?
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "{:<36}  {:<10}  {:<22}  {:<14}  {:<16}  {:>6}  flags",
+            "interview", "state", "place", "surveyor", "finished", "min"
+        );
+        for r in &all {
+            let flags: Vec<&str> = r.flags.iter().map(|f| f.code.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "{:<36}  {:<10}  {:<22}  {:<14}  {:<16}  {:>6.1}  {}",
+                r.id,
+                r.state().name(),
+                clip(&r.place, 22),
+                clip(&r.surveyor, 14),
+                r.finished.local().format("%Y-%m-%d %H:%M"),
+                r.duration_s as f64 / 60.0,
+                flags.join(",")
+            );
+        }
+        let _ = writeln!(out, "{} interview(s)", all.len());
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.pop();
+        out.push('…');
+    }
+    out
+}
+
+/// The interview as questions and answers in the form's language, then its flags and
+/// review history.
+fn show(dir: &Path, id: uuid::Uuid, lang: &str) -> CliResult {
+    let r = review::load(dir, id).ok_or_else(|| format!("no interview {id} to review here"))?;
+    let opened = open_one(dir, id)?;
+    let (forms, _) = crate::store::forms::load_copies(&dir.join("form-versions"));
+    let form = forms
+        .iter()
+        .find(|f| f.id == r.form_id && f.version == r.form_version);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{id}  {}  {} v{}  {}  {}",
+        r.state().name(),
+        r.form_id,
+        r.form_version,
+        r.surveyor,
+        r.finished.local().format("%Y-%m-%d %H:%M")
+    );
+    let answers = opened["answers"].as_object().cloned().unwrap_or_default();
+    for (key, value) in &answers {
+        let v = value.as_str().unwrap_or_default();
+        let (q, a) = match form {
+            Some(f) => readable(f, key, v, lang),
+            None => (key.clone(), v.to_string()),
+        };
+        let _ = writeln!(out, "  {q}\n      {a}");
+    }
+    for f in &r.flags {
+        let _ = writeln!(out, "flag {}: {}", f.code, f.why);
+    }
+    for e in &r.history {
+        let _ = writeln!(
+            out,
+            "{} {} by {}: {}",
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.state.name(),
+            e.by,
+            e.note
+        );
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// A question's label and an answer's choice labels, in `lang` (else the form's first).
+fn readable(form: &crate::form::Form, key: &str, v: &str, lang: &str) -> (String, String) {
+    let Some(k) = form.parse_key(key) else {
+        return (key.to_string(), v.to_string());
+    };
+    let n = form.node(k.node);
+    let lang = if form.languages.iter().any(|l| l == lang) {
+        lang
+    } else {
+        form.default_language.as_str()
+    };
+    let q = n
+        .label
+        .as_ref()
+        .map_or_else(|| key.to_string(), |l| format!("{key}: {}", l.get(lang)));
+    let a = match form.list_of(k.node) {
+        Some(list) => v
+            .split_ascii_whitespace()
+            .map(|c| {
+                list.find(c)
+                    .map_or(c.to_string(), |ch| ch.label.get(lang).to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => v.to_string(),
+    };
+    (q, a)
+}
+
+/// The interview's JSON from `hub open`, through the running hub if it serves.
+fn open_one(dir: &Path, id: uuid::Uuid) -> Result<serde_json::Value, String> {
+    use crate::hub::open::{OpenRequest, open_with_hub};
+    let req = OpenRequest {
+        targets: vec![id.to_string()],
+        identity: None,
+    };
+    let text = match super::hub::target(dir).map_err(|e| e.to_string())? {
+        super::hub::Target::Hub(hub) => open_with_hub(&hub, &req)?,
+        super::hub::Target::Server(addr) => {
+            let body = serde_json::to_value(&req).map_err(|e| e.to_string())?;
+            super::hub::admin_text(dir, &addr, "open", body)
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.trim().to_string())?
+        }
+    };
+    serde_json::from_str(text.lines().next().unwrap_or_default()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,228 @@
+//! Supervisor review on the hub, with ODK Central's review states: every interview starts
+//! `received`; a supervisor marks it `hasIssues`, `approved` or `rejected` (sent back) with a
+//! note, and the whole history is kept (who, when, why). One file per interview
+//! (`reviews/ID.json`: the state's history, the quality flags found at ingest, and what a
+//! list needs — form, device, surveyor, place; never an answer), so the CLI can review while
+//! the hub serves, as with referrals. An erased interview's review goes with it.
+
+use super::quality::{Durations, Flag, Thresholds};
+use crate::form::Form;
+use crate::record::{Finalized, Stamp};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Central's review states (`received` is Central's blank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+#[value(rename_all = "camelCase")]
+pub enum ReviewState {
+    Received,
+    HasIssues,
+    Edited,
+    Approved,
+    Rejected,
+}
+
+impl ReviewState {
+    /// As Central writes it in the `ReviewState` column (blank while only received).
+    pub fn central(self) -> &'static str {
+        match self {
+            ReviewState::Received => "",
+            ReviewState::HasIssues => "hasIssues",
+            ReviewState::Edited => "edited",
+            ReviewState::Approved => "approved",
+            ReviewState::Rejected => "rejected",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReviewState::Received => "received",
+            other => other.central(),
+        }
+    }
+}
+
+/// One step of an interview's review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewEvent {
+    pub state: ReviewState,
+    pub note: String,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What the hub knows of one interview's review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: Uuid,
+    pub form_id: String,
+    pub form_version: String,
+    pub device: Uuid,
+    pub surveyor: String,
+    /// Where it was taken (the answer to the question named by `[review] place`, by its
+    /// label), for grouping a list by commune.
+    pub place: String,
+    pub finished: Stamp,
+    pub received: chrono::DateTime<chrono::Utc>,
+    pub duration_s: u64,
+    pub flags: Vec<Flag>,
+    /// How many times the surveyor sent a new version (Central's `Edits`).
+    pub edits: u32,
+    pub history: Vec<ReviewEvent>,
+}
+
+impl Review {
+    pub fn state(&self) -> ReviewState {
+        self.history
+            .last()
+            .map_or(ReviewState::Received, |e| e.state)
+    }
+}
+
+pub fn dir(hub_dir: &Path) -> PathBuf {
+    hub_dir.join("reviews")
+}
+
+fn path(hub_dir: &Path, id: Uuid) -> PathBuf {
+    dir(hub_dir).join(format!("{id}.json"))
+}
+
+pub fn load(hub_dir: &Path, id: Uuid) -> Option<Review> {
+    let bytes = std::fs::read(path(hub_dir, id)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn save(hub_dir: &Path, r: &Review) -> Result<(), String> {
+    crate::store::paths::ensure_private_dir(&dir(hub_dir)).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec_pretty(r).map_err(|e| e.to_string())?;
+    crate::store::paths::write_private(&path(hub_dir, r.id), &json).map_err(|e| e.to_string())
+}
+
+/// Every review, oldest interview first.
+pub fn list(hub_dir: &Path) -> Vec<Review> {
+    let mut out: Vec<Review> = std::fs::read_dir(dir(hub_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .collect();
+    out.sort_by_key(|r: &Review| r.finished.utc);
+    out
+}
+
+/// A supervisor's decision on interview `id`. `edited` comes only from a new version sent by
+/// the device; a decision without a note is refused for `hasIssues` and `rejected` (the
+/// surveyor must be told what to fix).
+pub fn decide(
+    hub_dir: &Path,
+    id: Uuid,
+    state: ReviewState,
+    note: &str,
+    by: &str,
+) -> Result<Review, String> {
+    let mut r = load(hub_dir, id).ok_or_else(|| format!("no interview {id} to review here"))?;
+    match state {
+        ReviewState::Received | ReviewState::Edited => {
+            return Err(format!("`{}` is not a decision", state.name()));
+        }
+        ReviewState::HasIssues | ReviewState::Rejected if note.trim().is_empty() => {
+            return Err("say what is wrong (--note): the surveyor reads it".into());
+        }
+        _ => {}
+    }
+    r.history.push(ReviewEvent {
+        state,
+        note: note.trim().to_string(),
+        by: by.to_string(),
+        at: chrono::Utc::now(),
+    });
+    save(hub_dir, &r)?;
+    Ok(r)
+}
+
+/// Forgets the review of an erased interview.
+pub(crate) fn forget(hub_dir: &Path, id: Uuid) {
+    let _ = std::fs::remove_file(path(hub_dir, id));
+}
+
+/// Which question names the place an interview was taken, and the quality thresholds
+/// (`hub.toml`: `[review] place = "commune"`, `[quality] …`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub place: String,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            place: "commune".into(),
+        }
+    }
+}
+
+/// The review record of a newly received interview, its flags computed now. The form's
+/// recent durations (`quality/FORM.json`) give the median it is compared with.
+pub(crate) fn start(
+    hub_dir: &Path,
+    f: &Finalized,
+    form: Option<&Form>,
+    received: chrono::DateTime<chrono::Utc>,
+    (settings, thresholds): (&Settings, &Thresholds),
+) -> Result<(), String> {
+    if load(hub_dir, f.id).is_some() {
+        return Ok(());
+    }
+    let qdir = hub_dir.join("quality");
+    crate::store::paths::ensure_private_dir(&qdir).map_err(|e| e.to_string())?;
+    let qpath = qdir.join(format!("{}.json", f.form.id));
+    let mut durations: Durations = std::fs::read(&qpath)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let flags = super::quality::flags(
+        f,
+        form,
+        durations.median(thresholds.median_after),
+        thresholds,
+    );
+    durations.push(f.duration_ms as f64 / 1000.0);
+    let json = serde_json::to_vec(&durations).map_err(|e| e.to_string())?;
+    crate::store::paths::write_private(&qpath, &json).map_err(|e| e.to_string())?;
+    let place = form.map_or_else(String::new, |form| place_of(form, f, &settings.place));
+    save(
+        hub_dir,
+        &Review {
+            id: f.id,
+            form_id: f.form.id.clone(),
+            form_version: f.form.version.clone(),
+            device: f.device,
+            surveyor: f.surveyor.clone(),
+            place,
+            finished: f.finished,
+            received,
+            duration_s: f.duration_ms / 1000,
+            flags,
+            edits: 0,
+            history: Vec::new(),
+        },
+    )
+}
+
+/// The answer to question `name`, by its choice label when it has one.
+fn place_of(form: &Form, f: &Finalized, name: &str) -> String {
+    let Some(v) = f.answers.iter().find(|(k, _)| k == name).map(|(_, v)| v) else {
+        return String::new();
+    };
+    form.by_name
+        .get(name)
+        .and_then(|n| form.list_of(*n))
+        .and_then(|l| l.find(v))
+        .map_or_else(
+            || v.clone(),
+            |c| c.label.get(&form.default_language).to_string(),
+        )
+}

@@ -1,0 +1,248 @@
+//! Supervisor review on the hub: states with their history, the scriptable verbs, the
+//! export's `ReviewState`, erasure winning over review, and each quality flag on crafted
+//! interviews.
+
+mod common;
+
+use chrono::{FixedOffset, TimeZone};
+use common::hub::{HubProc, device};
+use common::run;
+use langnghe::hub::quality::{Durations, Thresholds, flags};
+use langnghe::store::{Finalized, FormRef, Stamp};
+use uuid::Uuid;
+
+const SCALE_FORM: &str = r#"
+[settings]
+id = "scale"
+languages = ["vi"]
+
+[[survey]]
+type = "select_one agree"
+name = "q1"
+label = "Em có thấy ý kiến của mình được người lớn lắng nghe ở trường không?"
+
+[[survey]]
+type = "select_one agree"
+name = "q2"
+label = "Em có thấy ý kiến của mình được người lớn lắng nghe ở nhà không?"
+
+[[survey]]
+type = "select_one agree"
+name = "q3"
+label = "Em có thấy ý kiến của mình được người lớn lắng nghe ở thôn không?"
+
+[[survey]]
+type = "select_one agree"
+name = "q4"
+label = "Em có được hỏi ý kiến khi trường tổ chức hoạt động cho học sinh không?"
+
+[[survey]]
+type = "select_one agree"
+name = "q5"
+label = "Em có được hỏi ý kiến khi xã làm sân chơi hoặc điểm vui chơi không?"
+
+[[survey]]
+type = "select_one agree"
+name = "q6"
+label = "Em có biết nói với ai khi em muốn góp ý về một việc liên quan đến em không?"
+
+[[choices.agree]]
+name = "1"
+label = "Không bao giờ"
+
+[[choices.agree]]
+name = "2"
+label = "Hiếm khi"
+
+[[choices.agree]]
+name = "3"
+label = "Thỉnh thoảng"
+
+[[choices.agree]]
+name = "4"
+label = "Thường xuyên"
+
+[[choices.agree]]
+name = "declined"
+label = "Em không muốn trả lời"
+"#;
+
+fn crafted(answers: &[&str], ms_each: u64, hour: u32, duration_s: u64) -> Finalized {
+    let t = FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 30, hour, 0, 0)
+        .unwrap();
+    let keys = ["q1", "q2", "q3", "q4", "q5", "q6"];
+    Finalized {
+        id: Uuid::now_v7(),
+        form: FormRef {
+            id: "scale".into(),
+            version: "1".into(),
+            hash: 0,
+        },
+        device: Uuid::nil(),
+        seq: 1,
+        surveyor: "sv".into(),
+        started: Stamp::from_local(t),
+        finished: Stamp::from_local(t + chrono::Duration::seconds(duration_s as i64)),
+        answers: keys
+            .iter()
+            .zip(answers)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        paradata: keys.iter().map(|k| (k.to_string(), ms_each)).collect(),
+        duration_ms: duration_s * 1000,
+        referral: false,
+    }
+}
+
+fn codes(f: &Finalized, median: Option<f64>) -> Vec<String> {
+    let form = langnghe::form::build("scale.toml", SCALE_FORM).unwrap();
+    flags(f, Some(&form), median, &Thresholds::default())
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn each_quality_flag_on_crafted_interviews() {
+    // A careful interview: varied answers, 6 s a question, mid-morning, ordinary length.
+    let good = crafted(&["2", "4", "1", "3", "2", "4"], 6_000, 9, 300);
+    assert!(
+        codes(&good, Some(320.0)).is_empty(),
+        "{:?}",
+        codes(&good, Some(320.0))
+    );
+    // Far shorter than the form's median.
+    let short = crafted(&["2", "4", "1", "3", "2", "4"], 6_000, 9, 60);
+    assert_eq!(codes(&short, Some(320.0)), ["short"]);
+    assert!(codes(&short, None).is_empty(), "no median yet: not judged");
+    // Questions of 60+ characters answered in half a second each.
+    let fast = crafted(&["2", "4", "1", "3", "2", "4"], 500, 9, 300);
+    assert_eq!(codes(&fast, Some(320.0)), ["fast"]);
+    // The same point of the scale six times in a row.
+    let straight = crafted(&["3", "3", "3", "3", "3", "3"], 6_000, 9, 300);
+    assert_eq!(codes(&straight, Some(320.0)), ["straight"]);
+    // Mostly declined.
+    let declined = crafted(
+        &["declined", "4", "declined", "3", "declined", "1"],
+        6_000,
+        9,
+        300,
+    );
+    assert_eq!(codes(&declined, Some(320.0)), ["declined"]);
+    // At 21:00.
+    let late = crafted(&["2", "4", "1", "3", "2", "4"], 6_000, 21, 300);
+    assert_eq!(codes(&late, Some(320.0)), ["hours"]);
+    // Each flag says why.
+    let form = langnghe::form::build("scale.toml", SCALE_FORM).unwrap();
+    let why = &flags(&fast, Some(&form), None, &Thresholds::default())[0].why;
+    assert!(why.contains("6 of 6 questions"), "{why}");
+}
+
+#[test]
+fn the_median_is_over_recent_interviews_of_the_form() {
+    let mut d = Durations::default();
+    assert_eq!(d.median(3), None);
+    for s in [100.0, 300.0, 200.0] {
+        d.push(s);
+    }
+    assert_eq!(d.median(3), Some(200.0));
+    for _ in 0..1000 {
+        d.push(50.0);
+    }
+    assert_eq!(
+        d.median(3),
+        Some(50.0),
+        "an old window does not hold the median back"
+    );
+}
+
+#[test]
+fn supervisor_reviews_rejects_approves_and_erasure_wins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let dev = tmp.path().join("dev");
+    let store = device(&dev, &hub, "laptop-rv", 4);
+    let ids: Vec<Uuid> = store.entries().0.iter().map(|(id, _)| *id).collect();
+    drop(store);
+    let d = dev.to_str().unwrap();
+    run(&["--data-dir", d, "sync"]);
+    let h = hub.dir.to_str().unwrap().to_string();
+    let review = |args: &[&str]| {
+        let mut all = vec!["hub", "review", "--data", h.as_str()];
+        all.extend(args);
+        run(&all)
+    };
+    // While the hub serves: listed as received, with place and surveyor.
+    let listed = review(&["list"]);
+    assert!(
+        listed.contains(&format!("{} interview(s)", ids.len())),
+        "{listed}"
+    );
+    assert!(
+        listed
+            .lines()
+            .skip(1)
+            .take(ids.len())
+            .all(|l| l.contains("received")),
+        "{listed}"
+    );
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+    // has-issues and reject need a note; approve does not.
+    let o = common::langnghe()
+        .args(["hub", "review", "--data", &h, "reject", &a, "--note", " "])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("say what is wrong"));
+    review(&[
+        "reject",
+        &a,
+        "--note",
+        "Câu 12 thiếu tuổi",
+        "--by",
+        "gs_lan",
+    ]);
+    review(&["approve", &b]);
+    let shown = review(&["show", &a]);
+    assert!(
+        shown.contains("rejected by gs_lan: Câu 12 thiếu tuổi"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Tỉnh") || shown.contains("province"),
+        "questions by label: {shown}"
+    );
+    let rejected = review(&["list", "--state", "rejected", "--json"]);
+    assert_eq!(rejected.lines().count(), 1);
+    assert!(rejected.contains(&a));
+    // The export carries Central's ReviewState.
+    let out = tmp.path().join("out");
+    run(&[
+        "hub",
+        "export",
+        "--data",
+        &h,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = head.iter().position(|c| *c == "ReviewState").unwrap();
+    let state_of = |id: &str| {
+        let line = csv.lines().find(|l| l.contains(id)).unwrap();
+        line.rsplit(',')
+            .nth(head.len() - 1 - col)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state_of(&a), "rejected");
+    assert_eq!(state_of(&b), "approved");
+    assert_eq!(state_of(&ids[2].to_string()), "");
+    // A child's erasure wins: nothing of the interview stays to be reviewed or sent back.
+    run(&["--data-dir", d, "erase", &a, "--reason", "withdrawn"]);
+    run(&["--data-dir", d, "sync"]);
+    let after = review(&["list"]);
+    assert!(!after.contains(&a), "{after}");
+}
