@@ -246,3 +246,140 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
     let after = review(&["list"]);
     assert!(!after.contains(&a), "{after}");
 }
+
+/// The review screen in TestBackend: list, flagged-only, open as questions and answers,
+/// send back with a note, help, and English.
+mod screen {
+    use langnghe::lang::Lang;
+    use langnghe::tui::review::{Decision, ReviewRow, ReviewScreen, ReviewSource, draw};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use uuid::Uuid;
+
+    struct Fake {
+        rows: Vec<ReviewRow>,
+        decided: Vec<(Uuid, Decision, String)>,
+    }
+
+    impl ReviewSource for Fake {
+        fn rows(&mut self) -> Vec<ReviewRow> {
+            self.rows.clone()
+        }
+        fn answers(&mut self, _id: Uuid) -> Result<Vec<(String, String)>, String> {
+            Ok(vec![
+                ("age: Em bao nhiêu tuổi?".into(), "12".into()),
+                ("commune: Xã / phường".into(), "Xã Bát Xát".into()),
+            ])
+        }
+        fn decide(&mut self, id: Uuid, d: Decision, note: &str) -> Result<(), String> {
+            if d != Decision::Approve && note.trim().is_empty() {
+                return Err("say what is wrong".into());
+            }
+            self.decided.push((id, d, note.to_string()));
+            if let Some(r) = self.rows.iter_mut().find(|r| r.id == id) {
+                r.state = "rejected".into();
+            }
+            Ok(())
+        }
+    }
+
+    fn row(n: u128, place: &str, flags: &[(&str, &str)]) -> ReviewRow {
+        ReviewRow {
+            id: Uuid::from_u128(n),
+            state: "received".into(),
+            place: place.into(),
+            surveyor: "sv07".into(),
+            device: "d".into(),
+            finished: "2026-11-30 09:00".into(),
+            minutes: 12.5,
+            flags: flags
+                .iter()
+                .map(|(c, w)| (c.to_string(), w.to_string()))
+                .collect(),
+            history: vec![],
+        }
+    }
+
+    fn text(s: &ReviewScreen) -> String {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| draw(s, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..24)
+            .map(|y| {
+                (0..80)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    fn key(s: &mut ReviewScreen, src: &mut Fake, code: KeyCode) -> bool {
+        s.key(KeyEvent::new(code, KeyModifiers::NONE), src)
+    }
+
+    #[test]
+    fn review_screen_lists_opens_and_sends_back() {
+        let mut src = Fake {
+            rows: vec![
+                row(1, "Xã Bát Xát", &[]),
+                row(
+                    2,
+                    "Phường Sa Pa",
+                    &[("fast", "6 of 6 questions faster than read")],
+                ),
+                row(3, "Xã Mường Nhé", &[]),
+            ],
+            decided: vec![],
+        };
+        let mut s = ReviewScreen::new(&mut src, Lang::Vi);
+        let t = text(&s);
+        assert!(t.contains("Kiểm duyệt — 3 bài"), "{t}");
+        assert!(t.contains("Phường Sa Pa") && t.contains("fast"), "{t}");
+        assert!(
+            t.contains("Enter mở") && t.contains("r trả lại"),
+            "keys in the footer: {t}"
+        );
+        key(&mut s, &mut src, KeyCode::Char('f'));
+        let t = text(&s);
+        assert!(
+            t.contains("Kiểm duyệt — 1 bài") && !t.contains("Xã Bát Xát"),
+            "{t}"
+        );
+        key(&mut s, &mut src, KeyCode::Enter);
+        let t = text(&s);
+        assert!(
+            t.contains("Em bao nhiêu tuổi?") && t.contains("    12"),
+            "{t}"
+        );
+        assert!(t.contains("! fast: 6 of 6"), "the flag says why: {t}");
+        // Send back: a note is asked for; an empty one is refused with the reason.
+        key(&mut s, &mut src, KeyCode::Char('r'));
+        key(&mut s, &mut src, KeyCode::Enter);
+        assert!(text(&s).contains("say what is wrong"));
+        for c in "Hỏi lại câu 5".chars() {
+            key(&mut s, &mut src, KeyCode::Char(c));
+        }
+        assert!(text(&s).contains("Ghi chú cho điều tra viên"));
+        key(&mut s, &mut src, KeyCode::Enter);
+        assert_eq!(
+            src.decided,
+            [(
+                Uuid::from_u128(2),
+                Decision::Reject,
+                "Hỏi lại câu 5".to_string()
+            )]
+        );
+        assert!(
+            text(&s).contains("rejected"),
+            "the list shows the new state"
+        );
+        key(&mut s, &mut src, KeyCode::F(1));
+        assert!(text(&s).contains("sắp xếp"), "help lists every key");
+        key(&mut s, &mut src, KeyCode::Esc);
+        key(&mut s, &mut src, KeyCode::F(2));
+        assert!(text(&s).contains("Review — 1 interviews"));
+        assert!(!key(&mut s, &mut src, KeyCode::Char('q')), "q leaves");
+    }
+}

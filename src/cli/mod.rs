@@ -295,13 +295,14 @@ pub enum HubCommand {
         #[arg(long, value_name = "INTERVIEW_ID")]
         followed_up: Option<uuid::Uuid>,
     },
-    /// Supervisor review: list interviews with their state and quality flags, read one,
-    /// approve it, mark it has-issues, or reject it (send it back) with a note.
+    /// Supervisor review: without a verb, a screen listing interviews with their state and
+    /// quality flags, to read one and approve it, mark it has-issues or send it back with a
+    /// note; the same as scriptable verbs.
     Review {
         #[arg(long)]
         data: PathBuf,
         #[command(subcommand)]
-        action: ReviewCommand,
+        action: Option<ReviewCommand>,
     },
     /// Open sealed interviews as readable JSON, one per line: bundle files (a USB stick, a
     /// kept copy) or ids stored on the hub, with the hub's key or an escrow key (--identity).

@@ -8,10 +8,18 @@ use crate::hub::review::{self, Review, ReviewState};
 use std::fmt::Write;
 use std::path::Path;
 
-pub fn run(dir: &Path, action: ReviewCommand, lang: &str) -> CliResult {
+pub fn run(dir: &Path, action: Option<ReviewCommand>, lang: &str) -> CliResult {
     if !dir.join("hub.toml").is_file() {
         return Err(format!("{} is not a hub folder (hub init)", dir.display()).into());
     }
+    let Some(action) = action else {
+        let mut src = Source {
+            dir,
+            lang: lang.to_string(),
+        };
+        return crate::tui::review::run(&mut src, crate::lang::Lang::from_code(lang))
+            .map_err(|e| format!("terminal: {e}").into());
+    };
     let by = |b: Option<String>| {
         b.or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
@@ -51,6 +59,95 @@ pub fn run(dir: &Path, action: ReviewCommand, lang: &str) -> CliResult {
             &by(who),
         )?),
     }
+}
+
+/// The review screen's data: the review files, answers opened through the hub.
+struct Source<'a> {
+    dir: &'a Path,
+    lang: String,
+}
+
+impl crate::tui::review::ReviewSource for Source<'_> {
+    fn rows(&mut self) -> Vec<crate::tui::review::ReviewRow> {
+        review::list(self.dir).iter().map(row).collect()
+    }
+
+    fn answers(&mut self, id: uuid::Uuid) -> Result<Vec<(String, String)>, String> {
+        let r = review::load(self.dir, id).ok_or_else(|| format!("no interview {id}"))?;
+        qa(self.dir, &r, &self.lang)
+    }
+
+    fn decide(
+        &mut self,
+        id: uuid::Uuid,
+        d: crate::tui::review::Decision,
+        note: &str,
+    ) -> Result<(), String> {
+        use crate::tui::review::Decision;
+        let state = match d {
+            Decision::Approve => ReviewState::Approved,
+            Decision::HasIssues => ReviewState::HasIssues,
+            Decision::Reject => ReviewState::Rejected,
+        };
+        let by = std::env::var("USER").unwrap_or_else(|_| "supervisor".into());
+        review::decide(self.dir, id, state, note, &by).map(|_| ())
+    }
+}
+
+fn row(r: &Review) -> crate::tui::review::ReviewRow {
+    crate::tui::review::ReviewRow {
+        id: r.id,
+        state: r.state().name().to_string(),
+        place: r.place.clone(),
+        surveyor: r.surveyor.clone(),
+        device: r.device.to_string(),
+        finished: r.finished.local().format("%Y-%m-%d %H:%M").to_string(),
+        minutes: r.duration_s as f64 / 60.0,
+        flags: r
+            .flags
+            .iter()
+            .map(|f| (f.code.clone(), f.why.clone()))
+            .collect(),
+        history: r.history.iter().map(event_line).collect(),
+    }
+}
+
+fn event_line(e: &review::ReviewEvent) -> String {
+    format!(
+        "{} {} by {}: {}",
+        e.at.format("%Y-%m-%d %H:%M"),
+        e.state.name(),
+        e.by,
+        e.note
+    )
+}
+
+/// The interview's answers as (question, answer) in `lang`.
+fn qa(dir: &Path, r: &Review, lang: &str) -> Result<Vec<(String, String)>, String> {
+    let opened = open_one(dir, r.id)?;
+    let (forms, _) = crate::store::forms::load_copies(&dir.join("form-versions"));
+    let form = forms
+        .iter()
+        .find(|f| f.id == r.form_id && f.version == r.form_version);
+    let answers = opened["answers"].as_object().cloned().unwrap_or_default();
+    // In the form's order (the JSON object is sorted by name).
+    let mut keyed: Vec<(&String, &serde_json::Value)> = answers.iter().collect();
+    if let Some(f) = form {
+        keyed.sort_by_key(|(k, _)| {
+            f.parse_key(k)
+                .map_or((usize::MAX, Vec::new()), |a| (a.node.index(), a.path))
+        });
+    }
+    Ok(keyed
+        .into_iter()
+        .map(|(key, value)| {
+            let v = value.as_str().unwrap_or_default();
+            match form {
+                Some(f) => readable(f, key, v, lang),
+                None => (key.clone(), v.to_string()),
+            }
+        })
+        .collect())
 }
 
 fn list(dir: &Path, state: Option<ReviewState>, flagged: bool, by: &str, json: bool) -> CliResult {
@@ -119,11 +216,6 @@ fn clip(s: &str, n: usize) -> String {
 /// review history.
 fn show(dir: &Path, id: uuid::Uuid, lang: &str) -> CliResult {
     let r = review::load(dir, id).ok_or_else(|| format!("no interview {id} to review here"))?;
-    let opened = open_one(dir, id)?;
-    let (forms, _) = crate::store::forms::load_copies(&dir.join("form-versions"));
-    let form = forms
-        .iter()
-        .find(|f| f.id == r.form_id && f.version == r.form_version);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -134,27 +226,14 @@ fn show(dir: &Path, id: uuid::Uuid, lang: &str) -> CliResult {
         r.surveyor,
         r.finished.local().format("%Y-%m-%d %H:%M")
     );
-    let answers = opened["answers"].as_object().cloned().unwrap_or_default();
-    for (key, value) in &answers {
-        let v = value.as_str().unwrap_or_default();
-        let (q, a) = match form {
-            Some(f) => readable(f, key, v, lang),
-            None => (key.clone(), v.to_string()),
-        };
+    for (q, a) in qa(dir, &r, lang)? {
         let _ = writeln!(out, "  {q}\n      {a}");
     }
     for f in &r.flags {
         let _ = writeln!(out, "flag {}: {}", f.code, f.why);
     }
     for e in &r.history {
-        let _ = writeln!(
-            out,
-            "{} {} by {}: {}",
-            e.at.format("%Y-%m-%d %H:%M"),
-            e.state.name(),
-            e.by,
-            e.note
-        );
+        let _ = writeln!(out, "{}", event_line(e));
     }
     print!("{out}");
     Ok(())

@@ -4,6 +4,7 @@ pub mod app;
 pub mod editor;
 pub mod input;
 pub mod keymap;
+pub mod review;
 mod stop;
 pub mod text;
 pub mod view;
