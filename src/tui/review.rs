@@ -296,6 +296,28 @@ pub fn draw(s: &ReviewScreen, f: &mut Frame) {
         Mode::Open(answers, scroll) => draw_open(s, answers, *scroll, f, body),
         _ => draw_list(s, f, body),
     }
+    draw_overlays(s, f, body);
+    f.render_widget(
+        Paragraph::new(Line::styled(s.status.clone(), style::dim())),
+        status,
+    );
+    let keys: Vec<Span> = KEYS
+        .iter()
+        // The arrows and the list's own keys are on F1; the rest fit 80 columns.
+        .filter(|(k, _, _)| !matches!(*k, "s" | "f" | "↑/↓"))
+        .flat_map(|(k, v, e)| {
+            [
+                Span::styled(*k, style::key()),
+                Span::raw(format!(" {}  ", if vi { *v } else { *e })),
+            ]
+        })
+        .collect();
+    f.render_widget(Paragraph::new(Line::from(keys)), footer);
+}
+
+/// The note being written, or the help, over the body.
+fn draw_overlays(s: &ReviewScreen, f: &mut Frame, body: ratatui::layout::Rect) {
+    let vi = s.vi();
     if let Mode::Note(d, note) = &s.mode {
         let [_, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(3)]).areas(body);
         let prompt = if vi {
@@ -329,22 +351,6 @@ pub fn draw(s: &ReviewScreen, f: &mut Frame) {
             body,
         );
     }
-    f.render_widget(
-        Paragraph::new(Line::styled(s.status.clone(), style::dim())),
-        status,
-    );
-    let keys: Vec<Span> = KEYS
-        .iter()
-        // The arrows and the list's own keys are on F1; the rest fit 80 columns.
-        .filter(|(k, _, _)| !matches!(*k, "s" | "f" | "↑/↓"))
-        .flat_map(|(k, v, e)| {
-            [
-                Span::styled(*k, style::key()),
-                Span::raw(format!(" {}  ", if vi { *v } else { *e })),
-            ]
-        })
-        .collect();
-    f.render_widget(Paragraph::new(Line::from(keys)), footer);
 }
 
 fn draw_list(s: &ReviewScreen, f: &mut Frame, area: ratatui::layout::Rect) {
