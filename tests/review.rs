@@ -240,11 +240,27 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
     assert_eq!(state_of(&a), "rejected");
     assert_eq!(state_of(&b), "approved");
     assert_eq!(state_of(&ids[2].to_string()), "");
-    // A child's erasure wins: nothing of the interview stays to be reviewed or sent back.
+    // A child's erasure wins: nothing of the interview stays to be reviewed or sent back,
+    // and its answers leave the quality counts.
+    let counted = || -> u64 {
+        let path = hub.dir.join("quality/answers-child_participation.json");
+        let c: langnghe::hub::quality::Counts =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        c.by.values()
+            .flat_map(|s| s.values())
+            .flat_map(|q| q.values())
+            .flat_map(|v| v.values())
+            .sum()
+    };
+    let before = counted();
     run(&["--data-dir", d, "erase", &a, "--reason", "withdrawn"]);
     run(&["--data-dir", d, "sync"]);
     let after = review(&["list"]);
     assert!(!after.contains(&a), "{after}");
+    assert!(
+        counted() < before,
+        "the erased interview's answers were taken back"
+    );
 }
 
 /// The review screen in TestBackend: list, flagged-only, open as questions and answers,
@@ -382,4 +398,40 @@ mod screen {
         assert!(text(&s).contains("Review — 1 interviews"));
         assert!(!key(&mut s, &mut src, KeyCode::Char('q')), "q leaves");
     }
+}
+
+#[test]
+fn a_surveyor_whose_answers_differ_from_the_others_in_the_commune() {
+    use langnghe::hub::quality::Counts;
+    let form = langnghe::form::build("scale.toml", SCALE_FORM).unwrap();
+    let mut c = Counts::default();
+    let mixed = [
+        ["1", "2", "3", "4", "2", "3"],
+        ["4", "3", "2", "1", "3", "2"],
+    ];
+    let by = |who: &str, answers: &[&str], sign: i64, c: &mut Counts| {
+        let mut f = crafted(answers, 6_000, 9, 300);
+        f.surveyor = who.into();
+        c.tally(&form, &f, "Xã A", sign);
+    };
+    for i in 0..30 {
+        by("lan", &mixed[i % 2], 1, &mut c);
+        by("minh", &mixed[(i + 1) % 2], 1, &mut c);
+        // Always the top of the scale: not what the children around said.
+        by("tuan", &["4", "4", "4", "4", "4", "4"], 1, &mut c);
+    }
+    let out = c.outliers(20, 0.35);
+    let who: Vec<&str> = out.iter().map(|(_, w, _)| w.as_str()).collect();
+    assert_eq!(who, ["tuan"], "{out:?}");
+    assert!(out[0].2.why.contains("Xã A"), "{}", out[0].2.why);
+    // Taken back (erasure): nothing of tuan's answers is left in the counts.
+    for _ in 0..30 {
+        by("tuan", &["4", "4", "4", "4", "4", "4"], -1, &mut c);
+    }
+    assert!(c.outliers(20, 0.35).is_empty());
+    assert!(
+        c.by["Xã A"]["tuan"]
+            .values()
+            .all(|q| q.values().all(|n| *n == 0))
+    );
 }

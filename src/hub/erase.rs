@@ -57,11 +57,32 @@ impl Hub {
             .collect();
         self.scrub(&originals)
             .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
-        // A child's erasure wins over review: nothing of it stays to be sent back.
-        for it in erased {
+        // A child's erasure wins over review: nothing of it stays to be sent back, and its
+        // answers are taken back out of the quality counts.
+        for (it, orig) in erased.iter().zip(&originals) {
+            self.untally(orig);
             super::review::forget(&self.dir, it.id);
         }
         self.destroy_items(erased)
+    }
+
+    /// Takes an erased interview's answers back out of its form's answer counts.
+    fn untally(&self, original: &Item) {
+        let Some(r) = super::review::load(&self.dir, original.id) else {
+            return;
+        };
+        let opened = crate::protocol::seal::open(&original.sealed, &self.identity)
+            .ok()
+            .and_then(|p| crate::protocol::bundle::read_plaintext(&p).ok());
+        if let Some(crate::protocol::bundle::Payload::Interview(f)) = opened
+            && let Some(form) = crate::store::forms::load_copy(&self.form_copies_dir(), &f.form)
+            && let Err(e) = super::review::tally(&self.dir, &form, &f, &r.place, -1)
+        {
+            eprintln!(
+                "warning: interview {}: answer counts not taken back: {e}",
+                f.id
+            );
+        }
     }
 
     /// `hub erase`: a request that reached the district office directly.

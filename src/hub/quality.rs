@@ -27,6 +27,10 @@ pub struct Thresholds {
     pub declined_share: f64,
     /// Working hours, local time of the interview: [start, end).
     pub work_hours: (u32, u32),
+    /// A surveyor whose answers differ from the others' in the same place by this mean total
+    /// variation distance, over questions each side answered `distribution_min_n` times.
+    pub distribution_share: f64,
+    pub distribution_min_n: u64,
 }
 
 impl Default for Thresholds {
@@ -42,6 +46,8 @@ impl Default for Thresholds {
                 .to_vec(),
             declined_share: 0.3,
             work_hours: (7, 20),
+            distribution_share: 0.35,
+            distribution_min_n: 20,
         }
     }
 }
@@ -211,4 +217,110 @@ impl Durations {
             self.recent.drain(..cut);
         }
     }
+}
+
+/// How often each answer was given to each select_one question, per place and surveyor:
+/// aggregates only (no interview can be read back from them), kept per form in
+/// `quality/answers-FORM.json`, taken back when an interview is erased.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// place → surveyor → question → answer → count.
+    pub by: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Answers>>,
+}
+
+impl Counts {
+    /// Adds (`sign` +1) or takes back (−1) one interview's answers.
+    pub fn tally(&mut self, form: &Form, f: &Finalized, place: &str, sign: i64) {
+        let mine = self
+            .by
+            .entry(place.to_string())
+            .or_default()
+            .entry(f.surveyor.clone())
+            .or_default();
+        for (key, value) in &f.answers {
+            let Some(&node) = form.by_name.get(key.as_str()) else {
+                continue;
+            };
+            let n = form.node(node);
+            if !matches!(n.kind, Kind::SelectOne(_)) || n.sensitive {
+                continue;
+            }
+            let c = mine
+                .entry(key.clone())
+                .or_default()
+                .entry(value.clone())
+                .or_default();
+            *c = c.saturating_add_signed(sign);
+        }
+    }
+
+    /// Surveyors whose answers differ from most other surveyors' in the same place: for each
+    /// pair, the mean over questions both answered at least `min_n` times of the total
+    /// variation distance between their answers; a surveyor far (≥ `share`) from more than
+    /// half of the others is flagged. Needs three surveyors in the place: between two, who
+    /// differs from whom cannot be told. Returns (place, surveyor, flag).
+    pub fn outliers(&self, min_n: u64, share: f64) -> Vec<(String, String, Flag)> {
+        let mut out = Vec::new();
+        for (place, surveyors) in &self.by {
+            if surveyors.len() < 3 {
+                continue;
+            }
+            for (who, mine) in surveyors {
+                let dists: Vec<f64> = surveyors
+                    .iter()
+                    .filter(|(o, _)| *o != who)
+                    .filter_map(|(_, theirs)| distance(mine, theirs, min_n))
+                    .collect();
+                let far = dists.iter().filter(|d| **d >= share).count();
+                if dists.is_empty() || 2 * far <= dists.len() {
+                    continue;
+                }
+                let mean = dists.iter().sum::<f64>() / dists.len() as f64;
+                out.push((
+                    place.clone(),
+                    who.clone(),
+                    flag(
+                        "distribution",
+                        format!(
+                            "answers differ from {far} of {} other surveyors' in {place} (mean difference {:.0}%) / khác biệt với {far}/{} điều tra viên khác cùng xã",
+                            dists.len(),
+                            100.0 * mean,
+                            dists.len()
+                        ),
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// One surveyor's answers: question → answer → count.
+pub type Answers = std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>;
+
+/// Mean total variation distance between two surveyors' answers, over the questions both
+/// answered at least `min_n` times (at least three such questions).
+fn distance(a: &Answers, b: &Answers, min_n: u64) -> Option<f64> {
+    let mut dists = Vec::new();
+    for (q, x) in a {
+        let Some(y) = b.get(q) else {
+            continue;
+        };
+        let (n1, n2) = (x.values().sum::<u64>(), y.values().sum::<u64>());
+        if n1 < min_n || n2 < min_n {
+            continue;
+        }
+        let values: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+        let tvd: f64 = values
+            .iter()
+            .map(|v| {
+                let p = *x.get(*v).unwrap_or(&0) as f64 / n1 as f64;
+                let q = *y.get(*v).unwrap_or(&0) as f64 / n2 as f64;
+                (p - q).abs()
+            })
+            .sum::<f64>()
+            / 2.0;
+        dists.push(tvd);
+    }
+    (dists.len() >= 3).then(|| dists.iter().sum::<f64>() / dists.len() as f64)
 }

@@ -5,7 +5,7 @@
 //! list needs — form, device, surveyor, place; never an answer), so the CLI can review while
 //! the hub serves, as with referrals. An erased interview's review goes with it.
 
-use super::quality::{Durations, Flag, Thresholds};
+use super::quality::{Counts, Durations, Flag, Thresholds};
 use crate::form::Form;
 use crate::record::{Finalized, Stamp};
 use serde::{Deserialize, Serialize};
@@ -100,8 +100,76 @@ fn save(hub_dir: &Path, r: &Review) -> Result<(), String> {
     crate::store::paths::write_private(&path(hub_dir, r.id), &json).map_err(|e| e.to_string())
 }
 
-/// Every review, oldest interview first.
+/// Every review, oldest interview first, with the flags that only the whole data can give
+/// (a surveyor whose answers differ from the others' in the same place) added.
 pub fn list(hub_dir: &Path) -> Vec<Review> {
+    let mut all = stored(hub_dir);
+    let t = thresholds(hub_dir);
+    let mut outliers = std::collections::HashMap::new();
+    for form in all
+        .iter()
+        .map(|r| r.form_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        for (place, who, flag) in
+            counts(hub_dir, &form).outliers(t.distribution_min_n, t.distribution_share)
+        {
+            outliers.insert((form.clone(), place, who), flag);
+        }
+    }
+    for r in &mut all {
+        if let Some(f) = outliers.get(&(r.form_id.clone(), r.place.clone(), r.surveyor.clone())) {
+            r.flags.push(f.clone());
+        }
+    }
+    all
+}
+
+/// The quality thresholds in `hub.toml` (defaults where it says nothing).
+fn thresholds(hub_dir: &Path) -> Thresholds {
+    #[derive(Deserialize, Default)]
+    struct Partial {
+        #[serde(default)]
+        quality: Thresholds,
+    }
+    std::fs::read_to_string(hub_dir.join("hub.toml"))
+        .ok()
+        .and_then(|t| toml::from_str::<Partial>(&t).ok())
+        .unwrap_or_default()
+        .quality
+}
+
+fn counts_path(hub_dir: &Path, form_id: &str) -> PathBuf {
+    hub_dir
+        .join("quality")
+        .join(format!("answers-{form_id}.json"))
+}
+
+fn counts(hub_dir: &Path, form_id: &str) -> Counts {
+    std::fs::read(counts_path(hub_dir, form_id))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Adds (+1) or takes back (−1) one interview in its form's answer counts.
+pub(crate) fn tally(
+    hub_dir: &Path,
+    form: &Form,
+    f: &Finalized,
+    place: &str,
+    sign: i64,
+) -> Result<(), String> {
+    let mut c = counts(hub_dir, &f.form.id);
+    c.tally(form, f, place, sign);
+    let json = serde_json::to_vec(&c).map_err(|e| e.to_string())?;
+    crate::store::paths::ensure_private_dir(&hub_dir.join("quality")).map_err(|e| e.to_string())?;
+    crate::store::paths::write_private(&counts_path(hub_dir, &f.form.id), &json)
+        .map_err(|e| e.to_string())
+}
+
+/// The reviews as stored, oldest interview first.
+fn stored(hub_dir: &Path) -> Vec<Review> {
     let mut out: Vec<Review> = std::fs::read_dir(dir(hub_dir))
         .into_iter()
         .flatten()
@@ -193,6 +261,9 @@ pub(crate) fn start(
     let json = serde_json::to_vec(&durations).map_err(|e| e.to_string())?;
     crate::store::paths::write_private(&qpath, &json).map_err(|e| e.to_string())?;
     let place = form.map_or_else(String::new, |form| place_of(form, f, &settings.place));
+    if let Some(form) = form {
+        tally(hub_dir, form, f, &place, 1)?;
+    }
     save(
         hub_dir,
         &Review {
