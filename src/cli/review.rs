@@ -5,6 +5,7 @@
 use super::ReviewCommand;
 use super::data::CliResult;
 use crate::hub::review::{self, Review, ReviewState};
+use crate::tui::review::clip;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -201,15 +202,6 @@ fn list(dir: &Path, state: Option<ReviewState>, flagged: bool, by: &str, json: b
     }
     print!("{out}");
     Ok(())
-}
-
-fn clip(s: &str, n: usize) -> String {
-    let mut out: String = s.chars().take(n).collect();
-    if s.chars().count() > n {
-        out.pop();
-        out.push('…');
-    }
-    out
 }
 
 /// The interview as questions and answers in the form's language, then its flags and

@@ -436,7 +436,8 @@ fn draw_open(
     );
 }
 
-fn clip(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters, with `…` where it was cut.
+pub fn clip(s: &str, n: usize) -> String {
     let mut out: String = s.chars().take(n).collect();
     if s.chars().count() > n {
         out.pop();
