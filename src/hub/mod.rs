@@ -464,15 +464,19 @@ impl Hub {
             .map(|(i, _)| i.id)
             .collect();
         let received = items.first().map_or_else(chrono::Utc::now, |i| i.received);
-        for f in opened.iter().filter(|f| accepted.contains(&f.id)) {
-            let form = forms
-                .entry(f.form.hash)
-                .or_insert_with(|| crate::store::forms::load_copy(&self.form_copies_dir(), &f.form))
-                .clone();
-            let settings = (&self.config.review, &self.config.quality);
-            if let Err(e) = review::start(&self.dir, f, form.as_deref(), received, settings) {
-                eprintln!("warning: interview {}: cannot start its review: {e}", f.id);
-            }
+        let new: Vec<&Finalized> = opened.iter().filter(|f| accepted.contains(&f.id)).collect();
+        for f in &new {
+            forms.entry(f.form.hash).or_insert_with(|| {
+                crate::store::forms::load_copy(&self.form_copies_dir(), &f.form)
+            });
+        }
+        let with_forms: Vec<(&Finalized, Option<&crate::form::Form>)> = new
+            .iter()
+            .map(|f| (*f, forms.get(&f.form.hash).and_then(|x| x.as_deref())))
+            .collect();
+        let settings = (&self.config.review, &self.config.quality);
+        if let Err(e) = review::start(&self.dir, &with_forms, received, settings) {
+            eprintln!("warning: cannot start the review of a bundle's interviews: {e}");
         }
     }
 
@@ -487,20 +491,20 @@ impl Hub {
         each: &mut dyn FnMut(&Finalized, &crate::export::csv::Submission),
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
+        let states = review::states(&self.dir);
         self.store.each_interview(&mut |item| {
             if item.tombstone {
                 return;
             }
             match self.open_item(&item) {
                 Ok(bundle::Payload::Interview(f)) => {
-                    let review = review::load(&self.dir, f.id);
+                    let review = states.get(&f.id);
                     let sub = crate::export::csv::Submission {
                         received: Some(item.received),
                         review_state: review
-                            .as_ref()
-                            .map(|r| r.state().central().to_string())
+                            .map(|(s, _)| s.central().to_string())
                             .filter(|s| !s.is_empty()),
-                        edits: review.map_or(0, |r| r.edits),
+                        edits: review.map_or(0, |(_, e)| *e),
                     };
                     each(&f, &sub)
                 }

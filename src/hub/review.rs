@@ -1,9 +1,11 @@
 //! Supervisor review on the hub, with ODK Central's review states: every interview starts
 //! `received`; a supervisor marks it `hasIssues`, `approved` or `rejected` (sent back) with a
-//! note, and the whole history is kept (who, when, why). One file per interview
-//! (`reviews/ID.json`: the state's history, the quality flags found at ingest, and what a
-//! list needs — form, device, surveyor, place; never an answer), so the CLI can review while
-//! the hub serves, as with referrals. An erased interview's review goes with it.
+//! note, and the whole history is kept (who, when, why). Files, so the CLI can review while
+//! the hub serves, as with referrals: the records of a bundle's interviews in one file when
+//! it comes in (one fsync per bundle, not per interview: ingest stays as fast as before),
+//! then one file per interview once decided. A record holds the state's history, the
+//! quality flags found at ingest, and what a list needs — form, device, surveyor, place;
+//! never an answer. An erased interview's review goes with it.
 
 use super::quality::{Counts, Durations, Flag, Thresholds};
 use crate::form::Form;
@@ -89,9 +91,68 @@ fn path(hub_dir: &Path, id: Uuid) -> PathBuf {
     dir(hub_dir).join(format!("{id}.json"))
 }
 
+/// One interview's review: its own file once a decision was taken, else its bundle's.
 pub fn load(hub_dir: &Path, id: Uuid) -> Option<Review> {
+    single(hub_dir, id).or_else(|| batches(hub_dir).flatten().find(|r| r.id == id))
+}
+
+fn single(hub_dir: &Path, id: Uuid) -> Option<Review> {
     let bytes = std::fs::read(path(hub_dir, id)).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// The records written when bundles came in (`batch-FIRST_ID.json`, one array per bundle:
+/// one file and one fsync per bundle rather than per interview), one bundle at a time.
+fn batches(hub_dir: &Path) -> impl Iterator<Item = Vec<Review>> {
+    batch_files(hub_dir)
+        .into_iter()
+        .filter_map(|p| serde_json::from_slice(&std::fs::read(p).ok()?).ok())
+}
+
+fn batch_files(hub_dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir(hub_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("batch-") && n.ends_with(".json"))
+        })
+        .collect()
+}
+
+/// Each interview's state and edits, for the exports (one bundle's records in memory at a
+/// time).
+pub(crate) fn states(hub_dir: &Path) -> std::collections::HashMap<Uuid, (ReviewState, u32)> {
+    let mut out: std::collections::HashMap<Uuid, (ReviewState, u32)> = Default::default();
+    for batch in batches(hub_dir) {
+        for r in batch {
+            out.insert(r.id, (r.state(), r.edits));
+        }
+    }
+    for r in singles(hub_dir) {
+        out.insert(r.id, (r.state(), r.edits));
+    }
+    out
+}
+
+fn singles(hub_dir: &Path) -> Vec<Review> {
+    std::fs::read_dir(dir(hub_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("batch-"))
+        })
+        .filter_map(|p| serde_json::from_slice(&std::fs::read(p).ok()?).ok())
+        .collect()
 }
 
 fn save(hub_dir: &Path, r: &Review) -> Result<(), String> {
@@ -168,15 +229,14 @@ pub(crate) fn tally(
         .map_err(|e| e.to_string())
 }
 
-/// The reviews as stored, oldest interview first.
+/// The reviews as stored (a decision's file over its bundle's copy), oldest interview first.
 fn stored(hub_dir: &Path) -> Vec<Review> {
-    let mut out: Vec<Review> = std::fs::read_dir(dir(hub_dir))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
-        .collect();
+    let mut by_id: std::collections::HashMap<Uuid, Review> = Default::default();
+    for batch in batches(hub_dir) {
+        by_id.extend(batch.into_iter().map(|r| (r.id, r)));
+    }
+    by_id.extend(singles(hub_dir).into_iter().map(|r| (r.id, r)));
+    let mut out: Vec<Review> = by_id.into_values().collect();
     out.sort_by_key(|r: &Review| r.finished.utc);
     out
 }
@@ -211,9 +271,23 @@ pub fn decide(
     Ok(r)
 }
 
-/// Forgets the review of an erased interview.
+/// Forgets the review of an erased interview, wherever it is kept.
 pub(crate) fn forget(hub_dir: &Path, id: Uuid) {
     let _ = std::fs::remove_file(path(hub_dir, id));
+    for p in batch_files(hub_dir) {
+        let Some(batch) = std::fs::read(&p)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<Review>>(&b).ok())
+        else {
+            continue;
+        };
+        if batch.iter().any(|r| r.id == id) {
+            let rest: Vec<Review> = batch.into_iter().filter(|r| r.id != id).collect();
+            let _ = serde_json::to_vec(&rest)
+                .map_err(std::io::Error::other)
+                .and_then(|json| crate::store::paths::write_private(&p, &json));
+        }
+    }
 }
 
 /// Which question names the place an interview was taken, and the quality thresholds
@@ -232,41 +306,43 @@ impl Default for Settings {
     }
 }
 
-/// The review record of a newly received interview, its flags computed now. The form's
-/// recent durations (`quality/FORM.json`) give the median it is compared with.
+/// The review records of a bundle's newly accepted interviews, their flags computed now.
+/// Each form's recent durations (`quality/FORM.json`) give the median an interview is
+/// compared with, and its answers go into the form's counts; both files, and the records,
+/// are written once per bundle.
 pub(crate) fn start(
     hub_dir: &Path,
-    f: &Finalized,
-    form: Option<&Form>,
+    new: &[(&Finalized, Option<&Form>)],
     received: chrono::DateTime<chrono::Utc>,
     (settings, thresholds): (&Settings, &Thresholds),
 ) -> Result<(), String> {
-    if load(hub_dir, f.id).is_some() {
+    let Some((first, _)) = new.first() else {
         return Ok(());
-    }
+    };
     let qdir = hub_dir.join("quality");
     crate::store::paths::ensure_private_dir(&qdir).map_err(|e| e.to_string())?;
-    let qpath = qdir.join(format!("{}.json", f.form.id));
-    let mut durations: Durations = std::fs::read(&qpath)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let flags = super::quality::flags(
-        f,
-        form,
-        durations.median(thresholds.median_after),
-        thresholds,
-    );
-    durations.push(f.duration_ms as f64 / 1000.0);
-    let json = serde_json::to_vec(&durations).map_err(|e| e.to_string())?;
-    crate::store::paths::write_private(&qpath, &json).map_err(|e| e.to_string())?;
-    let place = form.map_or_else(String::new, |form| place_of(form, f, &settings.place));
-    if let Some(form) = form {
-        tally(hub_dir, form, f, &place, 1)?;
-    }
-    save(
-        hub_dir,
-        &Review {
+    let mut state: std::collections::BTreeMap<String, (Durations, Counts)> = Default::default();
+    let mut records = Vec::with_capacity(new.len());
+    for (f, form) in new {
+        let (durations, counts) = state.entry(f.form.id.clone()).or_insert_with(|| {
+            let durations = std::fs::read(qdir.join(format!("{}.json", f.form.id)))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            (durations, self::counts(hub_dir, &f.form.id))
+        });
+        let flags = super::quality::flags(
+            f,
+            *form,
+            durations.median(thresholds.median_after),
+            thresholds,
+        );
+        durations.push(f.duration_ms as f64 / 1000.0);
+        let place = form.map_or_else(String::new, |form| place_of(form, f, &settings.place));
+        if let Some(form) = form {
+            counts.tally(form, f, &place, 1);
+        }
+        records.push(Review {
             id: f.id,
             form_id: f.form.id.clone(),
             form_version: f.form.version.clone(),
@@ -279,8 +355,32 @@ pub(crate) fn start(
             flags,
             edits: 0,
             history: Vec::new(),
-        },
+        });
+    }
+    let write = |p: PathBuf, v: &dyn erased::Json| -> Result<(), String> {
+        crate::store::paths::write_private(&p, &v.json()?).map_err(|e| e.to_string())
+    };
+    for (form_id, (durations, counts)) in &state {
+        write(qdir.join(format!("{form_id}.json")), durations)?;
+        write(counts_path(hub_dir, form_id), counts)?;
+    }
+    crate::store::paths::ensure_private_dir(&dir(hub_dir)).map_err(|e| e.to_string())?;
+    write(
+        dir(hub_dir).join(format!("batch-{}.json", first.id)),
+        &records,
     )
+}
+
+/// Serializable things behind one `dyn` (the records and the quality files share a writer).
+mod erased {
+    pub trait Json {
+        fn json(&self) -> Result<Vec<u8>, String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<Vec<u8>, String> {
+            serde_json::to_vec(self).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// The answer to question `name`, by its choice label when it has one.
