@@ -110,6 +110,11 @@ fn batches(hub_dir: &Path) -> impl Iterator<Item = Vec<Review>> {
 }
 
 fn batch_files(hub_dir: &Path) -> Vec<PathBuf> {
+    json_files(hub_dir, true)
+}
+
+/// The `.json` files of the reviews folder: the bundles' (`batch-…`) or the decided ones.
+fn json_files(hub_dir: &Path, batch: bool) -> Vec<PathBuf> {
     std::fs::read_dir(dir(hub_dir))
         .into_iter()
         .flatten()
@@ -118,7 +123,7 @@ fn batch_files(hub_dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("batch-") && n.ends_with(".json"))
+                .is_some_and(|n| n.ends_with(".json") && n.starts_with("batch-") == batch)
         })
         .collect()
 }
@@ -139,18 +144,8 @@ pub(crate) fn states(hub_dir: &Path) -> std::collections::HashMap<Uuid, (ReviewS
 }
 
 fn singles(hub_dir: &Path) -> Vec<Review> {
-    std::fs::read_dir(dir(hub_dir))
+    json_files(hub_dir, false)
         .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "json")
-                && !p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("batch-"))
-        })
         .filter_map(|p| serde_json::from_slice(&std::fs::read(p).ok()?).ok())
         .collect()
 }
