@@ -84,12 +84,12 @@ pub fn devices(dir: &Path, revoke: Option<&str>) -> CliResult {
 
 /// The hub, or — when `hub serve` already holds its store — the address of the running
 /// server, which then does the work itself (admin calls are accepted from this machine only).
-pub(crate) enum Target {
+enum Target {
     Hub(Box<Hub>),
     Server(String),
 }
 
-pub(crate) fn target(dir: &Path) -> Result<Target, HubError> {
+fn target(dir: &Path) -> Result<Target, HubError> {
     match Hub::open(dir) {
         Ok(h) => Ok(Target::Hub(Box::new(h))),
         Err(HubError::InUse(d)) => match std::fs::read_to_string(dir.join("serve.addr")) {
@@ -131,7 +131,7 @@ pub fn report_of(
 }
 
 /// An admin call's answer: `Ok(body)` on 200, `Err(body)` otherwise.
-pub(crate) fn admin_text(
+fn admin_text(
     dir: &Path,
     addr: &str,
     path: &str,
@@ -180,7 +180,7 @@ pub fn import(dir: &Path, files: &[PathBuf]) -> CliResult {
 /// `hub open`: through the running hub if it serves, else with the hub folder, else (an
 /// escrow holder with only a key and bundle files) without it.
 pub fn open(dir: Option<&Path>, identity: Option<PathBuf>, targets: Vec<String>) -> CliResult {
-    use crate::hub::open::{OpenRequest, open_files, open_with_hub};
+    use crate::hub::open::{OpenRequest, open_files};
     let absolute = |p: &str| {
         std::path::absolute(p)
             .map(|a| a.display().to_string())
@@ -200,18 +200,10 @@ pub fn open(dir: Option<&Path>, identity: Option<PathBuf>, targets: Vec<String>)
         identity: identity.map(|p| std::path::absolute(&p).unwrap_or(p)),
     };
     match dir {
-        Some(dir) => match target(dir)? {
-            Target::Server(addr) => admin(
-                dir,
-                &addr,
-                "open",
-                serde_json::to_value(&req).map_err(|e| e.to_string())?,
-            ),
-            Target::Hub(hub) => {
-                print!("{}", open_with_hub(&hub, &req)?);
-                Ok(())
-            }
-        },
+        Some(dir) => {
+            print!("{}", opened(dir, &req)?);
+            Ok(())
+        }
         None => {
             let Some(identity) = &req.identity else {
                 return Err("give the hub folder (--data) or a key (--identity)".into());
@@ -229,6 +221,20 @@ pub fn open(dir: Option<&Path>, identity: Option<PathBuf>, targets: Vec<String>)
             let files: Vec<PathBuf> = req.targets.iter().map(PathBuf::from).collect();
             print!("{}", open_files(identity, &files)?);
             Ok(())
+        }
+    }
+}
+
+/// `hub open`'s JSON lines, from the running hub if it serves, else from its folder.
+pub(crate) fn opened(
+    dir: &Path,
+    req: &crate::hub::open::OpenRequest,
+) -> Result<String, super::error::CliError> {
+    match target(dir)? {
+        Target::Hub(hub) => Ok(crate::hub::open::open_with_hub(&hub, req)?),
+        Target::Server(addr) => {
+            let body = serde_json::to_value(req).map_err(|e| e.to_string())?;
+            Ok(admin_text(dir, &addr, "open", body)?.map_err(|e| e.trim().to_string())?)
         }
     }
 }

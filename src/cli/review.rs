@@ -5,7 +5,7 @@
 use super::ReviewCommand;
 use super::data::CliResult;
 use crate::hub::review::{self, Review, ReviewState};
-use crate::tui::review::clip;
+use crate::tui::view::truncate;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -191,8 +191,8 @@ fn list(dir: &Path, state: Option<ReviewState>, flagged: bool, by: &str, json: b
                 "{:<36}  {:<10}  {:<22}  {:<14}  {:<16}  {:>6.1}  {}",
                 r.id,
                 r.state().name(),
-                clip(&r.place, 22),
-                clip(&r.surveyor, 14),
+                truncate(&r.place, 22),
+                truncate(&r.surveyor, 14),
                 r.finished.local().format("%Y-%m-%d %H:%M"),
                 r.duration_s as f64 / 60.0,
                 flags.join(",")
@@ -262,19 +262,10 @@ fn readable(form: &crate::form::Form, key: &str, v: &str, lang: &str) -> (String
 
 /// The interview's JSON from `hub open`, through the running hub if it serves.
 fn open_one(dir: &Path, id: uuid::Uuid) -> Result<serde_json::Value, String> {
-    use crate::hub::open::{OpenRequest, open_with_hub};
-    let req = OpenRequest {
+    let req = crate::hub::open::OpenRequest {
         targets: vec![id.to_string()],
         identity: None,
     };
-    let text = match super::hub::target(dir).map_err(|e| e.to_string())? {
-        super::hub::Target::Hub(hub) => open_with_hub(&hub, &req)?,
-        super::hub::Target::Server(addr) => {
-            let body = serde_json::to_value(&req).map_err(|e| e.to_string())?;
-            super::hub::admin_text(dir, &addr, "open", body)
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.trim().to_string())?
-        }
-    };
+    let text = super::hub::opened(dir, &req).map_err(|e| e.to_string())?;
     serde_json::from_str(text.lines().next().unwrap_or_default()).map_err(|e| e.to_string())
 }

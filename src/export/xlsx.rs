@@ -81,6 +81,8 @@ struct Book<'a> {
     book: Workbook,
     exporter: Exporter<'a>,
     lang: String,
+    /// Per sheet, what each column holds (worked out once, not per interview).
+    roles: Vec<Vec<Role>>,
     next: Vec<u32>,
     formats: Formats,
 }
@@ -112,6 +114,7 @@ impl<'a> Book<'a> {
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
         let mut used: Vec<String> = Vec::new();
+        let mut roles = Vec::new();
         let heads: Vec<(String, Vec<String>)> = exporter
             .headers()
             .map(|(f, h)| (f.to_string(), h.to_vec()))
@@ -120,7 +123,15 @@ impl<'a> Book<'a> {
             let sheet = sheet_name(file, &form.id, &mut used);
             let ws = book.add_worksheet_with_constant_memory();
             ws.set_name(sheet).map_err(xl)?;
-            let labels = labels(form, &exporter.roles(t), header, &lang);
+            let fields = exporter.roles(t);
+            roles.push(
+                fields
+                    .iter()
+                    .zip(header)
+                    .map(|(f, h)| role(*f, h))
+                    .collect(),
+            );
+            let labels = labels(form, &fields, header, &lang);
             // Row by row: constant-memory mode writes a row out when the next one starts.
             for (c, name) in header.iter().enumerate() {
                 ws.write_string_with_format(0, c as u16, name, &formats.name)
@@ -139,6 +150,7 @@ impl<'a> Book<'a> {
             book,
             exporter,
             lang,
+            roles,
             next,
             formats,
         })
@@ -147,23 +159,7 @@ impl<'a> Book<'a> {
     fn add(&mut self, f: &Finalized, sub: &Submission) -> Result<(), String> {
         let tables = self.exporter.rows(f, sub);
         for (t, rows) in tables.into_iter().enumerate() {
-            let mut roles: Vec<Role> = self
-                .exporter
-                .roles(t)
-                .into_iter()
-                .map(Role::Field)
-                .collect();
-            for (role, name) in roles.iter_mut().zip(
-                self.exporter
-                    .headers()
-                    .nth(t)
-                    .map(|h| h.1)
-                    .unwrap_or_default(),
-            ) {
-                if matches!(role, Role::Field(None)) && NUMERIC_META.contains(&name.as_str()) {
-                    *role = Role::Number;
-                }
-            }
+            let roles = &self.roles[t];
             let form = self.exporter.form();
             for r in rows {
                 let row = self.next[t];
@@ -179,7 +175,7 @@ impl<'a> Book<'a> {
                     lang: &self.lang,
                     formats: &self.formats,
                 };
-                for (c, (v, role)) in r.iter().zip(&roles).enumerate() {
+                for (c, (v, role)) in r.iter().zip(roles).enumerate() {
                     cell.write(ws, (row, c as u16), *role, v).map_err(xl)?;
                 }
                 self.next[t] = row + 1;
@@ -191,7 +187,7 @@ impl<'a> Book<'a> {
     fn save(mut self) -> Result<String, String> {
         let counts: Vec<String> = self.next.iter().map(|n| (n - 2).to_string()).collect();
         for (t, last) in self.next.iter().enumerate() {
-            let width = self.exporter.roles(t).len() as u16;
+            let width = self.roles[t].len() as u16;
             let ws = self.book.worksheet_from_index(t).map_err(xl)?;
             ws.autofilter(1, 0, (*last).max(2) - 1, width.saturating_sub(1))
                 .map_err(xl)?;
@@ -308,12 +304,22 @@ const NUMERIC_META: [&str; 5] = [
     "Edits",
 ];
 
-/// What a column holds: a field (with the value of a split column) or metadata (`None`),
-/// or a metadata count.
+/// What a column holds: a field's answers, a number (a split select_multiple's 0/1 or a
+/// metadata count), or other metadata.
 #[derive(Clone, Copy)]
-enum Role<'a> {
-    Field(Option<(NodeId, Option<&'a str>)>),
+enum Role {
+    Field(NodeId),
     Number,
+    Text,
+}
+
+fn role(field: Option<(NodeId, Option<&str>)>, name: &str) -> Role {
+    match field {
+        Some((node, None)) => Role::Field(node),
+        Some((_, Some(_))) => Role::Number,
+        None if NUMERIC_META.contains(&name) => Role::Number,
+        None => Role::Text,
+    }
 }
 
 /// How one value is written: by what its column holds.
@@ -328,17 +334,17 @@ impl Cell<'_> {
         &self,
         ws: &mut rust_xlsxwriter::Worksheet,
         (row, col): (u32, u16),
-        role: Role<'_>,
+        role: Role,
         v: &str,
     ) -> Result<(), XlsxError> {
         if v.is_empty() {
             return Ok(());
         }
         match (role, v.parse::<f64>().ok().filter(|n| n.is_finite())) {
-            (Role::Number | Role::Field(Some((_, Some(_)))), Some(n)) => {
+            (Role::Number, Some(n)) => {
                 ws.write_number(row, col, n)?;
             }
-            (Role::Field(Some((node, None))), _) => return self.field(ws, row, col, node, v),
+            (Role::Field(node), _) => return self.field(ws, row, col, node, v),
             _ => return self.text_or_time(ws, row, col, v),
         }
         Ok(())

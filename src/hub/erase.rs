@@ -71,10 +71,8 @@ impl Hub {
         let Some(r) = super::review::load(&self.dir, original.id) else {
             return;
         };
-        let opened = crate::protocol::seal::open(&original.sealed, &self.identity)
-            .ok()
-            .and_then(|p| crate::protocol::bundle::read_plaintext(&p).ok());
-        if let Some(crate::protocol::bundle::Payload::Interview(f)) = opened
+        if let Ok(crate::protocol::bundle::Payload::Interview(f)) =
+            self.read_sealed(&original.sealed)
             && let Some(form) = crate::store::forms::load_copy(&self.form_copies_dir(), &f.form)
             && let Err(e) = super::review::tally(&self.dir, &form, &f, &r.place, -1)
         {

@@ -536,9 +536,13 @@ impl Hub {
 
     /// A stored item opened: unlocked from its key, unsealed with the hub's identity, read.
     pub(crate) fn open_item(&self, item: &Item) -> Result<bundle::Payload, String> {
-        let sealed = self.unlock_item(item)?;
+        self.read_sealed(&self.unlock_item(item)?)
+    }
+
+    /// A sealed item (already unlocked from its key) opened with the hub's identity and read.
+    pub(crate) fn read_sealed(&self, sealed: &[u8]) -> Result<bundle::Payload, String> {
         let plain =
-            crate::protocol::seal::open(&sealed, &self.identity).map_err(|e| e.to_string())?;
+            crate::protocol::seal::open(sealed, &self.identity).map_err(|e| e.to_string())?;
         bundle::read_plaintext(&plain)
     }
 

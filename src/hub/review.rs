@@ -181,18 +181,14 @@ pub fn list(hub_dir: &Path) -> Vec<Review> {
     all
 }
 
-/// The quality thresholds in `hub.toml` (defaults where it says nothing).
+/// The quality thresholds in `hub.toml` (defaults where it says nothing), read without
+/// opening the hub's store, which a serving hub holds.
 fn thresholds(hub_dir: &Path) -> Thresholds {
-    #[derive(Deserialize, Default)]
-    struct Partial {
-        #[serde(default)]
-        quality: Thresholds,
-    }
     std::fs::read_to_string(hub_dir.join("hub.toml"))
         .ok()
-        .and_then(|t| toml::from_str::<Partial>(&t).ok())
+        .and_then(|t| toml::from_str::<super::HubConfig>(&t).ok())
+        .map(|c| c.quality)
         .unwrap_or_default()
-        .quality
 }
 
 fn counts_path(hub_dir: &Path, form_id: &str) -> PathBuf {

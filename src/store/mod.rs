@@ -139,6 +139,14 @@ fn guarded<T: Send + 'static>(
     }
 }
 
+/// Whether 64 KiB can still be written in the folder (the probe is removed again).
+fn space_probe(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(".space-probe");
+    let written = std::fs::write(&probe, [0u8; 64 * 1024]);
+    let _ = std::fs::remove_file(&probe);
+    written
+}
+
 /// Removes snapshot files sled was still writing when it stopped (`snap.*.generating`): they
 /// are incomplete by definition, yet sled would pick one up and refuse to open (seen after a
 /// full disk left one empty).
@@ -250,9 +258,21 @@ impl Store {
             Store::open_inner(&owned, lock, key)
         }) {
             Ok(r) => r,
-            Err(why) => Err(StoreError::Database {
-                dir: dir.to_path_buf(),
-                reason: why,
+            // sled panics when it cannot write; on a full disk that is what to say, not
+            // "damaged" (the data is fine and opens once space is freed).
+            Err(why) => Err(match space_probe(dir) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+                    ) =>
+                {
+                    StoreError::io("open", dir.join("db"))(e)
+                }
+                _ => StoreError::Database {
+                    dir: dir.to_path_buf(),
+                    reason: why,
+                },
             }),
         }
     }

@@ -4,7 +4,7 @@
 //! Keyboard only, vi/en (F2), every key in one table shown in the footer and on F1. It knows
 //! no hub: the CLI hands it a [`ReviewSource`].
 
-use super::view::style;
+use super::view::{style, truncate};
 use crate::lang::Lang;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -377,8 +377,8 @@ fn draw_list(s: &ReviewScreen, f: &mut Frame, area: ratatui::layout::Rect) {
         let text = format!(
             "{mark} {:<10} {:<20} {:<12} {:<16} {:>5.1}  {}",
             r.state,
-            clip(&r.place, 20),
-            clip(&r.surveyor, 12),
+            truncate(&r.place, 20),
+            truncate(&r.surveyor, 12),
             r.finished,
             r.minutes,
             flags.join(",")
@@ -434,16 +434,6 @@ fn draw_open(
             .block(Block::default().borders(Borders::TOP)),
         area,
     );
-}
-
-/// `s` cut to `n` characters, with `…` where it was cut.
-pub fn clip(s: &str, n: usize) -> String {
-    let mut out: String = s.chars().take(n).collect();
-    if s.chars().count() > n {
-        out.pop();
-        out.push('…');
-    }
-    out
 }
 
 /// Runs the screen in the terminal until the supervisor leaves. Blocks on keys (no polling).

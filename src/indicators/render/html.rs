@@ -4,7 +4,8 @@
 //! another colour *and* marked ▼, so the difference survives a monochrome print.
 
 use super::{
-    Row, below, ci, count, current_target, gap, pct, period, rows, summary, targets, words,
+    BELOW_MARK, Row, below, ci, count, current_target, gap, pct, period, rows, summary, targets,
+    words,
 };
 use crate::indicators::compute::{IndicatorResult, Report};
 use crate::indicators::stats::Tally;
@@ -22,8 +23,6 @@ const BAR_W: f64 = 420.0;
 const ROW_H: f64 = 22.0;
 const GOOD: &str = "#2e6da4";
 const BELOW: &str = "#c25400";
-/// Marks a value below its target, in the chart and the table.
-pub const BELOW_MARK: &str = "▼";
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:0.5em 0 2em}td,th{border:1px solid #bbb;padding:2px 8px;text-align:right}\

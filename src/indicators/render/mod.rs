@@ -84,6 +84,10 @@ pub fn current_target(r: &IndicatorResult, rep: &Report) -> Option<(i32, f64)> {
         .copied()
 }
 
+/// Marks a value below its target wherever it is shown (HTML, table, terminal), so the
+/// difference does not rest on colour alone.
+pub const BELOW_MARK: &str = "▼";
+
 /// Whether a cell is below the target (only where there are enough answers to say).
 pub fn below(t: &Tally, target: Option<(i32, f64)>) -> bool {
     match (t.proportion(), target) {

@@ -1,7 +1,8 @@
 //! A plain-text table for the terminal.
 
 use super::{
-    Row, below, ci, count, current_target, gap, pct, period, rows, summary, targets, words,
+    BELOW_MARK, Row, below, ci, count, current_target, gap, pct, period, rows, summary, targets,
+    words,
 };
 use crate::indicators::compute::{IndicatorResult, Report};
 use std::fmt::Write;
@@ -52,49 +53,59 @@ fn indicator(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
             section = row.section.clone();
             let _ = writeln!(out, "  {section}");
         }
-        let Row {
-            breakdown,
-            cell,
-            depth,
-            tally,
-            ..
-        } = row;
-        let indent = match (breakdown.is_empty(), depth) {
-            (true, _) => "",
-            (false, 0) => "  ",
-            _ => "    ",
-        };
-        let name: String = format!("{indent}{cell}").chars().take(36).collect();
-        match (tally.proportion(), tally.wilson()) {
-            (Some(p), Some((lo, hi))) if tally.enough() => {
-                let gaps: Vec<String> = r
-                    .targets
-                    .iter()
-                    .map(|(_, t)| format!("{:>6}", gap(p, *t, lang)))
-                    .collect();
-                let mark = if below(tally, target) { "▼" } else { " " };
-                let _ = writeln!(
-                    out,
-                    "  {name:<36} {:>6} {:>6} {mark}{:>6}  {:<15} {}",
-                    count(tally.n, lang),
-                    count(tally.yes, lang),
-                    pct(p, lang),
-                    ci(lo, hi, lang),
-                    gaps.join(" ")
-                );
-            }
-            _ => {
-                let _ = writeln!(
-                    out,
-                    "  {name:<36} {:>6} {:>6} {:>7}  {} (n={})",
-                    count(tally.n, lang),
-                    count(tally.yes, lang),
-                    "—",
-                    w.too_few,
-                    tally.n
-                );
-            }
-        }
+        line(out, r, &row, target, lang);
     }
     out.push('\n');
+}
+
+/// One row of the table: its name (indented under its section), n, yes, %, interval, gaps.
+fn line(out: &mut String, r: &IndicatorResult, row: &Row, target: Option<(i32, f64)>, lang: &str) {
+    let w = words(lang);
+    let Row {
+        breakdown,
+        cell,
+        depth,
+        tally,
+        ..
+    } = row;
+    let indent = match (breakdown.is_empty(), depth) {
+        (true, _) => "",
+        (false, 0) => "  ",
+        _ => "    ",
+    };
+    let name: String = format!("{indent}{cell}").chars().take(36).collect();
+    match (tally.proportion(), tally.wilson()) {
+        (Some(p), Some((lo, hi))) if tally.enough() => {
+            let gaps: Vec<String> = r
+                .targets
+                .iter()
+                .map(|(_, t)| format!("{:>6}", gap(p, *t, lang)))
+                .collect();
+            let mark = if below(tally, target) {
+                BELOW_MARK
+            } else {
+                " "
+            };
+            let _ = writeln!(
+                out,
+                "  {name:<36} {:>6} {:>6} {mark}{:>6}  {:<15} {}",
+                count(tally.n, lang),
+                count(tally.yes, lang),
+                pct(p, lang),
+                ci(lo, hi, lang),
+                gaps.join(" ")
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  {name:<36} {:>6} {:>6} {:>7}  {} (n={})",
+                count(tally.n, lang),
+                count(tally.yes, lang),
+                "—",
+                w.too_few,
+                tally.n
+            );
+        }
+    }
 }

@@ -4,7 +4,9 @@
 
 use super::style;
 use crate::indicators::compute::{Breakdown, IndicatorResult, Report};
-use crate::indicators::render::{below, ci, count, current_target, gap, pct, period, words};
+use crate::indicators::render::{
+    BELOW_MARK, below, ci, count, current_target, gap, pct, period, words,
+};
 use crate::indicators::stats::Tally;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,8 +15,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-/// Marks a value below its target.
-const BELOW_MARK: &str = "▼";
 /// Where the target falls on a bar.
 const TARGET_MARK: char = '┃';
 
@@ -75,9 +75,13 @@ fn gauges_for(rep: &Report, selected: usize, lang: &str, f: &mut Frame, gauges: 
                     .iter()
                     .map(|(y, t)| format!("{y} {} {}", pct(*t, lang), gap(p, *t, lang)))
                     .collect();
+                let mark = if low {
+                    format!("{BELOW_MARK} ")
+                } else {
+                    String::new()
+                };
                 let mut s = format!(
-                    "{}{} ({}) n={}",
-                    if low { "▼ " } else { "" },
+                    "{mark}{} ({}) n={}",
                     pct(p, lang),
                     ci(lo, hi, lang),
                     count(r.total.n, lang),
@@ -164,14 +168,7 @@ fn bar_line<'a>(
     (name_w, bar_w): (usize, usize),
     lang: &str,
 ) -> Line<'a> {
-    let mut shown = String::new();
-    for c in name.chars() {
-        if shown.width() + c.to_string().width() > name_w.saturating_sub(1) {
-            shown.push('…');
-            break;
-        }
-        shown.push(c);
-    }
+    let shown = super::truncate(name, name_w.saturating_sub(1));
     let pad = name_w.saturating_sub(shown.width());
     let mut spans = vec![Span::raw(format!("{shown}{} ", " ".repeat(pad)))];
     let p = t.proportion().filter(|_| t.enough());
