@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 fn benches(c: &mut Criterion) {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let hub = Hub::init(&tmp.path().join("hub"), &[]).expect("hub");
+    let mut hub = Hub::init(&tmp.path().join("hub"), &[]).expect("hub");
+    // `simulate` makes practice interviews; a training hub takes them.
+    hub.config.accept_training = true;
     let token = Hub::enroll_token(&hub.dir, "bench").expect("token");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let listener = rt

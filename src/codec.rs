@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 
 /// Schema version of every record written by this build. 2: index entries gained `sent_at`
 /// (see `store::record::decode_index_entry` for reading version 1). 3: drafts gained `held`
-/// (see `store::record::decode_draft` and `store::journal` for reading older ones).
-pub(crate) const SCHEMA: u8 = 3;
+/// (see `store::record::decode_draft` and `store::journal` for reading older ones). 4:
+/// finalized interviews gained `training` (see `record::decode_finalized`).
+pub(crate) const SCHEMA: u8 = 4;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {

@@ -93,6 +93,9 @@ fn main() -> ExitCode {
         #[cfg(feature = "hub")]
         Some(Command::Hub { command }) => hub::run(command, &report_lang),
         Some(Command::Recover) => data::recover(&dir, ask_lang),
+        Some(Command::Training { mode }) => {
+            open().and_then(|s| data::training(&s, mode.as_deref()))
+        }
         Some(Command::Passphrase { remove, data_key }) => {
             let store = match data_key {
                 Some(hex) => langnghe::cli::passphrase::open_with_key(&dir, &hex),

@@ -52,6 +52,46 @@ pub struct Finalized {
     /// Sum of time on questions, from the monotonic clock (ms).
     pub duration_ms: u64,
     pub referral: bool,
+    /// Taken in training mode or made by `simulate`: practice, never official data. The hub
+    /// refuses it unless set to accept training data, and keeps it out of indicators and
+    /// exports unless asked (store schema 4, wire payload 3).
+    pub training: bool,
+}
+
+/// A finalized interview as written before the training mark (store schema ≤ 3, sealed
+/// payload ≤ 2): every one of them was real.
+#[derive(Deserialize)]
+pub(crate) struct FinalizedV3 {
+    id: Uuid,
+    form: FormRef,
+    device: Uuid,
+    seq: u64,
+    surveyor: String,
+    started: Stamp,
+    finished: Stamp,
+    answers: Vec<(String, String)>,
+    paradata: Vec<(String, u64)>,
+    duration_ms: u64,
+    referral: bool,
+}
+
+impl From<FinalizedV3> for Finalized {
+    fn from(f: FinalizedV3) -> Finalized {
+        Finalized {
+            id: f.id,
+            form: f.form,
+            device: f.device,
+            seq: f.seq,
+            surveyor: f.surveyor,
+            started: f.started,
+            finished: f.finished,
+            answers: f.answers,
+            paradata: f.paradata,
+            duration_ms: f.duration_ms,
+            referral: f.referral,
+            training: false,
+        }
+    }
 }
 
 /// What is kept of an interview that was erased: enough to count refusals and withdrawals,
@@ -83,4 +123,19 @@ pub struct ReferralNotice {
     pub commune: String,
     /// Set (`true`) or cleared.
     pub on: bool,
+}
+
+/// A supervisor's request to fix an interview: why, by whom, which questions. It travels
+/// with the interview back to its device (sealed to the device) and stays beside the
+/// reopened draft until the surveyor finalizes it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentBack {
+    /// How many versions the hub had when it sent this back (Central's `Edits`): a return is
+    /// applied once, and a later one (after another edit) is a new one.
+    pub round: u32,
+    pub note: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// The questions to look at (names), first one where the draft reopens.
+    pub questions: Vec<String>,
 }

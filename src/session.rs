@@ -325,6 +325,7 @@ impl Session {
             paradata: self.draft.paradata.clone(),
             duration_ms: self.draft.paradata.iter().map(|(_, ms)| ms).sum(),
             referral: self.draft.referral,
+            training: self.store.training_mode(),
         })
     }
 

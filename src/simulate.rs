@@ -186,6 +186,8 @@ pub fn finalized(
         paradata,
         duration_ms,
         referral: false,
+        // Made up: never official data, wherever it goes.
+        training: true,
     }
 }
 

@@ -120,6 +120,7 @@ fn record(id: u128, answers: &[(&str, &str)]) -> Finalized {
         paradata: vec![],
         duration_ms: 95_000,
         referral: false,
+        training: false,
     }
 }
 
@@ -152,10 +153,10 @@ fn main_and_repeat_tables_match_odk_central_shape() {
     // group; then its ten columns. `start`/`end` are the interview's own times, in ms with
     // the offset; a time answer as Collect writes it. LF, no BOM, quotes only when needed.
     let want = format!(
-        "SubmissionDate,start,about-wish,about-places,about-woke,thanks,end,meta-instanceID,meta-start,meta-end,meta-duration,meta-referral,\
+        "SubmissionDate,start,about-wish,about-places,about-woke,thanks,end,meta-instanceID,meta-start,meta-end,meta-duration,meta-referral,meta-training,\
          KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion\n\
          2026-11-29T03:12:00.000Z,2026-11-29T10:00:00.000+07:00,\"Sân chơi, \"\"bóng đá\"\"\nvà thư viện\",school home,06:30:00.000+07:00,,2026-11-29T10:12:00.000+07:00,{ID1},\
-         2026-11-29T10:00:00.000+07:00,2026-11-29T10:12:00.000+07:00,95,0,{ID1},00000000-0000-0000-0000-00000000000d,sv07,0,0,,,00000000-0000-0000-0000-00000000000d,0,3\n"
+         2026-11-29T10:00:00.000+07:00,2026-11-29T10:12:00.000+07:00,95,0,0,{ID1},00000000-0000-0000-0000-00000000000d,sv07,0,0,,,00000000-0000-0000-0000-00000000000d,0,3\n"
     );
     assert_eq!(main.lines().next(), want.lines().next());
     assert!(main.starts_with(&want), "{main}");

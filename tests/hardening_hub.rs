@@ -143,6 +143,7 @@ fn enroll_raw(
         device_id: device,
         public_key: keys::hex(key.verifying_key().as_bytes()),
         proof: keys::hex(&key.sign(&bundle::enroll_message(token, device)).to_bytes()),
+        return_key: None,
     };
     post(
         &format!("{}/api/v1/enroll", hub.url()),
@@ -173,6 +174,7 @@ fn enrolment_cannot_take_over_a_device_or_revive_a_revoked_one() {
                 .sign(&bundle::enroll_message(&spare, victim_id))
                 .to_bytes(),
         ),
+        return_key: None,
     };
     let (status, _) = post(
         &format!("{}/api/v1/enroll", hub.url()),
@@ -253,6 +255,8 @@ fn admin_calls_need_the_owners_token_and_write_only_private_new_files() {
             hub.dir.to_str().unwrap(),
             "--out",
             mine.to_str().unwrap(),
+            // `simulate` made them: practice, exported only when asked.
+            "--include-training",
         ]);
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
         let csv = mine.join("child_participation.csv");

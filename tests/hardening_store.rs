@@ -568,6 +568,7 @@ fn form_files_that_do_not_fit_never_crash() {
         paradata: vec![],
         duration_ms: 0,
         referral: false,
+        training: false,
     };
     let opts = langnghe::export::csv::Options {
         include_sensitive: true,

@@ -96,6 +96,7 @@ fn interview(commune: &str, age: u32, asked: bool) -> Finalized {
         paradata: vec![],
         duration_ms: 0,
         referral: false,
+        training: false,
     }
 }
 

@@ -93,6 +93,7 @@ fn crafted(answers: &[&str], ms_each: u64, hour: u32, duration_s: u64) -> Finali
         paradata: keys.iter().map(|k| (k.to_string(), ms_each)).collect(),
         duration_ms: duration_s * 1000,
         referral: false,
+        training: false,
     }
 }
 
@@ -226,6 +227,7 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
         &h,
         "--out",
         out.to_str().unwrap(),
+        "--include-training",
     ]);
     let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
     let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
@@ -433,5 +435,466 @@ fn a_surveyor_whose_answers_differ_from_the_others_in_the_commune() {
         c.by["Xã A"]["tuan"]
             .values()
             .all(|q| q.values().all(|n| *n == 0))
+    );
+}
+
+/// Interviews taken for real (not `simulate`'s practice), finalized into `store`.
+fn real_interviews(store: &langnghe::store::Store, n: usize, seed: u64) -> Vec<Uuid> {
+    let form = common::child_form();
+    let mut rng = langnghe::simulate::Rng::new(seed);
+    let t = chrono::Local::now().fixed_offset();
+    let mut out = Vec::new();
+    while out.len() < n {
+        if let Some(iv) = langnghe::simulate::interview(&form, &mut rng, t) {
+            let mut f = langnghe::simulate::finalized(&form, &iv, "sv_hoa", &mut rng, t);
+            f.training = false;
+            // Whole interviews (not ones that ended at consent), so every question is there.
+            if f.answers.iter().any(|(k, _)| k == "asked_school") {
+                out.push(f);
+            }
+        }
+    }
+    store.finalize(&mut out).unwrap();
+    out.iter().map(|f| f.id).collect()
+}
+
+/// The surveyor opens the sent-back draft (it opens where the supervisor pointed) and
+/// finalizes it again.
+fn fix_and_finalize(dev: &std::path::Path, id: Uuid, at: &str) {
+    let store = std::sync::Arc::new(langnghe::store::Store::open(dev).unwrap());
+    let draft = store.draft(id).unwrap();
+    let mut s = langnghe::session::Session::resume(
+        store.clone(),
+        common::child_form(),
+        draft,
+        std::sync::Arc::new(langnghe::session::SystemClock::default()),
+    );
+    match s.iv.current() {
+        Some(langnghe::interview::Item::Question { node, path }) => {
+            assert_eq!(
+                s.iv.key(*node, path),
+                at,
+                "reopened at the flagged question"
+            )
+        }
+        other => panic!("reopened at {other:?}"),
+    }
+    let f = s.finalize().unwrap();
+    assert_eq!(f.id, id, "the same interview, a new version");
+    assert!(store.sent_back(id).is_none(), "the note has done its work");
+}
+
+/// One row of a hub export: (ReviewState, Edits) of interview `id`, and how many rows name it.
+fn exported(hub_dir: &std::path::Path, out: &std::path::Path, id: Uuid) -> (String, String, usize) {
+    let _ = std::fs::remove_dir_all(out);
+    run(&[
+        "hub",
+        "export",
+        "--data",
+        hub_dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(&format!("uuid:{id},")))
+        .collect();
+    let col = |name: &str, line: &str| {
+        let at = head.iter().position(|c| *c == name).unwrap();
+        line.rsplit(',')
+            .nth(head.len() - 1 - at)
+            .unwrap()
+            .to_string()
+    };
+    let last = rows.last().copied().unwrap_or_default();
+    (col("ReviewState", last), col("Edits", last), rows.len())
+}
+
+#[test]
+fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A production hub: practice is not taken.
+    let hub = HubProc::with(&tmp.path().join("hub"), false);
+    let h = hub.dir.to_str().unwrap().to_string();
+    let review = |args: &[&str]| {
+        let mut all = vec!["hub", "review", "--data", h.as_str()];
+        all.extend(args);
+        run(&all)
+    };
+    let out = tmp.path().join("out");
+    // Over HTTP: three real interviews and two of `simulate`'s practice ones.
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    let ids = real_interviews(&store, 3, 21);
+    drop(store);
+    run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        "child_participation",
+        "--count",
+        "2",
+    ]);
+    let listed = run(&["--data-dir", d, "list"]);
+    assert_eq!(listed.matches("[practice]").count(), 2, "{listed}");
+    run(&[
+        "--data-dir",
+        d,
+        "enroll",
+        &hub.url(),
+        &hub.token("laptop-hoa"),
+    ]);
+    let said = run(&["--data-dir", d, "sync"]);
+    assert!(said.contains("2 practice interview(s)"), "{said}");
+    let all = review(&["list", "--json"]);
+    assert_eq!(all.lines().count(), 3, "only the real ones: {all}");
+    // The indicators count only the real interviews.
+    let report = run(&["--lang", "en", "hub", "report", "--data", &h]);
+    assert!(report.contains("3 completed interviews"), "{report}");
+    let id = ids[1];
+    review(&[
+        "reject",
+        &id.to_string(),
+        "--note",
+        "Hỏi lại câu ý kiến ở nhà",
+        "--at",
+        "asked_home",
+        "--by",
+        "gs_lan",
+    ]);
+    let said = run(&["--data-dir", d, "sync"]);
+    assert!(said.contains("1 interview(s) sent back"), "{said}");
+    let listed = run(&["--data-dir", d, "list", "--status", "draft"]);
+    assert!(
+        listed.contains("[sent back: Hỏi lại câu ý kiến ở nhà]"),
+        "{listed}"
+    );
+    // Sent again at the next sync: applied once.
+    let again = run(&["--data-dir", d, "sync"]);
+    assert!(!again.contains("sent back"), "{again}");
+    fix_and_finalize(&dev, id, "asked_home");
+    run(&["--data-dir", d, "sync"]);
+    assert!(review(&["show", &id.to_string()]).contains("edited by sv_hoa"));
+    review(&["approve", &id.to_string()]);
+    assert_eq!(
+        exported(&hub.dir, &out, id),
+        ("approved".into(), "1".into(), 1),
+        "the final version, once, with Edits = 1"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("child_participation.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        4,
+        "3 real interviews, no practice"
+    );
+
+    // Over USB: the returns file goes back on the stick with the receipts.
+    let dev2 = tmp.path().join("dev2");
+    let d2 = dev2.to_str().unwrap();
+    let store = langnghe::store::Store::open(&dev2).unwrap();
+    let usb = real_interviews(&store, 2, 22);
+    drop(store);
+    run(&[
+        "--data-dir",
+        d2,
+        "enroll",
+        &hub.url(),
+        &hub.token("laptop-usb"),
+    ]);
+    let stick = tmp.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    let day1 = stick.join("day1.lnb");
+    run(&[
+        "--data-dir",
+        d2,
+        "bundle",
+        "export",
+        "--out",
+        day1.to_str().unwrap(),
+    ]);
+    run(&["hub", "import", "--data", &h, day1.to_str().unwrap()]);
+    run(&[
+        "--data-dir",
+        d2,
+        "bundle",
+        "confirm",
+        stick.join("day1.receipt").to_str().unwrap(),
+    ]);
+    review(&[
+        "reject",
+        &usb[0].to_string(),
+        "--note",
+        "Hỏi lại ở trường",
+        "--at",
+        "asked_school",
+    ]);
+    // The next visit: new work goes in, the sent-back interview comes out.
+    let store = langnghe::store::Store::open(&dev2).unwrap();
+    real_interviews(&store, 1, 23);
+    drop(store);
+    let day2 = stick.join("day2.lnb");
+    run(&[
+        "--data-dir",
+        d2,
+        "bundle",
+        "export",
+        "--out",
+        day2.to_str().unwrap(),
+    ]);
+    let imported = run(&["hub", "import", "--data", &h, day2.to_str().unwrap()]);
+    let returns = stick.join(format!("{}.returns", device_id(&dev2)));
+    assert!(imported.contains("1 interview(s) sent back"), "{imported}");
+    let confirmed = run(&[
+        "--data-dir",
+        d2,
+        "bundle",
+        "confirm",
+        stick.join("day2.receipt").to_str().unwrap(),
+        returns.to_str().unwrap(),
+    ]);
+    assert!(
+        confirmed.contains("1 interview(s) sent back"),
+        "{confirmed}"
+    );
+    // Another device cannot use it: signed for laptop-usb, sealed to its key.
+    let o = common::langnghe()
+        .args([
+            "--data-dir",
+            d,
+            "bundle",
+            "confirm",
+            returns.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    fix_and_finalize(&dev2, usb[0], "asked_school");
+    let day3 = stick.join("day3.lnb");
+    run(&[
+        "--data-dir",
+        d2,
+        "bundle",
+        "export",
+        "--out",
+        day3.to_str().unwrap(),
+    ]);
+    run(&["hub", "import", "--data", &h, day3.to_str().unwrap()]);
+    assert_eq!(
+        exported(&hub.dir, &out, usb[0]),
+        ("edited".into(), "1".into(), 1)
+    );
+}
+
+fn device_id(dev: &std::path::Path) -> Uuid {
+    langnghe::store::Store::open(dev).unwrap().device()
+}
+
+#[test]
+fn a_withdrawal_wins_over_sending_back_on_both_sides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::with(&tmp.path().join("hub"), false);
+    let h = hub.dir.to_str().unwrap().to_string();
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    let ids = real_interviews(&store, 2, 31);
+    drop(store);
+    run(&[
+        "--data-dir",
+        d,
+        "enroll",
+        &hub.url(),
+        &hub.token("laptop-w"),
+    ]);
+    run(&["--data-dir", d, "sync"]);
+    let reject = |id: Uuid| {
+        run(&[
+            "hub",
+            "review",
+            "--data",
+            &h,
+            "reject",
+            &id.to_string(),
+            "--note",
+            "Kiểm tra lại",
+        ])
+    };
+    // 1. The child withdraws before the surveyor's next sync: the erasure goes out first,
+    //    the hub forgets the interview, and nothing comes back.
+    reject(ids[0]);
+    run(&[
+        "--data-dir",
+        d,
+        "erase",
+        &ids[0].to_string(),
+        "--reason",
+        "withdrawn",
+    ]);
+    let said = run(&["--data-dir", d, "sync"]);
+    assert!(!said.contains("sent back"), "{said}");
+    assert!(!run(&["hub", "review", "--data", &h, "list"]).contains(&ids[0].to_string()));
+    // 2. The child withdraws after it came back: the reopened draft is erased with the rest,
+    //    and the hub drops the interview with every version it kept.
+    reject(ids[1]);
+    run(&["--data-dir", d, "sync"]);
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    assert!(store.sent_back(ids[1]).is_some());
+    drop(store);
+    run(&[
+        "--data-dir",
+        d,
+        "erase",
+        &ids[1].to_string(),
+        "--reason",
+        "withdrawn",
+    ]);
+    let listed = run(&["--data-dir", d, "list"]);
+    assert!(!listed.contains(&ids[1].to_string()), "{listed}");
+    run(&["--data-dir", d, "sync"]);
+    let out = tmp.path().join("out");
+    run(&[
+        "hub",
+        "export",
+        "--data",
+        &h,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap_or_default();
+    assert!(!csv.contains(&ids[0].to_string()) && !csv.contains(&ids[1].to_string()));
+    // 3. A return that arrives for an interview erased here is not reopened.
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    assert!(store.drafts().0.is_empty());
+}
+
+#[test]
+fn the_devices_retention_never_erases_the_hubs_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::with(&tmp.path().join("hub"), false);
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    let ids = real_interviews(&store, 2, 41);
+    drop(store);
+    run(&[
+        "--data-dir",
+        d,
+        "enroll",
+        &hub.url(),
+        &hub.token("laptop-r"),
+    ]);
+    run(&["--data-dir", d, "sync"]);
+    // Retention on the device 40 days later, then another sync.
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    let later = langnghe::store::Stamp::from_local(
+        chrono::Local::now().fixed_offset() + chrono::Duration::days(40),
+    );
+    assert_eq!(store.apply_retention(later, 30).unwrap(), 2);
+    assert!(store.entries().0.is_empty(), "the device's copies are gone");
+    assert!(
+        store.unsent_tombstones(10).is_empty(),
+        "nothing to tell the hub"
+    );
+    assert!(
+        store.ended_counts().unwrap().is_empty(),
+        "not an interview that ended early"
+    );
+    drop(store);
+    run(&["--data-dir", d, "sync"]);
+    let out = tmp.path().join("out");
+    let h = hub.dir.to_str().unwrap();
+    run(&["hub", "export", "--data", h, "--out", out.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    for id in ids {
+        assert!(csv.contains(&id.to_string()), "the hub keeps {id}");
+    }
+}
+
+#[test]
+fn an_interview_taken_in_training_mode_is_marked_practice_in_its_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("dev");
+    let d = dev.to_str().unwrap();
+    assert!(run(&["--data-dir", d, "training", "on"]).contains("ON"));
+    let store = std::sync::Arc::new(langnghe::store::Store::open(&dev).unwrap());
+    let practice = common::declined(&store);
+    assert!(practice.training && store.is_practice(practice.id));
+    store.set_training_mode(false).unwrap();
+    let real = common::declined(&store);
+    assert!(!real.training && !store.is_practice(real.id));
+    drop(store);
+    assert!(run(&["--data-dir", d, "training"]).contains("off"));
+    let listed = run(&["--data-dir", d, "list"]);
+    let line = |id: Uuid| {
+        listed
+            .lines()
+            .find(|l| l.contains(&id.to_string()))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line(practice.id).ends_with("[practice]"), "{listed}");
+    assert!(!line(real.id).contains("practice"), "{listed}");
+    // The device's own export marks it too.
+    let out = tmp.path().join("out");
+    run(&["--data-dir", d, "export", "--out", out.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = head.iter().position(|c| *c == "meta-training").unwrap();
+    let mark = |id: Uuid| {
+        let row = csv.lines().find(|l| l.contains(&id.to_string())).unwrap();
+        row.rsplit(',')
+            .nth(head.len() - 1 - col)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!((mark(practice.id), mark(real.id)), ("1".into(), "0".into()));
+}
+
+#[test]
+fn a_training_hub_keeps_practice_apart_from_indicators_and_exports_unless_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let h = hub.dir.to_str().unwrap().to_string();
+    let dev = tmp.path().join("dev");
+    drop(device(&dev, &hub, "laptop-t", 5));
+    let said = run(&["--data-dir", dev.to_str().unwrap(), "sync"]);
+    assert!(
+        !said.contains("practice"),
+        "a training hub takes them: {said}"
+    );
+    let listed = run(&["hub", "review", "--data", &h, "list"]);
+    assert!(listed.contains("practice"), "{listed}");
+    let rows = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let mut args = vec!["hub", "export", "--data", &h, "--out"];
+        args.push(out.path().to_str().unwrap());
+        args.extend(extra);
+        run(&args);
+        std::fs::read_to_string(out.path().join("child_participation.csv"))
+            .map_or(0, |s| s.lines().count().saturating_sub(1))
+    };
+    assert_eq!(rows(&[]), 0);
+    let practice = rows(&["--include-training"]);
+    assert!(practice > 0);
+    let report = |extra: &[&str]| {
+        let mut args = vec!["--lang", "en", "hub", "report", "--data", &h];
+        args.extend(extra);
+        run(&args)
+    };
+    assert!(
+        report(&[]).contains("0 completed interviews"),
+        "{}",
+        report(&[])
+    );
+    assert!(
+        report(&["--include-training"]).contains(&format!("{practice} completed interviews")),
+        "{}",
+        report(&["--include-training"])
     );
 }

@@ -1279,3 +1279,65 @@ fn first_run_offers_a_passphrase_and_says_why() {
     assert!(r.store().is_protected());
     assert!(!r.screen().contains("Thư mục tập huấn"));
 }
+
+#[test]
+fn a_sent_back_interview_shows_its_note_and_reopens_where_the_supervisor_pointed() {
+    let mut r = rig();
+    let form = common::child_form();
+    let mut rng = langnghe::simulate::Rng::new(21);
+    let now = chrono::Local::now().fixed_offset();
+    let mut f = loop {
+        let Some(iv) = langnghe::simulate::interview(&form, &mut rng, now) else {
+            continue;
+        };
+        let f = langnghe::simulate::finalized(&form, &iv, "sv07", &mut rng, now);
+        if f.answers.iter().any(|(k, _)| k == "asked_school") {
+            break f;
+        }
+    };
+    f.device = r.store().device();
+    f.training = false;
+    let back = langnghe::protocol::returns::Returned {
+        back: langnghe::record::SentBack {
+            round: 0,
+            note: "Hỏi lại câu ở trường".into(),
+            by: "gs_lan".into(),
+            at: chrono::Utc::now(),
+            questions: vec!["asked_school".into()],
+        },
+        interview: f.clone(),
+    };
+    let to = langnghe::protocol::seal::parse_recipients(&[r.store().return_recipient().unwrap()])
+        .unwrap();
+    let sealed =
+        langnghe::protocol::seal::seal(&langnghe::protocol::returns::plaintext(&back), &to)
+            .unwrap();
+    let returns = langnghe::protocol::returns::Returns {
+        hub: uuid::Uuid::now_v7(),
+        device: f.device,
+        items: vec![(f.id, sealed)],
+    };
+    let taken = r.store().take_returns(&returns).unwrap();
+    assert_eq!(taken.reopened, 1);
+    assert_eq!(r.store().take_returns(&returns).unwrap().already, 1);
+    r.app.refresh_home();
+    let s = r.screen();
+    assert!(s.contains("↩ trả lại: Hỏi lại câu ở trường"), "{s}");
+    // Tab to the drafts, Enter: the interview opens at the question to fix.
+    r.key(KeyCode::Tab).enter();
+    assert_eq!(r.current(), "asked_school");
+}
+
+#[test]
+fn training_mode_is_said_on_every_screen() {
+    let mut r = rig();
+    assert!(!r.screen().contains("LUYỆN TẬP"));
+    r.store().set_training_mode(true).unwrap();
+    assert!(r.screen().lines().next().unwrap().contains("LUYỆN TẬP"));
+    r.start("all_types");
+    let s = r.screen();
+    assert!(s.lines().next().unwrap().contains("LUYỆN TẬP"), "{s}");
+    r.key(F(2));
+    let s = r.screen();
+    assert!(s.lines().next().unwrap().contains("TRAINING"), "{s}");
+}

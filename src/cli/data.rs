@@ -20,10 +20,29 @@ struct Row {
     /// The form's `instance_name`; drafts only (finalized rows are listed from the
     /// clear-text index, which deliberately holds no answers).
     name: String,
+    /// `practice` (training mode, simulated) or a supervisor's note on a sent-back draft.
+    mark: String,
 }
 
 /// Writes one line (or JSON object) per interview as it reads them, so a device with
 /// 100 000 interviews lists them in constant memory.
+/// One line of `list`: id, form, status, start, progress, then name and mark when there.
+fn text_row(r: &Row) -> String {
+    let extra = |s: &str, f: fn(&str) -> String| {
+        if s.is_empty() { String::new() } else { f(s) }
+    };
+    format!(
+        "{}  {:<24} {:<9}  {}  {}{}{}",
+        r.id,
+        r.form,
+        r.status.as_str(),
+        r.started,
+        r.progress,
+        extra(&r.name, |n| format!("  {n}")),
+        extra(&r.mark, |m| format!("  [{m}]")),
+    )
+}
+
 pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Write) -> CliResult {
     let (drafts, mut bad) = store.drafts();
     let drafts = drafts.into_iter().map(|d| {
@@ -33,6 +52,10 @@ pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Wri
             status: Status::Draft,
             started: d.started.local().format("%Y-%m-%d %H:%M").to_string(),
             progress: format!("{}/{}", d.progress.0, d.progress.1),
+            mark: store
+                .sent_back(d.id)
+                .map(|b| format!("sent back: {}", b.note))
+                .unwrap_or_default(),
             name: d.instance_name,
         })
     });
@@ -43,29 +66,21 @@ pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Wri
             status: e.status,
             started: e.started.local().format("%Y-%m-%d %H:%M").to_string(),
             progress: format!("{} answers", e.answered),
+            mark: if store.is_practice(id) {
+                "practice".into()
+            } else {
+                String::new()
+            },
             name: String::new(),
         })
     });
     let mut first = true;
     let mut emit = |r: &Row| -> std::io::Result<()> {
         if json {
-            let obj = serde_json::json!({"id": r.id, "form": r.form, "status": r.status.as_str(), "started": r.started, "progress": r.progress, "instance_name": r.name});
+            let obj = serde_json::json!({"id": r.id, "form": r.form, "status": r.status.as_str(), "started": r.started, "progress": r.progress, "instance_name": r.name, "mark": r.mark});
             write!(out, "{}{obj}", if first { "[\n" } else { ",\n" })?;
         } else {
-            writeln!(
-                out,
-                "{}  {:<24} {:<9}  {}  {}{}",
-                r.id,
-                r.form,
-                r.status.as_str(),
-                r.started,
-                r.progress,
-                if r.name.is_empty() {
-                    String::new()
-                } else {
-                    format!("  {}", r.name)
-                }
-            )?;
+            writeln!(out, "{}", text_row(r))?;
         }
         first = false;
         Ok(())
@@ -403,5 +418,20 @@ pub fn erase(store: &Store, id: uuid::Uuid, reason: &str) -> CliResult {
     let at = crate::store::Stamp::from_local(chrono::Local::now().fixed_offset());
     store.erase(id, &form, reason, at)?;
     println!("erased {id} ({reason}); the hub is asked to erase its copy at the next sync");
+    Ok(())
+}
+
+/// Turns training mode on or off, or says whether it is on.
+pub fn training(store: &Store, mode: Option<&str>) -> CliResult {
+    if let Some(m) = mode {
+        store.set_training_mode(m == "on")?;
+    }
+    if store.training_mode() {
+        println!(
+            "training mode is ON: interviews taken now are practice (marked in the record; hubs keep them out of the real data)"
+        );
+    } else {
+        println!("training mode is off: interviews taken now are real");
+    }
     Ok(())
 }

@@ -42,7 +42,11 @@ pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
             identity,
             targets,
         } => open(data.as_deref(), identity, targets),
-        HubCommand::Report { data, report } => super::report::hub(&data, report.args(report_lang)),
+        HubCommand::Report {
+            data,
+            report,
+            include_training,
+        } => super::report::hub(&data, report.args(report_lang), include_training),
         HubCommand::Export { data, export: args } => export(&data, &args),
     }
 }
@@ -117,11 +121,13 @@ fn admin(dir: &Path, addr: &str, path: &str, body: serde_json::Value) -> CliResu
 pub fn report_of(
     dir: &Path,
     form: Option<&str>,
+    practice: bool,
 ) -> Result<crate::indicators::compute::Report, super::error::CliError> {
     match target(dir)? {
-        Target::Hub(hub) => Ok(crate::hub::report::compute(&hub, form)?),
+        Target::Hub(hub) => Ok(crate::hub::report::compute(&hub, form, practice)?),
         Target::Server(addr) => {
-            match admin_text(dir, &addr, "report", serde_json::json!({ "form": form }))? {
+            let ask = serde_json::json!({ "form": form, "include_training": practice });
+            match admin_text(dir, &addr, "report", ask)? {
                 Ok(json) => Ok(serde_json::from_str(&json)
                     .map_err(|e| format!("the running hub sent an unreadable report: {e}"))?),
                 Err(text) => Err(text.trim().to_string().into()),

@@ -123,6 +123,13 @@ pub enum Command {
     },
     /// Rebuild the store's index from the finalized interview files (after sled was lost or damaged).
     Recover,
+    /// Training mode: interviews taken while it is on are practice, marked as such in the
+    /// record (every screen says so); hubs keep them out of the real data. Without an
+    /// argument, says whether it is on.
+    Training {
+        #[arg(value_parser = ["on", "off"])]
+        mode: Option<String>,
+    },
     /// Protect the data folder with a passphrase (or change it); --remove makes it a training
     /// folder whose data is not protected.
     Passphrase {
@@ -207,11 +214,15 @@ pub enum ReviewCommand {
         #[arg(long)]
         by: Option<String>,
     },
-    /// Reject an interview: send it back to the surveyor with what to fix.
+    /// Reject an interview: send it back to the surveyor with what to fix. It travels to its
+    /// device at the next sync (or in the `.returns` file `hub import` writes for a stick).
     Reject {
         id: uuid::Uuid,
         #[arg(long)]
         note: String,
+        /// A question to fix (its name); repeat for several. The draft reopens at the first.
+        #[arg(long = "at", value_name = "QUESTION")]
+        questions: Vec<String>,
         #[arg(long)]
         by: Option<String>,
     },
@@ -225,7 +236,8 @@ pub enum BundleCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Apply the receipts the hub's import wrote: marks those interviews sent.
+    /// Apply the receipts the hub's import wrote (marks those interviews sent), and any
+    /// `DEVICE.returns` file beside them (interviews the supervisor sent back).
     Confirm {
         #[arg(required = true)]
         receipts: Vec<PathBuf>,
@@ -330,6 +342,9 @@ pub enum HubCommand {
         data: PathBuf,
         #[command(flatten)]
         report: ReportArgs,
+        /// Also count practice interviews (training mode, simulated), as on a training hub.
+        #[arg(long)]
+        include_training: bool,
     },
     /// Export every device's interviews: CSV in ODK Central's shape, or a workbook.
     Export {

@@ -93,10 +93,10 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
 }
 
 #[cfg(feature = "hub")]
-pub fn hub(dir: &Path, a: Args) -> CliResult {
+pub fn hub(dir: &Path, a: Args, include_training: bool) -> CliResult {
     check_lang(a.lang)?;
     // While the hub serves, it computes the report (its store is open there) and the
     // report travels here to be drawn in any format, as `hub export` does.
-    let rep = super::hub::report_of(dir, a.form)?;
+    let rep = super::hub::report_of(dir, a.form, include_training)?;
     write(&rep, a.format, a.out, a.lang)
 }

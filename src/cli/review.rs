@@ -41,21 +41,26 @@ pub fn run(dir: &Path, action: Option<ReviewCommand>, lang: &str) -> CliResult {
         ReviewCommand::Approve { id, note, by: who } => decided(review::decide(
             dir,
             id,
-            ReviewState::Approved,
+            (ReviewState::Approved, &[]),
             &note,
             &by(who),
         )?),
         ReviewCommand::HasIssues { id, note, by: who } => decided(review::decide(
             dir,
             id,
-            ReviewState::HasIssues,
+            (ReviewState::HasIssues, &[]),
             &note,
             &by(who),
         )?),
-        ReviewCommand::Reject { id, note, by: who } => decided(review::decide(
+        ReviewCommand::Reject {
+            id,
+            note,
+            questions,
+            by: who,
+        } => decided(review::decide(
             dir,
             id,
-            ReviewState::Rejected,
+            (ReviewState::Rejected, &questions),
             &note,
             &by(who),
         )?),
@@ -91,7 +96,7 @@ impl crate::tui::review::ReviewSource for Source<'_> {
             Decision::Reject => ReviewState::Rejected,
         };
         let by = std::env::var("USER").unwrap_or_else(|_| "supervisor".into());
-        review::decide(self.dir, id, state, note, &by).map(|_| ())
+        review::decide(self.dir, id, (state, &[]), note, &by).map(|_| ())
     }
 }
 

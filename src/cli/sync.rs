@@ -44,7 +44,32 @@ pub fn sync(store: &Store) -> CliResult {
         r.forms,
         r.erased
     );
+    print_returned(&r.returned, r.refused);
+    if let Some(e) = &r.returns_error {
+        eprintln!("warning: could not fetch the interviews sent back: {e}");
+    }
     Ok(())
+}
+
+/// What came back from the supervisor, and practice the hub did not take.
+fn print_returned(t: &crate::store::Taken, refused: usize) {
+    if t.reopened > 0 {
+        println!(
+            "{} interview(s) sent back by the supervisor: reopened as drafts with the note (home: \"trả lại\")",
+            t.reopened
+        );
+    }
+    if t.erased > 0 {
+        println!(
+            "{} interview(s) sent back were erased here (withdrawn): not reopened",
+            t.erased
+        );
+    }
+    if refused > 0 {
+        println!(
+            "{refused} practice interview(s) (training mode or simulated) not taken by this hub: it takes real interviews only"
+        );
+    }
 }
 
 pub fn bundle_export(store: &Store, out: &Path) -> CliResult {
@@ -88,13 +113,21 @@ pub fn bundle_confirm(store: &Store, receipts: &[std::path::PathBuf]) -> CliResu
     let e = client::load_enrollment(store.dir()).ok_or("this device is not enrolled")?;
     let mut report = outbox::Report::default();
     for receipt in receipts {
-        // A receipt is small; a file from a stick is read no further than that.
+        // A file from a stick is read no further than a receipt or returns file can be.
         let mut bytes = Vec::new();
         std::fs::File::open(receipt)
             .and_then(|f| {
-                std::io::Read::read_to_end(&mut std::io::Read::take(f, 1 << 20), &mut bytes)
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 << 20), &mut bytes)
             })
             .map_err(|err| format!("cannot read {}: {err}", receipt.display()))?;
+        if crate::protocol::returns::is_returns(&bytes) {
+            let r = client::verify_returns_for(&bytes, &e, store.device())
+                .map_err(|err| format!("{}: {err}", receipt.display()))?;
+            let t = store.take_returns(&r)?;
+            report.returned.reopened += t.reopened;
+            report.returned.erased += t.erased;
+            continue;
+        }
         let r = client::verify_receipt_for(&bytes, &e, store.device())
             .map_err(|err| format!("{}: {err}", receipt.display()))?;
         outbox::apply(store, &r, now(), &mut report)?;
@@ -107,5 +140,6 @@ pub fn bundle_confirm(store: &Store, receipts: &[std::path::PathBuf]) -> CliResu
         report.conflict,
         report.ended
     );
+    print_returned(&report.returned, report.refused);
     Ok(())
 }

@@ -100,7 +100,15 @@ const CENTRAL_META: [&str; 10] = [
 
 /// Our own metadata, written as fields of the form's `meta` group (where Central puts a
 /// form's `meta-instanceID`), so Central's column order stays whole.
-const OUR_META: [&str; 4] = ["meta-start", "meta-end", "meta-duration", "meta-referral"];
+/// `meta-training` is 1 for practice (training mode, simulated): a hub leaves practice out
+/// unless asked, a device's own export marks it.
+const OUR_META: [&str; 5] = [
+    "meta-start",
+    "meta-end",
+    "meta-duration",
+    "meta-referral",
+    "meta-training",
+];
 
 /// The tables of one form, ready to take interviews one at a time (so an export of
 /// 100,000 interviews streams instead of holding them all).
@@ -252,6 +260,7 @@ impl<'a> Exporter<'a> {
         r.push(millis(f.finished.local()));
         r.push(format!("{}", f.duration_ms / 1000));
         r.push(if f.referral { "1" } else { "0" }.into());
+        r.push(if f.training { "1" } else { "0" }.into());
         // KEY, SubmitterID, SubmitterName, AttachmentsPresent, AttachmentsExpected, Status,
         // ReviewState, DeviceID, Edits, FormVersion. The enrolled device is the submitter
         // (Central's app user); its surveyor is the name shown for it.

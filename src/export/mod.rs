@@ -55,6 +55,10 @@ pub struct Request {
     /// Language of the labels in a workbook, one of the form's (default: its first).
     #[arg(long, value_name = "LANG")]
     pub label_lang: Option<String>,
+    /// A hub's export: also practice interviews (training mode, simulated), marked in
+    /// `meta-training`. A device's own export always has them, marked.
+    #[arg(long)]
+    pub include_training: bool,
 }
 
 impl Request {

@@ -274,6 +274,7 @@ fn meta_label(name: &str, vi: bool) -> &str {
         "meta-end" => ("Kết thúc", "Finished"),
         "meta-duration" => ("Thời gian (giây)", "Duration (s)"),
         "meta-referral" => ("Chuyển tuyến", "Referral"),
+        "meta-training" => ("Luyện tập", "Practice"),
         "SubmitterID" => ("Mã thiết bị gửi", "Submitting device"),
         "SubmitterName" => ("Điều tra viên", "Surveyor"),
         "AttachmentsPresent" => ("Tệp đính kèm có", "Attachments present"),
@@ -296,9 +297,10 @@ fn choice_label(form: &Form, node: NodeId, value: &str, lang: &str) -> String {
 }
 
 /// Metadata columns that hold counts (the rest, versions and ids included, stay text).
-const NUMERIC_META: [&str; 5] = [
+const NUMERIC_META: [&str; 6] = [
     "meta-duration",
     "meta-referral",
+    "meta-training",
     "AttachmentsPresent",
     "AttachmentsExpected",
     "Edits",

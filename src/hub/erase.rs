@@ -122,7 +122,7 @@ impl Hub {
         self.lock_items(&mut item)?;
         let (_, erased) = self
             .store
-            .ingest_erasing(&item)
+            .ingest_erasing(&item, &Default::default())
             .map_err(HubError::Internal)?;
         self.forget(&erased)
     }

@@ -22,6 +22,7 @@ pub mod recovery;
 pub mod referrals;
 pub mod registry;
 pub mod report;
+pub mod returns;
 pub mod review;
 pub mod server;
 mod shred;
@@ -57,6 +58,10 @@ pub struct HubConfig {
     /// `[quality]`: the thresholds of the quality flags.
     #[serde(default)]
     pub quality: quality::Thresholds,
+    /// Take practice interviews (training mode, simulated) for a training hub. A production
+    /// hub (the default) answers them `Refused` and keeps nothing of them.
+    #[serde(default)]
+    pub accept_training: bool,
 }
 
 fn default_max() -> usize {
@@ -114,6 +119,7 @@ impl Hub {
             max_bundle_bytes: MAX_BUNDLE,
             review: review::Settings::default(),
             quality: quality::Thresholds::default(),
+            accept_training: false,
         };
         let w = |name: &str, data: &[u8]| {
             crate::store::paths::write_private(&dir.join(name), data)
@@ -193,13 +199,17 @@ impl Hub {
     /// id). A device id the hub already knows is re-enrolled only with that same key and only
     /// if it is not revoked: a spare token can neither take over another device's id nor bring
     /// a revoked one back.
-    pub fn enroll(
-        &self,
-        token: &str,
-        device: Uuid,
-        public_key: &str,
-        proof: &str,
-    ) -> Result<String, HubError> {
+    pub fn enroll(&self, req: &crate::protocol::http::EnrollRequest) -> Result<String, HubError> {
+        let (token, device, public_key, proof) = (
+            req.token.as_str(),
+            req.device_id,
+            req.public_key.as_str(),
+            &req.proof,
+        );
+        if let Some(k) = &req.return_key {
+            crate::protocol::seal::parse_recipients(std::slice::from_ref(k))
+                .map_err(|e| HubError::Invalid(format!("return key: {e}")))?;
+        }
         let key = keys::verifying_key(public_key).map_err(HubError::Invalid)?;
         let sig: [u8; 64] = keys::unhex(proof)
             .and_then(|b| b.try_into().ok())
@@ -246,6 +256,7 @@ impl Hub {
             enrolled: existing
                 .as_ref()
                 .map_or_else(chrono::Utc::now, |d| d.enrolled),
+            return_key: req.return_key.clone(),
         };
         match existing {
             // The same device again (it lost its enrolment): a new API token for it.
@@ -290,6 +301,8 @@ impl Hub {
             forms,
             referrals,
         } = self.open_items(&v, &device)?;
+        let (items, refused) = self.without_practice(items, &interviews);
+        let edits = self.edits_among(&items)?;
         // Referrals first: they are why a sync cannot wait.
         let mut referral_statuses = Vec::with_capacity(referrals.len());
         for n in &referrals {
@@ -298,18 +311,7 @@ impl Hub {
             referral_statuses.push((n.id, bundle::ItemStatus::Accepted));
         }
         // Form definitions first: an interview is never stored without its form readable.
-        let mut form_statuses = Vec::with_capacity(forms.len());
-        for (id, form) in &forms {
-            let root = self.form_copies_dir();
-            let new = crate::store::forms::keep_copy(&root, form)
-                .map_err(|e| HubError::Internal(format!("cannot keep form {}: {e}", form.id)))?;
-            let status = if new {
-                bundle::ItemStatus::Accepted
-            } else {
-                bundle::ItemStatus::Duplicate
-            };
-            form_statuses.push((*id, status));
-        }
+        let form_statuses = self.keep_forms(&forms)?;
         // Keep the bundle as received, durably, before anything is acknowledged.
         let file = self
             .dir
@@ -328,10 +330,10 @@ impl Hub {
         self.lock_items(&mut locked)?;
         let (statuses, erased) = self
             .store
-            .ingest_erasing(&locked)
+            .ingest_erasing(&locked, &edits)
             .map_err(HubError::Internal)?;
         self.forget(&erased)?;
-        self.start_reviews(&items, &statuses, interviews);
+        self.start_reviews(&items, &statuses, interviews, &edits);
         let receipt = Receipt {
             hub: self.config.hub_id,
             device: device.id,
@@ -340,6 +342,7 @@ impl Hub {
                 .iter()
                 .map(|i| i.id)
                 .zip(statuses)
+                .chain(refused.into_iter().map(|id| (id, ItemStatus::Refused)))
                 .chain(form_statuses)
                 .chain(referral_statuses)
                 .collect(),
@@ -350,6 +353,30 @@ impl Hub {
             receipt,
             tombstones,
         })
+    }
+
+    /// Keeps each form definition a bundle brought (once per version).
+    fn keep_forms(
+        &self,
+        forms: &[(Uuid, crate::form::Form)],
+    ) -> Result<Vec<(Uuid, ItemStatus)>, HubError> {
+        let root = self.form_copies_dir();
+        forms
+            .iter()
+            .map(|(id, form)| {
+                let new = crate::store::forms::keep_copy(&root, form).map_err(|e| {
+                    HubError::Internal(format!("cannot keep form {}: {e}", form.id))
+                })?;
+                Ok((
+                    *id,
+                    if new {
+                        ItemStatus::Accepted
+                    } else {
+                        ItemStatus::Duplicate
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// The device a bundle comes from: the token's (HTTP) or, for a file, the one its header
@@ -447,20 +474,61 @@ impl Hub {
         })
     }
 
-    /// A review record, with its quality flags, for each interview newly accepted. A failure
-    /// here loses no data (the interview is stored); it is said on the hub's stderr.
+    /// A production hub keeps no practice: the training interviews of a bundle are set
+    /// apart (answered `Refused`) unless `accept_training`.
+    fn without_practice(&self, items: Vec<Item>, opened: &[Finalized]) -> (Vec<Item>, Vec<Uuid>) {
+        if self.config.accept_training {
+            return (items, Vec::new());
+        }
+        let practice: std::collections::HashSet<Uuid> =
+            opened.iter().filter(|f| f.training).map(|f| f.id).collect();
+        let (refused, kept): (Vec<Item>, Vec<Item>) =
+            items.into_iter().partition(|i| practice.contains(&i.id));
+        (kept, refused.into_iter().map(|i| i.id).collect())
+    }
+
+    /// The interviews of a bundle that are new versions of ones a supervisor sent back
+    /// (stored, different, and `rejected` now): they replace the stored version.
+    fn edits_among(&self, items: &[Item]) -> Result<std::collections::HashSet<Uuid>, HubError> {
+        let mut out = std::collections::HashSet::new();
+        for it in items.iter().filter(|i| !i.tombstone) {
+            let Some(old) = self.store.get(it.id).map_err(HubError::Internal)? else {
+                continue;
+            };
+            if !old.tombstone
+                && old.hash != it.hash
+                && review::load(&self.dir, it.id)
+                    .is_some_and(|r| r.state() == review::ReviewState::Rejected)
+            {
+                out.insert(it.id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A review record, with its quality flags, for each interview newly accepted; a new
+    /// version of a sent-back one makes it `edited`. A failure here loses no data (the
+    /// interview is stored); it is said on the hub's stderr.
     fn start_reviews(
         &self,
         items: &[Item],
         statuses: &[bundle::ItemStatus],
         opened: Vec<Finalized>,
+        edits: &std::collections::HashSet<Uuid>,
     ) {
+        for f in opened.iter().filter(|f| edits.contains(&f.id)) {
+            if let Err(e) = review::edited(&self.dir, f.id, &f.surveyor) {
+                eprintln!("warning: cannot record the new version of {}: {e}", f.id);
+            }
+        }
         let mut forms: std::collections::HashMap<u64, Option<Arc<crate::form::Form>>> =
             std::collections::HashMap::new();
         let accepted: std::collections::HashSet<Uuid> = items
             .iter()
             .zip(statuses)
-            .filter(|(i, s)| !i.tombstone && **s == bundle::ItemStatus::Accepted)
+            .filter(|(i, s)| {
+                !i.tombstone && **s == bundle::ItemStatus::Accepted && !edits.contains(&i.id)
+            })
             .map(|(i, _)| i.id)
             .collect();
         let received = items.first().map_or_else(chrono::Utc::now, |i| i.received);

@@ -6,7 +6,8 @@ use super::Hub;
 use crate::indicators::compute::{Accumulator, Report};
 
 /// The report of `form`'s indicators (default: the first indicator set in the hub's forms).
-pub fn compute(hub: &Hub, form: Option<&str>) -> Result<Report, String> {
+/// Practice interviews (training mode, simulated) count only when `practice` is asked for.
+pub fn compute(hub: &Hub, form: Option<&str>, practice: bool) -> Result<Report, String> {
     let (form, defs) = crate::catalog::pick_indicators(
         crate::catalog::indicator_sets(&hub.forms_dir())?,
         form,
@@ -18,7 +19,11 @@ pub fn compute(hub: &Hub, form: Option<&str>) -> Result<Report, String> {
         chrono::Local::now().fixed_offset(),
     ));
     let bad = hub.each_record(
-        |f| acc.borrow_mut().add(&f),
+        |f| {
+            if practice || !f.training {
+                acc.borrow_mut().add(&f)
+            }
+        },
         |t| acc.borrow_mut().ended(&t.form_id, &t.reason),
     )?;
     for b in bad {

@@ -53,6 +53,9 @@ pub struct ReviewEvent {
     pub note: String,
     pub by: String,
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The questions to look at (names), when sending back: the draft reopens at the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
 }
 
 /// What the hub knows of one interview's review.
@@ -73,6 +76,9 @@ pub struct Review {
     /// How many times the surveyor sent a new version (Central's `Edits`).
     pub edits: u32,
     pub history: Vec<ReviewEvent>,
+    /// Practice (training mode or simulated), kept apart from the real data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub training: bool,
 }
 
 impl Review {
@@ -177,8 +183,28 @@ pub fn list(hub_dir: &Path) -> Vec<Review> {
         if let Some(f) = outliers.get(&(r.form_id.clone(), r.place.clone(), r.surveyor.clone())) {
             r.flags.push(f.clone());
         }
+        if r.training {
+            // First, so no one takes it for real data.
+            r.flags.insert(
+                0,
+                Flag {
+                    code: "practice".into(),
+                    why: "practice, not real data (training mode or simulated) / luyện tập, \
+                          không phải dữ liệu thật"
+                        .into(),
+                },
+            );
+        }
     }
     all
+}
+
+/// The interviews of `device` sent back and not yet edited.
+pub(crate) fn sent_back(hub_dir: &Path, device: Uuid) -> Vec<Review> {
+    stored(hub_dir)
+        .into_iter()
+        .filter(|r| r.device == device && r.state() == ReviewState::Rejected)
+        .collect()
 }
 
 /// The quality thresholds in `hub.toml` (defaults where it says nothing), read without
@@ -238,7 +264,7 @@ fn stored(hub_dir: &Path) -> Vec<Review> {
 pub fn decide(
     hub_dir: &Path,
     id: Uuid,
-    state: ReviewState,
+    (state, questions): (ReviewState, &[String]),
     note: &str,
     by: &str,
 ) -> Result<Review, String> {
@@ -257,6 +283,22 @@ pub fn decide(
         note: note.trim().to_string(),
         by: by.to_string(),
         at: chrono::Utc::now(),
+        questions: questions.to_vec(),
+    });
+    save(hub_dir, &r)?;
+    Ok(r)
+}
+
+/// A new version of a sent-back interview came from its device: `edited`, one edit more.
+pub(crate) fn edited(hub_dir: &Path, id: Uuid, by: &str) -> Result<Review, String> {
+    let mut r = load(hub_dir, id).ok_or_else(|| format!("no review of interview {id}"))?;
+    r.edits += 1;
+    r.history.push(ReviewEvent {
+        state: ReviewState::Edited,
+        note: String::new(),
+        by: by.to_string(),
+        at: chrono::Utc::now(),
+        questions: Vec::new(),
     });
     save(hub_dir, &r)?;
     Ok(r)
@@ -328,6 +370,7 @@ pub(crate) fn start(
             durations.median(thresholds.median_after),
             thresholds,
         );
+        // Practice reaches here only on a training hub, where it is all the data there is.
         durations.push(f.duration_ms as f64 / 1000.0);
         let place = form.map_or_else(String::new, |form| place_of(form, f, &settings.place));
         if let Some(form) = form {
@@ -346,6 +389,7 @@ pub(crate) fn start(
             flags,
             edits: 0,
             history: Vec::new(),
+            training: f.training,
         });
     }
     let write = |p: PathBuf, v: &dyn erased::Json| -> Result<(), String> {

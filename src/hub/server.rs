@@ -80,6 +80,7 @@ pub fn router_with(hub: Hub, limits: Limits) -> Router {
             "/api/v1/bundles",
             post(bundles).layer(DefaultBodyLimit::max(bundle_limit)),
         )
+        .route("/api/v1/returns", get(returns))
         .route("/api/v1/forms", get(forms))
         .route("/api/v1/forms/{id}/{version}", get(form))
         .route(
@@ -220,13 +221,12 @@ fn text(status: u16, body: String) -> Response {
 async fn enroll(State(s): St, axum::Json(req): axum::Json<EnrollRequest>) -> Response {
     let r = tokio::task::spawn_blocking(move || {
         let hub = &s.hub;
-        hub.enroll(&req.token, req.device_id, &req.public_key, &req.proof)
-            .map(|api| EnrollReply {
-                hub_id: hub.config.hub_id,
-                recipients: hub.config.recipients.clone(),
-                hub_key: hub.verify_key_hex(),
-                api_token: api,
-            })
+        hub.enroll(&req).map(|api| EnrollReply {
+            hub_id: hub.config.hub_id,
+            recipients: hub.config.recipients.clone(),
+            hub_key: hub.verify_key_hex(),
+            api_token: api,
+        })
     })
     .await;
     match r {
@@ -290,6 +290,28 @@ async fn bundles(State(s): St, req: axum::extract::Request) -> Response {
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/octet-stream")],
             receipt,
+        )
+            .into_response(),
+        Ok(Err(e)) => refused(&e),
+        Err(e) => text(500, e.to_string()),
+    }
+}
+
+/// The interviews sent back to the calling device, sealed to it, signed by the hub.
+async fn returns(State(s): St, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return text(401, "missing device token".into());
+    };
+    let r = tokio::task::spawn_blocking(move || {
+        let device = s.hub.authenticate(&token)?;
+        s.hub.returns_for(&device)
+    })
+    .await;
+    match r {
+        Ok(Ok((bytes, _))) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            bytes,
         )
             .into_response(),
         Ok(Err(e)) => refused(&e),
@@ -363,6 +385,8 @@ async fn admin_import(
 #[derive(Debug, Deserialize)]
 struct ReportRequest {
     form: Option<String>,
+    #[serde(default)]
+    include_training: bool,
 }
 
 async fn admin_report(
@@ -374,9 +398,10 @@ async fn admin_report(
     if let Some(r) = admin_refusal(&s, &peer, &headers) {
         return r;
     }
-    let done =
-        tokio::task::spawn_blocking(move || super::report::compute(&s.hub, req.form.as_deref()))
-            .await;
+    let done = tokio::task::spawn_blocking(move || {
+        super::report::compute(&s.hub, req.form.as_deref(), req.include_training)
+    })
+    .await;
     match done {
         Ok(Ok(rep)) => match serde_json::to_string(&rep) {
             Ok(json) => text(200, json),

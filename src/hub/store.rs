@@ -5,7 +5,7 @@ use crate::codec;
 use crate::protocol::bundle::ItemStatus;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use std::path::Path;
 use uuid::Uuid;
 
@@ -19,6 +19,9 @@ pub struct Device {
     pub token_hash: String,
     pub revoked: bool,
     pub enrolled: chrono::DateTime<chrono::Utc>,
+    /// The device's age public key for interviews sent back to it (see `hub/returns.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_key: Option<String>,
 }
 
 /// One interview as the hub keeps it: still sealed (encrypted at rest), with the hash of its
@@ -35,25 +38,87 @@ pub struct Item {
 }
 
 pub type Result<T> = std::result::Result<T, String>;
+/// Ids whose new version replaces the stored one (sent back, then edited).
+pub type Edits = std::collections::HashSet<Uuid>;
+/// Each item's status, and the items an erasure dropped.
+pub type Ingest = (Vec<ItemStatus>, Vec<Item>);
 
 /// Where the hub keeps interviews. sled today; a server database can implement this later.
 pub trait HubStore: Send + Sync {
-    /// Stores a bundle's interviews all at once or not at all; each id exactly once.
     /// Stores a bundle's interviews all at once or not at all; each id exactly once. A
     /// tombstone for an interview already stored is an erasure request: the interview is
-    /// replaced by the tombstone (and any conflicting copy dropped). Returns, beside the
-    /// statuses, the items erased that way (to scrub their other copies).
-    fn ingest_erasing(&self, items: &[Item]) -> Result<(Vec<ItemStatus>, Vec<Item>)>;
+    /// replaced by the tombstone (and any conflicting copy or earlier version dropped); an
+    /// interview whose id was erased is not stored again (erasure wins). An id in `edits` (a
+    /// sent-back interview's new version) replaces the stored one, which is kept as an
+    /// earlier version. Returns, beside the statuses, the items erased (to scrub their other
+    /// copies).
+    fn ingest_erasing(&self, items: &[Item], edits: &Edits) -> Result<Ingest>;
+    /// The earlier versions of interview `id` (sent back and edited), oldest first.
+    fn versions(&self, id: Uuid) -> Result<Vec<Item>>;
     fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()>;
     /// The stored item of `id`, if any.
     fn get(&self, id: uuid::Uuid) -> Result<Option<Item>>;
     fn conflicts(&self) -> Result<usize>;
 }
 
+/// Stored copies found by key, to drop with an erasure.
+type Copies = Vec<(sled::IVec, Item)>;
+type Trees<'a> = (
+    &'a TransactionalTree,
+    &'a TransactionalTree,
+    &'a TransactionalTree,
+);
+
+/// An item whose id is already stored (`old`): erasure, edit, duplicate or conflict.
+fn place(
+    it: &Item,
+    old: Item,
+    (iv, cf, vs): Trees,
+    edits: &Edits,
+    doomed: &dyn Fn(Uuid) -> (Copies, Copies),
+    erased: &mut Vec<Item>,
+) -> std::result::Result<ItemStatus, ConflictableTransactionError<()>> {
+    Ok(if it.tombstone && !old.tombstone {
+        // The device asks for the interview to be erased: every copy goes.
+        iv.insert(it.id.as_bytes(), codec::encode(it))?;
+        let (conflicts, versions) = doomed(it.id);
+        for (k, copy) in conflicts {
+            cf.remove(k)?;
+            erased.push(copy);
+        }
+        for (k, copy) in versions {
+            vs.remove(k)?;
+            erased.push(copy);
+        }
+        erased.push(old);
+        ItemStatus::Accepted
+    } else if old.tombstone && !it.tombstone {
+        // Erased here: the interview is not taken back in, not even aside.
+        ItemStatus::Duplicate
+    } else if old.hash == it.hash {
+        ItemStatus::Duplicate
+    } else if edits.contains(&it.id) {
+        let key = [
+            it.id.as_bytes().as_slice(),
+            &old.received.timestamp_millis().to_be_bytes(),
+        ]
+        .concat();
+        vs.insert(key, codec::encode(&old))?;
+        iv.insert(it.id.as_bytes(), codec::encode(it))?;
+        ItemStatus::Accepted
+    } else {
+        let key = [it.id.as_bytes().as_slice(), &it.hash].concat();
+        cf.insert(key, codec::encode(it))?;
+        ItemStatus::Conflict
+    })
+}
+
 pub(crate) struct SledHub {
     db: sled::Db,
     interviews: sled::Tree,
     conflicts: sled::Tree,
+    /// Earlier versions of edited interviews: id | received (ms, big-endian) → item.
+    versions: sled::Tree,
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -88,37 +153,42 @@ impl SledHub {
         Ok(SledHub {
             interviews: t("interviews")?,
             conflicts: t("conflicts")?,
+            versions: t("versions")?,
             db,
         })
     }
 }
 
 impl HubStore for SledHub {
-    fn ingest_erasing(&self, items: &[Item]) -> Result<(Vec<ItemStatus>, Vec<Item>)> {
-        // Conflicting copies an erasure must drop, looked up before the transaction (a
-        // transaction must not read its own trees from outside).
-        type Copies = Vec<(sled::IVec, Item)>;
-        let conflict_keys: Vec<(uuid::Uuid, Copies)> = items
+    fn ingest_erasing(&self, items: &[Item], edits: &Edits) -> Result<Ingest> {
+        // Conflicting copies and earlier versions an erasure must drop, looked up before the
+        // transaction (a transaction must not read its own trees from outside).
+        let copies = |tree: &sled::Tree, id: Uuid| -> Copies {
+            tree.scan_prefix(id.as_bytes())
+                .filter_map(|kv| kv.ok())
+                .filter_map(|(k, v)| codec::decode::<Item>(&v).ok().map(|i| (k, i)))
+                .collect()
+        };
+        let doomed: Vec<(Uuid, Copies, Copies)> = items
             .iter()
             .filter(|it| it.tombstone)
             .map(|it| {
-                let keys = self
-                    .conflicts
-                    .scan_prefix(it.id.as_bytes())
-                    .filter_map(|kv| kv.ok())
-                    .filter_map(|(k, v)| codec::decode::<Item>(&v).ok().map(|i| (k, i)))
-                    .collect();
-                (it.id, keys)
+                (
+                    it.id,
+                    copies(&self.conflicts, it.id),
+                    copies(&self.versions, it.id),
+                )
             })
             .collect();
-        let conflicts_of = |id: uuid::Uuid| -> Copies {
-            conflict_keys
+        let of = |id: Uuid| {
+            doomed
                 .iter()
-                .find(|(k, _)| *k == id)
-                .map(|(_, v)| v.clone())
+                .find(|(k, ..)| *k == id)
+                .map(|(_, c, v)| (c.clone(), v.clone()))
                 .unwrap_or_default()
         };
-        let r = (&self.interviews, &self.conflicts).transaction(|(iv, cf)| {
+        let trees = (&self.interviews, &self.conflicts, &self.versions);
+        let r = trees.transaction(|(iv, cf, vs)| {
             let mut out = Vec::with_capacity(items.len());
             let mut erased = Vec::new();
             for it in items {
@@ -130,22 +200,7 @@ impl HubStore for SledHub {
                     Some(old) => {
                         let old: Item = codec::decode(&old)
                             .map_err(|_| ConflictableTransactionError::Abort(()))?;
-                        if it.tombstone && !old.tombstone {
-                            // The device asks for the interview to be erased.
-                            iv.insert(it.id.as_bytes(), codec::encode(it))?;
-                            for (k, copy) in conflicts_of(it.id) {
-                                cf.remove(k)?;
-                                erased.push(copy);
-                            }
-                            erased.push(old);
-                            ItemStatus::Accepted
-                        } else if old.hash == it.hash {
-                            ItemStatus::Duplicate
-                        } else {
-                            let key = [it.id.as_bytes().as_slice(), &it.hash].concat();
-                            cf.insert(key, codec::encode(it))?;
-                            ItemStatus::Conflict
-                        }
+                        place(it, old, (iv, cf, vs), edits, &of, &mut erased)?
                     }
                 };
                 out.push(status);
@@ -156,6 +211,13 @@ impl HubStore for SledHub {
             r.map_err(|e: TransactionError<()>| format!("storing the bundle failed: {e:?}"))?;
         self.db.flush().map_err(err)?;
         Ok(out)
+    }
+
+    fn versions(&self, id: Uuid) -> Result<Vec<Item>> {
+        self.versions
+            .scan_prefix(id.as_bytes())
+            .map(|kv| codec::decode(&kv.map_err(err)?.1).map_err(err))
+            .collect()
     }
 
     fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()> {

@@ -6,12 +6,39 @@ use crate::export::csv::Submission;
 use crate::record::Finalized;
 use std::path::{Path, PathBuf};
 
-/// Imports bundle files, writing `FILE.receipt` next to each. Returns the report and how
-/// many were refused.
+/// Imports bundle files, writing `FILE.receipt` next to each, and `DEVICE.returns` beside
+/// them for each device that has interviews sent back. Returns the report and how many were
+/// refused.
 pub(crate) fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
+    use std::fmt::Write;
+    let (mut out, failed, devices) = import_each(hub, files);
+    for (folder, ids) in devices {
+        match hub.write_returns(&folder, &ids) {
+            Ok(written) => {
+                for (path, n) in written {
+                    let _ = writeln!(
+                        out,
+                        "{n} interview(s) sent back to their device: {}",
+                        path.display()
+                    );
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(out, "cannot write the interviews sent back: {e}");
+            }
+        }
+    }
+    (out, failed)
+}
+
+/// The folders bundles came from, and the devices that sent them.
+type Senders = std::collections::BTreeMap<PathBuf, Vec<uuid::Uuid>>;
+
+fn import_each(hub: &Hub, files: &[PathBuf]) -> (String, usize, Senders) {
     use std::fmt::Write;
     let mut out = String::new();
     let mut failed = 0;
+    let mut senders = Senders::new();
     for f in files {
         let bytes = match read_bounded(f, hub.config.max_bundle_bytes) {
             Ok(b) => b,
@@ -23,6 +50,11 @@ pub(crate) fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
         };
         match hub.ingest(&bytes, None) {
             Ok(ing) => {
+                let folder = f.parent().map(Path::to_path_buf).unwrap_or_default();
+                let devices = senders.entry(folder).or_default();
+                if !devices.contains(&ing.receipt.device) {
+                    devices.push(ing.receipt.device);
+                }
                 let rec = f.with_extension("receipt");
                 match crate::store::paths::write_private(&rec, &ing.receipt_bytes) {
                     Ok(()) => {
@@ -52,7 +84,7 @@ pub(crate) fn import_files(hub: &Hub, files: &[PathBuf]) -> (String, usize) {
             }
         }
     }
-    (out, failed)
+    (out, failed, senders)
 }
 
 /// Reads a bundle file no larger than `limit`: the size is checked before reading, and the
@@ -83,7 +115,15 @@ fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
 /// Exports the hub's interviews into `req.out`; returns what was written, as text.
 pub(crate) fn export_tables(hub: &Hub, req: &crate::export::Request) -> Result<String, String> {
     let (forms, _) = hub.known_forms();
-    let mut source = |each: &mut dyn FnMut(&Finalized, &Submission)| hub.each_submission(each);
+    let practice = req.include_training;
+    let mut source = |each: &mut dyn FnMut(&Finalized, &Submission)| {
+        hub.each_submission(&mut |f: &Finalized, s: &Submission| {
+            // Practice stays out of the real data unless asked for.
+            if practice || !f.training {
+                each(f, s)
+            }
+        })
+    };
     let (mut lines, damaged) = crate::export::write(&forms, &hub.forms_dir(), req, &mut source)?;
     // One damaged record must not keep the rest from going out: skipped, and named.
     if !damaged.is_empty() {

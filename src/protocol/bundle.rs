@@ -15,8 +15,9 @@ pub const RECEIPT_MAGIC: [u8; 4] = *b"LNRC";
 pub(crate) const RECEIPT_VERSION: u8 = 1;
 /// Version of a sealed item's plaintext (what the hub decrypts), kept apart from the device
 /// store's schema byte so that a change to the store never breaks a mixed fleet. Version 2 is
-/// the first one written (it matched the store's schema at the time); 1 reads the same.
-pub(crate) const PAYLOAD_VERSION: u8 = 2;
+/// the first one written (it matched the store's schema at the time); 1 reads the same. 3:
+/// interviews carry the training mark (a hub of before cannot read them: update hubs first).
+pub const PAYLOAD_VERSION: u8 = 3;
 /// First byte of a sealed tombstone's plaintext (an interview's is [`PAYLOAD_VERSION`]).
 pub(crate) const TOMBSTONE_TAG: u8 = b'T';
 /// First byte of a sealed form definition's plaintext: the exact form (TOML) that interviews
@@ -204,6 +205,9 @@ pub enum ItemStatus {
     Duplicate,
     /// Same id, different content: kept aside at the hub, nothing overwritten.
     Conflict,
+    /// Practice (training mode, simulated) that this hub does not take: delivered, not kept.
+    /// Only devices that mark practice (payload 3) are ever told this.
+    Refused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,42 +220,73 @@ pub struct Receipt {
 
 /// `RECEIPT_MAGIC | RECEIPT_VERSION | len u32 | body | hub signature`.
 pub fn sign_receipt(r: &Receipt, key: &SigningKey) -> Vec<u8> {
-    let body = crate::codec::encode_body(r);
-    let mut out = RECEIPT_MAGIC.to_vec();
-    out.push(RECEIPT_VERSION);
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    let sig = key.sign(&[RECEIPT_DOMAIN, &out, &body].concat());
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&sig.to_bytes());
-    out
+    sign_envelope(
+        (RECEIPT_MAGIC, RECEIPT_VERSION, RECEIPT_DOMAIN),
+        &crate::codec::encode_body(r),
+        key,
+    )
 }
 
 /// A receipt counts only if the hub's key signed it: a captive portal's 200 page does not.
 pub fn verify_receipt(b: &[u8], hub_key: &VerifyingKey) -> Result<Receipt, String> {
+    let body = open_envelope(
+        b,
+        (RECEIPT_MAGIC, RECEIPT_VERSION, RECEIPT_DOMAIN),
+        "receipt",
+        hub_key,
+    )?;
+    crate::codec::decode_body(body).map_err(|e| e.to_string())
+}
+
+/// What a hub-signed envelope is: its magic, format version and signing domain.
+pub(crate) type Envelope = ([u8; 4], u8, &'static [u8]);
+
+/// `magic | version | len u32 | body | hub signature` (receipts, returned interviews).
+pub(crate) fn sign_envelope(
+    (magic, version, domain): Envelope,
+    body: &[u8],
+    key: &SigningKey,
+) -> Vec<u8> {
+    let mut out = magic.to_vec();
+    out.push(version);
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    let sig = key.sign(&[domain, &out, body].concat());
+    out.extend_from_slice(body);
+    out.extend_from_slice(&sig.to_bytes());
+    out
+}
+
+/// The body of an envelope the hub's key signed; `what` names it in errors.
+pub(crate) fn open_envelope<'a>(
+    b: &'a [u8],
+    (magic, version, domain): Envelope,
+    what: &str,
+    hub_key: &VerifyingKey,
+) -> Result<&'a [u8], String> {
     const HEAD: usize = 4 + 1 + 4;
-    if b.len() < HEAD + SIG_LEN || b[..4] != RECEIPT_MAGIC {
-        return Err("the answer is not a hub receipt".into());
+    if b.len() < HEAD + SIG_LEN || b[..4] != magic {
+        return Err(format!("the answer is not a hub {what}"));
     }
-    if b[4] != RECEIPT_VERSION {
+    if b[4] != version {
         return Err(format!(
-            "receipt format version {} is not supported; update the app",
+            "{what} format version {} is not supported; update the app",
             b[4]
         ));
     }
     let len = u32::from_le_bytes(b[5..9].try_into().unwrap_or([0; 4])) as usize;
     if len.checked_add(HEAD + SIG_LEN) != Some(b.len()) {
-        return Err("receipt has the wrong length".into());
+        return Err(format!("{what} has the wrong length"));
     }
-    let body = b.get(HEAD..HEAD + len).ok_or("receipt cut short")?;
+    let body = b.get(HEAD..HEAD + len).ok_or(format!("{what} cut short"))?;
     let sig = Signature::from_bytes(
         b.get(HEAD + len..)
             .and_then(|s| s.try_into().ok())
             .ok_or("bad signature length")?,
     );
     hub_key
-        .verify(&[RECEIPT_DOMAIN, &b[..HEAD], body].concat(), &sig)
-        .map_err(|_| "receipt signature does not match the hub's key".to_string())?;
-    crate::codec::decode_body(body).map_err(|e| e.to_string())
+        .verify(&[domain, &b[..HEAD], body].concat(), &sig)
+        .map_err(|_| format!("{what} signature does not match the hub's key"))?;
+    Ok(body)
 }
 
 #[cfg(feature = "hub")]
@@ -262,6 +297,20 @@ pub enum Payload {
     /// A form definition's TOML source.
     Form(String),
     Referral(crate::record::ReferralNotice),
+}
+
+/// Reads a finalized interview's body (the store's records and the sealed payload share
+/// it); `before_training` for one written before the training mark (store schema ≤ 3,
+/// payload ≤ 2).
+pub(crate) fn decode_finalized(
+    body: &[u8],
+    before_training: bool,
+) -> Result<crate::record::Finalized, crate::codec::DecodeError> {
+    if before_training {
+        crate::codec::decode_body::<crate::record::FinalizedV3>(body).map(Into::into)
+    } else {
+        crate::codec::decode_body(body)
+    }
 }
 
 /// The plaintext sealed for the hub: an interview.
@@ -338,7 +387,7 @@ pub fn read_plaintext(plain: &[u8]) -> Result<Payload, String> {
             .map_err(|_| "a form definition that is not UTF-8 text".to_string()),
         (&v, rest) => {
             version(v)?;
-            crate::codec::decode_body(rest)
+            decode_finalized(rest, v < 3)
                 .map(|f| Payload::Interview(Box::new(f)))
                 .map_err(|e| e.to_string())
         }
@@ -397,4 +446,64 @@ pub(crate) fn verify_form_list(list: &FormList, hub_key: &VerifyingKey) -> Resul
             &Signature::from_bytes(&sig),
         )
         .map_err(|_| "the form list is not signed by this device's hub".to_string())
+}
+
+#[cfg(all(test, feature = "hub"))]
+mod tests {
+    use super::*;
+    use crate::record::{FormRef, Stamp};
+
+    fn interview(training: bool) -> crate::record::Finalized {
+        let t = Stamp {
+            utc: chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap(),
+            offset_secs: 7 * 3600,
+        };
+        crate::record::Finalized {
+            id: Uuid::now_v7(),
+            form: FormRef {
+                id: "child_participation".into(),
+                version: "3".into(),
+                hash: 9,
+            },
+            device: Uuid::now_v7(),
+            seq: 4,
+            surveyor: "sv".into(),
+            started: t,
+            finished: t,
+            answers: vec![("age".into(), "12".into())],
+            paradata: vec![("age".into(), 3_000)],
+            duration_ms: 3_000,
+            referral: true,
+            training,
+        }
+    }
+
+    #[test]
+    fn interviews_written_before_the_training_mark_still_read_as_real() {
+        let f = interview(false);
+        // Before the mark the body ended at `referral`: the same bytes without the last one.
+        let mut old = crate::codec::encode_body(&f);
+        assert_eq!(old.pop(), Some(0));
+        assert_eq!(decode_finalized(&old, true).unwrap(), f);
+        // As the hub reads a sealed interview of payload version 2 …
+        let plain = [vec![2u8], old].concat();
+        match read_plaintext_for_test(&plain) {
+            Some(back) => assert_eq!(back, f),
+            None => panic!("a version 2 interview did not read"),
+        }
+        // (the device store's records of schema 3: `store::record`'s tests.)
+        // Practice keeps its mark through the current version.
+        let p = interview(true);
+        let now = interview_plaintext(&p);
+        assert_eq!(now[0], PAYLOAD_VERSION);
+        assert_eq!(read_plaintext_for_test(&now), Some(p));
+    }
+
+    /// An interview plaintext read back as the hub reads it.
+    fn read_plaintext_for_test(plain: &[u8]) -> Option<crate::record::Finalized> {
+        match read_plaintext(plain) {
+            Ok(Payload::Interview(f)) => Some(*f),
+            _ => None,
+        }
+    }
 }

@@ -11,6 +11,10 @@ pub struct EnrollRequest {
     pub public_key: String,
     /// The device's signature (hex) over [`crate::protocol::bundle::enroll_message`].
     pub proof: String,
+    /// The device's age public key: interviews a supervisor sends back are sealed to it.
+    /// Absent from devices enrolled before review existed (they re-enrol to get returns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_key: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

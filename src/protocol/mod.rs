@@ -7,6 +7,7 @@
 pub mod bundle;
 pub mod http;
 pub mod keys;
+pub mod returns;
 pub mod seal;
 
 /// Default largest bundle a hub accepts (a few thousand interviews).

@@ -36,6 +36,15 @@ impl Store {
         self.meta
             .insert(SEQ, &seq.to_le_bytes())
             .map_err(|e| self.db_err(e))?;
+        for f in items.iter() {
+            // Sent back by a supervisor and finalized again: the version sent before (sealed
+            // for the hub, which keeps it) leaves this device now.
+            if let Ok(old) = self.entry(f.id) {
+                segs.erase(old.loc())?;
+                self.bump(old.status, -1)?;
+            }
+            self.clear_sent_back(f.id)?;
+        }
         for (f, loc) in items.iter().zip(&locs) {
             self.index
                 .insert(
@@ -49,6 +58,11 @@ impl Store {
             self.meta
                 .insert(last_of(&f.form.id), f.id.as_bytes())
                 .map_err(|e| self.db_err(e))?;
+            if f.training {
+                self.meta
+                    .insert(super::returns::practice_key(f.id), &[1u8])
+                    .map_err(|e| self.db_err(e))?;
+            }
         }
         self.bump(Status::Finalized, items.len() as i64)?;
         if let Some(last) = locs.last() {
@@ -196,6 +210,7 @@ impl Store {
             self.bump(e.status, -1)?;
         }
         self.remove_draft(id)?;
+        self.clear_sent_back(id)?;
         self.db.flush().map_err(|e| self.db_err(e))?;
         // The journal may still hold the draft's answers: rotate it away and scrub it now.
         flush_and_rotate(&self.db, &self.journal, true)
@@ -240,7 +255,7 @@ impl Store {
             .unwrap_or([0; 3])
     }
 
-    fn bump(&self, status: Status, delta: i64) -> Result<()> {
+    pub(super) fn bump(&self, status: Status, delta: i64) -> Result<()> {
         let i = status.counter();
         // One atomic read-modify-write: the app and the sync worker both move counters.
         self.meta

@@ -25,6 +25,8 @@ pub mod paths;
 pub mod record;
 pub mod recover;
 mod referrals;
+mod returns;
+pub use returns::Taken;
 pub mod sealed;
 pub mod segments;
 

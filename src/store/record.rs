@@ -230,6 +230,48 @@ mod tests {
     }
 
     #[test]
+    fn a_finalized_record_written_before_the_training_mark_still_reads_as_real() {
+        let t = Stamp {
+            utc: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            offset_secs: 7 * 3600,
+        };
+        let f = Finalized {
+            id: Uuid::now_v7(),
+            form: FormRef {
+                id: "child_participation".into(),
+                version: "1".into(),
+                hash: 7,
+            },
+            device: Uuid::now_v7(),
+            seq: 3,
+            surveyor: "sv".into(),
+            started: t,
+            finished: t,
+            answers: vec![("age".into(), "12".into())],
+            paradata: vec![("age".into(), 900)],
+            duration_ms: 900,
+            referral: false,
+            training: false,
+        };
+        // Schema 3 ended at `referral`: today's bytes without the last one.
+        let mut bytes = crate::codec::encode(&f);
+        assert_eq!(bytes.pop(), Some(0));
+        bytes[0] = 3;
+        match super::super::sealed::parse(&bytes).unwrap() {
+            super::super::sealed::Record::Plain(back) => assert_eq!(*back, f),
+            super::super::sealed::Record::Sealed(..) => panic!("read as sealed"),
+        }
+        let practice = Finalized {
+            training: true,
+            ..f
+        };
+        match super::super::sealed::parse(&crate::codec::encode(&practice)).unwrap() {
+            super::super::sealed::Record::Plain(back) => assert!(back.training),
+            super::super::sealed::Record::Sealed(..) => panic!("read as sealed"),
+        }
+    }
+
+    #[test]
     fn a_draft_written_before_held_text_still_reads() {
         let t = Stamp {
             utc: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),

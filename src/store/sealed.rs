@@ -60,7 +60,11 @@ pub fn parse(payload: &[u8]) -> std::result::Result<Record, DecodeError> {
                 payload[end..].to_vec(),
             ))
         }
-        _ => Ok(Record::Plain(Box::new(codec::decode(payload)?))),
+        _ => {
+            let (version, body) = codec::split(payload)?;
+            crate::protocol::bundle::decode_finalized(body, version < 4)
+                .map(|f| Record::Plain(Box::new(f)))
+        }
     }
 }
 
@@ -304,7 +308,23 @@ impl Store {
         Ok(())
     }
 
-    /// Erases interviews the hub acknowledged more than `days` ago. Returns how many.
+    /// The device's copy of an interview the hub holds: overwritten in its file, unindexed.
+    /// No tombstone: a tombstone would travel to the hub as an erasure request and take the
+    /// hub's copy too, and count as an interview that ended early. Its key went when it was
+    /// sealed; a draft reopened under the same id (sent back) keeps its own.
+    fn forget_sent(&self, id: Uuid) -> Result<()> {
+        let Ok(e) = self.entry(id) else {
+            return Ok(());
+        };
+        super::lock_of(&self.segments).erase(e.loc())?;
+        self.index
+            .remove(id.as_bytes())
+            .map_err(|e| self.db_err(e))?;
+        self.bump(e.status, -1)
+    }
+
+    /// Erases interviews the hub acknowledged more than `days` ago (the device's copy only).
+    /// Returns how many.
     pub fn apply_retention(&self, now: super::Stamp, days: i64) -> Result<usize> {
         let cutoff = now.utc - chrono::Duration::days(days);
         let old: Vec<(Uuid, String)> = self
@@ -313,8 +333,11 @@ impl Store {
             .filter(|(_, e)| e.status == Status::Sent && e.sent_at.is_some_and(|t| t.utc < cutoff))
             .map(|(id, e)| (id, e.form_id))
             .collect();
-        for (id, form) in &old {
-            self.erase(*id, form, "retention", now)?;
+        for (id, _) in &old {
+            self.forget_sent(*id)?;
+        }
+        if !old.is_empty() {
+            self.db.flush().map_err(|e| self.db_err(e))?;
         }
         Ok(old.len())
     }

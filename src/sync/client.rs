@@ -76,6 +76,7 @@ pub fn enroll(store: &Store, hub_url: &str, token: &str) -> Result<(Enrollment, 
             &key.sign(&bundle::enroll_message(token, store.device()))
                 .to_bytes(),
         ),
+        return_key: Some(store.return_recipient()?),
     };
     let body = serde_json::to_vec(&req).map_err(|e| SyncError::Local(e.to_string()))?;
     let mut resp = agent(Duration::from_secs(20))
@@ -183,6 +184,36 @@ impl Client {
             });
         }
         verify_receipt_for(&body, &self.enrollment, device)
+    }
+
+    /// The interviews a supervisor sent back to this device, verified (signed by our hub, for
+    /// this device); still sealed to the device's return key.
+    pub fn returns(&self, device: Uuid) -> Result<crate::protocol::returns::Returns> {
+        let mut r = self
+            .upload
+            .get(url(&self.enrollment.hub_url, "/api/v1/returns"))
+            .header(
+                "Authorization",
+                &format!("Bearer {}", self.enrollment.api_token),
+            )
+            .call()
+            .map_err(|e| SyncError::Transport(e.to_string()))?;
+        let status = r.status().as_u16();
+        let mut body = Vec::new();
+        r.body_mut()
+            .as_reader()
+            .take(64 << 20)
+            .read_to_end(&mut body)
+            .map_err(|e| SyncError::Transport(format!("returns interrupted: {e}")))?;
+        if status != 200 {
+            return Err(SyncError::Refused {
+                status,
+                reason: String::from_utf8_lossy(&body[..body.len().min(300)])
+                    .trim()
+                    .to_string(),
+            });
+        }
+        verify_returns_for(&body, &self.enrollment, device)
     }
 
     /// Fetches forms the hub offers that this device does not have yet, into `dir`. Only a
@@ -296,6 +327,22 @@ pub(crate) fn verify_receipt_for(bytes: &[u8], e: &Enrollment, device: Uuid) -> 
     if r.hub != e.hub_id || r.device != device {
         return Err(SyncError::NotOurHub(
             "the receipt is for another hub or device".into(),
+        ));
+    }
+    Ok(r)
+}
+
+/// Interviews sent back by our hub, signed by it, for this device.
+pub(crate) fn verify_returns_for(
+    bytes: &[u8],
+    e: &Enrollment,
+    device: Uuid,
+) -> Result<crate::protocol::returns::Returns> {
+    let key = keys::verifying_key(&e.hub_key).map_err(SyncError::Local)?;
+    let r = crate::protocol::returns::verify(bytes, &key).map_err(SyncError::NotOurHub)?;
+    if r.hub != e.hub_id || r.device != device {
+        return Err(SyncError::NotOurHub(
+            "the returns file is for another hub or device".into(),
         ));
     }
     Ok(r)

@@ -27,6 +27,12 @@ pub struct Report {
     /// Referral notices the hub acknowledged.
     pub referrals: usize,
     pub erased: usize,
+    /// Practice interviews the hub does not take (it is not a training hub).
+    pub refused: usize,
+    /// Interviews a supervisor sent back, reopened here as drafts.
+    pub returned: crate::store::Taken,
+    /// Why the interviews sent back could not be fetched (the rest of the sync went through).
+    pub returns_error: Option<String>,
     /// Records that could not be read and were not sent (id and why).
     pub damaged: Vec<String>,
 }
@@ -304,6 +310,7 @@ pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Res
             ItemStatus::Accepted => report.accepted += 1,
             ItemStatus::Duplicate => report.duplicate += 1,
             ItemStatus::Conflict => report.conflict += 1,
+            ItemStatus::Refused => report.refused += 1,
         }
     }
     let ids: Vec<Uuid> = r.items.iter().map(|(id, _)| *id).collect();
@@ -343,6 +350,11 @@ pub fn sync_once(
         progress(done, total);
     }
     report.damaged = cursor.damaged;
+    // After the sending: a new version just sent is not sent back again.
+    match client.returns(store.device()) {
+        Ok(r) => report.returned = store.take_returns(&r)?,
+        Err(e) => report.returns_error = Some(e.to_string()),
+    }
     report.erased = store.apply_retention(now(), client.enrollment.retention_days)?;
     Ok(report)
 }

@@ -87,6 +87,10 @@ pub struct Words {
     pub referral_marker: &'static str,
     /// In the surveyor's own draft list.
     pub referral_label: &'static str,
+    /// A draft the supervisor sent back, before the note.
+    pub sent_back_label: &'static str,
+    /// Shown on every screen while training mode is on.
+    pub training_mark: &'static str,
     pub too_small: &'static str,
     pub setup_title: &'static str,
     pub settings_title: &'static str,
@@ -182,6 +186,8 @@ pub(crate) const VI: Words = Words {
     referral_off: "Đã bỏ đánh dấu cần hỗ trợ.",
     referral_marker: "⚑",
     referral_label: "⚑ cần hỗ trợ",
+    sent_back_label: "↩ trả lại",
+    training_mark: "LUYỆN TẬP",
     too_small: "Cửa sổ quá nhỏ. Hãy phóng to ít nhất",
     setup_title: "Thiết lập lần đầu",
     settings_title: "Cài đặt",
@@ -277,6 +283,8 @@ pub(crate) const EN: Words = Words {
     referral_off: "Referral flag removed.",
     referral_marker: "⚑",
     referral_label: "⚑ referral",
+    sent_back_label: "↩ sent back",
+    training_mark: "TRAINING",
     too_small: "Window too small. Enlarge it to at least",
     setup_title: "First-run setup",
     settings_title: "Settings",

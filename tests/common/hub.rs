@@ -14,8 +14,24 @@ pub struct HubProc {
 }
 
 impl HubProc {
+    /// A training hub (it takes the practice interviews `simulate` makes), serving.
     pub fn new(dir: &Path) -> HubProc {
+        HubProc::with(dir, true)
+    }
+
+    /// A hub as `hub init` makes it, `accept_training` set or not, serving.
+    pub fn with(dir: &Path, accept_training: bool) -> HubProc {
         run(&["hub", "init", "--data", dir.to_str().unwrap()]);
+        if accept_training {
+            let toml = dir.join("hub.toml");
+            let text = std::fs::read_to_string(&toml).unwrap();
+            assert!(text.contains("accept_training = false"), "{text}");
+            std::fs::write(
+                &toml,
+                text.replace("accept_training = false", "accept_training = true"),
+            )
+            .unwrap();
+        }
         for f in [
             "child_participation.toml",
             "child_participation.indicators.toml",
@@ -90,6 +106,7 @@ impl HubProc {
             self.dir.to_str().unwrap(),
             "--out",
             out.path().to_str().unwrap(),
+            "--include-training",
         ]);
         std::fs::read_to_string(out.path().join("child_participation.csv"))
             .map_or(0, |s| s.lines().count().saturating_sub(1))

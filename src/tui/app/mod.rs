@@ -55,6 +55,8 @@ pub struct Home {
     pub draft_sel: usize,
     /// Newest first; loaded by [`Effect::LoadHome`].
     pub drafts: Vec<Draft>,
+    /// The supervisor's notes on drafts that were sent back (listed first).
+    pub sent_back: std::collections::HashMap<uuid::Uuid, crate::record::SentBack>,
     /// Finalized, waiting to be sent, sent.
     pub counts: [u64; 3],
 }
@@ -214,6 +216,7 @@ impl App {
                 form_sel: 0,
                 draft_sel: 0,
                 drafts: Vec::new(),
+                sent_back: Default::default(),
                 counts: [0; 3],
             },
             overlay: None,
@@ -284,9 +287,20 @@ impl App {
     /// Reads the drafts and counts the home screen lists.
     pub fn refresh_home(&mut self) {
         let (mut drafts, _) = self.store.drafts();
-        drafts.sort_by_key(|d| std::cmp::Reverse(d.updated.utc));
+        let sent_back: std::collections::HashMap<_, _> = drafts
+            .iter()
+            .filter_map(|d| self.store.sent_back(d.id).map(|b| (d.id, b)))
+            .collect();
+        // What the supervisor sent back first: it is waiting for the surveyor.
+        drafts.sort_by_key(|d| {
+            (
+                !sent_back.contains_key(&d.id),
+                std::cmp::Reverse(d.updated.utc),
+            )
+        });
         let h = &mut self.home;
         h.drafts = drafts;
+        h.sent_back = sent_back;
         h.counts = self.store.counts();
         h.draft_sel = h.draft_sel.min(h.drafts.len().saturating_sub(1));
         // The last draft just finished: Enter starts a form again, no Tab needed.

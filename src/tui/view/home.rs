@@ -90,7 +90,7 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 String::new()
             };
-            ListItem::new(vec![
+            let mut lines = vec![
                 Line::raw(title),
                 Line::styled(
                     format!(
@@ -99,7 +99,18 @@ fn draw_drafts(app: &App, f: &mut Frame, area: Rect) {
                     ),
                     style::dim(),
                 ),
-            ])
+            ];
+            // Sent back: the supervisor's note, where the surveyor looks first.
+            if let Some(b) = app.home.sent_back.get(&d.id) {
+                lines.insert(
+                    1,
+                    Line::styled(
+                        format!("  {}: {} ({})", w.sent_back_label, b.note, b.by),
+                        style::error(),
+                    ),
+                );
+            }
+            ListItem::new(lines)
         })
         .collect();
     let block = Block::default()

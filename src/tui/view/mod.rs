@@ -94,12 +94,22 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         };
         right = format!("{flag}{} {}/{}  {}", w.answered, answered, questions, right);
     }
+    // Practice must never pass for real work: said on every screen while it is on.
+    let training = app.store.training_mode();
+    if training {
+        left = format!(" ▲ {} ▲{left}", w.training_mark);
+    }
     let width = area.width as usize;
     let rw = unicode_width::UnicodeWidthStr::width(right.as_str());
     let left = truncate(&left, width.saturating_sub(rw + 1));
     let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(left.as_str()) + rw);
     let line = format!("{left}{}{right}", " ".repeat(pad));
-    f.render_widget(Paragraph::new(line).style(style::bar()), area);
+    let bar = if training {
+        style::bar().patch(style::error())
+    } else {
+        style::bar()
+    };
+    f.render_widget(Paragraph::new(line).style(bar), area);
 }
 
 /// Group labels from the outside in, with the instance number inside repeats.
