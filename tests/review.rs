@@ -269,7 +269,7 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
 /// send back with a note, help, and English.
 mod screen {
     use langnghe::lang::Lang;
-    use langnghe::tui::review::{Decision, ReviewRow, ReviewScreen, ReviewSource, draw};
+    use langnghe::tui::review::{Answer, Decision, ReviewRow, ReviewScreen, ReviewSource, draw};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -277,24 +277,36 @@ mod screen {
 
     struct Fake {
         rows: Vec<ReviewRow>,
-        decided: Vec<(Uuid, Decision, String)>,
+        decided: Vec<(Uuid, Decision, String, Option<String>)>,
     }
 
     impl ReviewSource for Fake {
         fn rows(&mut self) -> Vec<ReviewRow> {
             self.rows.clone()
         }
-        fn answers(&mut self, _id: Uuid) -> Result<Vec<(String, String)>, String> {
+        fn answers(&mut self, _id: Uuid) -> Result<Vec<Answer>, String> {
+            let a = |key: &str, question: &str, answer: &str| Answer {
+                key: key.into(),
+                question: question.into(),
+                answer: answer.into(),
+            };
             Ok(vec![
-                ("age: Em bao nhiêu tuổi?".into(), "12".into()),
-                ("commune: Xã / phường".into(), "Xã Bát Xát".into()),
+                a("age", "age: Em bao nhiêu tuổi?", "12"),
+                a("commune", "commune: Xã / phường", "Xã Bát Xát"),
             ])
         }
-        fn decide(&mut self, id: Uuid, d: Decision, note: &str) -> Result<(), String> {
+        fn decide(
+            &mut self,
+            id: Uuid,
+            d: Decision,
+            note: &str,
+            at: Option<&str>,
+        ) -> Result<(), String> {
             if d != Decision::Approve && note.trim().is_empty() {
                 return Err("say what is wrong".into());
             }
-            self.decided.push((id, d, note.to_string()));
+            self.decided
+                .push((id, d, note.to_string(), at.map(str::to_string)));
             if let Some(r) = self.rows.iter_mut().find(|r| r.id == id) {
                 r.state = "rejected".into();
             }
@@ -372,6 +384,13 @@ mod screen {
             "{t}"
         );
         assert!(t.contains("! fast: 6 of 6"), "the flag says why: {t}");
+        assert!(
+            t.contains("› age: Em bao nhiêu tuổi?"),
+            "the first question selected: {t}"
+        );
+        // ↓ selects the next question; sending back from here points the device at it.
+        key(&mut s, &mut src, KeyCode::Down);
+        assert!(text(&s).contains("› commune: Xã / phường"));
         // Send back: a note is asked for; an empty one is refused with the reason.
         key(&mut s, &mut src, KeyCode::Char('r'));
         key(&mut s, &mut src, KeyCode::Enter);
@@ -386,7 +405,8 @@ mod screen {
             [(
                 Uuid::from_u128(2),
                 Decision::Reject,
-                "Hỏi lại câu 5".to_string()
+                "Hỏi lại câu 5".to_string(),
+                Some("commune".to_string())
             )]
         );
         assert!(
@@ -469,16 +489,25 @@ fn fix_and_finalize(dev: &std::path::Path, id: Uuid, at: &str) {
         draft,
         std::sync::Arc::new(langnghe::session::SystemClock::default()),
     );
-    match s.iv.current() {
-        Some(langnghe::interview::Item::Question { node, path }) => {
-            assert_eq!(
-                s.iv.key(*node, path),
-                at,
-                "reopened at the flagged question"
-            )
-        }
-        other => panic!("reopened at {other:?}"),
-    }
+    let Some(langnghe::interview::Item::Question { node, path }) = s.iv.current().cloned() else {
+        panic!("reopened at {:?}", s.iv.current())
+    };
+    assert_eq!(
+        s.iv.key(node, &path),
+        at,
+        "reopened at the flagged question"
+    );
+    // The surveyor asks again and the child answers otherwise.
+    let was = s.iv.value(node, &path).to_str().to_string();
+    let list = s.iv.form().list_of(node).unwrap();
+    let other = list
+        .choices
+        .iter()
+        .find(|c| c.name != was)
+        .unwrap()
+        .name
+        .clone();
+    s.answer(node, &path, &other).unwrap();
     let f = s.finalize().unwrap();
     assert_eq!(f.id, id, "the same interview, a new version");
     assert!(store.sent_back(id).is_none(), "the note has done its work");
@@ -576,8 +605,33 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
     // Sent again at the next sync: applied once.
     let again = run(&["--data-dir", d, "sync"]);
     assert!(!again.contains("sent back"), "{again}");
+    // The quality counts of `asked_home`: each answer given and how many times.
+    let counted = || -> Vec<(String, u64)> {
+        let path = hub.dir.join("quality/answers-child_participation.json");
+        let c: langnghe::hub::quality::Counts =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+        for q in c.by.values().flat_map(|s| s.values()) {
+            for (v, n) in q.get("asked_home").into_iter().flatten() {
+                *by.entry(v.clone()).or_default() += *n;
+            }
+        }
+        by.into_iter().filter(|(_, n)| *n != 0).collect()
+    };
+    let before = counted();
     fix_and_finalize(&dev, id, "asked_home");
     run(&["--data-dir", d, "sync"]);
+    let after = counted();
+    let total = |v: &[(String, u64)]| v.iter().map(|(_, n)| n).sum::<u64>();
+    assert_eq!(
+        total(&after),
+        total(&before),
+        "one answer each: the edit counted once"
+    );
+    assert_ne!(
+        after, before,
+        "the new version's answer replaces the old one's"
+    );
     assert!(review(&["show", &id.to_string()]).contains("edited by sv_hoa"));
     review(&["approve", &id.to_string()]);
     assert_eq!(

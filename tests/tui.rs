@@ -1326,6 +1326,11 @@ fn a_sent_back_interview_shows_its_note_and_reopens_where_the_supervisor_pointed
     // Tab to the drafts, Enter: the interview opens at the question to fix.
     r.key(KeyCode::Tab).enter();
     assert_eq!(r.current(), "asked_school");
+    let s = r.screen();
+    assert!(
+        s.contains("↩ trả lại: Hỏi lại câu ở trường (gs_lan)"),
+        "the note stays in sight: {s}"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use super::ReviewCommand;
 use super::data::CliResult;
 use crate::hub::review::{self, Review, ReviewState};
+use crate::tui::review::Answer;
 use crate::tui::view::truncate;
 use std::fmt::Write;
 use std::path::Path;
@@ -78,7 +79,7 @@ impl crate::tui::review::ReviewSource for Source<'_> {
         review::list(self.dir).iter().map(row).collect()
     }
 
-    fn answers(&mut self, id: uuid::Uuid) -> Result<Vec<(String, String)>, String> {
+    fn answers(&mut self, id: uuid::Uuid) -> Result<Vec<Answer>, String> {
         let r = review::load(self.dir, id).ok_or_else(|| format!("no interview {id}"))?;
         qa(self.dir, &r, &self.lang)
     }
@@ -88,6 +89,7 @@ impl crate::tui::review::ReviewSource for Source<'_> {
         id: uuid::Uuid,
         d: crate::tui::review::Decision,
         note: &str,
+        at: Option<&str>,
     ) -> Result<(), String> {
         use crate::tui::review::Decision;
         let state = match d {
@@ -96,7 +98,8 @@ impl crate::tui::review::ReviewSource for Source<'_> {
             Decision::Reject => ReviewState::Rejected,
         };
         let by = std::env::var("USER").unwrap_or_else(|_| "supervisor".into());
-        review::decide(self.dir, id, (state, &[]), note, &by).map(|_| ())
+        let at: Vec<String> = at.map(str::to_string).into_iter().collect();
+        review::decide(self.dir, id, (state, &at), note, &by).map(|_| ())
     }
 }
 
@@ -119,8 +122,13 @@ fn row(r: &Review) -> crate::tui::review::ReviewRow {
 }
 
 fn event_line(e: &review::ReviewEvent) -> String {
+    let at = if e.questions.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", e.questions.join(", "))
+    };
     format!(
-        "{} {} by {}: {}",
+        "{} {} by {}: {}{at}",
         e.at.format("%Y-%m-%d %H:%M"),
         e.state.name(),
         e.by,
@@ -129,7 +137,7 @@ fn event_line(e: &review::ReviewEvent) -> String {
 }
 
 /// The interview's answers as (question, answer) in `lang`.
-fn qa(dir: &Path, r: &Review, lang: &str) -> Result<Vec<(String, String)>, String> {
+fn qa(dir: &Path, r: &Review, lang: &str) -> Result<Vec<Answer>, String> {
     let opened = open_one(dir, r.id)?;
     let (forms, _) = crate::store::forms::load_copies(&dir.join("form-versions"));
     let form = forms
@@ -148,9 +156,14 @@ fn qa(dir: &Path, r: &Review, lang: &str) -> Result<Vec<(String, String)>, Strin
         .into_iter()
         .map(|(key, value)| {
             let v = value.as_str().unwrap_or_default();
-            match form {
+            let (question, answer) = match form {
                 Some(f) => readable(f, key, v, lang),
                 None => (key.clone(), v.to_string()),
+            };
+            Answer {
+                key: key.clone(),
+                question,
+                answer,
             }
         })
         .collect())
@@ -223,8 +236,8 @@ fn show(dir: &Path, id: uuid::Uuid, lang: &str) -> CliResult {
         r.surveyor,
         r.finished.local().format("%Y-%m-%d %H:%M")
     );
-    for (q, a) in qa(dir, &r, lang)? {
-        let _ = writeln!(out, "  {q}\n      {a}");
+    for a in qa(dir, &r, lang)? {
+        let _ = writeln!(out, "  {}\n      {}", a.question, a.answer);
     }
     for f in &r.flags {
         let _ = writeln!(out, "flag {}: {}", f.code, f.why);

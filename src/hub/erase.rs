@@ -59,8 +59,13 @@ impl Hub {
             .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
         // A child's erasure wins over review: nothing of it stays to be sent back, and its
         // answers are taken back out of the quality counts.
+        let mut seen = std::collections::HashSet::new();
         for (it, orig) in erased.iter().zip(&originals) {
-            self.untally(orig);
+            // Each id's stored version comes first; its other copies (conflicts, earlier
+            // versions) were never in the counts.
+            if seen.insert(it.id) {
+                self.untally(orig);
+            }
             super::review::forget(&self.dir, it.id);
         }
         self.destroy_items(erased)

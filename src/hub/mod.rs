@@ -517,8 +517,9 @@ impl Hub {
         edits: &std::collections::HashSet<Uuid>,
     ) {
         for f in opened.iter().filter(|f| edits.contains(&f.id)) {
-            if let Err(e) = review::edited(&self.dir, f.id, &f.surveyor) {
-                eprintln!("warning: cannot record the new version of {}: {e}", f.id);
+            match review::edited(&self.dir, f.id, &f.surveyor) {
+                Ok(r) => self.retally(&r, f),
+                Err(e) => eprintln!("warning: cannot record the new version of {}: {e}", f.id),
             }
         }
         let mut forms: std::collections::HashMap<u64, Option<Arc<crate::form::Form>>> =
@@ -545,6 +546,31 @@ impl Hub {
         let settings = (&self.config.review, &self.config.quality);
         if let Err(e) = review::start(&self.dir, &with_forms, received, settings) {
             eprintln!("warning: cannot start the review of a bundle's interviews: {e}");
+        }
+    }
+
+    /// A new version's answers replace the earlier one's in its form's answer counts.
+    fn retally(&self, r: &review::Review, new: &Finalized) {
+        let earlier = self
+            .store
+            .versions(new.id)
+            .ok()
+            .and_then(|v| v.last().cloned())
+            .and_then(|it| match self.open_item(&it) {
+                Ok(bundle::Payload::Interview(f)) => Some(*f),
+                _ => None,
+            });
+        let root = self.form_copies_dir();
+        let changes = earlier.iter().map(|f| (f, -1)).chain([(new, 1)]);
+        for (f, sign) in changes {
+            if let Some(form) = crate::store::forms::load_copy(&root, &f.form)
+                && let Err(e) = review::tally(&self.dir, &form, f, &r.place, sign)
+            {
+                eprintln!(
+                    "warning: interview {}: answer counts not updated: {e}",
+                    f.id
+                );
+            }
         }
     }
 

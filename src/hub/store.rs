@@ -79,8 +79,10 @@ fn place(
     erased: &mut Vec<Item>,
 ) -> std::result::Result<ItemStatus, ConflictableTransactionError<()>> {
     Ok(if it.tombstone && !old.tombstone {
-        // The device asks for the interview to be erased: every copy goes.
+        // The device asks for the interview to be erased: every copy goes, the stored one
+        // first (the only one counted in the quality figures).
         iv.insert(it.id.as_bytes(), codec::encode(it))?;
+        erased.push(old);
         let (conflicts, versions) = doomed(it.id);
         for (k, copy) in conflicts {
             cf.remove(k)?;
@@ -90,7 +92,6 @@ fn place(
             vs.remove(k)?;
             erased.push(copy);
         }
-        erased.push(old);
         ItemStatus::Accepted
     } else if old.tombstone && !it.tombstone {
         // Erased here: the interview is not taken back in, not even aside.

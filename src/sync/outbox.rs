@@ -317,6 +317,12 @@ pub fn apply(store: &Store, r: &Receipt, now: Stamp, report: &mut Report) -> Res
     Ok(store.mark_sent(&ids, now)?)
 }
 
+/// Fetches the interviews sent back to this device and reopens them as drafts.
+pub fn take_returns(store: &Store, client: &Client) -> Result<crate::store::Taken> {
+    let r = client.returns(store.device())?;
+    Ok(store.take_returns(&r)?)
+}
+
 /// One sync: pull forms, send everything unsent in bundles, apply receipts, apply retention.
 pub fn sync_once(
     store: &Store,
@@ -351,8 +357,9 @@ pub fn sync_once(
     }
     report.damaged = cursor.damaged;
     // After the sending: a new version just sent is not sent back again.
-    match client.returns(store.device()) {
-        Ok(r) => report.returned = store.take_returns(&r)?,
+    match take_returns(store, client) {
+        Ok(t) => report.returned = t,
+        Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
         Err(e) => report.returns_error = Some(e.to_string()),
     }
     report.erased = store.apply_retention(now(), client.enrollment.retention_days)?;

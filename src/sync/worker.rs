@@ -22,6 +22,8 @@ pub struct SyncStatus {
     pub queued: u64,
     pub last_sync: Option<chrono::DateTime<chrono::Local>>,
     pub error: Option<String>,
+    /// Interviews the supervisor sent back that this check reopened as drafts.
+    pub returned: usize,
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_secs(5);
@@ -54,6 +56,7 @@ fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(
             queued,
             last_sync,
             error,
+            returned: 0,
         };
         let Ok(client) = Client::new(store.dir()) else {
             report(status(SyncState::NotEnrolled, None));
@@ -71,7 +74,15 @@ fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(
             && store.unsent_tombstones(1).is_empty()
             && !store.has_unsent_referrals()
         {
-            report(status(SyncState::Online, None));
+            // Nothing to send, but the supervisor may have sent something back.
+            let (returned, error) = match super::outbox::take_returns(&store, &client) {
+                Ok(t) => (t.reopened, None),
+                Err(e) => (0, Some(e.to_string())),
+            };
+            report(SyncStatus {
+                returned,
+                ..status(SyncState::Online, error)
+            });
             continue;
         }
         let now = || Stamp::from_local(chrono::Local::now().fixed_offset());
@@ -81,17 +92,19 @@ fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(
                 queued,
                 last_sync,
                 error: None,
+                returned: 0,
             });
         };
         match super::outbox::sync_once(&store, &client, &forms_dir, now, &mut progress) {
-            Ok(_) => {
+            Ok(r) => {
                 last_sync = Some(chrono::Local::now());
                 let c = store.counts();
                 report(SyncStatus {
                     state: SyncState::Online,
                     queued: c[0] + c[1],
                     last_sync,
-                    error: None,
+                    error: r.returns_error,
+                    returned: r.returned.reopened,
                 });
             }
             Err(e) => {

@@ -86,10 +86,7 @@ pub fn run(store: Store, forms_dir: &Path) -> std::io::Result<()> {
                 Ok(Msg::Term(Event::Key(k))) if k.kind != KeyEventKind::Release => app.on_key(k),
                 Ok(Msg::Term(Event::Resize(w, h))) => app.size = (w, h),
                 Ok(Msg::Term(_)) => {}
-                Ok(Msg::Sync(st)) => {
-                    app.sync = Some(st);
-                    app.refresh_home();
-                }
+                Ok(Msg::Sync(st)) => app.on_sync(st),
                 Ok(Msg::Stop) | Err(_) => app.shutdown(),
             }
             if app.quit {

@@ -37,12 +37,24 @@ pub enum Decision {
     Reject,
 }
 
+/// One answer of an opened interview: its key (`age`, `hh[2]/name`), the question in the
+/// form's language and the answer, readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub key: String,
+    pub question: String,
+    pub answer: String,
+}
+
 /// Where the screen gets its data and sends decisions.
 pub trait ReviewSource {
     fn rows(&mut self) -> Vec<ReviewRow>;
-    /// The interview's (question, answer) pairs, readable.
-    fn answers(&mut self, id: Uuid) -> Result<Vec<(String, String)>, String>;
-    fn decide(&mut self, id: Uuid, d: Decision, note: &str) -> Result<(), String>;
+    /// The interview's answers, readable, in the form's order.
+    fn answers(&mut self, id: Uuid) -> Result<Vec<Answer>, String>;
+    /// `at`: when sending back from an opened interview, the question selected there (the
+    /// device reopens the draft at it).
+    fn decide(&mut self, id: Uuid, d: Decision, note: &str, at: Option<&str>)
+    -> Result<(), String>;
 }
 
 /// Keys of the review screen: (key, what it does in Vietnamese, in English).
@@ -51,7 +63,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("Enter", "mở", "open"),
     ("a", "duyệt", "approve"),
     ("i", "có vấn đề", "has issues"),
-    ("r", "trả lại", "send back"),
+    (
+        "r",
+        "trả lại (mở: tại câu đang chọn)",
+        "send back (open: at the selected question)",
+    ),
     ("s", "sắp xếp", "sort"),
     ("f", "chỉ bài bị cảnh báo", "flagged only"),
     ("F1", "trợ giúp", "help"),
@@ -65,8 +81,8 @@ const SORTS: [&str; 5] = ["place", "surveyor", "device", "state", "flags"];
 #[derive(Debug, PartialEq)]
 enum Mode {
     List,
-    /// An interview open: its answers, scrolled by this many lines.
-    Open(Vec<(String, String)>, u16),
+    /// An interview open: its answers, this one selected.
+    Open(Vec<Answer>, usize),
     /// Writing the note of a decision.
     Note(Decision, String),
     Help,
@@ -80,7 +96,7 @@ pub struct ReviewScreen {
     flagged_only: bool,
     mode: Mode,
     /// The mode to return to from a note or help.
-    back_to_open: Option<(Vec<(String, String)>, u16)>,
+    back_to_open: Option<(Vec<Answer>, usize)>,
     pub status: String,
 }
 
@@ -134,7 +150,7 @@ impl ReviewScreen {
         match std::mem::replace(&mut self.mode, Mode::List) {
             Mode::Help => self.resume(),
             Mode::Note(d, note) => self.on_note(k, d, note, src),
-            Mode::Open(answers, scroll) => return self.on_open(k, answers, scroll, src),
+            Mode::Open(answers, at) => return self.on_open(k, answers, at, src),
             Mode::List => return self.on_list(k, src),
         }
         true
@@ -164,22 +180,23 @@ impl ReviewScreen {
     fn on_open(
         &mut self,
         k: KeyEvent,
-        answers: Vec<(String, String)>,
-        scroll: u16,
+        answers: Vec<Answer>,
+        at: usize,
         src: &mut dyn ReviewSource,
     ) -> bool {
+        let last = answers.len().saturating_sub(1);
         match k.code {
-            KeyCode::Up => self.mode = Mode::Open(answers, scroll.saturating_sub(1)),
-            KeyCode::Down => self.mode = Mode::Open(answers, scroll.saturating_add(1)),
-            KeyCode::PageDown => self.mode = Mode::Open(answers, scroll.saturating_add(10)),
-            KeyCode::PageUp => self.mode = Mode::Open(answers, scroll.saturating_sub(10)),
-            KeyCode::Char(c @ ('a' | 'i' | 'r')) => self.start_note(c, Some((answers, scroll))),
+            KeyCode::Up => self.mode = Mode::Open(answers, at.saturating_sub(1)),
+            KeyCode::Down => self.mode = Mode::Open(answers, (at + 1).min(last)),
+            KeyCode::PageDown => self.mode = Mode::Open(answers, (at + 5).min(last)),
+            KeyCode::PageUp => self.mode = Mode::Open(answers, at.saturating_sub(5)),
+            KeyCode::Char(c @ ('a' | 'i' | 'r')) => self.start_note(c, Some((answers, at))),
             KeyCode::F(1) => {
-                self.back_to_open = Some((answers, scroll));
+                self.back_to_open = Some((answers, at));
                 self.mode = Mode::Help;
             }
             KeyCode::Esc | KeyCode::Char('q') => self.reload(src),
-            _ => self.mode = Mode::Open(answers, scroll),
+            _ => self.mode = Mode::Open(answers, at),
         }
         true
     }
@@ -190,7 +207,14 @@ impl ReviewScreen {
                 let Some(id) = self.current().map(|r| r.id) else {
                     return;
                 };
-                match src.decide(id, d, &note) {
+                // Sent back from an opened interview: at the question selected there.
+                let at = match (&self.back_to_open, d) {
+                    (Some((answers, at)), Decision::Reject) => {
+                        answers.get(*at).map(|a| a.key.clone())
+                    }
+                    _ => None,
+                };
+                match src.decide(id, d, &note, at.as_deref()) {
                     Ok(()) => {
                         self.status = format!("{id} → {}", self.decision_word(d));
                         self.back_to_open = None;
@@ -221,7 +245,7 @@ impl ReviewScreen {
         }
     }
 
-    fn start_note(&mut self, c: char, open: Option<(Vec<(String, String)>, u16)>) {
+    fn start_note(&mut self, c: char, open: Option<(Vec<Answer>, usize)>) {
         if self.current().is_none() {
             return;
         }
@@ -293,7 +317,7 @@ pub fn draw(s: &ReviewScreen, f: &mut Frame) {
         head,
     );
     match &s.mode {
-        Mode::Open(answers, scroll) => draw_open(s, answers, *scroll, f, body),
+        Mode::Open(answers, at) => draw_open(s, answers, *at, f, body),
         _ => draw_list(s, f, body),
     }
     draw_overlays(s, f, body);
@@ -402,8 +426,8 @@ fn draw_list(s: &ReviewScreen, f: &mut Frame, area: ratatui::layout::Rect) {
 
 fn draw_open(
     s: &ReviewScreen,
-    answers: &[(String, String)],
-    scroll: u16,
+    answers: &[Answer],
+    at: usize,
     f: &mut Frame,
     area: ratatui::layout::Rect,
 ) {
@@ -423,14 +447,23 @@ fn draw_open(
     for h in &r.history {
         lines.push(Line::styled(h.clone(), style::dim()));
     }
-    for (q, a) in answers {
-        lines.push(Line::styled(q.clone(), style::dim()));
-        lines.push(Line::raw(format!("    {a}")));
+    let head = lines.len();
+    for (i, a) in answers.iter().enumerate() {
+        let (mark, st) = if i == at {
+            ("› ", style::selected())
+        } else {
+            ("  ", style::dim())
+        };
+        lines.push(Line::styled(format!("{mark}{}", a.question), st));
+        lines.push(Line::raw(format!("    {}", a.answer)));
     }
+    // The selected question stays in view (a third of the way down): two lines per answer,
+    // long labels wrapping aside.
+    let scroll = (head + 2 * at).saturating_sub(usize::from(area.height) / 3);
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
             .block(Block::default().borders(Borders::TOP)),
         area,
     );

@@ -89,6 +89,8 @@ pub struct Words {
     pub referral_label: &'static str,
     /// A draft the supervisor sent back, before the note.
     pub sent_back_label: &'static str,
+    /// After a count: interviews the supervisor sent back, now among the drafts.
+    pub sent_back_arrived: &'static str,
     /// Shown on every screen while training mode is on.
     pub training_mark: &'static str,
     pub too_small: &'static str,
@@ -188,6 +190,7 @@ pub(crate) const VI: Words = Words {
     referral_label: "⚑ cần hỗ trợ",
     sent_back_label: "↩ trả lại",
     training_mark: "LUYỆN TẬP",
+    sent_back_arrived: "phỏng vấn bị giám sát viên trả lại: xem ở mục làm dở",
     too_small: "Cửa sổ quá nhỏ. Hãy phóng to ít nhất",
     setup_title: "Thiết lập lần đầu",
     settings_title: "Cài đặt",
@@ -285,6 +288,7 @@ pub(crate) const EN: Words = Words {
     referral_label: "⚑ referral",
     sent_back_label: "↩ sent back",
     training_mark: "TRAINING",
+    sent_back_arrived: "interview(s) sent back by the supervisor: see the drafts",
     too_small: "Window too small. Enlarge it to at least",
     setup_title: "First-run setup",
     settings_title: "Settings",

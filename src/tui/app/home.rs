@@ -100,11 +100,18 @@ impl App {
             return;
         };
         let changed = exact.is_none();
+        let back = self.home.sent_back.get(&d.id).cloned();
         let mut s = Session::resume(self.store.clone(), form, d, self.clock.clone());
         s.iv.set_language(self.lang.code());
         self.enter_session(s);
         if changed {
             self.info(self.w().form_changed);
+        } else if let Some(b) = back {
+            // What to fix stays in sight while fixing it.
+            self.status = Some(Status {
+                text: format!("{}: {} ({})", self.w().sent_back_label, b.note, b.by),
+                error: true,
+            });
         }
     }
 

@@ -284,6 +284,19 @@ impl App {
         });
     }
 
+    /// What the sync worker said: the status line, the home lists, and a word when the
+    /// supervisor sent interviews back.
+    pub fn on_sync(&mut self, st: crate::sync::worker::SyncStatus) {
+        if st.returned > 0 {
+            self.status = Some(Status {
+                text: format!("{} {}", st.returned, self.w().sent_back_arrived),
+                error: true,
+            });
+        }
+        self.sync = Some(st);
+        self.refresh_home();
+    }
+
     /// Reads the drafts and counts the home screen lists.
     pub fn refresh_home(&mut self) {
         let (mut drafts, _) = self.store.drafts();
