@@ -916,7 +916,10 @@ fn a_training_hub_keeps_practice_apart_from_indicators_and_exports_unless_asked(
     let hub = HubProc::new(&tmp.path().join("hub"));
     let h = hub.dir.to_str().unwrap().to_string();
     let dev = tmp.path().join("dev");
-    drop(device(&dev, &hub, "laptop-t", 5));
+    let store = device(&dev, &hub, "laptop-t", 5);
+    // Real interviews beside the practice ones, in the same bundles.
+    real_interviews(&store, 2, 51);
+    drop(store);
     let said = run(&["--data-dir", dev.to_str().unwrap(), "sync"]);
     assert!(
         !said.contains("practice"),
@@ -933,8 +936,8 @@ fn a_training_hub_keeps_practice_apart_from_indicators_and_exports_unless_asked(
         std::fs::read_to_string(out.path().join("child_participation.csv"))
             .map_or(0, |s| s.lines().count().saturating_sub(1))
     };
-    assert_eq!(rows(&[]), 0);
-    let practice = rows(&["--include-training"]);
+    assert_eq!(rows(&[]), 2, "the real ones only");
+    let practice = rows(&["--include-training"]) - 2;
     assert!(practice > 0);
     let report = |extra: &[&str]| {
         let mut args = vec!["--lang", "en", "hub", "report", "--data", &h];
@@ -942,12 +945,12 @@ fn a_training_hub_keeps_practice_apart_from_indicators_and_exports_unless_asked(
         run(&args)
     };
     assert!(
-        report(&[]).contains("0 completed interviews"),
+        report(&[]).contains("2 completed interviews"),
         "{}",
         report(&[])
     );
     assert!(
-        report(&["--include-training"]).contains(&format!("{practice} completed interviews")),
+        report(&["--include-training"]).contains(&format!("{} completed interviews", practice + 2)),
         "{}",
         report(&["--include-training"])
     );
