@@ -478,6 +478,24 @@ fn real_interviews(store: &langnghe::store::Store, n: usize, seed: u64) -> Vec<U
     out.iter().map(|f| f.id).collect()
 }
 
+/// A device folder with `n` real interviews, enrolled with `hub` and synced.
+fn synced_device(
+    tmp: &std::path::Path,
+    hub: &HubProc,
+    name: &str,
+    n: usize,
+    seed: u64,
+) -> (std::path::PathBuf, Vec<Uuid>) {
+    let dev = tmp.join(name);
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    let ids = real_interviews(&store, n, seed);
+    drop(store);
+    let d = dev.to_str().unwrap();
+    run(&["--data-dir", d, "enroll", &hub.url(), &hub.token(name)]);
+    run(&["--data-dir", d, "sync"]);
+    (dev, ids)
+}
+
 /// The surveyor opens the sent-back draft (it opens where the supervisor pointed) and
 /// finalizes it again.
 fn fix_and_finalize(dev: &std::path::Path, id: Uuid, at: &str) {
@@ -754,19 +772,8 @@ fn a_withdrawal_wins_over_sending_back_on_both_sides() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProc::with(&tmp.path().join("hub"), false);
     let h = hub.dir.to_str().unwrap().to_string();
-    let dev = tmp.path().join("dev");
+    let (dev, ids) = synced_device(tmp.path(), &hub, "laptop-w", 2, 31);
     let d = dev.to_str().unwrap();
-    let store = langnghe::store::Store::open(&dev).unwrap();
-    let ids = real_interviews(&store, 2, 31);
-    drop(store);
-    run(&[
-        "--data-dir",
-        d,
-        "enroll",
-        &hub.url(),
-        &hub.token("laptop-w"),
-    ]);
-    run(&["--data-dir", d, "sync"]);
     let reject = |id: Uuid| {
         run(&[
             "hub",
@@ -831,19 +838,8 @@ fn a_withdrawal_wins_over_sending_back_on_both_sides() {
 fn the_devices_retention_never_erases_the_hubs_copy() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProc::with(&tmp.path().join("hub"), false);
-    let dev = tmp.path().join("dev");
+    let (dev, ids) = synced_device(tmp.path(), &hub, "laptop-r", 2, 41);
     let d = dev.to_str().unwrap();
-    let store = langnghe::store::Store::open(&dev).unwrap();
-    let ids = real_interviews(&store, 2, 41);
-    drop(store);
-    run(&[
-        "--data-dir",
-        d,
-        "enroll",
-        &hub.url(),
-        &hub.token("laptop-r"),
-    ]);
-    run(&["--data-dir", d, "sync"]);
     // Retention on the device 40 days later, then another sync.
     let store = langnghe::store::Store::open(&dev).unwrap();
     let later = langnghe::store::Stamp::from_local(

@@ -157,7 +157,7 @@ impl Client {
     /// Sends a bundle. Only a receipt signed by the hub, for this device, with 201/202,
     /// counts; anything else (a timeout, a 200 login page) is an error and marks nothing.
     pub fn send(&self, bundle_bytes: &[u8], device: Uuid) -> Result<Receipt> {
-        let mut resp = self
+        let resp = self
             .upload
             .post(url(&self.enrollment.hub_url, "/api/v1/bundles"))
             .header(
@@ -167,29 +167,14 @@ impl Client {
             .header("Content-Type", "application/octet-stream")
             .send(bundle_bytes)
             .map_err(|e| SyncError::Transport(format!("upload failed: {e}")))?;
-        let status = resp.status().as_u16();
-        let mut body = Vec::new();
-        resp.body_mut()
-            .as_reader()
-            .take(64 << 20)
-            .read_to_end(&mut body)
-            .map_err(|e| SyncError::Transport(format!("upload interrupted: {e}")))?;
-        if !(status == 201 || status == 202) {
-            let why = String::from_utf8_lossy(&body[..body.len().min(300)])
-                .trim()
-                .to_string();
-            return Err(SyncError::Refused {
-                status,
-                reason: why,
-            });
-        }
+        let body = accepted(resp, "upload", &[201, 202])?;
         verify_receipt_for(&body, &self.enrollment, device)
     }
 
     /// The interviews a supervisor sent back to this device, verified (signed by our hub, for
     /// this device); still sealed to the device's return key.
     pub fn returns(&self, device: Uuid) -> Result<crate::protocol::returns::Returns> {
-        let mut r = self
+        let r = self
             .upload
             .get(url(&self.enrollment.hub_url, "/api/v1/returns"))
             .header(
@@ -198,21 +183,7 @@ impl Client {
             )
             .call()
             .map_err(|e| SyncError::Transport(e.to_string()))?;
-        let status = r.status().as_u16();
-        let mut body = Vec::new();
-        r.body_mut()
-            .as_reader()
-            .take(64 << 20)
-            .read_to_end(&mut body)
-            .map_err(|e| SyncError::Transport(format!("returns interrupted: {e}")))?;
-        if status != 200 {
-            return Err(SyncError::Refused {
-                status,
-                reason: String::from_utf8_lossy(&body[..body.len().min(300)])
-                    .trim()
-                    .to_string(),
-            });
-        }
+        let body = accepted(r, "returns", &[200])?;
         verify_returns_for(&body, &self.enrollment, device)
     }
 
@@ -285,6 +256,27 @@ impl Client {
         }
         Ok(got)
     }
+}
+
+/// The body of an answer with one of the `ok` statuses (read no further than 64 MiB); any
+/// other status is a refusal with the start of what the hub said.
+fn accepted(mut resp: ureq::http::Response<ureq::Body>, what: &str, ok: &[u16]) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    resp.body_mut()
+        .as_reader()
+        .take(64 << 20)
+        .read_to_end(&mut body)
+        .map_err(|e| SyncError::Transport(format!("{what} interrupted: {e}")))?;
+    if !ok.contains(&status) {
+        return Err(SyncError::Refused {
+            status,
+            reason: String::from_utf8_lossy(&body[..body.len().min(300)])
+                .trim()
+                .to_string(),
+        });
+    }
+    Ok(body)
 }
 
 /// Percent-encodes everything but unreserved URL characters, so an id or version is one
