@@ -681,16 +681,14 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
     ]);
     let stick = tmp.path().join("stick");
     std::fs::create_dir(&stick).unwrap();
-    let day1 = stick.join("day1.lnb");
-    run(&[
-        "--data-dir",
-        d2,
-        "bundle",
-        "export",
-        "--out",
-        day1.to_str().unwrap(),
-    ]);
-    run(&["hub", "import", "--data", &h, day1.to_str().unwrap()]);
+    // A day's work to the hub on the stick: bundle export, then `hub import` there.
+    let carry = |day: &str| {
+        let file = stick.join(format!("{day}.lnb"));
+        let f = file.to_str().unwrap();
+        run(&["--data-dir", d2, "bundle", "export", "--out", f]);
+        run(&["hub", "import", "--data", &h, f])
+    };
+    carry("day1");
     run(&[
         "--data-dir",
         d2,
@@ -710,16 +708,7 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
     let store = langnghe::store::Store::open(&dev2).unwrap();
     real_interviews(&store, 1, 23);
     drop(store);
-    let day2 = stick.join("day2.lnb");
-    run(&[
-        "--data-dir",
-        d2,
-        "bundle",
-        "export",
-        "--out",
-        day2.to_str().unwrap(),
-    ]);
-    let imported = run(&["hub", "import", "--data", &h, day2.to_str().unwrap()]);
+    let imported = carry("day2");
     let returns = stick.join(format!("{}.returns", device_id(&dev2)));
     assert!(imported.contains("1 interview(s) sent back"), "{imported}");
     let confirmed = run(&[
@@ -747,16 +736,7 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
         .unwrap();
     assert!(!o.status.success());
     fix_and_finalize(&dev2, usb[0], "asked_school");
-    let day3 = stick.join("day3.lnb");
-    run(&[
-        "--data-dir",
-        d2,
-        "bundle",
-        "export",
-        "--out",
-        day3.to_str().unwrap(),
-    ]);
-    run(&["hub", "import", "--data", &h, day3.to_str().unwrap()]);
+    carry("day3");
     assert_eq!(
         exported(&hub.dir, &out, usb[0]),
         ("edited".into(), "1".into(), 1)
