@@ -208,7 +208,7 @@ fn weights_use_kish_effective_n() {
     // Effective n = 70² / (40 + 90) = 37.69.
     assert!((t.effective_n() - 4900.0 / 130.0).abs() < 1e-9);
     let mut u = Tally::default();
-    u.add(true, 1.0);
+    u.add(true, 1.0, None);
     assert_eq!(u.effective_n(), 1.0);
 }
 
@@ -475,4 +475,47 @@ targets = { 2025 = 0.30, 2030 = 0.35 }
         vi.contains("width") && !vi.contains("width=\"720\""),
         "charts fit the page"
     );
+}
+
+#[test]
+fn a_declared_design_gives_design_based_intervals_and_says_so() {
+    // Without a design: Wilson on n, and the report says it assumes simple random sampling.
+    let srs = report(DEFS);
+    assert!(srs.design.is_none());
+    let t = &srs.results[0].total;
+    assert_eq!((t.se(), t.effective_n()), (None, 50.0));
+    let table = langnghe::indicators::render::table::render(&srs, "en");
+    assert!(table.contains("assume simple random sampling"), "{table}");
+    // Communes as PSUs in one stratum: 36% of A asked (12/40), 60% of B (6/10), so the
+    // clusters differ and the design effect shows it.
+    let designed = DEFS.replace(
+        "form = \"kids\"",
+        "form = \"kids\"\nstrata = \"'all'\"\npsu = \"${commune}\"",
+    );
+    let rep = report(&designed);
+    let d = rep.design.as_ref().unwrap();
+    assert_eq!((d.strata.len(), d.psus.len()), (1, 2));
+    let t = &rep.results[0].total;
+    let p = 18.0 / 50.0;
+    // Two PSUs: z_a = (12 − 40p)/50, z_b = (6 − 10p)/50 = −z_a; variance 2·(z_a² + z_b²).
+    let za = (12.0 - 40.0 * p) / 50.0;
+    let want = 2.0 * (2.0 * za * za);
+    assert!((t.variance.unwrap() - want).abs() < 1e-15);
+    assert!(t.deff().unwrap() > 1.0, "clustered: {:?}", t.deff());
+    assert!(t.effective_n() < 50.0);
+    let table = langnghe::indicators::render::table::render(&rep, "en");
+    assert!(
+        table.contains("follow the sample design: 1 strata, 2 primary sampling units"),
+        "{table}"
+    );
+    // `strata` alone is refused: the PSU is what makes the design.
+    let form = build("kids.toml", FORM).unwrap();
+    let bad = DEFS.replace(
+        "form = \"kids\"",
+        "form = \"kids\"\nstrata = \"${commune}\"",
+    );
+    let err = parse("kids.indicators.toml", &bad, &form)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`strata` needs `psu`"), "{err}");
 }

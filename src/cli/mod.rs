@@ -162,6 +162,11 @@ pub struct ReportArgs {
     /// Write to this file instead of the terminal.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write one CSV row per interview to this file: weight, stratum, PSU, each
+    /// breakdown's cell, and per indicator whether the child is in its population and
+    /// counted — to check the figures in R or Stata.
+    #[arg(long, value_name = "FILE")]
+    pub microdata: Option<PathBuf>,
 }
 
 impl ReportArgs {
@@ -171,6 +176,7 @@ impl ReportArgs {
             form: self.form.as_deref(),
             format: self.format,
             out: self.out.as_deref(),
+            microdata: self.microdata.as_deref(),
             lang,
         }
     }

@@ -54,6 +54,7 @@ pub struct Args<'a> {
     pub form: Option<&'a str>,
     pub format: ReportFormat,
     pub out: Option<&'a Path>,
+    pub microdata: Option<&'a Path>,
     pub lang: &'a str,
 }
 
@@ -72,7 +73,17 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
         a.form,
         forms_dir,
     )?;
+    let rows = match a.microdata {
+        Some(p) => Some(
+            crate::store::paths::replace_private(p)
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
     let rep = compute(&form, &defs, |acc| {
+        if let Some(file) = rows {
+            acc.write_rows(Box::new(std::io::BufWriter::new(file)));
+        }
         let bad = store
             .each_finalized(|f| acc.add(&f))
             .map_err(|e| e.to_string())?;
@@ -82,7 +93,8 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
         for (form, reason, n) in store.ended_counts().map_err(|e| e.to_string())? {
             acc.ended_n(&form, &reason, n);
         }
-        Ok(())
+        acc.rows_written()
+            .map_err(|e| format!("cannot write the microdata: {e}"))
     })?;
     if rep.interviews == 0 && store.counts().iter().sum::<u64>() > 0 {
         eprintln!(
@@ -97,6 +109,13 @@ pub fn hub(dir: &Path, a: Args, include_training: bool) -> CliResult {
     check_lang(a.lang)?;
     // While the hub serves, it computes the report (its store is open there) and the
     // report travels here to be drawn in any format, as `hub export` does.
+    if a.microdata.is_some() {
+        return Err(
+            "--microdata is written by a device's `report`; on the hub, `hub export` \
+                    gives the interviews"
+                .into(),
+        );
+    }
     let rep = super::hub::report_of(dir, a.form, include_training)?;
     write(&rep, a.format, a.out, a.lang)
 }

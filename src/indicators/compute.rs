@@ -2,13 +2,14 @@
 //! memory: a hub may hold hundreds of thousands).
 
 use super::def::Indicators;
-use super::stats::Tally;
+use super::stats::{Design, Tally};
 use crate::expr::{Context, NodeId, Value, eval};
 use crate::form::answer::parse_answer;
 use crate::form::{Form, Kind, Text};
 use crate::record::Finalized;
 use chrono::{DateTime, FixedOffset};
 use std::collections::BTreeMap;
+use std::io::Write;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Breakdown {
@@ -74,6 +75,10 @@ pub struct Report {
     pub generated: DateTime<FixedOffset>,
     /// The languages the form (and so the report's labels) is written in.
     pub languages: Vec<String>,
+    /// The sample design the intervals follow (strata and PSUs met); none: simple random
+    /// sampling is assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<Design>,
 }
 
 /// The answers of one interview as expressions see them.
@@ -115,6 +120,75 @@ pub struct Accumulator<'a> {
     defs: &'a Indicators,
     answers: Answers<'a>,
     report: Report,
+    /// (stratum, PSU) → the PSU's index in the report's design.
+    psu_index: std::collections::HashMap<(String, String), u32>,
+    rows: Option<Microdata<'a>>,
+}
+
+/// What the indicator file makes of one interview.
+struct Evaluated {
+    weight: f64,
+    /// Each breakdown's cell (blank: not in it).
+    cells: Vec<String>,
+    round: String,
+    psu: Option<u32>,
+    /// Per indicator: outside its population (`None`), or whether the numerator holds.
+    values: Vec<Option<bool>>,
+}
+
+/// One CSV row per interview: id, weight, stratum, PSU, round, each breakdown's cell, and
+/// per indicator whether the child is in its population and, if so, counted (0/1).
+struct Microdata<'a> {
+    out: Box<dyn std::io::Write + 'a>,
+    /// The first write that failed (the rest are not tried).
+    error: Option<std::io::Error>,
+}
+
+impl<'a> Microdata<'a> {
+    fn new(defs: &Indicators, out: Box<dyn std::io::Write + 'a>) -> Microdata<'a> {
+        let mut head = vec!["id", "weight", "stratum", "psu", "round"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>();
+        head.extend(defs.breakdowns.iter().map(|b| format!("by_{}", b.name)));
+        for i in &defs.indicators {
+            head.push(format!("in_{}", i.id));
+            head.push(i.id.clone());
+        }
+        let mut m = Microdata { out, error: None };
+        m.line(&head);
+        m
+    }
+
+    fn line(&mut self, cols: &[String]) {
+        if self.error.is_none()
+            && let Err(e) = writeln!(self.out, "{}", cols.join(","))
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn push(&mut self, id: uuid::Uuid, row: &Evaluated, (stratum, psu): (String, String)) {
+        let field = crate::export::csv::field;
+        let mut cols = vec![
+            id.to_string(),
+            format!("{}", row.weight),
+            field(&stratum),
+            field(&psu),
+            field(&row.round),
+        ];
+        cols.extend(row.cells.iter().map(|c| field(c)));
+        for v in &row.values {
+            let (inside, yes) = match v {
+                None => ("0", ""),
+                Some(true) => ("1", "1"),
+                Some(false) => ("1", "0"),
+            };
+            cols.push(inside.into());
+            cols.push(yes.into());
+        }
+        self.line(&cols);
+    }
 }
 
 impl<'a> Accumulator<'a> {
@@ -162,14 +236,47 @@ impl<'a> Accumulator<'a> {
                 period: None,
                 generated: now,
                 languages: form.languages.clone(),
+                design: defs.psu.as_ref().map(|_| Design::default()),
             },
+            psu_index: Default::default(),
+            rows: None,
         }
+    }
+
+    /// The index of the interview's PSU in the design, when there is one.
+    fn psu_of(&mut self) -> Option<u32> {
+        let design = self.report.design.as_mut()?;
+        let cx = &self.answers;
+        let stratum = self
+            .defs
+            .strata
+            .as_ref()
+            .map_or_else(String::new, |e| eval(e, cx).to_str().into_owned());
+        let psu = self
+            .defs
+            .psu
+            .as_ref()
+            .map_or_else(String::new, |e| eval(e, cx).to_str().into_owned());
+        let key = (stratum, psu);
+        if let Some(&i) = self.psu_index.get(&key) {
+            return Some(i);
+        }
+        let h = match design.strata.iter().position(|s| *s == key.0) {
+            Some(h) => h,
+            None => {
+                design.strata.push(key.0.clone());
+                design.strata.len() - 1
+            }
+        };
+        let i = design.psus.len() as u32;
+        design.psus.push((h as u32, key.1.clone()));
+        self.psu_index.insert(key, i);
+        Some(i)
     }
 
     /// Adds one finalized interview (of this form; others are ignored).
     pub fn add(&mut self, f: &Finalized) {
-        let form = self.answers.form;
-        if f.form.id != form.id {
+        if f.form.id != self.answers.form.id {
             return;
         }
         self.report.interviews += 1;
@@ -178,6 +285,20 @@ impl<'a> Accumulator<'a> {
             Some((a, b)) => (a.min(at), b.max(at)),
             None => (at, at),
         });
+        self.load(f);
+        let row = self.evaluate(at);
+        if self.rows.is_some() {
+            let names = self.psu_name(row.psu);
+            if let Some(out) = self.rows.as_mut() {
+                out.push(f.id, &row, names);
+            }
+        }
+        self.tally(&row);
+    }
+
+    /// The interview's answers as the expressions see them.
+    fn load(&mut self, f: &Finalized) {
+        let form = self.answers.form;
         self.answers
             .vals
             .iter_mut()
@@ -197,44 +318,68 @@ impl<'a> Accumulator<'a> {
             };
             self.answers.vals[node.index()] = v;
         }
+    }
+
+    /// What the indicator file makes of the loaded interview.
+    fn evaluate(&mut self, at: DateTime<FixedOffset>) -> Evaluated {
+        let psu = self.psu_of();
         let cx = &self.answers;
         let weight = self
             .defs
             .weight
             .as_ref()
             .map_or(1.0, |w| eval(w, cx).to_num());
-        let weight = if weight.is_finite() && weight > 0.0 {
-            weight
-        } else {
-            0.0
-        };
-        let cells: Vec<String> = self
-            .defs
-            .breakdowns
-            .iter()
-            .map(|b| eval(&b.value, cx).to_str().into_owned())
-            .collect();
-        let round = match &self.defs.round {
-            Some(r) => eval(r, cx).to_str().into_owned(),
-            None => at.format("%Y").to_string(),
-        };
-        for (def, res) in self.defs.indicators.iter().zip(&mut self.report.results) {
-            if !eval(&def.population, cx).to_bool() {
+        Evaluated {
+            weight: if weight.is_finite() && weight > 0.0 {
+                weight
+            } else {
+                0.0
+            },
+            cells: self
+                .defs
+                .breakdowns
+                .iter()
+                .map(|b| eval(&b.value, cx).to_str().into_owned())
+                .collect(),
+            round: match &self.defs.round {
+                Some(r) => eval(r, cx).to_str().into_owned(),
+                None => at.format("%Y").to_string(),
+            },
+            psu,
+            values: self
+                .defs
+                .indicators
+                .iter()
+                .map(|d| {
+                    eval(&d.population, cx)
+                        .to_bool()
+                        .then(|| eval(&d.numerator, cx).to_bool())
+                })
+                .collect(),
+        }
+    }
+
+    fn tally(&mut self, row: &Evaluated) {
+        let (weight, psu, cells) = (row.weight, row.psu, &row.cells);
+        for (value, res) in row.values.iter().zip(&mut self.report.results) {
+            let Some(yes) = *value else {
                 continue;
-            }
-            let yes = eval(&def.numerator, cx).to_bool();
-            res.total.add(yes, weight);
-            if !round.is_empty() {
+            };
+            res.total.add(yes, weight, psu);
+            if !row.round.is_empty() {
                 res.rounds
-                    .entry(round.clone())
+                    .entry(row.round.clone())
                     .or_default()
-                    .add(yes, weight);
+                    .add(yes, weight, psu);
             }
             for (k, (cell, b)) in cells.iter().zip(&mut res.by).enumerate() {
                 if cell.is_empty() {
                     continue;
                 }
-                b.cells.entry(cell.clone()).or_default().add(yes, weight);
+                b.cells
+                    .entry(cell.clone())
+                    .or_default()
+                    .add(yes, weight, psu);
                 if let Some(up) = self.defs.breakdowns[k].within
                     && !b.parent.contains_key(cell)
                     && !cells[up].is_empty()
@@ -242,6 +387,35 @@ impl<'a> Accumulator<'a> {
                     b.parent.insert(cell.clone(), cells[up].clone());
                 }
             }
+        }
+    }
+
+    /// The (stratum, PSU) names of a PSU index.
+    fn psu_name(&self, psu: Option<u32>) -> (String, String) {
+        let design = self.report.design.as_ref();
+        psu.and_then(|i| design?.psus.get(i as usize))
+            .and_then(|(h, name)| {
+                let stratum = design?.strata.get(*h as usize)?;
+                Some((stratum.clone(), name.clone()))
+            })
+            .unwrap_or_default()
+    }
+
+    /// Also write one CSV row per interview to `out` as it is read: what each indicator
+    /// made of it, its weight, stratum and PSU (`report --microdata`), for an analyst to
+    /// check the figures in R or Stata.
+    pub fn write_rows(&mut self, out: Box<dyn std::io::Write + 'a>) {
+        self.rows = Some(Microdata::new(self.defs, out));
+    }
+
+    /// Whether every microdata row was written (the first write error, if not).
+    pub fn rows_written(&mut self) -> std::io::Result<()> {
+        match self.rows.as_mut() {
+            Some(m) => match m.error.take() {
+                Some(e) => Err(e),
+                None => m.out.flush(),
+            },
+            None => Ok(()),
         }
     }
 
@@ -257,7 +431,19 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    pub fn finish(self) -> Report {
+    /// The report, each cell's design variance worked out when there is a design.
+    pub fn finish(mut self) -> Report {
+        if let Some(design) = &self.report.design {
+            for res in &mut self.report.results {
+                let tallies = std::iter::once(&mut res.total)
+                    .chain(res.rounds.values_mut())
+                    .chain(res.by.iter_mut().flat_map(|b| b.cells.values_mut()));
+                for t in tallies {
+                    t.variance = design.variance(t);
+                    t.psus.clear();
+                }
+            }
+        }
         self.report
     }
 }

@@ -15,6 +15,10 @@ pub struct Indicators {
     pub weight: Option<Expr>,
     /// Which survey round an interview belongs to (default: the year it was finalized).
     pub round: Option<Expr>,
+    /// The sample design: the stratum and the primary sampling unit (a commune) each
+    /// interview was drawn in. Without them, intervals assume simple random sampling.
+    pub strata: Option<Expr>,
+    pub psu: Option<Expr>,
     pub breakdowns: Vec<Breakdown>,
     pub indicators: Vec<Indicator>,
 }
@@ -59,6 +63,8 @@ struct RawSettings {
     form: String,
     weight: Option<Spanned<String>>,
     round: Option<Spanned<String>>,
+    strata: Option<Spanned<String>>,
+    psu: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -255,11 +261,16 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
         .weight
         .as_ref()
         .and_then(|w| c.compile(w, "weight"));
-    let round = raw
-        .settings
-        .round
-        .as_ref()
-        .and_then(|r| c.compile(r, "round"));
+    let setting = |c: &mut Compiler, v: &Option<Spanned<String>>, name: &str| {
+        v.as_ref().and_then(|e| c.compile(e, name))
+    };
+    let round = setting(&mut c, &raw.settings.round, "round");
+    let strata = setting(&mut c, &raw.settings.strata, "strata");
+    let psu = setting(&mut c, &raw.settings.psu, "psu");
+    if strata.is_some() && psu.is_none() {
+        let msg = "`strata` needs `psu` (the primary sampling unit, e.g. \"${commune}\")";
+        c.diags.push(c.loc.at(0, msg.to_string()));
+    }
     let breakdowns = c.breakdowns(&raw.breakdown);
     let indicators = c.indicators(&raw.indicator);
     if c.diags.is_empty() {
@@ -267,6 +278,8 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
             form_id: raw.settings.form,
             weight,
             round,
+            strata,
+            psu,
             breakdowns,
             indicators,
         })

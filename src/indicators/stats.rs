@@ -1,4 +1,12 @@
-//! Proportions with 95% Wilson score intervals; weighted counts via Kish's effective n.
+//! Proportions with 95% Wilson score intervals. Without a sample design (a convenience
+//! sample) the interval assumes simple random sampling, with Kish's effective n for weights.
+//! With one (strata and primary sampling units named in the indicator file), the variance
+//! of each weighted proportion is the Taylor-linearised, with-replacement estimate a survey
+//! statistician computes (R's `survey::svymean` on a `svydesign(ids, strata, weights,
+//! nest = TRUE)`), and the interval is Wilson's on the design's effective n. Formulas and
+//! references: docs/statistics.md.
+
+use std::collections::BTreeMap;
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -6,7 +14,7 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 pub(crate) const MIN_N: f64 = 30.0;
 
 /// Running sums for one cell: unweighted and weighted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// Respondents in the population (unweighted count).
     pub n: u64,
@@ -15,16 +23,74 @@ pub struct Tally {
     pub w: f64,
     pub w2: f64,
     pub w_yes: f64,
+    /// Per primary sampling unit (its index in the design): Σw and Σw·y of this cell's
+    /// respondents there. Kept while counting, then turned into `variance`.
+    #[serde(skip)]
+    pub(crate) psus: BTreeMap<u32, (f64, f64)>,
+    /// The design-based variance of the proportion (set when the report has a design).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variance: Option<f64>,
+}
+
+/// The sample design as counted: which stratum each primary sampling unit is in.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Design {
+    /// Stratum names, in order of appearance.
+    pub strata: Vec<String>,
+    /// Each PSU's stratum (index into `strata`) and name.
+    pub psus: Vec<(u32, String)>,
+}
+
+impl Design {
+    /// PSUs sampled in each stratum (n_h).
+    fn per_stratum(&self) -> Vec<f64> {
+        let mut n = vec![0.0; self.strata.len()];
+        for (h, _) in &self.psus {
+            n[*h as usize] += 1.0;
+        }
+        n
+    }
+
+    /// The with-replacement Taylor variance of `t`'s proportion: over strata h, n_h/(n_h−1)
+    /// times the sum over all of h's PSUs of (z_hi − z̄_h)², z_hi = (Σw·y − p·Σw)_hi / Σw,
+    /// PSUs without a respondent of the cell counting with z = 0 (a domain estimate). A
+    /// stratum with one PSU adds nothing (R's `survey.lonely.psu = "certainty"`).
+    pub fn variance(&self, t: &Tally) -> Option<f64> {
+        let p = t.proportion()?;
+        let n_h = self.per_stratum();
+        let mut sum_z = vec![0.0; n_h.len()];
+        let mut sum_z2 = vec![0.0; n_h.len()];
+        for (&i, &(wx, wy)) in &t.psus {
+            let h = self.psus.get(i as usize)?.0 as usize;
+            let z = (wy - p * wx) / t.w;
+            sum_z[h] += z;
+            sum_z2[h] += z * z;
+        }
+        let v = n_h
+            .iter()
+            .zip(sum_z.iter().zip(&sum_z2))
+            .filter(|(n, _)| **n > 1.0)
+            .map(|(n, (s, s2))| n / (n - 1.0) * (s2 - s * s / n))
+            .sum::<f64>();
+        Some(v.max(0.0))
+    }
 }
 
 impl Tally {
-    pub fn add(&mut self, yes: bool, weight: f64) {
+    /// One respondent; `psu` its primary sampling unit when the report has a design.
+    pub fn add(&mut self, yes: bool, weight: f64, psu: Option<u32>) {
         self.n += 1;
         self.w += weight;
         self.w2 += weight * weight;
+        let wy = if yes { weight } else { 0.0 };
         if yes {
             self.yes += 1;
             self.w_yes += weight;
+        }
+        if let Some(i) = psu {
+            let e = self.psus.entry(i).or_default();
+            e.0 += weight;
+            e.1 += wy;
         }
     }
 
@@ -33,12 +99,33 @@ impl Tally {
         (self.w > 0.0).then(|| self.w_yes / self.w)
     }
 
-    /// Kish's effective sample size; equals n when every weight is 1.
+    /// The standard error of the proportion under the design, when there is one.
+    pub fn se(&self) -> Option<f64> {
+        self.variance.map(f64::sqrt)
+    }
+
+    /// The design effect: the design's variance over what a simple random sample of the
+    /// same number of respondents would give, p(1−p)/n (weighting and clustering together).
+    pub fn deff(&self) -> Option<f64> {
+        let p = self.proportion()?;
+        let srs = p * (1.0 - p) / self.n as f64;
+        // No variance between PSUs (a cell that is one commune) tells nothing about the design.
+        self.variance
+            .filter(|v| srs > 0.0 && *v > 0.0)
+            .map(|v| v / srs)
+    }
+
+    /// The effective sample size: with a design, p(1−p)/variance (the n a simple random
+    /// sample would need for the same precision); without, Kish's (n when every weight is 1).
     pub fn effective_n(&self) -> f64 {
-        if self.w2 > 0.0 {
+        let kish = if self.w2 > 0.0 {
             self.w * self.w / self.w2
         } else {
             0.0
+        };
+        match (self.proportion(), self.variance) {
+            (Some(p), Some(v)) if v > 0.0 && p > 0.0 && p < 1.0 => p * (1.0 - p) / v,
+            _ => kish,
         }
     }
 
@@ -62,4 +149,79 @@ pub fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
     ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (stratum, psu, weight, yes) of each respondent of a cell.
+    const CELL: [(u32, u32, f64, bool); 7] = [
+        (0, 0, 1.0, true),
+        (0, 0, 2.0, false),
+        (0, 1, 1.0, true),
+        (1, 2, 3.0, true),
+        (1, 3, 1.0, false),
+        (1, 3, 1.0, true),
+        (2, 5, 4.0, true),
+    ];
+
+    fn design() -> Design {
+        Design {
+            strata: vec!["A".into(), "B".into(), "C".into()],
+            // Stratum B has a third PSU (4) with nobody of this cell; C has one PSU only.
+            psus: [0, 0, 1, 1, 1, 2]
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (*h, format!("psu{i}")))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_design_variance_is_the_textbook_one_computed_by_hand() {
+        let mut t = Tally::default();
+        for (_, psu, w, yes) in CELL {
+            t.add(yes, w, Some(psu));
+        }
+        let (sw, swy): (f64, f64) = CELL.iter().fold((0.0, 0.0), |(a, b), r| {
+            (a + r.2, b + if r.3 { r.2 } else { 0.0 })
+        });
+        let p = swy / sw;
+        assert_eq!(t.proportion(), Some(p));
+        // z per PSU, PSU 4 (no respondent) z = 0; stratum C (one PSU) adds nothing.
+        let z = |psu: u32| {
+            CELL.iter()
+                .filter(|r| r.1 == psu)
+                .map(|r| r.2 * (if r.3 { 1.0 } else { 0.0 } - p))
+                .sum::<f64>()
+                / sw
+        };
+        let var_of = |zs: &[f64]| {
+            let n = zs.len() as f64;
+            let mean = zs.iter().sum::<f64>() / n;
+            n / (n - 1.0) * zs.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+        };
+        let want = var_of(&[z(0), z(1)]) + var_of(&[z(2), z(3), 0.0]);
+        let got = design().variance(&t).unwrap();
+        assert!((got - want).abs() < 1e-15, "{got} vs {want}");
+        t.variance = Some(got);
+        assert!((t.se().unwrap() - want.sqrt()).abs() < 1e-15);
+        let srs = p * (1.0 - p) / 7.0;
+        assert!((t.deff().unwrap() - want / srs).abs() < 1e-12);
+        assert!((t.effective_n() - p * (1.0 - p) / want).abs() < 1e-9);
+        let (lo, hi) = t.wilson().unwrap();
+        assert!(lo < p && p < hi && lo >= 0.0 && hi <= 1.0);
+    }
+
+    #[test]
+    fn without_a_design_the_interval_is_the_simple_random_sample_one() {
+        let mut t = Tally::default();
+        for i in 0..40 {
+            t.add(i % 4 == 0, 1.0, None);
+        }
+        assert_eq!((t.se(), t.deff()), (None, None));
+        assert_eq!(t.effective_n(), 40.0);
+        assert_eq!(t.wilson(), Some(wilson(0.25, 40.0, Z95)));
+    }
 }

@@ -99,7 +99,7 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Replaces whatever is at `path` (a file, or a symlink: the link is removed, never its
 /// target) with a new private file.
-pub(crate) fn replace_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub fn replace_private(path: &Path) -> std::io::Result<std::fs::File> {
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -24,6 +24,11 @@ pub fn render(rep: &Report, lang: &str) -> String {
         "ci_high",
         "effective_n",
         "enough",
+        "se",
+        "deff",
+        "estimate",
+        "breakdown_name",
+        "cell_value",
     ]
     .map(String::from)
     .to_vec();
@@ -56,6 +61,11 @@ pub fn render(rep: &Report, lang: &str) -> String {
                 num(hi),
                 num(t.effective_n()),
                 if t.enough() { "1" } else { "0" }.to_string(),
+                t.se().map_or(String::new(), |x| format!("{x:.10}")),
+                t.deff().map_or(String::new(), num),
+                p.map_or(String::new(), |x| format!("{x:.10}")),
+                field(&row.key.0),
+                field(&row.key.1),
             ];
             for y in &years {
                 match r.targets.iter().find(|(ty, _)| ty == y) {

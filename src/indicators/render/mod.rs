@@ -16,6 +16,9 @@ pub struct Row<'a> {
     /// The row's own breakdown label ("" for the total).
     pub breakdown: String,
     pub cell: String,
+    /// The breakdown's name and the cell's value as the indicator file and the data have
+    /// them (`province`, `11`): blank for the total.
+    pub key: (String, String),
     /// 1 for a cell shown under its parent's (a commune under its province).
     pub depth: u8,
     pub tally: &'a Tally,
@@ -28,6 +31,7 @@ pub fn rows<'a>(r: &'a IndicatorResult, lang: &str) -> Vec<Row<'a>> {
         section: String::new(),
         breakdown: String::new(),
         cell: words(lang).total.to_string(),
+        key: Default::default(),
         depth: 0,
         tally: &r.total,
     }];
@@ -46,6 +50,7 @@ pub fn rows<'a>(r: &'a IndicatorResult, lang: &str) -> Vec<Row<'a>> {
             section: section.clone(),
             breakdown: bd.label.get(lang).to_string(),
             cell: bd.name(cell, lang),
+            key: (bd.name.clone(), cell.to_string()),
             depth,
             tally: t,
         };
@@ -238,6 +243,33 @@ pub(crate) fn summary(rep: &Report, lang: &str) -> String {
         }
     }
     s
+}
+
+/// How the intervals were made: the sample design, or plainly that none was declared.
+pub fn method(rep: &Report, lang: &str) -> String {
+    let vi = is_vi(lang);
+    match &rep.design {
+        Some(d) if vi => format!(
+            "Khoảng tin cậy 95% theo thiết kế mẫu: {} tầng, {} đơn vị mẫu cấp 1 (xã); sai số \
+             chuẩn tuyến tính hoá Taylor (xấp xỉ chọn có hoàn lại), khoảng Wilson trên cỡ mẫu \
+             hiệu dụng.",
+            d.strata.len(),
+            d.psus.len()
+        ),
+        Some(d) => format!(
+            "95% intervals follow the sample design: {} strata, {} primary sampling units \
+             (communes); Taylor-linearised standard errors (with-replacement approximation), \
+             Wilson intervals on the effective n.",
+            d.strata.len(),
+            d.psus.len()
+        ),
+        None if vi => "Khoảng tin cậy 95% giả định mẫu ngẫu nhiên đơn giản (chưa khai báo thiết \
+                       kế mẫu): với mẫu chọn theo xã, khoảng thật rộng hơn."
+            .into(),
+        None => "95% intervals assume simple random sampling (no sample design declared): with \
+                 children sampled by commune, the true intervals are wider."
+            .into(),
+    }
 }
 
 /// "Data: 01/03/2026 – 28/11/2026 · Generated 30/11/2026 08:24".

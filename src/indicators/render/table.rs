@@ -11,10 +11,11 @@ pub fn render(rep: &Report, lang: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} — {}\n{}\n",
+        "{} — {}\n{}\n{}\n",
         rep.form_title.get(lang),
         summary(rep, lang),
-        period(rep, lang)
+        period(rep, lang),
+        super::method(rep, lang)
     );
     for r in &rep.results {
         indicator(&mut out, rep, r, lang);
