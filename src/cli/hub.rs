@@ -48,6 +48,25 @@ pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
             include_training,
         } => super::report::hub(&data, report.args(report_lang), include_training),
         HubCommand::Export { data, export: args } => export(&data, &args),
+        HubCommand::Plan {
+            frame,
+            seed,
+            out,
+            margin,
+            p,
+            deff,
+            response,
+            per_commune,
+        } => {
+            let goal = crate::indicators::plan::Goal {
+                margin,
+                p,
+                deff,
+                response,
+                per_commune,
+            };
+            super::plan::run(&frame, seed, &out, goal)
+        }
     }
 }
 

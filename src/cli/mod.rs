@@ -6,6 +6,8 @@ pub mod error;
 #[cfg(feature = "hub")]
 pub mod hub;
 pub mod passphrase;
+#[cfg(feature = "hub")]
+pub mod plan;
 pub mod report;
 #[cfg(feature = "hub")]
 pub mod review;
@@ -341,6 +343,33 @@ pub enum HubCommand {
         data: PathBuf,
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// A sample plan: from a frame of communes (CSV: province, commune, name, children),
+    /// how many communes and children each province needs for the precision goal, and which
+    /// communes, by PPS systematic sampling (reproducible from --seed).
+    Plan {
+        #[arg(long)]
+        frame: PathBuf,
+        #[arg(long)]
+        seed: u64,
+        /// The plan, one row per selected commune with its selection probability.
+        #[arg(long)]
+        out: PathBuf,
+        /// Half-width of the 95% interval wanted per province.
+        #[arg(long, default_value_t = 0.05)]
+        margin: f64,
+        /// Proportion assumed when sizing (0.5: the worst case).
+        #[arg(long, default_value_t = 0.5)]
+        p: f64,
+        /// Design effect expected from clustering by commune.
+        #[arg(long, default_value_t = 2.0)]
+        deff: f64,
+        /// Share of selected children expected to complete the interview.
+        #[arg(long, default_value_t = 0.8)]
+        response: f64,
+        /// Children selected (approached) in each selected commune.
+        #[arg(long, default_value_t = 20)]
+        per_commune: u32,
     },
     /// Indicators over every device's interviews: table, CSV, a self-contained HTML file or a screen.
     Report {

@@ -3,5 +3,6 @@
 
 pub mod compute;
 pub mod def;
+pub mod plan;
 pub mod render;
 pub mod stats;

@@ -1,0 +1,110 @@
+//! `langnghe hub plan`: a frame of communes in, a reproducible PPS sample plan out.
+
+mod common;
+
+use common::langnghe;
+
+fn frame(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut csv = String::from("province,commune,name,children\n");
+    for (prov, n) in [("Lào Cai", 90u32), ("Điện Biên", 70)] {
+        for i in 0..n {
+            // Unequal sizes, one commune far larger than the rest (taken for certain).
+            let size = if i == 5 { 90_000 } else { 100 + (i * 37) % 900 };
+            csv.push_str(&format!("{prov},{i:05},\"Xã {i}, huyện A\",{size}\n"));
+        }
+    }
+    let path = dir.join("frame.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+fn plan(args: &[&str]) -> std::process::Output {
+    langnghe()
+        .args(["hub", "plan"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_plan_is_sized_for_the_goal_drawn_by_pps_and_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = frame(tmp.path());
+    let out = |name: &str| tmp.path().join(name);
+    let args = |o: &std::path::Path, seed: &str| {
+        let o = plan(&[
+            "--frame",
+            f.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--out",
+            o.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let said = args(&out("a.csv"), "7");
+    // ±5 points, p = 0.5, deff 2, 80% response, 20 per commune: 962 children, 49 communes.
+    assert!(said.contains("Lào Cai: 90 communes in the frame"), "{said}");
+    assert!(
+        said.contains("49 selected, 980 children to select"),
+        "{said}"
+    );
+    args(&out("b.csv"), "7");
+    args(&out("c.csv"), "8");
+    let read = |n: &str| std::fs::read_to_string(out(n)).unwrap();
+    assert_eq!(read("a.csv"), read("b.csv"), "the same seed, the same plan");
+    assert_ne!(read("a.csv"), read("c.csv"), "another seed, another draw");
+    let drawn = read("a.csv");
+    for prov in ["Lào Cai", "Điện Biên"] {
+        let rows: Vec<Vec<String>> = drawn
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(prov))
+            .map(|l| {
+                // The name has a comma in quotes: split around it.
+                let (head, rest) = l.split_once(",\"").unwrap();
+                let (_, tail) = rest.split_once("\",").unwrap();
+                head.split(',')
+                    .chain(tail.split(','))
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(rows.len(), 49, "{prov}");
+        // With PPS each commune's children over its π is the province's total (Horvitz–
+        // Thompson is exact for the size measure itself).
+        let ht: f64 = rows
+            .iter()
+            .map(|r| r[2].parse::<f64>().unwrap() / r[3].parse::<f64>().unwrap())
+            .sum();
+        let total: f64 = std::fs::read_to_string(&f)
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with(prov))
+            .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+            .sum();
+        assert!((ht - total).abs() / total < 1e-6, "{prov}: {ht} vs {total}");
+        assert!(rows.iter().any(|r| r[1] == "00005" && r[3] == "1.00000000"));
+    }
+    // A bad frame is refused with its file and line.
+    std::fs::write(
+        out("bad.csv"),
+        "province,commune,name,children\nA,1,X,many\n",
+    )
+    .unwrap();
+    let o = plan(&[
+        "--frame",
+        out("bad.csv").to_str().unwrap(),
+        "--seed",
+        "1",
+        "--out",
+        out("x.csv").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.csv:2: `children` must be a number"),
+        "{err}"
+    );
+}
