@@ -108,3 +108,100 @@ fn a_plan_is_sized_for_the_goal_drawn_by_pps_and_reproducible() {
         "{err}"
     );
 }
+
+#[test]
+fn a_hub_report_weights_each_interview_by_its_communes_selection_probability() {
+    use common::hub::{HubProc, device};
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let forms = hub.dir.join("forms");
+    // Five of the form's six communes were drawn; 02794 was not.
+    let pi = [
+        ("11", "03160", 0.5),
+        ("11", "03199", 0.25),
+        ("11", "03124", 1.0),
+        ("15", "02686", 0.2),
+        ("15", "02752", 0.4),
+    ];
+    let mut plan = String::from("province,commune,name,children,probability\n");
+    for (p, c, x) in pi {
+        plan.push_str(&format!("{p},{c},Xã,100,{x}\n"));
+    }
+    std::fs::write(forms.join("plan.csv"), plan).unwrap();
+    let defs = forms.join("child_participation.indicators.toml");
+    let text = std::fs::read_to_string(&defs).unwrap().replace(
+        "form = \"child_participation\"",
+        "form = \"child_participation\"\nstrata = \"${province}\"\npsu = \"${commune}\"\n\
+         plan = \"plan.csv\"\nchild_weight = \"2\"",
+    );
+    std::fs::write(&defs, text).unwrap();
+    let dev = tmp.path().join("dev");
+    drop(device(&dev, &hub, "laptop-p", 400));
+    common::run(&["--data-dir", dev.to_str().unwrap(), "sync"]);
+    let h = hub.dir.to_str().unwrap();
+    let report = |format: &str| {
+        common::run(&[
+            "--lang",
+            "en",
+            "hub",
+            "report",
+            "--data",
+            h,
+            "--format",
+            format,
+            "--include-training",
+        ])
+    };
+    let table = report("table");
+    assert!(
+        table.contains("outside the sample plan, left out"),
+        "{table}"
+    );
+    assert!(
+        table.contains("follow the sample design: 2 strata, 5 primary"),
+        "{table}"
+    );
+    let csv = report("csv");
+    let head: Vec<&str> = csv
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .collect();
+    let col = |name: &str| head.iter().position(|c| *c == name).unwrap();
+    // Rows of the first indicator (labels have no commas in English).
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("consulted,"))
+        .map(|l| l.split(',').collect())
+        .collect();
+    let get = |r: &Vec<&str>, name: &str| r[col(name)].parse::<f64>().unwrap();
+    let total = rows
+        .iter()
+        .find(|r| r[col("breakdown_name")].is_empty())
+        .unwrap();
+    let (mut sw, mut swy) = (0.0, 0.0);
+    for (_, c, x) in pi {
+        let Some(cell) = rows
+            .iter()
+            .find(|r| r[col("breakdown_name")] == "commune" && r[col("cell_value")] == c)
+        else {
+            continue;
+        };
+        let w = get(cell, "n") * 2.0 / x;
+        sw += w;
+        swy += w * get(cell, "estimate");
+    }
+    let want = swy / sw;
+    assert!(
+        (get(total, "estimate") - want).abs() < 1e-9,
+        "{} vs {want}",
+        get(total, "estimate")
+    );
+    assert!(
+        !csv.contains(",commune,02794,"),
+        "not in the plan, not in the report"
+    );
+}

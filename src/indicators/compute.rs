@@ -79,6 +79,9 @@ pub struct Report {
     /// sampling is assumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub design: Option<Design>,
+    /// Interviews from communes the sample plan did not select (weight 0, left out).
+    #[serde(default)]
+    pub outside_plan: u64,
 }
 
 /// The answers of one interview as expressions see them.
@@ -123,6 +126,8 @@ pub struct Accumulator<'a> {
     /// (stratum, PSU) → the PSU's index in the report's design.
     psu_index: std::collections::HashMap<(String, String), u32>,
     rows: Option<Microdata<'a>>,
+    /// The sample plan's selection probabilities, when the indicator file names a plan.
+    selection: Option<super::plan::Selection>,
 }
 
 /// What the indicator file makes of one interview.
@@ -237,9 +242,11 @@ impl<'a> Accumulator<'a> {
                 generated: now,
                 languages: form.languages.clone(),
                 design: defs.psu.as_ref().map(|_| Design::default()),
+                outside_plan: 0,
             },
             psu_index: Default::default(),
             rows: None,
+            selection: None,
         }
     }
 
@@ -260,6 +267,12 @@ impl<'a> Accumulator<'a> {
         let key = (stratum, psu);
         if let Some(&i) = self.psu_index.get(&key) {
             return Some(i);
+        }
+        // A commune the plan did not select was not sampled: not a PSU of the design.
+        if let Some(sel) = &self.selection
+            && sel.weight(&key.0, &key.1).is_none()
+        {
+            return None;
         }
         let h = match design.strata.iter().position(|s| *s == key.0) {
             Some(h) => h,
@@ -287,6 +300,12 @@ impl<'a> Accumulator<'a> {
         });
         self.load(f);
         let row = self.evaluate(at);
+        if self.selection.is_some() && row.psu.is_none() {
+            // Taken in a commune the plan did not select: outside the sample, said in the
+            // report rather than counted with a made-up weight.
+            self.report.outside_plan += 1;
+            return;
+        }
         if self.rows.is_some() {
             let names = self.psu_name(row.psu);
             if let Some(out) = self.rows.as_mut() {
@@ -320,15 +339,33 @@ impl<'a> Accumulator<'a> {
         }
     }
 
+    /// Weights from the sample plan (see `def::Indicators::plan`).
+    pub fn set_selection(&mut self, s: super::plan::Selection) {
+        self.selection = Some(s);
+    }
+
+    /// The interview's weight: the `weight` expression, or with a plan 1/π of its commune
+    /// times `child_weight` (`None` for a commune the plan did not select).
+    fn weight(&self, psu: Option<u32>) -> Option<f64> {
+        let cx = &self.answers;
+        let Some(sel) = &self.selection else {
+            let w = self.defs.weight.as_ref();
+            return Some(w.map_or(1.0, |w| eval(w, cx).to_num()));
+        };
+        let within = self
+            .defs
+            .child_weight
+            .as_ref()
+            .map_or(1.0, |w| eval(w, cx).to_num());
+        let (stratum, commune) = self.psu_name(Some(psu?));
+        sel.weight(&stratum, &commune).map(|w| w * within)
+    }
+
     /// What the indicator file makes of the loaded interview.
     fn evaluate(&mut self, at: DateTime<FixedOffset>) -> Evaluated {
         let psu = self.psu_of();
+        let weight = self.weight(psu).unwrap_or(0.0);
         let cx = &self.answers;
-        let weight = self
-            .defs
-            .weight
-            .as_ref()
-            .map_or(1.0, |w| eval(w, cx).to_num());
         Evaluated {
             weight: if weight.is_finite() && weight > 0.0 {
                 weight

@@ -19,6 +19,11 @@ pub struct Indicators {
     /// interview was drawn in. Without them, intervals assume simple random sampling.
     pub strata: Option<Expr>,
     pub psu: Option<Expr>,
+    /// The sample plan (`hub plan`'s file, beside the indicator file): each commune's
+    /// selection probability. With it the weight is 1/π of the interview's commune times
+    /// `child_weight` (the inverse of the child's chance of selection within the commune).
+    pub plan: Option<String>,
+    pub child_weight: Option<Expr>,
     pub breakdowns: Vec<Breakdown>,
     pub indicators: Vec<Indicator>,
 }
@@ -65,6 +70,8 @@ struct RawSettings {
     round: Option<Spanned<String>>,
     strata: Option<Spanned<String>>,
     psu: Option<Spanned<String>>,
+    plan: Option<String>,
+    child_weight: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -267,8 +274,15 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
     let round = setting(&mut c, &raw.settings.round, "round");
     let strata = setting(&mut c, &raw.settings.strata, "strata");
     let psu = setting(&mut c, &raw.settings.psu, "psu");
+    let child_weight = setting(&mut c, &raw.settings.child_weight, "child_weight");
     if strata.is_some() && psu.is_none() {
         let msg = "`strata` needs `psu` (the primary sampling unit, e.g. \"${commune}\")";
+        c.diags.push(c.loc.at(0, msg.to_string()));
+    }
+    if raw.settings.plan.is_some() && (psu.is_none() || weight.is_some()) {
+        let msg = "`plan` weights interviews by their commune's selection probability: it \
+                   needs `strata` and `psu`, and replaces `weight` (use `child_weight` for \
+                   the selection within the commune)";
         c.diags.push(c.loc.at(0, msg.to_string()));
     }
     let breakdowns = c.breakdowns(&raw.breakdown);
@@ -280,6 +294,8 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
             round,
             strata,
             psu,
+            plan: raw.settings.plan,
+            child_weight,
             breakdowns,
             indicators,
         })

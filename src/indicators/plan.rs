@@ -107,6 +107,23 @@ pub fn pps_systematic(sizes: &[f64], m: usize, start: f64) -> Vec<(usize, f64)> 
     out
 }
 
+/// A plan as the report uses it: each selected commune's inclusion probability, by
+/// (stratum, PSU) as the interviews name them (province and commune codes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub communes: std::collections::HashMap<(String, String), f64>,
+}
+
+impl Selection {
+    /// 1/π of a commune, if the plan selected it.
+    pub fn weight(&self, stratum: &str, psu: &str) -> Option<f64> {
+        self.communes
+            .get(&(stratum.to_string(), psu.to_string()))
+            .filter(|pi| **pi > 0.0)
+            .map(|pi| 1.0 / pi)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -242,6 +242,14 @@ pub(crate) fn summary(rep: &Report, lang: &str) -> String {
             s.push_str(&format!("; {} {}", w.response, pct(rate, lang)));
         }
     }
+    if rep.outside_plan > 0 {
+        let n = count(rep.outside_plan, lang);
+        s.push_str(&if is_vi(lang) {
+            format!("; {n} phỏng vấn ở xã ngoài kế hoạch chọn mẫu, không tính")
+        } else {
+            format!("; {n} from communes outside the sample plan, left out")
+        });
+    }
     s
 }
 
