@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
-/// Below this many respondents a cell is "too few to say", not a bare percentage.
-pub(crate) const MIN_N: f64 = 30.0;
+/// Below this many respondents (unweighted) a cell is "too few to say", not a percentage
+/// (the rule DHS and MICS reports follow).
+pub const SUPPRESS_BELOW: u64 = 25;
+/// Below this many a percentage is shown in parentheses: to read with caution.
+pub const CAUTION_BELOW: u64 = 50;
 
 /// Running sums for one cell: unweighted and weighted.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -129,8 +132,14 @@ impl Tally {
         }
     }
 
+    /// Enough respondents to show a percentage at all.
     pub fn enough(&self) -> bool {
-        self.effective_n() >= MIN_N
+        self.n >= SUPPRESS_BELOW && self.w > 0.0
+    }
+
+    /// Shown, but in parentheses: few respondents.
+    pub fn caution(&self) -> bool {
+        self.enough() && self.n < CAUTION_BELOW
     }
 
     pub fn wilson(&self) -> Option<(f64, f64)> {

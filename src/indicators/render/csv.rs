@@ -29,6 +29,7 @@ pub fn render(rep: &Report, lang: &str) -> String {
         "estimate",
         "breakdown_name",
         "cell_value",
+        "caution",
     ]
     .map(String::from)
     .to_vec();
@@ -66,6 +67,7 @@ pub fn render(rep: &Report, lang: &str) -> String {
                 p.map_or(String::new(), |x| format!("{x:.10}")),
                 field(&row.key.0),
                 field(&row.key.1),
+                if t.caution() { "1" } else { "0" }.to_string(),
             ];
             for y in &years {
                 match r.targets.iter().find(|(ty, _)| ty == y) {

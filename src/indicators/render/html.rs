@@ -151,9 +151,10 @@ fn table(
         match (t.proportion(), t.wilson()) {
             (Some(p), Some((lo, hi))) if t.enough() => {
                 let mark = if below(t, target) {
-                    format!("<span class=\"below\">{BELOW_MARK} {}</span>", pct(p, lang))
+                    let v = super::shown(t, p, lang);
+                    format!("<span class=\"below\">{BELOW_MARK} {v}</span>")
                 } else {
-                    pct(p, lang)
+                    super::shown(t, p, lang)
                 };
                 let _ = write!(out, "<td>{mark}</td><td>{}</td>", ci(lo, hi, lang));
                 for (_, goal) in &r.targets {
@@ -276,7 +277,7 @@ fn chart_row(
                 my = y + ROW_H / 2.0,
                 tx = x(hi) + 4.0,
                 ty = y + 15.0,
-                label = pct(p, lang),
+                label = super::shown(t, p, lang),
                 n = count(t.n, lang),
             );
         }

@@ -253,10 +253,21 @@ pub(crate) fn summary(rep: &Report, lang: &str) -> String {
     s
 }
 
-/// How the intervals were made: the sample design, or plainly that none was declared.
+/// A cell's percentage as shown: in parentheses when few answered (25–49), to read with
+/// caution.
+pub fn shown(t: &Tally, p: f64, lang: &str) -> String {
+    if t.caution() {
+        format!("({})", pct(p, lang))
+    } else {
+        pct(p, lang)
+    }
+}
+
+/// How the intervals were made: the sample design, or plainly that none was declared; and
+/// the rule for small cells.
 pub fn method(rep: &Report, lang: &str) -> String {
     let vi = is_vi(lang);
-    match &rep.design {
+    let design: String = match &rep.design {
         Some(d) if vi => format!(
             "Khoảng tin cậy 95% theo thiết kế mẫu: {} tầng, {} đơn vị mẫu cấp 1 (xã); sai số \
              chuẩn tuyến tính hoá Taylor (xấp xỉ chọn có hoàn lại), khoảng Wilson trên cỡ mẫu \
@@ -277,7 +288,24 @@ pub fn method(rep: &Report, lang: &str) -> String {
         None => "95% intervals assume simple random sampling (no sample design declared): with \
                  children sampled by commune, the true intervals are wider."
             .into(),
-    }
+    };
+    let small = if vi {
+        format!(
+            " Ô có dưới {} trẻ không hiển thị; từ {} đến {} trẻ để trong ngoặc (đọc thận trọng).",
+            super::stats::SUPPRESS_BELOW,
+            super::stats::SUPPRESS_BELOW,
+            super::stats::CAUTION_BELOW - 1
+        )
+    } else {
+        format!(
+            " Cells of fewer than {} children are not shown; {}–{} are in parentheses (read \
+             with caution).",
+            super::stats::SUPPRESS_BELOW,
+            super::stats::SUPPRESS_BELOW,
+            super::stats::CAUTION_BELOW - 1
+        )
+    };
+    design + &small
 }
 
 /// "Data: 01/03/2026 – 28/11/2026 · Generated 30/11/2026 08:24".

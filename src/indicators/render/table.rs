@@ -1,8 +1,7 @@
 //! A plain-text table for the terminal.
 
 use super::{
-    BELOW_MARK, Row, below, ci, count, current_target, gap, pct, period, rows, summary, targets,
-    words,
+    BELOW_MARK, Row, below, ci, count, current_target, gap, period, rows, summary, targets, words,
 };
 use crate::indicators::compute::{IndicatorResult, Report};
 use std::fmt::Write;
@@ -92,7 +91,7 @@ fn line(out: &mut String, r: &IndicatorResult, row: &Row, target: Option<(i32, f
                 "  {name:<36} {:>6} {:>6} {mark}{:>6}  {:<15} {}",
                 count(tally.n, lang),
                 count(tally.yes, lang),
-                pct(p, lang),
+                super::shown(tally, p, lang),
                 ci(lo, hi, lang),
                 gaps.join(" ")
             );

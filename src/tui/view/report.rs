@@ -82,7 +82,7 @@ fn gauges_for(rep: &Report, selected: usize, lang: &str, f: &mut Frame, gauges: 
                 };
                 let mut s = format!(
                     "{mark}{} ({}) n={}",
-                    pct(p, lang),
+                    crate::indicators::render::shown(&r.total, p, lang),
                     ci(lo, hi, lang),
                     count(r.total.n, lang),
                 );
@@ -186,8 +186,16 @@ fn bar_line<'a>(
         }
     }
     let value = match p {
-        Some(p) if low => format!(" {BELOW_MARK}{} n={}", pct(p, lang), count(t.n, lang)),
-        Some(p) => format!("  {} n={}", pct(p, lang), count(t.n, lang)),
+        Some(p) if low => format!(
+            " {BELOW_MARK}{} n={}",
+            crate::indicators::render::shown(t, p, lang),
+            count(t.n, lang)
+        ),
+        Some(p) => format!(
+            "  {} n={}",
+            crate::indicators::render::shown(t, p, lang),
+            count(t.n, lang)
+        ),
         None => format!("  n={}", count(t.n, lang)),
     };
     spans.push(Span::styled(
