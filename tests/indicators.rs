@@ -471,7 +471,10 @@ targets = { 2025 = 0.30, 2030 = 0.35 }
         vi.contains("<span class=\"below\">▼ (30,0%)</span>"),
         "below-target marked, and in parentheses: 40 children, to read with caution"
     );
-    assert!(vi.contains("từ 25 đến 49 trẻ để trong ngoặc"), "the rule is stated");
+    assert!(
+        vi.contains("từ 25 đến 49 trẻ để trong ngoặc"),
+        "the rule is stated"
+    );
     assert!(
         vi.contains("width") && !vi.contains("width=\"720\""),
         "charts fit the page"

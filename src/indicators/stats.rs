@@ -132,6 +132,13 @@ impl Tally {
         }
     }
 
+    /// The variance of the proportion: the design's, else p(1−p) over the effective n.
+    pub fn variance_or_srs(&self) -> Option<f64> {
+        let p = self.proportion()?;
+        self.variance
+            .or_else(|| (self.effective_n() > 0.0).then(|| p * (1.0 - p) / self.effective_n()))
+    }
+
     /// Enough respondents to show a percentage at all.
     pub fn enough(&self) -> bool {
         self.n >= SUPPRESS_BELOW && self.w > 0.0
@@ -146,6 +153,51 @@ impl Tally {
         self.proportion()
             .map(|p| wilson(p, self.effective_n(), Z95))
     }
+}
+
+/// The change of an indicator between two survey rounds, and where its trend leads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub from: String,
+    pub to: String,
+    /// The later proportion minus the earlier.
+    pub diff: f64,
+    /// Its 95% interval: the rounds are independent samples, so the variances add.
+    pub interval: (f64, f64),
+    /// When the rounds are years: the value the straight line through them reaches in the
+    /// target's year, and that target.
+    pub projected: Option<(i32, f64, f64)>,
+}
+
+/// The change between the last two rounds that can be shown (enough respondents in both),
+/// projected to the last target year when the rounds are years.
+pub fn change(rounds: &BTreeMap<String, Tally>, targets: &[(i32, f64)]) -> Option<Change> {
+    let shown: Vec<(&String, &Tally)> = rounds.iter().filter(|(_, t)| t.enough()).collect();
+    let [.., (from, a), (to, b)] = shown.as_slice() else {
+        return None;
+    };
+    let (pa, pb) = (a.proportion()?, b.proportion()?);
+    let diff = pb - pa;
+    let half = Z95 * (a.variance_or_srs()? + b.variance_or_srs()?).sqrt();
+    let years = from.parse::<i32>().ok().zip(to.parse::<i32>().ok());
+    let projected = match (years, targets.last()) {
+        (Some((ya, yb)), Some(&(year, goal))) if yb > ya && year > yb => {
+            let slope = diff / f64::from(yb - ya);
+            Some((
+                year,
+                (pb + slope * f64::from(year - yb)).clamp(0.0, 1.0),
+                goal,
+            ))
+        }
+        _ => None,
+    };
+    Some(Change {
+        from: (*from).clone(),
+        to: (*to).clone(),
+        diff,
+        interval: (diff - half, diff + half),
+        projected,
+    })
 }
 
 /// The Wilson score interval for proportion `p` out of `n`.
@@ -232,5 +284,41 @@ mod tests {
         assert_eq!((t.se(), t.deff()), (None, None));
         assert_eq!(t.effective_n(), 40.0);
         assert_eq!(t.wilson(), Some(wilson(0.25, 40.0, Z95)));
+    }
+
+    #[test]
+    fn a_change_between_rounds_has_its_interval_and_its_trend() {
+        let round = |n: u64, yes: u64| {
+            let mut t = Tally::default();
+            for i in 0..n {
+                t.add(i < yes, 1.0, None);
+            }
+            t
+        };
+        let rounds: BTreeMap<String, Tally> = [
+            ("2024".to_string(), round(10, 9)), // too few: not compared
+            ("2025".to_string(), round(200, 50)),
+            ("2026".to_string(), round(300, 90)),
+        ]
+        .into_iter()
+        .collect();
+        let c = change(&rounds, &[(2025, 0.30), (2030, 0.35)]).unwrap();
+        assert_eq!((c.from.as_str(), c.to.as_str()), ("2025", "2026"));
+        assert!((c.diff - 0.05).abs() < 1e-12);
+        let half = Z95 * (0.25 * 0.75 / 200.0 + 0.3 * 0.7 / 300.0_f64).sqrt();
+        assert!((c.interval.0 - (0.05 - half)).abs() < 1e-12);
+        assert!((c.interval.1 - (0.05 + half)).abs() < 1e-12);
+        // +5 points a year from 30% in 2026: 50% in 2030, above the 35% target.
+        let (year, value, goal) = c.projected.unwrap();
+        assert_eq!((year, goal), (2030, 0.35));
+        assert!((value - 0.50).abs() < 1e-12);
+        // Rounds named otherwise: no trend to draw.
+        let named: BTreeMap<String, Tally> = [
+            ("baseline".to_string(), round(200, 50)),
+            ("endline".to_string(), round(300, 90)),
+        ]
+        .into_iter()
+        .collect();
+        assert!(change(&named, &[(2030, 0.35)]).unwrap().projected.is_none());
     }
 }

@@ -103,6 +103,9 @@ fn section(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
             })
             .collect();
         chart(out, &bars, &r.targets, target, lang);
+        if let Some(c) = super::change_line(r, lang) {
+            let _ = writeln!(out, "<p>{}</p>", esc(&c));
+        }
     }
     out.push_str("</section>\n");
 }

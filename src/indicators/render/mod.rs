@@ -253,6 +253,73 @@ pub(crate) fn summary(rep: &Report, lang: &str) -> String {
     s
 }
 
+/// The change between the last two rounds in words, with its interval and, when the rounds
+/// are years, where the trend leads by the last target year.
+pub fn change_line(r: &IndicatorResult, lang: &str) -> Option<String> {
+    let c = super::stats::change(&r.rounds, &r.targets)?;
+    let vi = is_vi(lang);
+    let pts = |x: f64| gap(x, 0.0, lang);
+    let (lo, hi) = c.interval;
+    let unclear = lo <= 0.0 && hi >= 0.0;
+    let mut s = if vi {
+        format!(
+            "Thay đổi {} → {}: {} điểm (KTC 95%: {} đến {}){}",
+            c.from,
+            c.to,
+            pts(c.diff),
+            pts(lo),
+            pts(hi),
+            if unclear {
+                ", chưa đủ để nói là có thay đổi"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "Change {} → {}: {} points (95% CI {} to {}){}",
+            c.from,
+            c.to,
+            pts(c.diff),
+            pts(lo),
+            pts(hi),
+            if unclear {
+                ", not distinguishable from no change"
+            } else {
+                ""
+            }
+        )
+    };
+    if let Some((year, value, goal)) = c.projected {
+        let met = value >= goal;
+        s.push_str(&match (vi, met) {
+            (true, true) => format!(
+                ". Theo xu hướng này, năm {year}: {} — đạt mục tiêu {}.",
+                pct(value, lang),
+                pct(goal, lang)
+            ),
+            (true, false) => format!(
+                ". Theo xu hướng này, năm {year}: {} — chưa đạt mục tiêu {}.",
+                pct(value, lang),
+                pct(goal, lang)
+            ),
+            (false, true) => format!(
+                ". On this trend, {year}: {} — meets the {} target.",
+                pct(value, lang),
+                pct(goal, lang)
+            ),
+            (false, false) => format!(
+                ". On this trend, {year}: {} — short of the {} target.",
+                pct(value, lang),
+                pct(goal, lang)
+            ),
+        });
+    } else {
+        s.push('.');
+    }
+    Some(s)
+}
+
 /// A cell's percentage as shown: in parentheses when few answered (25–49), to read with
 /// caution.
 pub fn shown(t: &Tally, p: f64, lang: &str) -> String {

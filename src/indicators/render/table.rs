@@ -55,6 +55,9 @@ fn indicator(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
         }
         line(out, r, &row, target, lang);
     }
+    if let Some(c) = super::change_line(r, lang) {
+        let _ = writeln!(out, "  {c}");
+    }
     out.push('\n');
 }
 
