@@ -512,6 +512,14 @@ fn a_declared_design_gives_design_based_intervals_and_says_so() {
         table.contains("follow the sample design: 1 strata, 2 primary sampling units"),
         "{table}"
     );
+    let (deff, n_eff) = (t.deff().unwrap(), t.effective_n().round());
+    assert!(
+        table.contains(&format!("design effect {deff:.2} · effective n {n_eff}")),
+        "{table}"
+    );
+    let html = langnghe::indicators::render::html::render(&rep, "en");
+    assert!(html.contains("<th>design effect</th><th>effective n</th>"));
+    assert!(!langnghe::indicators::render::html::render(&srs, "en").contains("design effect"));
     // `strata` alone is refused: the PSU is what makes the design.
     let form = build("kids.toml", FORM).unwrap();
     let bad = DEFS.replace(

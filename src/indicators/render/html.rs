@@ -90,7 +90,7 @@ fn section(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
         });
     }
     chart(out, &bars, &r.targets, target, lang);
-    table(out, r, &rs, target, lang);
+    table(out, r, &rs, (target, rep.design.is_some()), lang);
     if r.rounds.len() > 1 {
         let _ = writeln!(out, "<h3>{}</h3>", w.by_round);
         let bars: Vec<Bar> = r
@@ -114,7 +114,7 @@ fn table(
     out: &mut String,
     r: &IndicatorResult,
     rs: &[Row],
-    target: Option<(i32, f64)>,
+    (target, design): (Option<(i32, f64)>, bool),
     lang: &str,
 ) {
     let w = words(lang);
@@ -126,8 +126,12 @@ fn table(
     for (y, _) in &r.targets {
         let _ = write!(out, "<th>{} {y}</th>", w.gap);
     }
+    // With a sample design: what clustering and weighting cost, cell by cell.
+    if design {
+        let _ = write!(out, "<th>{}</th><th>{}</th>", w.deff, w.n_eff);
+    }
     out.push_str("</tr>\n");
-    let cols = 5 + r.targets.len();
+    let cols = 5 + r.targets.len() + if design { 2 } else { 0 };
     let mut section = "";
     for row in rs {
         if row.section != section {
@@ -172,6 +176,10 @@ fn table(
                     w.too_few
                 );
             }
+        }
+        if design {
+            let (d, n) = super::design_figures(t, lang);
+            let _ = write!(out, "<td>{d}</td><td>{n}</td>");
         }
         out.push_str("</tr>\n");
     }

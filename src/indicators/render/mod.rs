@@ -119,6 +119,8 @@ pub struct Words {
     pub proportion: &'static str,
     pub yes: &'static str,
     pub gap: &'static str,
+    pub deff: &'static str,
+    pub n_eff: &'static str,
 }
 
 pub fn words(lang: &str) -> &'static Words {
@@ -140,6 +142,8 @@ pub fn words(lang: &str) -> &'static Words {
         proportion: "tỷ lệ",
         yes: "đạt",
         gap: "so với mục tiêu",
+        deff: "hiệu ứng thiết kế",
+        n_eff: "cỡ mẫu hiệu dụng",
     };
     const EN: Words = Words {
         ci: "95% CI",
@@ -159,6 +163,8 @@ pub fn words(lang: &str) -> &'static Words {
         proportion: "proportion",
         yes: "yes",
         gap: "gap to target",
+        deff: "design effect",
+        n_eff: "effective n",
     };
     match crate::lang::Lang::from_code(lang) {
         crate::lang::Lang::Vi => &VI,
@@ -196,6 +202,18 @@ fn is_vi(lang: &str) -> bool {
 
 fn decimal(s: String, lang: &str) -> String {
     if is_vi(lang) { s.replace('.', ",") } else { s }
+}
+
+/// A design effect and an effective n as the reader writes them ("2,14", "412"), blank
+/// when the cell has no design variance.
+pub fn design_figures(t: &Tally, lang: &str) -> (String, String) {
+    match t.deff() {
+        Some(d) => (
+            decimal(format!("{d:.2}"), lang),
+            count(t.effective_n().round() as u64, lang),
+        ),
+        None => (String::new(), String::new()),
+    }
 }
 
 /// A date as the reader writes it (29/11/2026 in Vietnamese).

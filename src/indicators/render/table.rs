@@ -47,6 +47,12 @@ fn indicator(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
         years.join("   ")
     );
     let target = current_target(r, rep);
+    if rep.design.is_some()
+        && let (d, n) = super::design_figures(&r.total, lang)
+        && !d.is_empty()
+    {
+        let _ = writeln!(out, "  {} {d} · {} {n}", w.deff, w.n_eff);
+    }
     let mut section = String::new();
     for row in rows(r, lang) {
         if row.section != section {

@@ -89,6 +89,10 @@ fn gauges_for(rep: &Report, selected: usize, lang: &str, f: &mut Frame, gauges: 
                 if !gaps.is_empty() {
                     s.push_str(&format!(" · {}: {}", rw.target, gaps.join(", ")));
                 }
+                let (deff, _) = crate::indicators::render::design_figures(&r.total, lang);
+                if !deff.is_empty() {
+                    s.push_str(&format!(" · deff {deff}"));
+                }
                 s
             }
             _ => format!("{} (n={})", rw.too_few, r.total.n),
