@@ -477,6 +477,7 @@ impl<'a> Accumulator<'a> {
                     .chain(res.by.iter_mut().flat_map(|b| b.cells.values_mut()));
                 for t in tallies {
                     t.variance = design.variance(t);
+                    t.df = Some(design.df());
                     t.psus.clear();
                 }
             }

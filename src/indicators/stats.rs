@@ -33,6 +33,9 @@ pub struct Tally {
     /// The design-based variance of the proportion (set when the report has a design).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variance: Option<f64>,
+    /// The design's degrees of freedom (PSUs − strata), with the variance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub df: Option<u32>,
 }
 
 /// The sample design as counted: which stratum each primary sampling unit is in.
@@ -45,6 +48,11 @@ pub struct Design {
 }
 
 impl Design {
+    /// Degrees of freedom of the variance: PSUs − strata (at least 1).
+    pub fn df(&self) -> u32 {
+        (self.psus.len().saturating_sub(self.strata.len()) as u32).max(1)
+    }
+
     /// PSUs sampled in each stratum (n_h).
     fn per_stratum(&self) -> Vec<f64> {
         let mut n = vec![0.0; self.strata.len()];
@@ -149,9 +157,18 @@ impl Tally {
         self.enough() && self.n < CAUTION_BELOW
     }
 
+    /// The 95% interval: Wilson's on the effective n; with a design whose variance rests on
+    /// few PSUs, that n shrinks by (z / t_df)², Korn and Graubard's degrees-of-freedom
+    /// adjustment, so two communes per province cannot pass for a census.
     pub fn wilson(&self) -> Option<(f64, f64)> {
-        self.proportion()
-            .map(|p| wilson(p, self.effective_n(), Z95))
+        let n = match (self.variance, self.df) {
+            (Some(_), Some(df)) => {
+                let r = Z95 / t975(df);
+                self.effective_n() * r * r
+            }
+            _ => self.effective_n(),
+        };
+        self.proportion().map(|p| wilson(p, n, Z95))
     }
 }
 
@@ -198,6 +215,30 @@ pub fn change(rounds: &BTreeMap<String, Tally>, targets: &[(i32, f64)]) -> Optio
         interval: (diff - half, diff + half),
         projected,
     })
+}
+
+/// Student's t quantile 0.975 for `df` degrees of freedom: tabulated up to 30, then the
+/// Cornish–Fisher expansion around z (Abramowitz & Stegun 26.7.5), within 1e-5 there.
+pub fn t975(df: u32) -> f64 {
+    const T: [f64; 30] = [
+        12.706_205, 4.302_653, 3.182_446, 2.776_445, 2.570_582, 2.446_912, 2.364_624, 2.306_004,
+        2.262_157, 2.228_139, 2.200_985, 2.178_813, 2.160_369, 2.144_787, 2.131_450, 2.119_905,
+        2.109_816, 2.100_922, 2.093_024, 2.085_963, 2.079_614, 2.073_873, 2.068_658, 2.063_899,
+        2.059_539, 2.055_529, 2.051_831, 2.048_407, 2.045_230, 2.042_272,
+    ];
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    if let Some(t) = T.get(df as usize - 1) {
+        return *t;
+    }
+    let (z, n) = (Z95, f64::from(df));
+    let z3 = z * z * z;
+    let z5 = z3 * z * z;
+    let z7 = z5 * z * z;
+    z + (z3 + z) / (4.0 * n)
+        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * n * n)
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * n * n * n)
 }
 
 /// The Wilson score interval for proportion `p` out of `n`.
@@ -320,5 +361,21 @@ mod tests {
         .into_iter()
         .collect();
         assert!(change(&named, &[(2030, 0.35)]).unwrap().projected.is_none());
+    }
+
+    #[test]
+    fn t_quantiles_are_students() {
+        // R: qt(0.975, c(1, 2, 30, 31, 40, 100, 1000))
+        for (df, want) in [
+            (1, 12.706_205),
+            (2, 4.302_653),
+            (30, 2.042_272),
+            (31, 2.039_513),
+            (40, 2.021_075),
+            (100, 1.983_972),
+            (1000, 1.962_339),
+        ] {
+            assert!((t975(df) - want).abs() < 2e-5, "df {df}: {}", t975(df));
+        }
     }
 }
