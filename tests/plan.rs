@@ -123,9 +123,9 @@ fn a_hub_report_weights_each_interview_by_its_communes_selection_probability() {
         ("15", "02686", 0.2),
         ("15", "02752", 0.4),
     ];
-    let mut plan = String::from("province,commune,name,children,probability\n");
+    let mut plan = String::from("province,commune,name,children,probability,children_to_select\n");
     for (p, c, x) in pi {
-        plan.push_str(&format!("{p},{c},Xã,100,{x}\n"));
+        plan.push_str(&format!("{p},{c},Xã,100,{x},60\n"));
     }
     std::fs::write(forms.join("plan.csv"), plan).unwrap();
     let defs = forms.join("child_participation.indicators.toml");
@@ -161,6 +161,18 @@ fn a_hub_report_weights_each_interview_by_its_communes_selection_probability() {
         table.contains("follow the sample design: 2 strata, 5 primary"),
         "{table}"
     );
+    // The plan against what came in: every selected commune has interviews (400 simulated).
+    assert!(
+        table.contains("Sample plan, 11: 3/3 communes reached;"),
+        "{table}"
+    );
+    assert!(table.contains("/180 children interviewed"), "{table}");
+    assert!(
+        table.contains("Sample plan, 15: 2/2 communes reached;"),
+        "{table}"
+    );
+    let html = report("html");
+    assert!(html.contains("<th>Planned</th><th>Interviewed</th>"));
     let csv = report("csv");
     let head: Vec<&str> = csv
         .lines()

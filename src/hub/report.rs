@@ -47,6 +47,7 @@ pub(crate) fn selection(path: &std::path::Path) -> Result<Selection, String> {
             .ok_or_else(|| format!("plan {shown}: no `{name}` column (made by `hub plan`?)"))
     };
     let (p, c, pi) = (col("province")?, col("commune")?, col("probability")?);
+    let planned = col("children_to_select").ok();
     let mut sel = Selection::default();
     for rec in r.records() {
         let rec = rec.map_err(|e| format!("plan {shown}: {e}"))?;
@@ -57,7 +58,8 @@ pub(crate) fn selection(path: &std::path::Path) -> Result<Selection, String> {
             .ok()
             .filter(|x: &f64| *x > 0.0 && *x <= 1.0)
             .ok_or_else(|| format!("plan {shown}:{line}: probability must be in (0, 1]"))?;
-        sel.communes.insert((get(p), get(c)), prob);
+        let k = planned.and_then(|k| get(k).parse().ok()).unwrap_or(0);
+        sel.communes.insert((get(p), get(c)), (prob, k));
     }
     Ok(sel)
 }

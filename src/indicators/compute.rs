@@ -82,6 +82,9 @@ pub struct Report {
     /// Interviews from communes the sample plan did not select (weight 0, left out).
     #[serde(default)]
     pub outside_plan: u64,
+    /// With a sample plan: each selected commune's children planned and interviews done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achieved: Option<super::plan::Achieved>,
 }
 
 /// The answers of one interview as expressions see them.
@@ -125,6 +128,8 @@ pub struct Accumulator<'a> {
     report: Report,
     /// (stratum, PSU) → the PSU's index in the report's design.
     psu_index: std::collections::HashMap<(String, String), u32>,
+    /// Completed interviews per PSU (by index).
+    per_psu: Vec<u64>,
     rows: Option<Microdata<'a>>,
     /// The sample plan's selection probabilities, when the indicator file names a plan.
     selection: Option<super::plan::Selection>,
@@ -243,8 +248,10 @@ impl<'a> Accumulator<'a> {
                 languages: form.languages.clone(),
                 design: defs.psu.as_ref().map(|_| Design::default()),
                 outside_plan: 0,
+                achieved: None,
             },
             psu_index: Default::default(),
+            per_psu: Vec::new(),
             rows: None,
             selection: None,
         }
@@ -305,6 +312,13 @@ impl<'a> Accumulator<'a> {
             // report rather than counted with a made-up weight.
             self.report.outside_plan += 1;
             return;
+        }
+        if let Some(i) = row.psu {
+            let i = i as usize;
+            if self.per_psu.len() <= i {
+                self.per_psu.resize(i + 1, 0);
+            }
+            self.per_psu[i] += 1;
         }
         if self.rows.is_some() {
             let names = self.psu_name(row.psu);
@@ -470,6 +484,23 @@ impl<'a> Accumulator<'a> {
 
     /// The report, each cell's design variance worked out when there is a design.
     pub fn finish(mut self) -> Report {
+        if let Some(sel) = &self.selection {
+            let mut communes: Vec<(String, String, u64, u64)> = sel
+                .communes
+                .iter()
+                .map(|(key, (_, planned))| {
+                    let done = self
+                        .psu_index
+                        .get(key)
+                        .and_then(|i| self.per_psu.get(*i as usize))
+                        .copied()
+                        .unwrap_or(0);
+                    (key.0.clone(), key.1.clone(), *planned, done)
+                })
+                .collect();
+            communes.sort();
+            self.report.achieved = Some(super::plan::Achieved { communes });
+        }
         if let Some(design) = &self.report.design {
             for res in &mut self.report.results {
                 let tallies = std::iter::once(&mut res.total)

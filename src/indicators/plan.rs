@@ -111,7 +111,8 @@ pub fn pps_systematic(sizes: &[f64], m: usize, start: f64) -> Vec<(usize, f64)> 
 /// (stratum, PSU) as the interviews name them (province and commune codes).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selection {
-    pub communes: std::collections::HashMap<(String, String), f64>,
+    /// (province, commune) → (π, children to select there).
+    pub communes: std::collections::HashMap<(String, String), (f64, u64)>,
 }
 
 impl Selection {
@@ -119,9 +120,17 @@ impl Selection {
     pub fn weight(&self, stratum: &str, psu: &str) -> Option<f64> {
         self.communes
             .get(&(stratum.to_string(), psu.to_string()))
-            .filter(|pi| **pi > 0.0)
-            .map(|pi| 1.0 / pi)
+            .filter(|(pi, _)| *pi > 0.0)
+            .map(|(pi, _)| 1.0 / pi)
     }
+}
+
+/// The plan against what came in: per selected commune, the children planned and the
+/// interviews completed.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Achieved {
+    /// (province, commune, children to select, completed interviews), in plan order.
+    pub communes: Vec<(String, String, u64, u64)>,
 }
 
 #[cfg(test)]

@@ -49,6 +49,10 @@ pub fn render(rep: &Report, lang: &str) -> String {
         "<p class=\"meta\"><svg width=\"12\" height=\"12\"><rect width=\"12\" height=\"12\" fill=\"{GOOD}\"/></svg> {} · <svg width=\"12\" height=\"12\"><rect width=\"12\" height=\"12\" fill=\"{BELOW}\"/></svg> <span class=\"below\">{BELOW_MARK}</span> {} · {}</p>",
         w.at_or_above, w.below, w.whisker
     );
+    for line in super::plan_lines(rep, lang) {
+        let _ = writeln!(out, "<p class=\"meta\">{}</p>", esc(&line));
+    }
+    plan_table(&mut out, rep, lang);
     for r in &rep.results {
         section(&mut out, rep, r, lang);
     }
@@ -108,6 +112,44 @@ fn section(out: &mut String, rep: &Report, r: &IndicatorResult, lang: &str) {
         }
     }
     out.push_str("</section>\n");
+}
+
+/// Each selected commune: children planned, interviews done, and the share.
+fn plan_table(out: &mut String, rep: &Report, lang: &str) {
+    let Some(a) = &rep.achieved else {
+        return;
+    };
+    let vi = lang == "vi";
+    let head = if vi {
+        ["Tỉnh", "Xã", "Kế hoạch", "Đã phỏng vấn", "%"]
+    } else {
+        ["Province", "Commune", "Planned", "Interviewed", "%"]
+    };
+    let _ = write!(
+        out,
+        "<details><summary>{}</summary>\n<table>\n<tr>",
+        head[0..2].join(" / ")
+    );
+    for h in head {
+        let _ = write!(out, "<th>{h}</th>");
+    }
+    out.push_str("</tr>\n");
+    for (p, c, planned, done) in &a.communes {
+        let share = if *planned > 0 {
+            pct(*done as f64 / *planned as f64, lang)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{share}</td></tr>",
+            esc(p),
+            esc(c),
+            count(*planned, lang),
+            count(*done, lang)
+        );
+    }
+    out.push_str("</table></details>\n");
 }
 
 fn table(

@@ -338,6 +338,41 @@ pub fn change_line(r: &IndicatorResult, lang: &str) -> Option<String> {
     Some(s)
 }
 
+/// The plan against what came in, one line per province: communes reached of those
+/// selected, interviews completed of the children planned.
+pub fn plan_lines(rep: &Report, lang: &str) -> Vec<String> {
+    let Some(a) = &rep.achieved else {
+        return Vec::new();
+    };
+    let mut provinces: Vec<&str> = a.communes.iter().map(|c| c.0.as_str()).collect();
+    provinces.dedup();
+    provinces
+        .into_iter()
+        .map(|p| {
+            let mine: Vec<_> = a.communes.iter().filter(|c| c.0 == p).collect();
+            let reached = mine.iter().filter(|c| c.3 > 0).count();
+            let (planned, done) = mine.iter().fold((0, 0), |(x, y), c| (x + c.2, y + c.3));
+            let rate = if planned > 0 {
+                format!(" ({})", pct(done as f64 / planned as f64, lang))
+            } else {
+                String::new()
+            };
+            let (pl, dn) = (count(planned, lang), count(done, lang));
+            if is_vi(lang) {
+                format!(
+                    "Kế hoạch mẫu, {p}: {reached}/{} xã có phỏng vấn; {dn}/{pl} trẻ đã phỏng vấn{rate}",
+                    mine.len()
+                )
+            } else {
+                format!(
+                    "Sample plan, {p}: {reached}/{} communes reached; {dn}/{pl} children interviewed{rate}",
+                    mine.len()
+                )
+            }
+        })
+        .collect()
+}
+
 /// A cell's percentage as shown: in parentheses when few answered (25–49), to read with
 /// caution.
 pub fn shown(t: &Tally, p: f64, lang: &str) -> String {

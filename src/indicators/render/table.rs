@@ -16,6 +16,9 @@ pub fn render(rep: &Report, lang: &str) -> String {
         period(rep, lang),
         super::method(rep, lang)
     );
+    for line in super::plan_lines(rep, lang) {
+        let _ = writeln!(out, "{line}");
+    }
     for r in &rep.results {
         indicator(&mut out, rep, r, lang);
     }
