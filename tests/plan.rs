@@ -173,6 +173,15 @@ fn a_hub_report_weights_each_interview_by_its_communes_selection_probability() {
     );
     let html = report("html");
     assert!(html.contains("<th>Planned</th><th>Interviewed</th>"));
+    // Interviews completed per commune, from the HTML report's plan table.
+    let completed = |commune: &str| -> f64 {
+        let needle = format!("<td>{commune}</td><td>60</td><td>");
+        let rest = &html[html.find(&needle).unwrap() + needle.len()..];
+        rest[..rest.find('<').unwrap()]
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    };
     let csv = report("csv");
     let head: Vec<&str> = csv
         .lines()
@@ -202,7 +211,9 @@ fn a_hub_report_weights_each_interview_by_its_communes_selection_probability() {
         else {
             continue;
         };
-        let w = get(cell, "n") * 2.0 / x;
+        // Non-response: the commune's weights × planned (60) / interviews completed there.
+        let done = completed(c);
+        let w = get(cell, "n") * 2.0 / x * 60.0 / done;
         sw += w;
         swy += w * get(cell, "estimate");
     }

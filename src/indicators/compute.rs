@@ -482,6 +482,31 @@ impl<'a> Accumulator<'a> {
         }
     }
 
+    /// With a plan: per PSU, the children planned over the interviews completed there (a
+    /// commune where fewer answered stands for its share all the same). 1 where the plan
+    /// gives no number.
+    fn nonresponse(&self) -> Option<Vec<f64>> {
+        let sel = self.selection.as_ref()?;
+        let design = self.report.design.as_ref()?;
+        let factors = design
+            .psus
+            .iter()
+            .enumerate()
+            .map(|(i, (h, psu))| {
+                let stratum = design.strata.get(*h as usize).cloned().unwrap_or_default();
+                let planned = sel
+                    .communes
+                    .get(&(stratum, psu.clone()))
+                    .map_or(0, |(_, k)| *k);
+                match (planned, self.per_psu.get(i).copied().unwrap_or(0)) {
+                    (k, r) if k > 0 && r > 0 => k as f64 / r as f64,
+                    _ => 1.0,
+                }
+            })
+            .collect();
+        Some(factors)
+    }
+
     /// The report, each cell's design variance worked out when there is a design.
     pub fn finish(mut self) -> Report {
         if let Some(sel) = &self.selection {
@@ -501,12 +526,16 @@ impl<'a> Accumulator<'a> {
             communes.sort();
             self.report.achieved = Some(super::plan::Achieved { communes });
         }
+        let adjust = self.nonresponse();
         if let Some(design) = &self.report.design {
             for res in &mut self.report.results {
                 let tallies = std::iter::once(&mut res.total)
                     .chain(res.rounds.values_mut())
                     .chain(res.by.iter_mut().flat_map(|b| b.cells.values_mut()));
                 for t in tallies {
+                    if let Some(f) = &adjust {
+                        t.rescale(f);
+                    }
                     t.variance = design.variance(t);
                     t.df = Some(design.df());
                     t.psus.clear();

@@ -26,10 +26,10 @@ pub struct Tally {
     pub w: f64,
     pub w2: f64,
     pub w_yes: f64,
-    /// Per primary sampling unit (its index in the design): Σw and Σw·y of this cell's
-    /// respondents there. Kept while counting, then turned into `variance`.
+    /// Per primary sampling unit (its index in the design): Σw, Σw·y and Σw² of this
+    /// cell's respondents there. Kept while counting, then turned into `variance`.
     #[serde(skip)]
-    pub(crate) psus: BTreeMap<u32, (f64, f64)>,
+    pub(crate) psus: BTreeMap<u32, (f64, f64, f64)>,
     /// The design-based variance of the proportion (set when the report has a design).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variance: Option<f64>,
@@ -71,7 +71,7 @@ impl Design {
         let n_h = self.per_stratum();
         let mut sum_z = vec![0.0; n_h.len()];
         let mut sum_z2 = vec![0.0; n_h.len()];
-        for (&i, &(wx, wy)) in &t.psus {
+        for (&i, &(wx, wy, _)) in &t.psus {
             let h = self.psus.get(i as usize)?.0 as usize;
             let z = (wy - p * wx) / t.w;
             sum_z[h] += z;
@@ -102,7 +102,22 @@ impl Tally {
             let e = self.psus.entry(i).or_default();
             e.0 += weight;
             e.1 += wy;
+            e.2 += weight * weight;
         }
+    }
+
+    /// Multiplies every weight in PSU i by `factor[i]` (a non-response adjustment), the
+    /// sums following.
+    pub(crate) fn rescale(&mut self, factor: &[f64]) {
+        let (mut w, mut w_yes, mut w2) = (0.0, 0.0, 0.0);
+        for (i, e) in self.psus.iter_mut() {
+            let f = factor.get(*i as usize).copied().unwrap_or(1.0);
+            *e = (e.0 * f, e.1 * f, e.2 * f * f);
+            w += e.0;
+            w_yes += e.1;
+            w2 += e.2;
+        }
+        (self.w, self.w_yes, self.w2) = (w, w_yes, w2);
     }
 
     /// The (weighted) proportion, if anyone is in the population.
