@@ -766,17 +766,20 @@ fn a_withdrawal_wins_over_sending_back_on_both_sides() {
             "Kiểm tra lại",
         ])
     };
+    let withdraw = |id: Uuid| {
+        run(&[
+            "--data-dir",
+            d,
+            "erase",
+            &id.to_string(),
+            "--reason",
+            "withdrawn",
+        ])
+    };
     // 1. The child withdraws before the surveyor's next sync: the erasure goes out first,
     //    the hub forgets the interview, and nothing comes back.
     reject(ids[0]);
-    run(&[
-        "--data-dir",
-        d,
-        "erase",
-        &ids[0].to_string(),
-        "--reason",
-        "withdrawn",
-    ]);
+    withdraw(ids[0]);
     let said = run(&["--data-dir", d, "sync"]);
     assert!(!said.contains("sent back"), "{said}");
     assert!(!run(&["hub", "review", "--data", &h, "list"]).contains(&ids[0].to_string()));
@@ -787,14 +790,7 @@ fn a_withdrawal_wins_over_sending_back_on_both_sides() {
     let store = langnghe::store::Store::open(&dev).unwrap();
     assert!(store.sent_back(ids[1]).is_some());
     drop(store);
-    run(&[
-        "--data-dir",
-        d,
-        "erase",
-        &ids[1].to_string(),
-        "--reason",
-        "withdrawn",
-    ]);
+    withdraw(ids[1]);
     let listed = run(&["--data-dir", d, "list"]);
     assert!(!listed.contains(&ids[1].to_string()), "{listed}");
     run(&["--data-dir", d, "sync"]);

@@ -60,15 +60,20 @@ pub fn pps_systematic(sizes: &[f64], m: usize, start: f64) -> Vec<(usize, f64)> 
     let mut certain = vec![false; sizes.len()];
     let positive = sizes.iter().filter(|s| **s > 0.0).count();
     let m = m.min(positive);
-    // Certainty units until no remaining unit is larger than the interval.
-    loop {
+    // Units still to draw, and the size they are drawn from, leaving the certain ones out.
+    let rest = |certain: &[bool]| {
         let left = m - certain.iter().filter(|c| **c).count();
         let total: f64 = sizes
             .iter()
-            .zip(&certain)
+            .zip(certain)
             .filter(|(_, c)| !**c)
             .map(|(s, _)| s.max(0.0))
             .sum();
+        (left, total)
+    };
+    // Certainty units until no remaining unit is larger than the interval.
+    loop {
+        let (left, total) = rest(&certain);
         let big: Vec<usize> = (0..sizes.len())
             .filter(|&i| !certain[i] && left > 0 && sizes[i] * left as f64 >= total)
             .collect();
@@ -79,13 +84,7 @@ pub fn pps_systematic(sizes: &[f64], m: usize, start: f64) -> Vec<(usize, f64)> 
             certain[i] = true;
         }
     }
-    let left = m - certain.iter().filter(|c| **c).count();
-    let total: f64 = sizes
-        .iter()
-        .zip(&certain)
-        .filter(|(_, c)| !**c)
-        .map(|(s, _)| s.max(0.0))
-        .sum();
+    let (left, total) = rest(&certain);
     let mut out: Vec<(usize, f64)> = Vec::with_capacity(m);
     if left > 0 && total > 0.0 {
         let step = total / left as f64;

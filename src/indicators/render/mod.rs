@@ -279,35 +279,29 @@ pub fn change_line(r: &IndicatorResult, lang: &str) -> Option<String> {
     let pts = |x: f64| gap(x, 0.0, lang);
     let (lo, hi) = c.interval;
     let unclear = lo <= 0.0 && hi >= 0.0;
-    let mut s = if vi {
-        format!(
-            "Thay đổi {} → {}: {} điểm (KTC 95%: {} đến {}){}",
-            c.from,
-            c.to,
-            pts(c.diff),
-            pts(lo),
-            pts(hi),
-            if unclear {
-                ", chưa đủ để nói là có thay đổi"
-            } else {
-                ""
-            }
+    let (head, ci, no_change) = if vi {
+        (
+            "Thay đổi",
+            "điểm (KTC 95%:",
+            ", chưa đủ để nói là có thay đổi",
         )
     } else {
-        format!(
-            "Change {} → {}: {} points (95% CI {} to {}){}",
-            c.from,
-            c.to,
-            pts(c.diff),
-            pts(lo),
-            pts(hi),
-            if unclear {
-                ", not distinguishable from no change"
-            } else {
-                ""
-            }
+        (
+            "Change",
+            "points (95% CI",
+            ", not distinguishable from no change",
         )
     };
+    let to = if vi { "đến" } else { "to" };
+    let mut s = format!(
+        "{head} {} → {}: {} {ci} {} {to} {}){}",
+        c.from,
+        c.to,
+        pts(c.diff),
+        pts(lo),
+        pts(hi),
+        if unclear { no_change } else { "" }
+    );
     if let Some((year, value, goal)) = c.projected {
         let met = value >= goal;
         s.push_str(&match (vi, met) {
