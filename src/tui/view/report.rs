@@ -89,11 +89,14 @@ fn gauges_for(rep: &Report, selected: usize, lang: &str, f: &mut Frame, gauges: 
                 if !gaps.is_empty() {
                     s.push_str(&format!(" · {}: {}", rw.target, gaps.join(", ")));
                 }
+                // The design effect where the line has room for it (never cutting the targets).
                 let (deff, _) = crate::indicators::render::design_figures(&r.total, lang);
-                if !deff.is_empty() {
-                    s.push_str(&format!(" · deff {deff}"));
+                let with = format!("{s} · deff {deff}");
+                if !deff.is_empty() && with.width() <= usize::from(bar.width) {
+                    with
+                } else {
+                    s
                 }
-                s
             }
             _ => format!("{} (n={})", rw.too_few, r.total.n),
         };
