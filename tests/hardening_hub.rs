@@ -153,6 +153,31 @@ fn enroll_raw(
 }
 
 #[test]
+fn an_enrolment_with_a_return_key_that_is_not_one_is_refused_and_spends_no_token() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let token = hub.token("odd");
+    let key = keys::new_signing_key();
+    let device = uuid::Uuid::now_v7();
+    let req = |return_key: &str| langnghe::protocol::http::EnrollRequest {
+        token: token.clone(),
+        device_id: device,
+        public_key: keys::hex(key.verifying_key().as_bytes()),
+        proof: keys::hex(&key.sign(&bundle::enroll_message(&token, device)).to_bytes()),
+        return_key: Some(return_key.into()),
+    };
+    let url = format!("{}/api/v1/enroll", hub.url());
+    let bad = serde_json::to_string(&req("age1notakey")).unwrap();
+    let (status, why) = post(&url, "", bad.as_bytes());
+    assert_eq!(status, 400, "{why}");
+    assert!(why.contains("return key"), "{why}");
+    // The same token still enrols the device with a real key.
+    let real = age::x25519::Identity::generate().to_public().to_string();
+    let good = serde_json::to_string(&req(&real)).unwrap();
+    assert_eq!(post(&url, "", good.as_bytes()).0, 201);
+}
+
+#[test]
 fn enrolment_cannot_take_over_a_device_or_revive_a_revoked_one() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProc::new(&tmp.path().join("hub"));

@@ -665,6 +665,24 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
         4,
         "3 real interviews, no practice"
     );
+    // Attack: the device writes another version of an interview nobody sent back (the
+    // approved one). The hub keeps it aside as a conflict; the approved version stays.
+    let store = langnghe::store::Store::open(&dev).unwrap();
+    let other = ids[0];
+    let form = common::child_form();
+    let mut rng = langnghe::simulate::Rng::new(99);
+    let t = chrono::Local::now().fixed_offset();
+    let mut forged = loop {
+        if let Some(iv) = langnghe::simulate::interview(&form, &mut rng, t) {
+            break langnghe::simulate::finalized(&form, &iv, "sv_hoa", &mut rng, t);
+        }
+    };
+    (forged.id, forged.training) = (other, false);
+    store.finalize(&mut [forged]).unwrap();
+    drop(store);
+    let said = run(&["--data-dir", d, "sync"]);
+    assert!(said.contains("1 kept aside as conflicts"), "{said}");
+    assert_eq!(exported(&hub.dir, &out, other), ("".into(), "0".into(), 1));
 
     // Over USB: the returns file goes back on the stick with the receipts.
     let dev2 = tmp.path().join("dev2");
