@@ -214,7 +214,10 @@ impl Session {
         }
         self.store.save_draft(&mut self.draft)?;
         if self.draft.referral != self.referral_told {
-            self.store.queue_referral(&self.referral_notice())?;
+            // Practice never alerts a child-protection officer about a child who is not there.
+            if !self.store.training_mode() {
+                self.store.queue_referral(&self.referral_notice())?;
+            }
             self.referral_told = self.draft.referral;
         }
         Ok(())

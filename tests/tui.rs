@@ -553,6 +553,10 @@ fn referral_flag_shows_hotline_and_is_kept() {
     assert!(r.app.session.as_ref().unwrap().draft.referral);
     let id = r.app.session.as_ref().unwrap().id();
     assert!(r.store().draft(id).unwrap().referral, "saved at once");
+    assert!(
+        r.store().has_unsent_referrals(),
+        "the hub is told at the next sync"
+    );
     // The surveyor's draft list says what it is.
     r.key(Esc);
     assert!(r.screen().contains("⚑ cần hỗ trợ"), "{}", r.screen());
@@ -1330,6 +1334,21 @@ fn a_sent_back_interview_shows_its_note_and_reopens_where_the_supervisor_pointed
     assert!(
         s.contains("↩ trả lại: Hỏi lại câu ở trường (gs_lan)"),
         "the note stays in sight: {s}"
+    );
+}
+
+#[test]
+fn a_referral_flagged_in_training_mode_never_reaches_the_hub() {
+    let mut r = rig();
+    r.store().set_training_mode(true).unwrap();
+    r.start("all_types").key(F(9)).enter();
+    assert!(
+        r.app.session.as_ref().unwrap().draft.referral,
+        "flagged on the practice draft"
+    );
+    assert!(
+        !r.store().has_unsent_referrals(),
+        "no child-protection officer is alerted about a practice interview"
     );
 }
 

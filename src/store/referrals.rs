@@ -28,7 +28,7 @@ impl Store {
     }
 
     /// Whether any notice waits (cheap: the sync worker asks on every check).
-    pub(crate) fn has_unsent_referrals(&self) -> bool {
+    pub fn has_unsent_referrals(&self) -> bool {
         !self.referrals.is_empty()
     }
 
