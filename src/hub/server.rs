@@ -286,15 +286,20 @@ async fn bundles(State(s): St, req: axum::extract::Request) -> Response {
         Ok(Ok(Ingested {
             receipt_bytes: receipt,
             ..
-        })) => (
-            StatusCode::CREATED,
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            receipt,
-        )
-            .into_response(),
+        })) => signed(StatusCode::CREATED, receipt),
         Ok(Err(e)) => refused(&e),
         Err(e) => text(500, e.to_string()),
     }
+}
+
+/// A signed file the hub hands a device (a receipt, a returns file), as bytes.
+fn signed(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        bytes,
+    )
+        .into_response()
 }
 
 /// The interviews sent back to the calling device, sealed to it, signed by the hub.
@@ -308,12 +313,7 @@ async fn returns(State(s): St, headers: HeaderMap) -> Response {
     })
     .await;
     match r {
-        Ok(Ok((bytes, _))) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            bytes,
-        )
-            .into_response(),
+        Ok(Ok((bytes, _))) => signed(StatusCode::OK, bytes),
         Ok(Err(e)) => refused(&e),
         Err(e) => text(500, e.to_string()),
     }

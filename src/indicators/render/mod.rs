@@ -303,29 +303,23 @@ pub fn change_line(r: &IndicatorResult, lang: &str) -> Option<String> {
         if unclear { no_change } else { "" }
     );
     if let Some((year, value, goal)) = c.projected {
-        let met = value >= goal;
-        s.push_str(&match (vi, met) {
-            (true, true) => format!(
-                ". Theo xu hướng này, năm {year}: {} — đạt mục tiêu {}.",
-                pct(value, lang),
-                pct(goal, lang)
-            ),
-            (true, false) => format!(
-                ". Theo xu hướng này, năm {year}: {} — chưa đạt mục tiêu {}.",
-                pct(value, lang),
-                pct(goal, lang)
-            ),
-            (false, true) => format!(
-                ". On this trend, {year}: {} — meets the {} target.",
-                pct(value, lang),
-                pct(goal, lang)
-            ),
-            (false, false) => format!(
-                ". On this trend, {year}: {} — short of the {} target.",
-                pct(value, lang),
-                pct(goal, lang)
-            ),
-        });
+        // "… — meets the 35.0% target." / "… — đạt mục tiêu 35,0%."
+        let (verdict, after) = match (vi, value >= goal) {
+            (true, true) => ("đạt mục tiêu", ""),
+            (true, false) => ("chưa đạt mục tiêu", ""),
+            (false, true) => ("meets the", " target"),
+            (false, false) => ("short of the", " target"),
+        };
+        let trend = if vi {
+            "Theo xu hướng này, năm"
+        } else {
+            "On this trend,"
+        };
+        s.push_str(&format!(
+            ". {trend} {year}: {} — {verdict} {}{after}.",
+            pct(value, lang),
+            pct(goal, lang)
+        ));
     } else {
         s.push('.');
     }
