@@ -59,9 +59,20 @@ fn main() -> ExitCode {
         Some(Command::List { status, json }) => {
             open().and_then(|s| data::list(&s, status, json, &mut std::io::stdout()))
         }
-        Some(Command::Simulate { form, count, seed }) => {
-            open().and_then(|s| data::simulate(&s, &form, &forms_dir, count, seed))
-        }
+        Some(Command::Simulate {
+            form,
+            count,
+            seed,
+            plan,
+        }) => open().and_then(|s| {
+            let sim = data::Simulation {
+                form: &form,
+                count,
+                seed,
+                plan: plan.as_deref(),
+            };
+            data::simulate(&s, &forms_dir, sim)
+        }),
         Some(Command::Export { export }) => {
             open().and_then(|s| data::export(&s, &forms_dir, &export))
         }

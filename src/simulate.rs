@@ -42,6 +42,17 @@ const TEXTS: &[&str] = &[
 /// Runs one interview to the end with random valid answers. `None` if it could not be
 /// completed (a required answer no random value satisfied).
 pub fn interview(form: &Arc<Form>, rng: &mut Rng, now: DateTime<FixedOffset>) -> Option<Interview> {
+    interview_with(form, rng, now, &[])
+}
+
+/// As `interview`, with some answers given: (question name, answer), e.g. the province
+/// and commune a sample plan sends the surveyor to.
+pub fn interview_with(
+    form: &Arc<Form>,
+    rng: &mut Rng,
+    now: DateTime<FixedOffset>,
+    preset: &[(String, String)],
+) -> Option<Interview> {
     let mut iv = Interview::new(form.clone(), now);
     let mut steps = 0;
     while let Some(item) = iv.current().cloned() {
@@ -64,8 +75,11 @@ pub fn interview(form: &Arc<Form>, rng: &mut Rng, now: DateTime<FixedOffset>) ->
                     && iv.value(*node, path).is_blank()
                     && !iv.is_read_only(*node, path)
                 {
+                    let name = &form.node(*node).name;
                     let required = iv.is_required(*node, path);
-                    if required || rng.chance(0.9) {
+                    if let Some((_, v)) = preset.iter().find(|(n, _)| n == name) {
+                        iv.answer(*node, path, v).ok()?;
+                    } else if required || rng.chance(0.9) {
                         for _ in 0..40 {
                             let Some(raw) = random_answer(&iv, *node, path, &kind, rng, now) else {
                                 break;

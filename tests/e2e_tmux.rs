@@ -111,6 +111,8 @@ fn a_whole_child_interview_typed_in_a_real_terminal() {
         ("Em có muốn trả lời không?", "1"),
         ("Tỉnh", "2"),
         ("Xã / phường", "1"),
+        ("Số trẻ em trong danh sách chọn mẫu", "240"),
+        ("Số trẻ em được chọn từ danh sách đó", "12"),
         ("Em bao nhiêu tuổi?", "12"),
         ("Em sinh năm nào?", ""),
         ("Em là bạn trai hay bạn gái?", "2"),
@@ -194,6 +196,9 @@ fn sigterm_mid_interview_keeps_the_answers_and_restores_the_terminal() {
     t.send(&["Enter"]);
     t.wait_for("Xã / phường");
     t.literal("1");
+    t.send(&["Enter"]);
+    // Not drawn from a list: left blank.
+    t.wait_for("Số trẻ em trong danh sách chọn mẫu");
     t.send(&["Enter"]);
     t.wait_for("Em bao nhiêu tuổi?");
     // Typed, never confirmed with Enter: Esc must keep it.

@@ -531,3 +531,73 @@ fn a_declared_design_gives_design_based_intervals_and_says_so() {
         .to_string();
     assert!(err.contains("`strata` needs `psu`"), "{err}");
 }
+
+#[test]
+fn post_stratified_weights_meet_the_known_totals_and_the_report_says_what_was_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = build("kids.toml", FORM).unwrap();
+    let defs_src = DEFS.replace(
+        "form = \"kids\"",
+        "form = \"kids\"\nstrata = \"'all'\"\npsu = \"${commune}\"\n\
+         post_strata = [\"commune\"]\ntotals = \"totals.csv\"",
+    );
+    let path = dir.path().join("kids.indicators.toml");
+    std::fs::write(&path, &defs_src).unwrap();
+    // Commune B is not in the totals; commune C has a total and no interview.
+    std::fs::write(
+        dir.path().join("totals.csv"),
+        "commune,total\nXã A,400\nXã C,50\n",
+    )
+    .unwrap();
+    let defs = langnghe::indicators::def::load(&path, &form).unwrap();
+    let now = FixedOffset::east_opt(0)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 29, 0, 0, 0)
+        .unwrap();
+    let mut acc = Accumulator::new(&defs, &form, now);
+    for f in data() {
+        acc.add(&f);
+    }
+    let rep = acc.finish();
+    // Commune A's 45 interviews (5 under 7) stand for its 400 children: the 40 aged 7+
+    // weigh 400·40/45; commune B's 10 keep weight 1.
+    let t = &rep.results[0].total;
+    assert!((t.w - (400.0 * 40.0 / 45.0 + 10.0)).abs() < 1e-9, "{}", t.w);
+    let a = &rep.results[0].by[0].cells["Xã A"];
+    assert!((a.w - 400.0 * 40.0 / 45.0).abs() < 1e-9);
+    assert!(t.variance.is_some());
+    let post = rep.design.as_ref().unwrap().post.as_ref().unwrap();
+    assert_eq!(post.unmatched, 10);
+    assert_eq!(post.empty, ["2026: Xã C"]);
+    let table = render::table::render(&rep, "en");
+    assert!(
+        table.contains("post-stratified to known totals (round × commune): 1 post-strata.")
+            && table.contains("10 interview(s) outside the known totals kept their weights.")
+            && table.contains("not represented): 2026: Xã C."),
+        "{table}"
+    );
+
+    // A bad total names its file and line; a missing file too; and it needs a design.
+    std::fs::write(
+        dir.path().join("totals.csv"),
+        "commune,total\nXã A,400\nXã B,many\n",
+    )
+    .unwrap();
+    let e = langnghe::indicators::def::load(&path, &form)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("totals.csv:3:1: `total` must be a number of children above 0, not `many`"),
+        "{e}"
+    );
+    std::fs::remove_file(dir.path().join("totals.csv")).unwrap();
+    let e = langnghe::indicators::def::load(&path, &form)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("totals.csv") && e.contains("cannot read"), "{e}");
+    let no_design = defs_src.replace("psu = \"${commune}\"\n", "");
+    let e = parse("kids.indicators.toml", &no_design, &form)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("post-stratification needs"), "{e}");
+}

@@ -228,3 +228,89 @@ fn a_hub_report_weights_each_interview_by_its_communes_selection_probability() {
         "not in the plan, not in the report"
     );
 }
+
+#[test]
+fn simulate_follows_a_plan_commune_by_commune_and_refuses_codes_the_form_lacks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("plan.csv");
+    std::fs::write(
+        &plan,
+        "province,commune,name,children,probability,children_to_select\n\
+         11,03160,Xã,100,0.5,30\n15,02752,Xã,100,0.4,20\n",
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    let out = common::run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        "child_participation",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--seed",
+        "5",
+    ]);
+    // One attempt per selected child: finalized + ended early = 50.
+    let number = |s: &str, tail: &str| -> usize {
+        s.lines()
+            .find(|l| l.contains(tail))
+            .and_then(|l| l.split_whitespace().next())
+            .map_or(0, |n| n.parse().unwrap())
+    };
+    let (done, ended) = (number(&out, "finalized"), number(&out, "ended early"));
+    assert_eq!(done + ended, 50, "{out}");
+    assert!(done > 0, "{out}");
+    let list = common::run(&["--data-dir", d, "list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), done);
+    // Where each interview was taken: the report's microdata (its province and commune
+    // breakdowns).
+    let micro = tmp.path().join("micro.csv");
+    common::run(&[
+        "--data-dir",
+        d,
+        "report",
+        "--form",
+        "child_participation",
+        "--microdata",
+        micro.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(&micro).unwrap();
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let (p, c) = (col("by_province"), col("by_commune"));
+    assert_eq!(csv.lines().count(), done + 1);
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert!(
+            matches!((f[p], f[c]), ("11", "03160") | ("15", "02752")),
+            "an interview outside the plan: {line}"
+        );
+    }
+    std::fs::write(
+        &plan,
+        "province,commune,name,children,probability,children_to_select\n11,99999,Xã,100,0.5,3\n",
+    )
+    .unwrap();
+    let o = langnghe()
+        .args([
+            "--data-dir",
+            d,
+            "simulate",
+            "--form",
+            "child_participation",
+            "--plan",
+        ])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("`99999` is not a commune of form child_participation"),
+        "{err}"
+    );
+}

@@ -65,6 +65,7 @@ fn a_child_under_seven_is_not_eligible() {
     consent(&mut iv);
     say(&mut iv, "province", "11");
     say(&mut iv, "commune", "03160");
+    say(&mut iv, "listed", "");
     say(&mut iv, "age", "6");
     say(&mut iv, "too_young", "");
     assert_eq!(iv.cursor(), &Cursor::End);
@@ -89,6 +90,8 @@ fn consent_and_profile(iv: &mut Interview, age: &str) {
     for (q, a) in [
         ("province", "15"),
         ("commune", "02752"),
+        ("listed", "120"),
+        ("chosen", "6"),
         ("age", age),
         ("birth_year", ""),
         ("sex", "girl"),
@@ -244,6 +247,7 @@ fn aware_means_the_neutral_question_and_two_of_three_statements() {
         ("child_assent", "yes"),
         ("province", "11"),
         ("commune", "03160"),
+        ("listed", ""),
         ("age", "12"),
         ("knows_right", "yes"),
         ("tf_permission", "true"),
@@ -288,7 +292,12 @@ fn aware_means_the_neutral_question_and_two_of_three_statements() {
 fn a_birth_year_that_does_not_fit_the_age_is_pointed_out() {
     let mut iv = open("child_participation.toml");
     consent(&mut iv);
-    for (q, a) in [("province", "11"), ("commune", "03160"), ("age", "9")] {
+    for (q, a) in [
+        ("province", "11"),
+        ("commune", "03160"),
+        ("listed", ""),
+        ("age", "9"),
+    ] {
         say(&mut iv, q, a);
     }
     // Born 2019 (7 by the year): "9" may be the traditional age (tuổi mụ).

@@ -462,7 +462,7 @@ fn consent_gates_the_jump_list_and_review() {
 fn a_child_under_seven_ends_as_not_eligible() {
     let mut r = rig();
     r.consented();
-    r.typed("1").enter().typed("1").enter().typed("6").enter();
+    r.typed("1").enter().typed("1").enter().enter().typed("6").enter();
     let s = r.screen();
     assert!(s.contains("không thuộc đối tượng khảo sát"), "{s}");
     assert!(
@@ -628,6 +628,8 @@ fn scripted_child_interview_keys_in_answers_out() {
         ("child_assent", "1"),
         ("province", "1"),
         ("commune", "2"),
+        ("listed", "30"),
+        ("chosen", "3"),
         ("age", "13"),
         ("birth_year", "2013"),
         ("sex", "1"),
@@ -1226,7 +1228,7 @@ fn every_interview_keeps_its_exact_form_version_for_resume_and_export() {
 fn drafts_are_told_apart_by_the_forms_instance_name() {
     let mut r = rig();
     r.consented();
-    r.typed("1").enter().typed("1").enter().typed("12").enter();
+    r.typed("1").enter().typed("1").enter().enter().typed("12").enter();
     r.key(Esc);
     let s = r.screen();
     assert!(s.contains("Xã Mường Nhé ·  · 12 — "), "{s}");

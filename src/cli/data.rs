@@ -111,51 +111,65 @@ pub fn list(store: &Store, status: Option<Status>, json: bool, out: &mut dyn Wri
     }
 }
 
-pub fn simulate(
-    store: &Store,
-    form_spec: &str,
-    forms_dir: &Path,
-    count: usize,
-    seed: u64,
-) -> CliResult {
-    let form = crate::catalog::find(form_spec, forms_dir)?;
+/// What `simulate` makes: `count` interviews, or with a sample plan one attempt per child
+/// the plan selects, in its communes.
+pub struct Simulation<'a> {
+    pub form: &'a str,
+    pub count: usize,
+    pub seed: u64,
+    pub plan: Option<&'a Path>,
+}
+
+pub fn simulate(store: &Store, forms_dir: &Path, sim: Simulation) -> CliResult {
+    let form = crate::catalog::find(sim.form, forms_dir)?;
     store.keep_form(&form)?;
+    let presets = match sim.plan {
+        Some(p) => Some(plan_presets(&form, p)?),
+        None => None,
+    };
     let clock = SystemClock::default();
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::new(sim.seed);
     let surveyor = store
         .settings()
         .map(|s| s.surveyor)
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "simulated".into());
     let tty = std::io::stderr().is_terminal();
-    let mut batch = Vec::new();
-    let (mut done, mut failed) = (0usize, 0usize);
-    let mut ended: Vec<crate::store::Tombstone> = Vec::new();
-    let mut ended_total = 0usize;
-    // Some random walks dead-end (no random value fits a required answer); try again,
-    // within reason, so that `--count N` means N interviews.
-    while done + batch.len() < count && failed <= count * 10 {
+    let count = presets.as_ref().map_or(sim.count, Vec::len);
+    let (mut batch, mut ended) = (Vec::new(), Vec::new());
+    let (mut done, mut failed, mut ended_total, mut attempts) = (0usize, 0usize, 0usize, 0usize);
+    // Without a plan `--count N` means N finalized interviews: some random walks dead-end
+    // (no random value fits a required answer) or end early, and are tried again, within
+    // reason. With a plan each selected child is one attempt; ending early is non-response.
+    let more = |done: usize, attempts: usize| match &presets {
+        Some(p) => attempts < p.len(),
+        None => done < count,
+    };
+    while more(done + batch.len(), attempts) && failed <= count * 10 {
         let now = clock.now();
-        match simulate::interview(&form, &mut rng, now) {
-            Some(iv) => match ended_early(&form, &iv, now) {
-                Some(t) => {
-                    ended_total += 1;
-                    ended.push(t);
+        let preset = presets.as_ref().and_then(|p| p.get(attempts));
+        match simulate::interview_with(&form, &mut rng, now, preset.map_or(&[], |p| &p[..])) {
+            Some(iv) => {
+                attempts += 1;
+                match ended_early(&form, &iv, now) {
+                    Some(t) => {
+                        ended_total += 1;
+                        ended.push(t);
+                    }
+                    None => batch.push(simulate::finalized(&form, &iv, &surveyor, &mut rng, now)),
                 }
-                None => batch.push(simulate::finalized(&form, &iv, &surveyor, &mut rng, now)),
-            },
+            }
             None => failed += 1,
         }
-        if batch.len() >= 500 || done + batch.len() == count {
+        let last = !more(done + batch.len(), attempts);
+        if batch.len() >= 500 || last {
             store.finalize(&mut batch).map_err(|e| e.to_string())?;
             store.add_tombstones(&ended).map_err(|e| e.to_string())?;
             ended.clear();
             done += batch.len();
             batch.clear();
-            if tty {
-                progress(&form.id, done, count);
-            }
-        } else if tty && batch.len() % 50 == 0 {
+        }
+        if tty && (last || (done + batch.len()) % 50 == 0) {
             progress(&form.id, done + batch.len(), count);
         }
     }
@@ -167,17 +181,62 @@ pub fn simulate(
             "{ended_total} interview(s) ended early (declined or not eligible): only tombstones kept"
         );
     }
+    let short = more(done, attempts);
     println!(
         "{done} interview(s) finalized for {} v{}{}",
         form.id,
         form.version,
-        if done < count {
+        if short {
             format!("; stopped after {failed} random walks could not be completed")
         } else {
             String::new()
         }
     );
     Ok(())
+}
+
+/// One preset (province, commune) per child a sample plan selects, commune by commune in
+/// the plan's order; every code must be one of the form's choices.
+fn plan_presets(
+    form: &crate::form::Form,
+    plan: &Path,
+) -> Result<Vec<Vec<(String, String)>>, String> {
+    let shown = plan.display();
+    let src = std::fs::read_to_string(plan).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let sel = crate::indicators::tables::selection(&src)
+        .map_err(|b| format!("{shown}:{}: {}", b.line, b.message))?;
+    let choice = |q: &str, v: &str| {
+        let node = form.by_name.get(q).copied();
+        let known = node
+            .and_then(|n| form.list_of(n))
+            .is_some_and(|l| l.find(v).is_some());
+        if known {
+            Ok(())
+        } else {
+            Err(format!(
+                "{shown}: `{v}` is not a {q} of form {} (its choices)",
+                form.id
+            ))
+        }
+    };
+    let mut communes: Vec<_> = sel.communes.iter().collect();
+    communes.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Vec::new();
+    for ((province, commune), (_, children)) in communes {
+        choice("province", province)?;
+        choice("commune", commune)?;
+        let preset = vec![
+            ("province".to_string(), province.clone()),
+            ("commune".to_string(), commune.clone()),
+        ];
+        out.extend(std::iter::repeat_n(preset, *children as usize));
+    }
+    if out.is_empty() {
+        return Err(format!(
+            "{shown}: no children to select (`children_to_select`)"
+        ));
+    }
+    Ok(out)
 }
 
 /// One random answer to a question, as a person would type it (`marker` in front of text);

@@ -75,10 +75,14 @@ pub enum Command {
         /// Form file, or a form id from the forms folder.
         #[arg(long)]
         form: String,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, conflicts_with = "plan")]
         count: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// A sample plan (`hub plan`'s file): one interview attempt per child it selects,
+        /// in its communes (refusals become non-response there).
+        #[arg(long)]
+        plan: Option<PathBuf>,
     },
     /// Export this device's finalized interviews: CSV in ODK Central's shape, or a workbook.
     Export {

@@ -73,9 +73,6 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
         a.form,
         forms_dir,
     )?;
-    if defs.plan.is_some() {
-        return Err("weights from a sample plan are worked out on the hub: `hub report`".into());
-    }
     let rows = match a.microdata {
         Some(p) => Some(
             crate::store::paths::replace_private(p)

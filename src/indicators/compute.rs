@@ -2,7 +2,7 @@
 //! memory: a hub may hold hundreds of thousands).
 
 use super::def::Indicators;
-use super::stats::{Design, Tally};
+use super::stats::{Design, PostStrata, Tally};
 use crate::expr::{Context, NodeId, Value, eval};
 use crate::form::answer::parse_answer;
 use crate::form::{Form, Kind, Text};
@@ -131,8 +131,10 @@ pub struct Accumulator<'a> {
     /// Completed interviews per PSU (by index).
     per_psu: Vec<u64>,
     rows: Option<Microdata<'a>>,
-    /// The sample plan's selection probabilities, when the indicator file names a plan.
-    selection: Option<super::plan::Selection>,
+    /// (round, post-stratifying cells) → the post-stratum's index in the design.
+    group_index: std::collections::HashMap<(String, Vec<String>), u32>,
+    /// Interviews counted per post-stratum (by index).
+    per_group: Vec<u64>,
 }
 
 /// What the indicator file makes of one interview.
@@ -246,14 +248,25 @@ impl<'a> Accumulator<'a> {
                 period: None,
                 generated: now,
                 languages: form.languages.clone(),
-                design: defs.psu.as_ref().map(|_| Design::default()),
+                design: defs.psu.as_ref().map(|_| Design {
+                    post: (!defs.post_strata.is_empty()).then(|| PostStrata {
+                        by: defs
+                            .post_strata
+                            .iter()
+                            .map(|&i| defs.breakdowns[i].name.clone())
+                            .collect(),
+                        ..PostStrata::default()
+                    }),
+                    ..Design::default()
+                }),
                 outside_plan: 0,
                 achieved: None,
             },
             psu_index: Default::default(),
             per_psu: Vec::new(),
             rows: None,
-            selection: None,
+            group_index: Default::default(),
+            per_group: Vec::new(),
         }
     }
 
@@ -276,7 +289,7 @@ impl<'a> Accumulator<'a> {
             return Some(i);
         }
         // A commune the plan did not select was not sampled: not a PSU of the design.
-        if let Some(sel) = &self.selection
+        if let Some(sel) = &self.defs.selection
             && sel.weight(&key.0, &key.1).is_none()
         {
             return None;
@@ -307,13 +320,21 @@ impl<'a> Accumulator<'a> {
         });
         self.load(f);
         let row = self.evaluate(at);
-        if self.selection.is_some() && row.psu.is_none() {
+        if self.defs.selection.is_some() && row.psu.is_none() {
             // Taken in a commune the plan did not select: outside the sample, said in the
             // report rather than counted with a made-up weight.
             self.report.outside_plan += 1;
             return;
         }
+        let group = self.group_of(&row);
+        if self.per_group.len() <= group as usize {
+            self.per_group.resize(group as usize + 1, 0);
+        }
+        self.per_group[group as usize] += 1;
         if let Some(i) = row.psu {
+            if let Some(post) = self.report.design.as_mut().and_then(|d| d.post.as_mut()) {
+                *post.weights.entry((i, group)).or_default() += row.weight;
+            }
             let i = i as usize;
             if self.per_psu.len() <= i {
                 self.per_psu.resize(i + 1, 0);
@@ -326,7 +347,31 @@ impl<'a> Accumulator<'a> {
                 out.push(f.id, &row, names);
             }
         }
-        self.tally(&row);
+        self.tally(&row, group);
+    }
+
+    /// The interview's post-stratum (0 without post-stratification): its round and its
+    /// cells of the post-stratifying breakdowns.
+    fn group_of(&mut self, row: &Evaluated) -> u32 {
+        let Some(post) = self.report.design.as_mut().and_then(|d| d.post.as_mut()) else {
+            return 0;
+        };
+        let cells: Vec<String> = self
+            .defs
+            .post_strata
+            .iter()
+            .map(|&b| row.cells[b].clone())
+            .collect();
+        let key = (row.round.clone(), cells);
+        if let Some(&g) = self.group_index.get(&key) {
+            return g;
+        }
+        let known = self.defs.totals.as_ref().and_then(|t| t.cells.get(&key.1));
+        let g = post.groups.len() as u32;
+        post.groups
+            .push((key.0.clone(), key.1.clone(), known.copied()));
+        self.group_index.insert(key, g);
+        g
     }
 
     /// The interview's answers as the expressions see them.
@@ -353,16 +398,11 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    /// Weights from the sample plan (see `def::Indicators::plan`).
-    pub fn set_selection(&mut self, s: super::plan::Selection) {
-        self.selection = Some(s);
-    }
-
     /// The interview's weight: the `weight` expression, or with a plan 1/π of its commune
     /// times `child_weight` (`None` for a commune the plan did not select).
     fn weight(&self, psu: Option<u32>) -> Option<f64> {
         let cx = &self.answers;
-        let Some(sel) = &self.selection else {
+        let Some(sel) = &self.defs.selection else {
             let w = self.defs.weight.as_ref();
             return Some(w.map_or(1.0, |w| eval(w, cx).to_num()));
         };
@@ -410,18 +450,19 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    fn tally(&mut self, row: &Evaluated) {
-        let (weight, psu, cells) = (row.weight, row.psu, &row.cells);
+    fn tally(&mut self, row: &Evaluated, group: u32) {
+        let (weight, cells) = (row.weight, &row.cells);
+        let psu = row.psu.map(|i| (i, group));
         for (value, res) in row.values.iter().zip(&mut self.report.results) {
             let Some(yes) = *value else {
                 continue;
             };
-            res.total.add(yes, weight, psu);
+            res.total.add_in(yes, weight, psu);
             if !row.round.is_empty() {
                 res.rounds
                     .entry(row.round.clone())
                     .or_default()
-                    .add(yes, weight, psu);
+                    .add_in(yes, weight, psu);
             }
             for (k, (cell, b)) in cells.iter().zip(&mut res.by).enumerate() {
                 if cell.is_empty() {
@@ -430,7 +471,7 @@ impl<'a> Accumulator<'a> {
                 b.cells
                     .entry(cell.clone())
                     .or_default()
-                    .add(yes, weight, psu);
+                    .add_in(yes, weight, psu);
                 if let Some(up) = self.defs.breakdowns[k].within
                     && !b.parent.contains_key(cell)
                     && !cells[up].is_empty()
@@ -486,7 +527,7 @@ impl<'a> Accumulator<'a> {
     /// commune where fewer answered stands for its share all the same). 1 where the plan
     /// gives no number.
     fn nonresponse(&self) -> Option<Vec<f64>> {
-        let sel = self.selection.as_ref()?;
+        let sel = self.defs.selection.as_ref()?;
         let design = self.report.design.as_ref()?;
         let factors = design
             .psus
@@ -507,9 +548,52 @@ impl<'a> Accumulator<'a> {
         Some(factors)
     }
 
+    /// Post-stratification: each post-stratum's factor g = N / N̂, N̂ its weight after the
+    /// non-response adjustment `nr`; the design's weights left adjusted by both (what the
+    /// variance residuals use). Empty without post-stratification.
+    fn post_stratify(&mut self, nr: Option<&[f64]>) -> Vec<f64> {
+        let Some(post) = self.report.design.as_mut().and_then(|d| d.post.as_mut()) else {
+            return Vec::new();
+        };
+        if let Some(nr) = nr {
+            for (&(i, _), w) in post.weights.iter_mut() {
+                *w *= nr.get(i as usize).unwrap_or(&1.0);
+            }
+        }
+        let g = post.factors();
+        for (&(_, k), w) in post.weights.iter_mut() {
+            *w *= g[k as usize];
+        }
+        post.unmatched = self
+            .per_group
+            .iter()
+            .zip(&post.groups)
+            .filter(|(_, (_, _, known))| known.is_none())
+            .map(|(n, _)| n)
+            .sum();
+        let rounds: std::collections::BTreeSet<&String> =
+            post.groups.iter().map(|(r, _, _)| r).collect();
+        let mut empty: Vec<String> = Vec::new();
+        if let Some(totals) = &self.defs.totals {
+            for round in rounds {
+                for cells in totals.cells.keys() {
+                    if !self
+                        .group_index
+                        .contains_key(&(round.clone(), cells.clone()))
+                    {
+                        empty.push(format!("{round}: {}", cells.join(" × ")));
+                    }
+                }
+            }
+        }
+        empty.sort();
+        post.empty = empty;
+        g
+    }
+
     /// The report, each cell's design variance worked out when there is a design.
     pub fn finish(mut self) -> Report {
-        if let Some(sel) = &self.selection {
+        if let Some(sel) = &self.defs.selection {
             let mut communes: Vec<(String, String, u64, u64)> = sel
                 .communes
                 .iter()
@@ -526,15 +610,20 @@ impl<'a> Accumulator<'a> {
             communes.sort();
             self.report.achieved = Some(super::plan::Achieved { communes });
         }
-        let adjust = self.nonresponse();
+        let nr = self.nonresponse();
+        let g = self.post_stratify(nr.as_deref());
         if let Some(design) = &self.report.design {
+            let factor = |i: u32, k: u32| {
+                let f = nr.as_ref().and_then(|f| f.get(i as usize)).unwrap_or(&1.0);
+                f * g.get(k as usize).unwrap_or(&1.0)
+            };
             for res in &mut self.report.results {
                 let tallies = std::iter::once(&mut res.total)
                     .chain(res.rounds.values_mut())
                     .chain(res.by.iter_mut().flat_map(|b| b.cells.values_mut()));
                 for t in tallies {
-                    if let Some(f) = &adjust {
-                        t.rescale(f);
+                    if nr.is_some() || !g.is_empty() {
+                        t.rescale(factor);
                     }
                     t.variance = design.variance(t);
                     t.df = Some(design.df());

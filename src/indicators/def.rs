@@ -1,6 +1,8 @@
 //! Indicator files (`forms/FORM.indicators.toml`): labels, population, numerator, targets and
 //! breakdowns, written in the form's own expression language.
 
+use super::plan::Selection;
+use super::tables::{self, Totals};
 use crate::expr::Expr;
 use crate::form::diag::{Diagnostic, FormErrors, Locator};
 use crate::form::{Form, Text};
@@ -24,6 +26,14 @@ pub struct Indicators {
     /// `child_weight` (the inverse of the child's chance of selection within the commune).
     pub plan: Option<String>,
     pub child_weight: Option<Expr>,
+    /// The plan's selection, read by `load` from the file `plan` names.
+    pub selection: Option<Selection>,
+    /// Post-stratification: the breakdowns (indices) whose cells, with the survey round,
+    /// make the post-strata, and the file of known totals beside the indicator file; the
+    /// totals themselves, read by `load`.
+    pub post_strata: Vec<usize>,
+    pub totals_file: Option<String>,
+    pub totals: Option<Totals>,
     pub breakdowns: Vec<Breakdown>,
     pub indicators: Vec<Indicator>,
 }
@@ -72,6 +82,9 @@ struct RawSettings {
     psu: Option<Spanned<String>>,
     plan: Option<String>,
     child_weight: Option<Spanned<String>>,
+    #[serde(default)]
+    post_strata: Vec<Spanned<String>>,
+    totals: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -119,7 +132,41 @@ pub fn load(path: &Path, form: &Form) -> Result<Indicators, FormErrors> {
             place: None,
         }])
     })?;
-    parse(&shown, &src, form)
+    let mut defs = parse(&shown, &src, form)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let table = |name: &str| -> Result<(String, String), FormErrors> {
+        let p = dir.join(name);
+        let shown = p.display().to_string();
+        std::fs::read_to_string(&p)
+            .map(|src| (shown.clone(), src))
+            .map_err(|e| table_error(&shown, 0, format!("cannot read: {e}")))
+    };
+    if let Some(plan) = &defs.plan {
+        let (shown, src) = table(plan)?;
+        let sel = tables::selection(&src).map_err(|b| table_error(&shown, b.line, b.message))?;
+        defs.selection = Some(sel);
+    }
+    if let Some(file) = &defs.totals_file {
+        let (shown, src) = table(file)?;
+        let by: Vec<String> = defs
+            .post_strata
+            .iter()
+            .map(|&i| defs.breakdowns[i].name.clone())
+            .collect();
+        let t = tables::totals(&src, &by).map_err(|b| table_error(&shown, b.line, b.message))?;
+        defs.totals = Some(t);
+    }
+    Ok(defs)
+}
+
+fn table_error(path: &str, line: u64, message: String) -> FormErrors {
+    FormErrors(vec![Diagnostic {
+        line: line.max(1) as u32,
+        col: 1,
+        message,
+        path: path.to_string(),
+        place: None,
+    }])
 }
 
 fn text(v: &toml::Value, lang: &str) -> Text {
@@ -212,6 +259,30 @@ impl Compiler<'_> {
         out
     }
 
+    /// The breakdowns `post_strata` names; it comes with `totals` and a design.
+    fn post_strata(
+        &mut self,
+        raw: &RawSettings,
+        breakdowns: &[Breakdown],
+        psu: bool,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        for name in &raw.post_strata {
+            match breakdowns.iter().position(|b| b.name == *name.get_ref()) {
+                Some(i) => out.push(i),
+                None => {
+                    let msg = format!("`post_strata`: no breakdown `{}`", name.get_ref());
+                    self.diags.push(self.loc.at(name.span().start, msg));
+                }
+            }
+        }
+        if raw.post_strata.is_empty() != raw.totals.is_none() || (!out.is_empty() && !psu) {
+            let msg = "post-stratification needs `post_strata` (breakdown names, e.g.                        [\"province\", \"sex\", \"age_band\"]), `totals` (the file of known                        totals beside this one) and the design (`strata`, `psu`)";
+            self.diags.push(self.loc.at(0, msg.to_string()));
+        }
+        out
+    }
+
     fn indicators(&mut self, raw: &[RawIndicator]) -> Vec<Indicator> {
         let lang = self.form.default_language.clone();
         let mut out = Vec::new();
@@ -287,6 +358,7 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
     }
     let breakdowns = c.breakdowns(&raw.breakdown);
     let indicators = c.indicators(&raw.indicator);
+    let post_strata = c.post_strata(&raw.settings, &breakdowns, psu.is_some());
     if c.diags.is_empty() {
         Ok(Indicators {
             form_id: raw.settings.form,
@@ -296,6 +368,10 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
             psu,
             plan: raw.settings.plan,
             child_weight,
+            selection: None,
+            post_strata,
+            totals_file: raw.settings.totals,
+            totals: None,
             breakdowns,
             indicators,
         })

@@ -6,3 +6,4 @@ pub mod def;
 pub mod plan;
 pub mod render;
 pub mod stats;
+pub mod tables;

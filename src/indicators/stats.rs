@@ -26,10 +26,11 @@ pub struct Tally {
     pub w: f64,
     pub w2: f64,
     pub w_yes: f64,
-    /// Per primary sampling unit (its index in the design): Σw, Σw·y and Σw² of this
-    /// cell's respondents there. Kept while counting, then turned into `variance`.
+    /// Per primary sampling unit (its index in the design) and post-stratum (0 without
+    /// post-stratification): Σw, Σw·y and Σw² of this cell's respondents there. Kept while
+    /// counting, then turned into `variance`.
     #[serde(skip)]
-    pub(crate) psus: BTreeMap<u32, (f64, f64, f64)>,
+    pub(crate) psus: BTreeMap<(u32, u32), (f64, f64, f64)>,
     /// The design-based variance of the proportion (set when the report has a design).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variance: Option<f64>,
@@ -45,6 +46,47 @@ pub struct Design {
     pub strata: Vec<String>,
     /// Each PSU's stratum (index into `strata`) and name.
     pub psus: Vec<(u32, String)>,
+    /// Post-stratification to known totals, when the indicator file asks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostStrata>,
+}
+
+/// The post-strata (round × the cells of the post-stratifying breakdowns) met in the
+/// sample, and the weight the sample puts in each.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PostStrata {
+    /// The breakdowns' names, in the order a post-stratum's cells are given.
+    pub by: Vec<String>,
+    /// Each post-stratum: its round and cells, and the known total (none: not in the
+    /// totals, so its weights are left as they were).
+    pub groups: Vec<(String, Vec<String>, Option<f64>)>,
+    /// Σ weight of every interview counted, by (PSU, post-stratum): before the adjustment
+    /// while counting, after it once the report is finished.
+    #[serde(skip)]
+    pub(crate) weights: BTreeMap<(u32, u32), f64>,
+    /// Interviews in a post-stratum the totals do not give (left unadjusted).
+    pub unmatched: u64,
+    /// Post-strata of the totals no interview of a round fell in (its children unrepresented).
+    pub empty: Vec<String>,
+}
+
+impl PostStrata {
+    /// Each post-stratum's adjustment factor g = N / N̂ (known total over the sample's
+    /// weight there; 1 where the total is unknown).
+    pub(crate) fn factors(&self) -> Vec<f64> {
+        let mut have = vec![0.0; self.groups.len()];
+        for (&(_, k), w) in &self.weights {
+            have[k as usize] += w;
+        }
+        self.groups
+            .iter()
+            .zip(have)
+            .map(|((_, _, known), have)| match known {
+                Some(n) if have > 0.0 => n / have,
+                _ => 1.0,
+            })
+            .collect()
+    }
 }
 
 impl Design {
@@ -53,35 +95,43 @@ impl Design {
         (self.psus.len().saturating_sub(self.strata.len()) as u32).max(1)
     }
 
-    /// PSUs sampled in each stratum (n_h).
-    fn per_stratum(&self) -> Vec<f64> {
-        let mut n = vec![0.0; self.strata.len()];
-        for (h, _) in &self.psus {
-            n[*h as usize] += 1.0;
-        }
-        n
-    }
-
     /// The with-replacement Taylor variance of `t`'s proportion: over strata h, n_h/(n_h−1)
     /// times the sum over all of h's PSUs of (z_hi − z̄_h)², z_hi = (Σw·y − p·Σw)_hi / Σw,
     /// PSUs without a respondent of the cell counting with z = 0 (a domain estimate). A
-    /// stratum with one PSU adds nothing (R's `survey.lonely.psu = "certainty"`).
+    /// stratum with one PSU adds nothing (R's `survey.lonely.psu = "certainty"`). With
+    /// post-stratification each z_i becomes the residual of the post-stratum means, e_i =
+    /// z_i − (Z_g / N_g)·w_i summed over the PSU (R's `svyrecvar` with `postStrata`).
     pub fn variance(&self, t: &Tally) -> Option<f64> {
         let p = t.proportion()?;
-        let n_h = self.per_stratum();
-        let mut sum_z = vec![0.0; n_h.len()];
-        let mut sum_z2 = vec![0.0; n_h.len()];
-        for (&i, &(wx, wy, _)) in &t.psus {
-            let h = self.psus.get(i as usize)?.0 as usize;
-            let z = (wy - p * wx) / t.w;
-            sum_z[h] += z;
-            sum_z2[h] += z * z;
+        let mut z = vec![0.0; self.psus.len()];
+        let mut per_group: BTreeMap<u32, f64> = BTreeMap::new();
+        for (&(i, g), &(wx, wy, _)) in &t.psus {
+            let zi = (wy - p * wx) / t.w;
+            *z.get_mut(i as usize)? += zi;
+            *per_group.entry(g).or_default() += zi;
         }
-        let v = n_h
+        if let Some(post) = &self.post {
+            let mut size = vec![0.0; post.groups.len()];
+            for (&(_, g), w) in &post.weights {
+                size[g as usize] += w;
+            }
+            for (&(i, g), w) in &post.weights {
+                if let (Some(zg), Some(n)) = (per_group.get(&g), size.get(g as usize))
+                    && *n > 0.0
+                {
+                    *z.get_mut(i as usize)? -= zg / n * w;
+                }
+            }
+        }
+        let mut sums = vec![(0.0, 0.0, 0.0); self.strata.len()];
+        for ((h, _), zi) in self.psus.iter().zip(&z) {
+            let s = sums.get_mut(*h as usize)?;
+            *s = (s.0 + 1.0, s.1 + zi, s.2 + zi * zi);
+        }
+        let v = sums
             .iter()
-            .zip(sum_z.iter().zip(&sum_z2))
-            .filter(|(n, _)| **n > 1.0)
-            .map(|(n, (s, s2))| n / (n - 1.0) * (s2 - s * s / n))
+            .filter(|(n, _, _)| *n > 1.0)
+            .map(|(n, s, s2)| n / (n - 1.0) * (s2 - s * s / n))
             .sum::<f64>();
         Some(v.max(0.0))
     }
@@ -90,6 +140,11 @@ impl Design {
 impl Tally {
     /// One respondent; `psu` its primary sampling unit when the report has a design.
     pub fn add(&mut self, yes: bool, weight: f64, psu: Option<u32>) {
+        self.add_in(yes, weight, psu.map(|i| (i, 0)));
+    }
+
+    /// One respondent in a PSU and post-stratum.
+    pub(crate) fn add_in(&mut self, yes: bool, weight: f64, unit: Option<(u32, u32)>) {
         self.n += 1;
         self.w += weight;
         self.w2 += weight * weight;
@@ -98,7 +153,7 @@ impl Tally {
             self.yes += 1;
             self.w_yes += weight;
         }
-        if let Some(i) = psu {
+        if let Some(i) = unit {
             let e = self.psus.entry(i).or_default();
             e.0 += weight;
             e.1 += wy;
@@ -106,12 +161,12 @@ impl Tally {
         }
     }
 
-    /// Multiplies every weight in PSU i by `factor[i]` (a non-response adjustment), the
-    /// sums following.
-    pub(crate) fn rescale(&mut self, factor: &[f64]) {
+    /// Multiplies every weight in PSU i and post-stratum g by `factor(i, g)` (non-response
+    /// and post-stratification adjustments), the sums following.
+    pub(crate) fn rescale(&mut self, factor: impl Fn(u32, u32) -> f64) {
         let (mut w, mut w_yes, mut w2) = (0.0, 0.0, 0.0);
-        for (i, e) in self.psus.iter_mut() {
-            let f = factor.get(*i as usize).copied().unwrap_or(1.0);
+        for (&(i, g), e) in self.psus.iter_mut() {
+            let f = factor(i, g);
             *e = (e.0 * f, e.1 * f, e.2 * f * f);
             w += e.0;
             w_yes += e.1;
@@ -292,7 +347,80 @@ mod tests {
                 .enumerate()
                 .map(|(i, h)| (*h, format!("psu{i}")))
                 .collect(),
+            post: None,
         }
+    }
+
+    #[test]
+    fn post_stratified_variance_is_the_residual_one_unit_by_unit() {
+        // (psu, post-stratum, weight, in the cell, yes): every interview of the sample,
+        // some outside the cell (a domain), in two post-strata with known totals.
+        let units: [(u32, u32, f64, bool, bool); 10] = [
+            (0, 0, 1.0, true, true),
+            (0, 1, 2.0, true, false),
+            (1, 0, 1.5, false, false),
+            (1, 1, 1.0, true, true),
+            (2, 0, 2.0, true, false),
+            (2, 1, 1.0, false, true),
+            (3, 0, 1.0, true, true),
+            (3, 1, 3.0, true, true),
+            (4, 1, 2.0, true, false),
+            (5, 0, 1.0, true, true),
+        ];
+        let known = [20.0, 30.0];
+        let mut d = design();
+        let mut post = PostStrata {
+            groups: (0..2)
+                .map(|k| (String::new(), vec![], Some(known[k])))
+                .collect(),
+            ..PostStrata::default()
+        };
+        for u in units {
+            *post.weights.entry((u.0, u.1)).or_default() += u.2;
+        }
+        let g = post.factors();
+        post.weights
+            .iter_mut()
+            .for_each(|((_, k), w)| *w *= g[*k as usize]);
+        d.post = Some(post);
+        let mut t = Tally::default();
+        for u in units.iter().filter(|u| u.3) {
+            t.add_in(u.4, u.2, Some((u.0, u.1)));
+        }
+        t.rescale(|_, k| g[k as usize]);
+        // By hand, as R's svyrecvar does it: x_i = w_i (y_i − p) / W in the cell, 0 out of
+        // it; residual e_i = x_i − (Σ_{k} x / N_k) w_i; totals per PSU; with-replacement.
+        let w = |u: &(u32, u32, f64, bool, bool)| u.2 * g[u.1 as usize];
+        let big_w: f64 = units.iter().filter(|u| u.3).map(w).sum();
+        let p = units.iter().filter(|u| u.3 && u.4).map(w).sum::<f64>() / big_w;
+        assert!((t.proportion().unwrap() - p).abs() < 1e-15);
+        let x = |u: &(u32, u32, f64, bool, bool)| {
+            if u.3 {
+                w(u) * (f64::from(u8::from(u.4)) - p) / big_w
+            } else {
+                0.0
+            }
+        };
+        let mean =
+            |k: u32| units.iter().filter(|u| u.1 == k).map(x).sum::<f64>() / known[k as usize];
+        let e = |j: u32| {
+            units
+                .iter()
+                .filter(|u| u.0 == j)
+                .map(|u| x(u) - mean(u.1) * w(u))
+                .sum::<f64>()
+        };
+        let var_of = |zs: &[f64]| {
+            let n = zs.len() as f64;
+            let m = zs.iter().sum::<f64>() / n;
+            n / (n - 1.0) * zs.iter().map(|x| (x - m).powi(2)).sum::<f64>()
+        };
+        let want = var_of(&[e(0), e(1)]) + var_of(&[e(2), e(3), e(4)]);
+        let got = d.variance(&t).unwrap();
+        assert!((got - want).abs() < 1e-15, "{got} vs {want}");
+        // Post-stratification changed something: without it the variance differs.
+        d.post = None;
+        assert!((d.variance(&t).unwrap() - want).abs() > 1e-6);
     }
 
     #[test]

@@ -2,15 +2,43 @@
 # statisticians use: for every indicator and every breakdown cell of a report, the weighted
 # proportion and its Taylor-linearised standard error (strata, PSUs nested in strata, weights,
 # with-replacement) must agree to 1e-6 relative. Input: the report's CSV (`report --format
-# csv`) and its microdata (`report --microdata`), same run.
-#   Rscript survey_check.R micro.csv report.csv
+# csv`) and its microdata (`report --microdata`), same run; with a sample plan, its file
+# (the weights are adjusted for non-response per commune: children planned / completed), and
+# with known totals, their file (the design is post-stratified to them with `postStratify`;
+# a post-stratum the totals lack keeps its weights, as a total equal to its weight sum).
+#   Rscript survey_check.R micro.csv report.csv [plan.csv [totals.csv]]
 suppressMessages(library(survey))
 options(survey.lonely.psu = "certainty")
 args <- commandArgs(trailingOnly = TRUE)
 m <- read.csv(args[1], colClasses = "character", check.names = FALSE, encoding = "UTF-8")
 r <- read.csv(args[2], colClasses = "character", check.names = FALSE, fileEncoding = "UTF-8-BOM")
 m$weight <- as.numeric(m$weight)
+if (length(args) >= 3) {
+  plan <- read.csv(args[3], colClasses = "character", encoding = "UTF-8")
+  done <- table(paste(m$stratum, m$psu))
+  key <- paste(m$stratum, m$psu)
+  planned <- as.numeric(plan$children_to_select[match(key, paste(plan$province, plan$commune))])
+  m$weight <- m$weight * planned / as.vector(done[key])
+}
 des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = m)
+if (length(args) >= 4) {
+  tot <- read.csv(args[4], colClasses = "character", check.names = FALSE, encoding = "UTF-8")
+  by <- setdiff(names(tot), "total")
+  pop <- data.frame(lapply(setNames(by, paste0("by_", by)), function(b) tot[[b]]),
+                    check.names = FALSE, stringsAsFactors = FALSE)
+  pop$Freq <- as.numeric(tot$total)
+  cols <- paste0("by_", by)
+  cell <- do.call(paste, c(m[cols], sep = "\r"))
+  known <- do.call(paste, c(pop[cols], sep = "\r"))
+  out <- !(cell %in% known)
+  if (any(out)) {
+    extra <- aggregate(m$weight[out], m[out, cols, drop = FALSE], sum)
+    names(extra)[ncol(extra)] <- "Freq"
+    pop <- rbind(pop, extra)
+  }
+  des <- postStratify(des, as.formula(paste("~", paste0("`", cols, "`", collapse = " + "))),
+                      pop, partial = TRUE)
+}
 close <- function(a, b) abs(a - b) <= 1e-6 * max(abs(a), abs(b)) + 1e-12
 checked <- 0
 bad <- 0

@@ -413,7 +413,55 @@ pub fn method(rep: &Report, lang: &str) -> String {
             super::stats::CAUTION_BELOW - 1
         )
     };
-    design + &small
+    design + &post_strata(rep, lang) + &small
+}
+
+/// "Weights post-stratified to known totals (round × sex × age band): 12 post-strata; 3
+/// interviews outside the totals kept their weights; totals without interviews: …".
+fn post_strata(rep: &Report, lang: &str) -> String {
+    let Some(post) = rep.design.as_ref().and_then(|d| d.post.as_ref()) else {
+        return String::new();
+    };
+    let vi = is_vi(lang);
+    // The breakdowns by their labels in the report's language.
+    let label = |name: &str| {
+        rep.results
+            .first()
+            .and_then(|r| r.by.iter().find(|b| b.name == name))
+            .map_or_else(|| name.to_string(), |b| b.label.get(lang).to_lowercase())
+    };
+    let by = std::iter::once(if vi { "đợt" } else { "round" }.to_string())
+        .chain(post.by.iter().map(|n| label(n)))
+        .collect::<Vec<_>>()
+        .join(" × ");
+    let matched = post.groups.iter().filter(|g| g.2.is_some()).count();
+    let mut out = if vi {
+        format!(" Trọng số hậu phân tầng theo tổng số đã biết ({by}): {matched} nhóm.")
+    } else {
+        format!(" Weights post-stratified to known totals ({by}): {matched} post-strata.")
+    };
+    if post.unmatched > 0 {
+        out += &if vi {
+            format!(
+                " {} phiếu ngoài các nhóm có tổng số, giữ trọng số cũ.",
+                post.unmatched
+            )
+        } else {
+            format!(
+                " {} interview(s) outside the known totals kept their weights.",
+                post.unmatched
+            )
+        };
+    }
+    if !post.empty.is_empty() {
+        let list = post.empty.join("; ");
+        out += &if vi {
+            format!(" Nhóm không có phiếu nào (trẻ em ở đó không được đại diện): {list}.")
+        } else {
+            format!(" Totals with no interview (those children are not represented): {list}.")
+        };
+    }
+    out
 }
 
 /// "Data: 01/03/2026 – 28/11/2026 · Generated 30/11/2026 08:24".

@@ -89,10 +89,10 @@ impl App {
                 return;
             }
         }
-        self.screen = Screen::Report(ReportView {
+        self.screen = Screen::Report(Box::new(ReportView {
             report: acc.finish(),
             sel: (0, 0),
-        });
+        }));
     }
 }
 

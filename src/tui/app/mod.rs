@@ -31,7 +31,7 @@ pub enum Screen {
     Interview,
     Jump(Pick),
     Review(ReviewList),
-    Report(ReportView),
+    Report(Box<ReportView>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
