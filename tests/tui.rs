@@ -462,7 +462,13 @@ fn consent_gates_the_jump_list_and_review() {
 fn a_child_under_seven_ends_as_not_eligible() {
     let mut r = rig();
     r.consented();
-    r.typed("1").enter().typed("1").enter().enter().typed("6").enter();
+    r.typed("1")
+        .enter()
+        .typed("1")
+        .enter()
+        .enter()
+        .typed("6")
+        .enter();
     let s = r.screen();
     assert!(s.contains("không thuộc đối tượng khảo sát"), "{s}");
     assert!(
@@ -1228,7 +1234,13 @@ fn every_interview_keeps_its_exact_form_version_for_resume_and_export() {
 fn drafts_are_told_apart_by_the_forms_instance_name() {
     let mut r = rig();
     r.consented();
-    r.typed("1").enter().typed("1").enter().enter().typed("12").enter();
+    r.typed("1")
+        .enter()
+        .typed("1")
+        .enter()
+        .enter()
+        .typed("12")
+        .enter();
     r.key(Esc);
     let s = r.screen();
     assert!(s.contains("Xã Mường Nhé ·  · 12 — "), "{s}");
