@@ -953,3 +953,32 @@ fn hub_open_gives_readable_json_of_stored_items_and_bundle_files() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).is_empty());
 }
+
+#[test]
+fn the_hub_opens_on_every_core_yet_exports_each_interview_once_in_store_order() {
+    // More interviews than one chunk of parallel opening (512), and not a multiple of it.
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProc::new(&tmp.path().join("hub"));
+    let store = device(&tmp.path().join("dev"), &hub, "laptop-many", 1100);
+    let mut ids: Vec<String> = store
+        .entries()
+        .0
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    drop(store);
+    let d = tmp.path().join("dev");
+    run(&["--data-dir", d.to_str().unwrap(), "sync"]);
+    let out = tmp.path().join("out");
+    assert_eq!(hub_rows(&hub.dir, &out), 1100);
+    let csv = std::fs::read_to_string(out.join("child_participation.csv")).unwrap();
+    let mut lines = csv.lines();
+    let head = split_csv(lines.next().unwrap());
+    let key = head.iter().position(|h| h == "KEY").unwrap();
+    let keys: Vec<String> = lines
+        .map(|l| split_csv(l)[key].trim_start_matches("uuid:").to_string())
+        .collect();
+    // The store's order (by id), whatever the number of cores.
+    ids.sort();
+    assert_eq!(keys, ids);
+}

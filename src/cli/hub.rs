@@ -6,9 +6,12 @@ use crate::hub::transfer::{export_tables, import_files};
 use crate::hub::{Hub, HubError};
 use std::path::{Path, PathBuf};
 
-pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
-    let hub = Hub::init(dir, escrow)?;
+pub fn init(dir: &Path, escrow: &[String], database: Option<&str>) -> CliResult {
+    let hub = Hub::init_with(dir, escrow, database)?;
     println!("hub {} created in {}", hub.config.hub_id, dir.display());
+    if database.is_some() {
+        println!("interviews are kept in PostgreSQL (its schema is made)");
+    }
     println!(
         "interviews are sealed to: {}",
         hub.config.recipients.join(", ")
@@ -23,7 +26,11 @@ pub fn init(dir: &Path, escrow: &[String]) -> CliResult {
 /// Runs one `langnghe hub …` verb.
 pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
     match command {
-        HubCommand::Init { data, escrow } => init(&data, &escrow),
+        HubCommand::Init {
+            data,
+            escrow,
+            database,
+        } => init(&data, &escrow, database.as_deref()),
         HubCommand::Serve { data, listen } => serve(&data, &listen),
         HubCommand::EnrollToken { data, device } => enroll_token(&data, &device),
         HubCommand::Devices { data, revoke } => devices(&data, revoke.as_deref()),

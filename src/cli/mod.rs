@@ -266,6 +266,10 @@ pub enum HubCommand {
         /// An extra age recipient (offline escrow key) every interview is also sealed to.
         #[arg(long)]
         escrow: Vec<String>,
+        /// Keep interviews in PostgreSQL (`postgres://user:password@host/db`) instead of
+        /// the embedded store: for a province's or the country's hub.
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Serve the HTTP API.
     Serve {

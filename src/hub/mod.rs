@@ -17,6 +17,8 @@
 pub mod erase;
 pub mod error;
 pub mod open;
+mod parallel;
+mod pg;
 pub mod quality;
 pub mod recovery;
 pub mod referrals;
@@ -62,6 +64,18 @@ pub struct HubConfig {
     /// hub (the default) answers them `Refused` and keeps nothing of them.
     #[serde(default)]
     pub accept_training: bool,
+    /// Interviews on PostgreSQL (`postgres://user:password@host/db`) instead of the
+    /// embedded store in `db/`: for a province's or the country's hub (`hub init --database`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+/// The PostgreSQL address in the hub's `hub.toml`, if its interviews are kept there.
+pub(crate) fn database_of(dir: &Path) -> Result<Option<String>, String> {
+    let path = dir.join("hub.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let config: HubConfig = toml::from_str(&text).map_err(|e| format!("hub.toml: {e}"))?;
+    Ok(config.database)
 }
 
 fn default_max() -> usize {
@@ -80,7 +94,7 @@ pub struct Hub {
     /// a file in `forms/` was added, removed or changed.
     published: std::sync::Mutex<Option<(FormsListing, Arc<Published>)>>,
     /// Each stored item's own key (see `shred.rs`).
-    keyring: std::sync::Mutex<crate::store::keyring::Keyring>,
+    keys: shred::ItemKeys,
 }
 
 /// `forms/` as seen by one directory read: (name, length, modified) of each file.
@@ -102,6 +116,16 @@ struct Opened {
 impl Hub {
     /// Creates a hub folder: identity, signing key, config, store. Refuses to overwrite one.
     pub fn init(dir: &Path, escrow: &[String]) -> Result<Hub, HubError> {
+        Hub::init_with(dir, escrow, None)
+    }
+
+    /// As `init`, the interviews on PostgreSQL when `database` is given (its schema is made
+    /// there as the hub opens).
+    pub fn init_with(
+        dir: &Path,
+        escrow: &[String],
+        database: Option<&str>,
+    ) -> Result<Hub, HubError> {
         if dir.join("hub.toml").exists() {
             return Err(HubError::AlreadyAHub(dir.to_path_buf()));
         }
@@ -120,7 +144,12 @@ impl Hub {
             review: review::Settings::default(),
             quality: quality::Thresholds::default(),
             accept_training: false,
+            database: database.map(String::from),
         };
+        if let Some(url) = database {
+            // Reached, and its schema made, before anything is written here.
+            pg::Db::connect(url)?;
+        }
         let w = |name: &str, data: &[u8]| {
             crate::store::paths::write_private(&dir.join(name), data)
                 .map_err(|e| HubError::Internal(format!("cannot write {name}: {e}")))
@@ -153,12 +182,28 @@ impl Hub {
             .parse()
             .map_err(|e| HubError::Internal(format!("hub.age: {e}")))?;
         let signer = keys::load_signing_key(&dir.join("hub.sign")).map_err(HubError::Internal)?;
-        let registry = Registry::open(dir).map_err(HubError::Internal)?;
-        let store = Box::new(SledHub::open(dir)?);
         let data_key = crate::store::datakey::load_or_create(dir, None)
             .map_err(|e| HubError::Internal(e.to_string()))?;
-        let keyring = crate::store::keyring::Keyring::open(dir, data_key)
-            .map_err(|e| HubError::Internal(e.to_string()))?;
+        // On PostgreSQL, everything but the hub's own keys is in the database.
+        let (store, registry, keys): (Box<dyn HubStore>, _, _) = match &config.database {
+            Some(url) => {
+                let db = pg::Db::connect(url)?;
+                (
+                    Box::new(pg::store::PgHub { db: db.clone() }),
+                    Registry::Postgres(db.clone()),
+                    shred::ItemKeys::Postgres(db, data_key),
+                )
+            }
+            None => {
+                let keyring = crate::store::keyring::Keyring::open(dir, data_key)
+                    .map_err(|e| HubError::Internal(e.to_string()))?;
+                (
+                    Box::new(SledHub::open(dir)?),
+                    Registry::open(dir).map_err(HubError::Internal)?,
+                    shred::ItemKeys::File(std::sync::Mutex::new(keyring)),
+                )
+            }
+        };
         Ok(Hub {
             dir: dir.to_path_buf(),
             config,
@@ -167,7 +212,7 @@ impl Hub {
             identity,
             signer,
             published: std::sync::Mutex::new(None),
-            keyring: std::sync::Mutex::new(keyring),
+            keys,
         })
     }
 
@@ -586,25 +631,20 @@ impl Hub {
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
         let states = review::states(&self.dir);
-        self.store.each_interview(&mut |item| {
-            if item.tombstone {
-                return;
+        self.open_each(false, &mut |item, opened| match opened {
+            Ok(bundle::Payload::Interview(f)) => {
+                let review = states.get(&f.id);
+                let sub = crate::export::csv::Submission {
+                    received: Some(item.received),
+                    review_state: review
+                        .map(|(s, _)| s.central().to_string())
+                        .filter(|s| !s.is_empty()),
+                    edits: review.map_or(0, |(_, e)| *e),
+                };
+                each(&f, &sub)
             }
-            match self.open_item(&item) {
-                Ok(bundle::Payload::Interview(f)) => {
-                    let review = states.get(&f.id);
-                    let sub = crate::export::csv::Submission {
-                        received: Some(item.received),
-                        review_state: review
-                            .map(|(s, _)| s.central().to_string())
-                            .filter(|s| !s.is_empty()),
-                        edits: review.map_or(0, |(_, e)| *e),
-                    };
-                    each(&f, &sub)
-                }
-                Ok(_) => bad.push(format!("interview {}: holds no interview", item.id)),
-                Err(e) => bad.push(format!("interview {}: {e}", item.id)),
-            }
+            Ok(_) => bad.push(format!("interview {}: holds no interview", item.id)),
+            Err(e) => bad.push(format!("interview {}: {e}", item.id)),
         })?;
         Ok(bad)
     }
@@ -616,15 +656,14 @@ impl Hub {
         mut tombstone: impl FnMut(crate::store::Tombstone),
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
-        self.store
-            .each_interview(&mut |item| match self.open_item(&item) {
-                Ok(bundle::Payload::Interview(f)) => interview(*f),
-                Ok(bundle::Payload::Tombstone(t)) => tombstone(t),
-                Ok(bundle::Payload::Form(_) | bundle::Payload::Referral(_)) => {
-                    bad.push(format!("interview {}: holds no interview", item.id))
-                }
-                Err(e) => bad.push(format!("interview {}: {e}", item.id)),
-            })?;
+        self.open_each(true, &mut |item, opened| match opened {
+            Ok(bundle::Payload::Interview(f)) => interview(*f),
+            Ok(bundle::Payload::Tombstone(t)) => tombstone(t),
+            Ok(bundle::Payload::Form(_) | bundle::Payload::Referral(_)) => {
+                bad.push(format!("interview {}: holds no interview", item.id))
+            }
+            Err(e) => bad.push(format!("interview {}: {e}", item.id)),
+        })?;
         Ok(bad)
     }
 

@@ -1,18 +1,88 @@
-//! Devices and enrolment tokens, as small files in the hub folder, so that an administrator
-//! can issue tokens and revoke devices while the hub is serving.
+//! Devices and enrolment tokens: small files in the hub folder (an administrator issues
+//! tokens and revokes devices while the hub is serving), or, for a hub on PostgreSQL, rows
+//! of its database (`pg/registry.rs`) shared by every process serving it.
 
 use super::store::Device;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
-pub struct Registry {
+pub enum Registry {
+    Files(Files),
+    #[allow(private_interfaces)]
+    Postgres(super::pg::Db),
+}
+
+/// Runs `$call` on whichever registry this is.
+macro_rules! each {
+    ($self:ident, $r:ident => $call:expr) => {
+        match $self {
+            Registry::Files($r) => $call,
+            Registry::Postgres($r) => $call,
+        }
+    };
+}
+
+impl Registry {
+    /// The registry of the hub in `hub_dir`: its database's when it has one.
+    pub fn open(hub_dir: &Path) -> Result<Registry, String> {
+        match super::database_of(hub_dir)? {
+            Some(url) => super::pg::Db::connect(&url)
+                .map(Registry::Postgres)
+                .map_err(|e| e.to_string()),
+            None => Files::open(hub_dir).map(Registry::Files),
+        }
+    }
+
+    pub(crate) fn add_enroll_token(&self, token_hash: &str, name: &str) -> Result<(), String> {
+        each!(self, r => r.add_enroll_token(token_hash, name))
+    }
+
+    /// Uses up a one-time token: whoever takes it first has it.
+    pub(crate) fn take_enroll_token(&self, token_hash: &str) -> Result<Option<String>, String> {
+        if token_hash.is_empty() || !token_hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        each!(self, r => r.take_enroll_token(token_hash))
+    }
+
+    pub(crate) fn add_device(&self, d: &Device) -> Result<(), String> {
+        each!(self, r => r.add_device(d))
+    }
+
+    /// Adds a device only if its id is new, so two racing enrolments cannot both win.
+    pub(crate) fn add_new_device(&self, d: &Device) -> Result<(), String> {
+        each!(self, r => r.add_new_device(d))
+    }
+
+    pub fn device(&self, id: Uuid) -> Result<Option<Device>, String> {
+        each!(self, r => r.device(id))
+    }
+
+    /// Every device, in the order they enrolled.
+    pub fn devices(&self) -> Result<Vec<Device>, String> {
+        each!(self, r => r.devices())
+    }
+
+    pub(crate) fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
+        each!(self, r => r.device_by_token(token_hash))
+    }
+
+    pub(crate) fn set_revoked(&self, id: Uuid, revoked: bool) -> Result<(), String> {
+        let mut d = self.device(id)?.ok_or_else(|| format!("no device {id}"))?;
+        d.revoked = revoked;
+        self.add_device(&d)
+    }
+}
+
+/// The registry as files: `devices/ID.toml`, `tokens/SHA256`.
+pub struct Files {
     devices: PathBuf,
     tokens: PathBuf,
 }
 
-impl Registry {
-    pub fn open(hub_dir: &Path) -> Result<Registry, String> {
-        let r = Registry {
+impl Files {
+    fn open(hub_dir: &Path) -> Result<Files, String> {
+        let r = Files {
             devices: hub_dir.join("devices"),
             tokens: hub_dir.join("tokens"),
         };
@@ -23,20 +93,13 @@ impl Registry {
         Ok(r)
     }
 
-    pub(crate) fn add_enroll_token(
-        &self,
-        token_hash: &str,
-        device_name: &str,
-    ) -> Result<(), String> {
+    fn add_enroll_token(&self, token_hash: &str, device_name: &str) -> Result<(), String> {
         crate::store::paths::write_private(&self.tokens.join(token_hash), device_name.as_bytes())
             .map_err(|e| e.to_string())
     }
 
-    /// Uses up a one-time token: whoever removes the file first has it.
-    pub(crate) fn take_enroll_token(&self, token_hash: &str) -> Result<Option<String>, String> {
-        if token_hash.is_empty() || !token_hash.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Ok(None);
-        }
+    /// Whoever removes the file first has it.
+    fn take_enroll_token(&self, token_hash: &str) -> Result<Option<String>, String> {
         let path = self.tokens.join(token_hash);
         let Ok(name) = std::fs::read_to_string(&path) else {
             return Ok(None);
@@ -52,15 +115,15 @@ impl Registry {
         self.devices.join(format!("{id}.toml"))
     }
 
-    pub(crate) fn add_device(&self, d: &Device) -> Result<(), String> {
+    fn add_device(&self, d: &Device) -> Result<(), String> {
         let text = toml::to_string(d).map_err(|e| e.to_string())?;
         crate::store::paths::write_private(&self.path(d.id), text.as_bytes())
             .map_err(|e| e.to_string())
     }
 
-    /// Adds a device only if its id is new: the file is written aside, then hard-linked into
-    /// place, which fails if the name exists, so two racing enrolments cannot both win.
-    pub(crate) fn add_new_device(&self, d: &Device) -> Result<(), String> {
+    /// The file is written aside, then hard-linked into place, which fails if the name
+    /// exists.
+    fn add_new_device(&self, d: &Device) -> Result<(), String> {
         let text = toml::to_string(d).map_err(|e| e.to_string())?;
         let path = self.path(d.id);
         let tmp = crate::store::paths::temp_name(&path);
@@ -78,7 +141,7 @@ impl Registry {
         }
     }
 
-    pub fn device(&self, id: Uuid) -> Result<Option<Device>, String> {
+    fn device(&self, id: Uuid) -> Result<Option<Device>, String> {
         match std::fs::read_to_string(self.path(id)) {
             Ok(t) => toml::from_str(&t)
                 .map(Some)
@@ -88,7 +151,7 @@ impl Registry {
         }
     }
 
-    pub fn devices(&self) -> Result<Vec<Device>, String> {
+    fn devices(&self) -> Result<Vec<Device>, String> {
         let mut out = Vec::new();
         for e in std::fs::read_dir(&self.devices)
             .map_err(|e| e.to_string())?
@@ -104,16 +167,10 @@ impl Registry {
         Ok(out)
     }
 
-    pub(crate) fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, String> {
         Ok(self
             .devices()?
             .into_iter()
             .find(|d| d.token_hash == token_hash))
-    }
-
-    pub(crate) fn set_revoked(&self, id: Uuid, revoked: bool) -> Result<(), String> {
-        let mut d = self.device(id)?.ok_or_else(|| format!("no device {id}"))?;
-        d.revoked = revoked;
-        self.add_device(&d)
     }
 }

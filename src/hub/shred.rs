@@ -1,11 +1,47 @@
 //! On the hub too, each stored item's sealed bytes are locked under a key of its own (the
-//! device's keyring, in the hub folder), so an erasure destroys the interview for good,
-//! whatever sled's log keeps of it.
+//! device's keyring, in the hub folder; or a table of the hub's PostgreSQL database), so an
+//! erasure destroys the interview for good, whatever the store's log keeps of it.
 
 use super::store::Item;
 use super::{Hub, HubError};
-use crate::store::cipher;
+use crate::store::cipher::{self, RecordKey};
+use crate::store::datakey::DataKey;
+use crate::store::keyring::Keyring;
+use std::sync::Mutex;
 use uuid::Uuid;
+
+/// Where the hub's item keys are.
+pub(crate) enum ItemKeys {
+    File(Mutex<Keyring>),
+    Postgres(super::pg::Db, DataKey),
+}
+
+impl ItemKeys {
+    fn get_or_create(&self, slots: &[Uuid]) -> Result<Vec<RecordKey>, String> {
+        match self {
+            ItemKeys::File(k) => lock(k).get_or_create(slots).map_err(|e| e.to_string()),
+            ItemKeys::Postgres(db, data_key) => db.keys_for(data_key, slots),
+        }
+    }
+
+    fn get(&self, slot: Uuid) -> Result<Option<RecordKey>, String> {
+        match self {
+            ItemKeys::File(k) => lock(k).get(slot).map_err(|e| e.to_string()),
+            ItemKeys::Postgres(db, data_key) => db.key_of(data_key, slot),
+        }
+    }
+
+    fn destroy(&self, slots: &[Uuid]) -> Result<(), String> {
+        match self {
+            ItemKeys::File(k) => lock(k).destroy(slots).map_err(|e| e.to_string()),
+            ItemKeys::Postgres(db, _) => db.destroy_keys(slots),
+        }
+    }
+}
+
+fn lock(k: &Mutex<Keyring>) -> std::sync::MutexGuard<'_, Keyring> {
+    k.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// The key slot of one stored item: its id and content, so an erased interview and the
 /// tombstone that replaces it (same id) never share a key.
@@ -24,11 +60,9 @@ impl Hub {
     pub(crate) fn lock_items(&self, items: &mut [Item]) -> Result<(), HubError> {
         let slots: Vec<Uuid> = items.iter().map(slot_of).collect();
         let keys = self
-            .keyring
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .keys
             .get_or_create(&slots)
-            .map_err(|e| HubError::Internal(e.to_string()))?;
+            .map_err(HubError::Internal)?;
         for ((item, slot), key) in items.iter_mut().zip(&slots).zip(keys) {
             item.sealed = cipher::lock(&key, *slot, &item.sealed);
         }
@@ -40,23 +74,13 @@ impl Hub {
         let Some(slot) = cipher::locked_id(&item.sealed) else {
             return Ok(item.sealed.clone());
         };
-        let key = self
-            .keyring
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(slot)
-            .map_err(|e| e.to_string())?
-            .ok_or("erased")?;
+        let key = self.keys.get(slot)?.ok_or("erased")?;
         cipher::unlock(&key, &item.sealed).map_err(|e| e.to_string())
     }
 
     /// Destroys the keys of erased items: every copy of them is unreadable from now.
     pub(crate) fn destroy_items(&self, items: &[Item]) -> Result<(), HubError> {
         let slots: Vec<Uuid> = items.iter().map(slot_of).collect();
-        self.keyring
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .destroy(&slots)
-            .map_err(|e| HubError::Internal(e.to_string()))
+        self.keys.destroy(&slots).map_err(HubError::Internal)
     }
 }

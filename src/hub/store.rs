@@ -69,7 +69,45 @@ type Trees<'a> = (
     &'a TransactionalTree,
 );
 
-/// An item whose id is already stored (`old`): erasure, edit, duplicate or conflict.
+/// What becomes of an item whose id is already stored (`old`): the one rule both backends
+/// follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// A tombstone for a stored interview: an erasure request. The interview, its
+    /// conflicting copies and its earlier versions all go; the tombstone takes its place.
+    Erase,
+    /// Nothing to store: the same content again, or an interview whose id was erased here
+    /// (erasure wins: it is not taken back in, not even aside).
+    Duplicate,
+    /// A sent-back interview's new version: it replaces the stored one, kept as earlier.
+    Edit,
+    /// Same id, other content: kept aside, the stored one stays.
+    Conflict,
+}
+
+pub(crate) fn placement(it: &Item, old: &Item, edits: &Edits) -> Placement {
+    if it.tombstone && !old.tombstone {
+        Placement::Erase
+    } else if (old.tombstone && !it.tombstone) || old.hash == it.hash {
+        Placement::Duplicate
+    } else if edits.contains(&it.id) {
+        Placement::Edit
+    } else {
+        Placement::Conflict
+    }
+}
+
+impl Placement {
+    pub(crate) fn status(self) -> ItemStatus {
+        match self {
+            Placement::Erase | Placement::Edit => ItemStatus::Accepted,
+            Placement::Duplicate => ItemStatus::Duplicate,
+            Placement::Conflict => ItemStatus::Conflict,
+        }
+    }
+}
+
+/// An item whose id is already stored (`old`), placed in sled's trees.
 fn place(
     it: &Item,
     old: Item,
@@ -78,40 +116,39 @@ fn place(
     doomed: &dyn Fn(Uuid) -> (Copies, Copies),
     erased: &mut Vec<Item>,
 ) -> std::result::Result<ItemStatus, ConflictableTransactionError<()>> {
-    Ok(if it.tombstone && !old.tombstone {
-        // The device asks for the interview to be erased: every copy goes, the stored one
-        // first (the only one counted in the quality figures).
-        iv.insert(it.id.as_bytes(), codec::encode(it))?;
-        erased.push(old);
-        let (conflicts, versions) = doomed(it.id);
-        for (k, copy) in conflicts {
-            cf.remove(k)?;
-            erased.push(copy);
+    let how = placement(it, &old, edits);
+    match how {
+        Placement::Erase => {
+            // Every copy goes, the stored one first (the only one counted in the quality
+            // figures).
+            iv.insert(it.id.as_bytes(), codec::encode(it))?;
+            erased.push(old);
+            let (conflicts, versions) = doomed(it.id);
+            for (k, copy) in conflicts {
+                cf.remove(k)?;
+                erased.push(copy);
+            }
+            for (k, copy) in versions {
+                vs.remove(k)?;
+                erased.push(copy);
+            }
         }
-        for (k, copy) in versions {
-            vs.remove(k)?;
-            erased.push(copy);
+        Placement::Duplicate => {}
+        Placement::Edit => {
+            let key = [
+                it.id.as_bytes().as_slice(),
+                &old.received.timestamp_millis().to_be_bytes(),
+            ]
+            .concat();
+            vs.insert(key, codec::encode(&old))?;
+            iv.insert(it.id.as_bytes(), codec::encode(it))?;
         }
-        ItemStatus::Accepted
-    } else if old.tombstone && !it.tombstone {
-        // Erased here: the interview is not taken back in, not even aside.
-        ItemStatus::Duplicate
-    } else if old.hash == it.hash {
-        ItemStatus::Duplicate
-    } else if edits.contains(&it.id) {
-        let key = [
-            it.id.as_bytes().as_slice(),
-            &old.received.timestamp_millis().to_be_bytes(),
-        ]
-        .concat();
-        vs.insert(key, codec::encode(&old))?;
-        iv.insert(it.id.as_bytes(), codec::encode(it))?;
-        ItemStatus::Accepted
-    } else {
-        let key = [it.id.as_bytes().as_slice(), &it.hash].concat();
-        cf.insert(key, codec::encode(it))?;
-        ItemStatus::Conflict
-    })
+        Placement::Conflict => {
+            let key = [it.id.as_bytes().as_slice(), &it.hash].concat();
+            cf.insert(key, codec::encode(it))?;
+        }
+    }
+    Ok(how.status())
 }
 
 pub(crate) struct SledHub {

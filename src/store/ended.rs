@@ -35,15 +35,20 @@ fn bump(
 }
 
 impl Store {
-    /// Stores `t` (replacing any tombstone of the same interview) and moves the counters.
+    /// Stores `t` (replacing any tombstone of the same interview), moves the counters and,
+    /// unless the hub has it already, lists it as unsent.
     pub(crate) fn put_tombstone(&self, t: &Tombstone) -> Result<()> {
         let id = t.id.as_bytes();
         let bytes = codec::encode(t);
-        (&self.tombstones, &self.meta)
-            .transaction(|(ts, meta)| {
+        let sent = super::sealed::tomb_key(t.id);
+        (&self.tombstones, &self.meta, &self.unsent_tombstones)
+            .transaction(|(ts, meta, unsent)| {
                 let old = ts.insert(&id[..], bytes.as_slice())?;
                 if let Some(old) = old.and_then(|o| codec::decode::<Tombstone>(&o).ok()) {
                     bump(meta, &key(&old.form_id, &old.reason), -1)?;
+                }
+                if meta.get(&sent)?.is_none() {
+                    unsent.insert(&id[..], &[])?;
                 }
                 bump(meta, &key(&t.form_id, &t.reason), 1)
             })
@@ -144,5 +149,38 @@ mod tests {
             .expect("stale");
         assert_eq!(s.ended_counts().expect("recount"), by_walk(&s));
         assert!(s.meta.get(COUNTED).expect("get").is_some());
+    }
+
+    #[test]
+    fn unsent_tombstones_are_listed_apart_and_leave_the_list_when_the_hub_has_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = Store::open(&dir.path().join("data")).expect("store");
+        let ids: Vec<Uuid> = (0..50).map(|_| Uuid::now_v7()).collect();
+        for id in &ids {
+            s.erase(*id, "child", "declined", at()).expect("erase");
+        }
+        assert!(s.has_unsent_tombstones());
+        assert_eq!(s.unsent_tombstone_count(), 50);
+        for id in &ids[..45] {
+            assert!(s.mark_tombstone_sent(*id).expect("mark"));
+        }
+        let left: Vec<Uuid> = s.unsent_tombstones(100).iter().map(|t| t.id).collect();
+        assert_eq!(left, ids[45..]);
+        // Erased again for another reason after the hub had it: not sent twice.
+        s.erase(ids[0], "child", "withdrawn", at())
+            .expect("erase again");
+        assert_eq!(s.unsent_tombstone_count(), 5);
+        for id in &ids[45..] {
+            s.mark_tombstone_sent(*id).expect("mark");
+        }
+        assert!(!s.has_unsent_tombstones());
+
+        // A store from before the list: built once from the tombstones and the sent marks.
+        s.erase(Uuid::now_v7(), "child", "declined", at())
+            .expect("erase");
+        s.unsent_tombstones.clear().expect("clear");
+        s.meta.remove(b"unsent-tombstones-indexed").expect("flag");
+        assert_eq!(s.unsent_tombstone_count(), 1);
+        assert_eq!(s.unsent_tombstones(10).len(), 1);
     }
 }

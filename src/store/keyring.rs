@@ -13,6 +13,17 @@ use uuid::Uuid;
 
 const SLOT: usize = 16 + 32;
 
+/// What a slot's key is masked with: SHA-256 of the data key and the record id, so the
+/// slots file (or a hub's key table) alone opens nothing.
+pub(crate) fn mask(data_key: &super::datakey::DataKey, id: Uuid) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"langnghe-slot-v1");
+    h.update(data_key);
+    h.update(id.as_bytes());
+    h.finalize().into()
+}
+
 pub(crate) struct Keyring {
     path: PathBuf,
     file: File,
@@ -134,15 +145,8 @@ impl Keyring {
         Ok(())
     }
 
-    /// What a slot's key is masked with: SHA-256 of the data key and the record id, so the
-    /// slots file alone opens nothing.
     fn mask(&self, id: Uuid) -> [u8; 32] {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        h.update(b"langnghe-slot-v1");
-        h.update(self.data_key);
-        h.update(id.as_bytes());
-        h.finalize().into()
+        mask(&self.data_key, id)
     }
 
     fn write_slot(&mut self, slot: u64, id: &[u8], key: &[u8]) -> Result<()> {

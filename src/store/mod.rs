@@ -85,6 +85,9 @@ pub struct Store {
     index: sled::Tree,
     meta: sled::Tree,
     tombstones: sled::Tree,
+    /// Ids of the tombstones the hub has not acknowledged (see `ended.rs`): a sync and the
+    /// app's "anything to send?" read these, not every tombstone ever kept.
+    unsent_tombstones: sled::Tree,
     /// Referral notices waiting for the hub (see `referrals.rs`).
     referrals: sled::Tree,
     journal: Arc<Mutex<Journal>>,
@@ -301,6 +304,7 @@ impl Store {
         let index = tree("index")?;
         let meta = tree("meta")?;
         let tombstones = tree("tombstones")?;
+        let unsent_tombstones = tree("unsent-tombstones")?;
         let referrals = tree("referrals")?;
         let device = device_id(dir, &meta)?;
         let segments = Segments::open(&dir.join("finalized"))?;
@@ -313,6 +317,7 @@ impl Store {
             index,
             meta,
             tombstones,
+            unsent_tombstones,
             referrals,
             journal: Arc::new(Mutex::new(journal)),
             segments: Mutex::new(segments),

@@ -343,7 +343,8 @@ impl Store {
     }
 }
 
-fn tomb_key(id: Uuid) -> Vec<u8> {
+/// In `meta`: the hub acknowledged tombstone `id`.
+pub(super) fn tomb_key(id: Uuid) -> Vec<u8> {
     [b"ts:".as_slice(), id.as_bytes()].concat()
 }
 
@@ -353,18 +354,52 @@ impl Store {
         self.unsent_tombstones_after(None, limit)
     }
 
-    /// Like [`Store::unsent_tombstones`], after a cursor; streamed, not all read at once.
+    /// Like [`Store::unsent_tombstones`], after a cursor; read from the list of unsent ones
+    /// (O(unsent), not O(every tombstone kept)).
     pub(crate) fn unsent_tombstones_after(
         &self,
         after: Option<Uuid>,
         limit: usize,
     ) -> Vec<super::Tombstone> {
-        after_cursor(&self.tombstones, after)
+        self.index_unsent_tombstones();
+        after_cursor(&self.unsent_tombstones, after)
             .filter_map(|kv| kv.ok())
-            .filter_map(|(_, v)| codec::decode::<super::Tombstone>(&v).ok())
-            .filter(|t| self.meta.get(tomb_key(t.id)).ok().flatten().is_none())
+            .filter_map(|(k, _)| self.tombstones.get(k).ok().flatten())
+            .filter_map(|v| codec::decode::<super::Tombstone>(&v).ok())
             .take(limit)
             .collect()
+    }
+
+    /// Whether any tombstone waits for the hub: O(1) (the app's sync worker asks on every
+    /// check while online).
+    pub fn has_unsent_tombstones(&self) -> bool {
+        self.index_unsent_tombstones();
+        !self.unsent_tombstones.is_empty()
+    }
+
+    /// How many tombstones wait for the hub (counted over their ids, none decoded).
+    pub fn unsent_tombstone_count(&self) -> usize {
+        self.index_unsent_tombstones();
+        self.unsent_tombstones.len()
+    }
+
+    /// Lists the unsent tombstones once, for a store made before that list existed.
+    fn index_unsent_tombstones(&self) {
+        const INDEXED: &[u8] = b"unsent-tombstones-indexed";
+        if self.meta.get(INDEXED).ok().flatten().is_some() {
+            return;
+        }
+        let mut batch = sled::Batch::default();
+        super::walk(&self.tombstones, |k, _| {
+            if let Ok(id) = Uuid::from_slice(k)
+                && self.meta.get(tomb_key(id)).ok().flatten().is_none()
+            {
+                batch.insert(k, &[]);
+            }
+        });
+        if self.unsent_tombstones.apply_batch(batch).is_ok() {
+            let _ = self.meta.insert(INDEXED, &[1u8]);
+        }
     }
 
     /// A tombstone sealed to the hub like an interview (it names no child, but the hub
@@ -402,6 +437,11 @@ impl Store {
         }
         self.meta
             .insert(tomb_key(id), &[1u8])
+            .map_err(|e| self.db_err(e))?;
+        // After the mark: a crash between the two sends it once more, which the hub takes
+        // as the duplicate it is.
+        self.unsent_tombstones
+            .remove(id.as_bytes())
             .map_err(|e| self.db_err(e))?;
         Ok(true)
     }

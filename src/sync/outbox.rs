@@ -339,7 +339,7 @@ pub fn sync_once(
         ..Report::default()
     };
     let [finalized, queued, _] = store.counts();
-    let total = (finalized + queued) as usize + store.unsent_tombstones(usize::MAX).len();
+    let total = (finalized + queued) as usize + store.unsent_tombstone_count();
     let mut done = 0;
     let mut cursor = Cursor::default();
     while let Some((b, n)) = next(

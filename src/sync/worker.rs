@@ -71,7 +71,7 @@ fn run(store: Arc<Store>, forms_dir: PathBuf, rx: Receiver<()>, report: impl Fn(
         backoff = FIRST_BACKOFF * 12;
         // The counters answer "anything to send?" without walking a large index.
         if counts[0] + counts[1] == 0
-            && store.unsent_tombstones(1).is_empty()
+            && !store.has_unsent_tombstones()
             && !store.has_unsent_referrals()
         {
             // Nothing to send, but the supervisor may have sent something back.

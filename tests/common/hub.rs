@@ -11,6 +11,53 @@ pub struct HubProc {
     pub dir: PathBuf,
     pub child: Option<Child>,
     pub addr: String,
+    /// The PostgreSQL database its interviews are in, when the suite runs on PostgreSQL.
+    pub database: Option<String>,
+}
+
+/// The PostgreSQL server the tests may use: `LANGNGHE_TEST_POSTGRES`, an address whose user
+/// may create databases (`postgres://user:password@host:port/postgres`). `.ci/run` starts
+/// one and sets it, with `LANGNGHE_REQUIRE_POSTGRES=1`: without it a test that needs it
+/// fails there. Elsewhere it says it was not run, loudly, and returns `None`.
+pub fn postgres(test: &str) -> Option<String> {
+    match std::env::var("LANGNGHE_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("LANGNGHE_REQUIRE_POSTGRES").is_none(),
+                "{test}: LANGNGHE_TEST_POSTGRES is not set, and this run requires PostgreSQL"
+            );
+            eprintln!("NOT RUN: {test} needs PostgreSQL (set LANGNGHE_TEST_POSTGRES=postgres://…)");
+            None
+        }
+    }
+}
+
+/// A new, empty database on the server `base` names; its address.
+pub fn fresh_database(base: &str) -> String {
+    let name = format!("lnt_{}", uuid::Uuid::now_v7().simple());
+    let mut c = postgres::Client::connect(base, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("PostgreSQL at {base}: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (server, _) = base.rsplit_once('/').expect("postgres://…/database");
+    format!("{server}/{name}")
+}
+
+/// Drops a database `fresh_database` made (nothing may be connected to it any more).
+pub fn drop_database(url: &str) {
+    let (server, name) = url.rsplit_once('/').expect("postgres://…/database");
+    if let Ok(mut c) = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls) {
+        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+/// Whether this run keeps the tests' hubs on PostgreSQL (`LANGNGHE_TEST_HUB_BACKEND=postgres`:
+/// `.ci/run` runs the sync suites a second time so).
+fn hubs_on_postgres() -> Option<String> {
+    if std::env::var("LANGNGHE_TEST_HUB_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    postgres("hubs on PostgreSQL").map(|base| fresh_database(&base))
 }
 
 impl HubProc {
@@ -21,7 +68,12 @@ impl HubProc {
 
     /// A hub as `hub init` makes it, `accept_training` set or not, serving.
     pub fn with(dir: &Path, accept_training: bool) -> HubProc {
-        run(&["hub", "init", "--data", dir.to_str().unwrap()]);
+        let database = hubs_on_postgres();
+        let mut init = vec!["hub", "init", "--data", dir.to_str().unwrap()];
+        if let Some(url) = &database {
+            init.extend(["--database", url]);
+        }
+        run(&init);
         if accept_training {
             let toml = dir.join("hub.toml");
             let text = std::fs::read_to_string(&toml).unwrap();
@@ -47,6 +99,7 @@ impl HubProc {
             dir: dir.to_path_buf(),
             child: None,
             addr: String::new(),
+            database,
         };
         h.start("127.0.0.1:0");
         h
@@ -116,6 +169,9 @@ impl HubProc {
 impl Drop for HubProc {
     fn drop(&mut self) {
         self.kill();
+        if let Some(url) = &self.database {
+            drop_database(url);
+        }
     }
 }
 

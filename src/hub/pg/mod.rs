@@ -1,0 +1,68 @@
+//! A hub on PostgreSQL (`hub init --database postgres://…`): interviews, devices, tokens and
+//! item keys in the database, so several `hub serve` processes can share one behind a load
+//! balancer. The schema is versioned (`migrations/hub/V*.sql`), applied when the hub opens,
+//! under an advisory lock so two processes starting together do not both apply it.
+
+pub(crate) mod keys;
+pub(crate) mod registry;
+pub(crate) mod store;
+
+use super::HubError;
+use postgres::NoTls;
+use r2d2_postgres::{PostgresConnectionManager, r2d2};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/hub");
+}
+
+/// The advisory lock the migrations are applied under (any number the hub alone uses).
+const MIGRATION_LOCK: i64 = 0x4c61_6e67_4e67_6865; // "LangNghe"
+/// Connections one hub process keeps: its blocking threads share them.
+const POOL: u32 = 8;
+
+pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+
+/// A pool of connections to the hub's database (cheap to clone: one pool).
+#[derive(Clone)]
+pub(crate) struct Db {
+    pool: r2d2::Pool<PostgresConnectionManager<NoTls>>,
+}
+
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
+    format!("PostgreSQL: {e}")
+}
+
+impl Db {
+    /// Connects (a URL, `postgres://user:password@host/db`, or `host=… dbname=…`) and brings
+    /// the schema up to date.
+    pub fn connect(url: &str) -> Result<Db, HubError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| HubError::Internal(format!("database address: {e}")))?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL)
+            .min_idle(Some(1))
+            .connection_timeout(std::time::Duration::from_secs(15))
+            .build(manager)
+            .map_err(|e| HubError::Internal(format!("cannot reach the database: {e}")))?;
+        let db = Db { pool };
+        db.migrate().map_err(HubError::Internal)?;
+        Ok(db)
+    }
+
+    pub(crate) fn conn(&self) -> Result<Conn, String> {
+        self.pool.get().map_err(err)
+    }
+
+    /// Applies the migrations not yet applied, one process at a time.
+    fn migrate(&self) -> Result<(), String> {
+        let mut c = self.conn()?;
+        c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(err)?;
+        let r = embedded::migrations::runner().run(&mut *c);
+        let unlocked = c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+        r.map_err(|e| format!("PostgreSQL: applying the hub's schema: {e}"))?;
+        unlocked.map(|_| ()).map_err(err)
+    }
+}

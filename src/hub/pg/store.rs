@@ -1,0 +1,174 @@
+//! The hub's interviews on PostgreSQL: the same rules as the sled store
+//! (`store::placement`), one transaction per bundle, each id exactly once even when several
+//! hub processes ingest at the same moment (`ON CONFLICT` waits for the other transaction
+//! and then sees its row).
+
+use super::{Db, err};
+use crate::hub::store::{Edits, HubStore, Ingest, Item, Placement, Result, placement};
+use crate::protocol::bundle::ItemStatus;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{GenericClient, Row};
+use uuid::Uuid;
+
+pub(crate) struct PgHub {
+    pub(crate) db: Db,
+}
+
+const COLUMNS: &str = "id, device, hash, sealed, received, tombstone";
+
+fn item(row: &Row) -> Result<Item> {
+    let hash: Vec<u8> = row.try_get("hash").map_err(err)?;
+    Ok(Item {
+        id: row.try_get("id").map_err(err)?,
+        device: row.try_get("device").map_err(err)?,
+        hash: hash
+            .try_into()
+            .map_err(|_| "PostgreSQL: a stored hash is not 32 bytes".to_string())?,
+        sealed: row.try_get("sealed").map_err(err)?,
+        received: row.try_get("received").map_err(err)?,
+        tombstone: row.try_get("tombstone").map_err(err)?,
+    })
+}
+
+/// Writes `it` into `table` (interviews, conflicts or versions); nothing when the key is
+/// taken. Whether a row was written.
+fn insert(c: &mut impl GenericClient, table: &str, it: &Item) -> Result<bool> {
+    let sql = format!(
+        "INSERT INTO {table} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
+    );
+    let hash: &[u8] = &it.hash;
+    c.execute(
+        &sql,
+        &[
+            &it.id,
+            &it.device,
+            &hash,
+            &it.sealed,
+            &it.received,
+            &it.tombstone,
+        ],
+    )
+    .map(|n| n == 1)
+    .map_err(err)
+}
+
+/// Removes every row of `id` from `table`, returning them.
+fn take_all(c: &mut impl GenericClient, table: &str, id: Uuid) -> Result<Vec<Item>> {
+    let sql = format!("DELETE FROM {table} WHERE id = $1 RETURNING {COLUMNS}");
+    c.query(&sql, &[&id])
+        .map_err(err)?
+        .iter()
+        .map(item)
+        .collect()
+}
+
+impl PgHub {
+    /// An item whose id is stored already, placed by the common rule.
+    fn place(
+        tx: &mut postgres::Transaction,
+        it: &Item,
+        edits: &Edits,
+        erased: &mut Vec<Item>,
+    ) -> Result<ItemStatus> {
+        let sql = format!("SELECT {COLUMNS} FROM interviews WHERE id = $1 FOR UPDATE");
+        let old = item(&tx.query_one(&sql, &[&it.id]).map_err(err)?)?;
+        let how = placement(it, &old, edits);
+        match how {
+            Placement::Erase | Placement::Edit => {
+                if how == Placement::Edit {
+                    insert(tx, "versions", &old)?;
+                } else {
+                    erased.push(old);
+                    erased.extend(take_all(tx, "conflicts", it.id)?);
+                    erased.extend(take_all(tx, "versions", it.id)?);
+                }
+                let hash: &[u8] = &it.hash;
+                tx.execute(
+                    "UPDATE interviews SET device = $2, hash = $3, sealed = $4, received = $5, \
+                     tombstone = $6 WHERE id = $1",
+                    &[
+                        &it.id,
+                        &it.device,
+                        &hash,
+                        &it.sealed,
+                        &it.received,
+                        &it.tombstone,
+                    ],
+                )
+                .map_err(err)?;
+            }
+            Placement::Duplicate => {}
+            Placement::Conflict => {
+                insert(tx, "conflicts", it)?;
+            }
+        }
+        Ok(how.status())
+    }
+}
+
+impl HubStore for PgHub {
+    fn ingest_erasing(&self, items: &[Item], edits: &Edits) -> Result<Ingest> {
+        let mut c = self.db.conn()?;
+        let mut tx = c.transaction().map_err(err)?;
+        let mut out = Vec::with_capacity(items.len());
+        let mut erased = Vec::new();
+        for it in items {
+            // A new id is written at once; a taken one (or one another process is writing
+            // now: the insert waits for it) is placed by the rule.
+            let status = if insert(&mut tx, "interviews", it)? {
+                ItemStatus::Accepted
+            } else {
+                PgHub::place(&mut tx, it, edits, &mut erased)?
+            };
+            out.push(status);
+        }
+        tx.commit().map_err(err)?;
+        Ok((out, erased))
+    }
+
+    fn versions(&self, id: Uuid) -> Result<Vec<Item>> {
+        let sql = format!("SELECT {COLUMNS} FROM versions WHERE id = $1 ORDER BY received");
+        self.db
+            .conn()?
+            .query(&sql, &[&id])
+            .map_err(err)?
+            .iter()
+            .map(item)
+            .collect()
+    }
+
+    fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()> {
+        let mut c = self.db.conn()?;
+        let sql = format!("SELECT {COLUMNS} FROM interviews ORDER BY id");
+        // Rows come as they are read, not all at once: a million interviews stream.
+        let mut rows = c
+            .query_raw(
+                &sql,
+                std::iter::empty::<&(dyn postgres::types::ToSql + Sync)>(),
+            )
+            .map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            f(item(&row)?);
+        }
+        Ok(())
+    }
+
+    fn get(&self, id: Uuid) -> Result<Option<Item>> {
+        let sql = format!("SELECT {COLUMNS} FROM interviews WHERE id = $1");
+        match self.db.conn()?.query_opt(&sql, &[&id]).map_err(err)? {
+            Some(row) => item(&row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn conflicts(&self) -> Result<usize> {
+        let n: i64 = self
+            .db
+            .conn()?
+            .query_one("SELECT count(*) FROM conflicts", &[])
+            .map_err(err)?
+            .try_get(0)
+            .map_err(err)?;
+        Ok(n as usize)
+    }
+}

@@ -1,0 +1,191 @@
+//! The hub on PostgreSQL: two `hub serve` processes sharing one database (as behind a load
+//! balancer), devices split between them and one bundle sent to both at once; every
+//! interview is stored exactly once, and either process sees every device and interview.
+//! Needs `LANGNGHE_TEST_POSTGRES` (see `common::hub::postgres`); `.ci/run` provides it.
+
+mod common;
+
+use common::hub::{HubProc, drop_database, fresh_database, postgres};
+use common::run;
+use langnghe::store::Store;
+use langnghe::sync::{client, outbox};
+use std::path::Path;
+
+/// A copy of hub folder `from` in `to` (its keys and settings), served as a second process.
+fn second_process(from: &HubProc, to: &Path) -> HubProc {
+    copy_dir(&from.dir, to);
+    for f in ["serve.addr", "admin.token"] {
+        let _ = std::fs::remove_file(to.join(f));
+    }
+    let mut h = HubProc {
+        dir: to.to_path_buf(),
+        child: None,
+        addr: String::new(),
+        database: None,
+    };
+    h.start("127.0.0.1:0");
+    h
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A device with `n` simulated interviews enrolled with `hub` (a token from either process:
+/// they share the registry).
+fn device(dir: &Path, url: &str, token: &str, n: usize, seed: &str) {
+    let d = dir.to_str().unwrap();
+    run(&[
+        "--data-dir",
+        d,
+        "simulate",
+        "--form",
+        "child_participation",
+        "--count",
+        &n.to_string(),
+        "--seed",
+        seed,
+    ]);
+    run(&["--data-dir", d, "enroll", url, token]);
+}
+
+#[test]
+fn two_hub_processes_on_one_database_store_every_interview_once() {
+    let Some(server) = postgres("two_hub_processes_on_one_database_store_every_interview_once")
+    else {
+        return;
+    };
+    let url = fresh_database(&server);
+    let tmp = tempfile::tempdir().unwrap();
+    let a_dir = tmp.path().join("a");
+    run(&[
+        "hub",
+        "init",
+        "--data",
+        a_dir.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    let toml = a_dir.join("hub.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("accept_training = false", "accept_training = true"),
+    )
+    .unwrap();
+    for f in [
+        "child_participation.toml",
+        "child_participation.indicators.toml",
+    ] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(f),
+            a_dir.join("forms").join(f),
+        )
+        .unwrap();
+    }
+    let mut a = HubProc {
+        dir: a_dir.clone(),
+        child: None,
+        addr: String::new(),
+        database: None,
+    };
+    a.start("127.0.0.1:0");
+    let b = second_process(&a, &tmp.path().join("b"));
+
+    // Four devices, two per process, syncing at the same time; tokens made by either.
+    let devs: Vec<_> = (0..4).map(|i| tmp.path().join(format!("dev{i}"))).collect();
+    for (i, dev) in devs.iter().enumerate() {
+        let (hub, maker) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        device(
+            dev,
+            &hub.url(),
+            &maker.token(&format!("laptop-{i}")),
+            150,
+            &i.to_string(),
+        );
+    }
+    std::thread::scope(|s| {
+        for dev in &devs {
+            s.spawn(move || run(&["--data-dir", dev.to_str().unwrap(), "sync"]));
+        }
+    });
+
+    // One more device's bundle sent to both processes at the same instant: one stores each
+    // interview, the other answers that it is already there.
+    let dev = tmp.path().join("dev-both");
+    device(&dev, &a.url(), &b.token("laptop-both"), 200, "9");
+    let store = Store::open(&dev).unwrap();
+    let ids: Vec<_> = store.entries().0.iter().map(|(id, _)| *id).collect();
+    let c = client::Client::new(store.dir()).unwrap();
+    let bundle = outbox::build(&store, &c.enrollment, &c.key, &ids).unwrap();
+    let token = std::fs::read_to_string(dev.join("enrollment.toml")).unwrap();
+    let token = token
+        .lines()
+        .find_map(|l| l.strip_prefix("api_token = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let answers: Vec<(u16, Vec<u8>)> = std::thread::scope(|s| {
+        let sends: Vec<_> = [&a, &b]
+            .iter()
+            .map(|h| {
+                let (url, token, bundle) = (h.url(), token.clone(), bundle.clone());
+                s.spawn(move || {
+                    common::hub::post(&format!("{url}/api/v1/bundles"), &token, &bundle)
+                })
+            })
+            .collect();
+        sends.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        answers.iter().all(|(code, _)| (200..300).contains(code)),
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    drop(store);
+
+    // Either process sees all five devices and every interview, each once.
+    for h in [&a, &b] {
+        let listed = run(&["hub", "devices", "--data", h.dir.to_str().unwrap()]);
+        assert_eq!(listed.lines().count(), 5, "{listed}");
+    }
+    let finalized = |dev: &Path| Store::open(dev).unwrap().entries().0.len();
+    let want: usize = devs.iter().map(|d| finalized(d)).sum::<usize>() + ids.len();
+    for h in [&a, &b] {
+        assert_eq!(
+            h.stored(),
+            want,
+            "interviews stored, seen from {}",
+            h.dir.display()
+        );
+    }
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let row = db
+        .query_one(
+            "SELECT count(*), count(DISTINCT id) FROM interviews WHERE NOT tombstone",
+            &[],
+        )
+        .unwrap();
+    let (n, distinct): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!((n as usize, distinct as usize), (want, want));
+    let conflicts: i64 = db
+        .query_one("SELECT count(*) FROM conflicts", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        conflicts, 0,
+        "the same bundle twice is duplicates, not conflicts"
+    );
+    drop(db);
+    drop(a);
+    drop(b);
+    drop_database(&url);
+}
