@@ -12,11 +12,16 @@ use langnghe::sync::{client, outbox};
 use std::path::Path;
 
 /// A copy of hub folder `from` in `to` (its keys and settings), served as a second process.
+/// It publishes no forms of its own: it reads interviews with the form versions devices sent
+/// either process, from the database.
 fn second_process(from: &HubProc, to: &Path) -> HubProc {
     copy_dir(&from.dir, to);
     for f in ["serve.addr", "admin.token"] {
         let _ = std::fs::remove_file(to.join(f));
     }
+    std::fs::remove_dir_all(to.join("forms")).unwrap();
+    std::fs::create_dir(to.join("forms")).unwrap();
+    let _ = std::fs::remove_dir_all(to.join("form-versions"));
     let mut h = HubProc {
         dir: to.to_path_buf(),
         child: None,

@@ -78,7 +78,7 @@ impl Hub {
         };
         if let Ok(crate::protocol::bundle::Payload::Interview(f)) =
             self.read_sealed(&original.sealed)
-            && let Some(form) = crate::store::forms::load_copy(&self.form_copies_dir(), &f.form)
+            && let Some(form) = self.form_copy(&f.form)
             && let Err(e) = super::review::tally(&self.dir, &form, &f, &r.place, -1)
         {
             eprintln!(

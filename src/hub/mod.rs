@@ -95,6 +95,8 @@ pub struct Hub {
     published: std::sync::Mutex<Option<(FormsListing, Arc<Published>)>>,
     /// Each stored item's own key (see `shred.rs`).
     keys: shred::ItemKeys,
+    /// The hub's PostgreSQL database, when it has one (see `pg/`).
+    db: Option<pg::Db>,
 }
 
 /// `forms/` as seen by one directory read: (name, length, modified) of each file.
@@ -185,15 +187,16 @@ impl Hub {
         let data_key = crate::store::datakey::load_or_create(dir, None)
             .map_err(|e| HubError::Internal(e.to_string()))?;
         // On PostgreSQL, everything but the hub's own keys is in the database.
-        let (store, registry, keys): (Box<dyn HubStore>, _, _) = match &config.database {
-            Some(url) => {
-                let db = pg::Db::connect(url)?;
-                (
-                    Box::new(pg::store::PgHub { db: db.clone() }),
-                    Registry::Postgres(db.clone()),
-                    shred::ItemKeys::Postgres(db, data_key),
-                )
-            }
+        let db = match &config.database {
+            Some(url) => Some(pg::Db::connect(url)?),
+            None => None,
+        };
+        let (store, registry, keys): (Box<dyn HubStore>, _, _) = match &db {
+            Some(db) => (
+                Box::new(pg::store::PgHub { db: db.clone() }),
+                Registry::Postgres(db.clone()),
+                shred::ItemKeys::Postgres(db.clone(), data_key),
+            ),
             None => {
                 let keyring = crate::store::keyring::Keyring::open(dir, data_key)
                     .map_err(|e| HubError::Internal(e.to_string()))?;
@@ -213,6 +216,7 @@ impl Hub {
             signer,
             published: std::sync::Mutex::new(None),
             keys,
+            db,
         })
     }
 
@@ -409,9 +413,15 @@ impl Hub {
         forms
             .iter()
             .map(|(id, form)| {
-                let new = crate::store::forms::keep_copy(&root, form).map_err(|e| {
+                let mut new = crate::store::forms::keep_copy(&root, form).map_err(|e| {
                     HubError::Internal(format!("cannot keep form {}: {e}", form.id))
                 })?;
+                if let Some(db) = &self.db {
+                    // Another process may have it already: the database says.
+                    new = db
+                        .put_form(&form.id, form.source_hash, &form.source)
+                        .map_err(HubError::Internal)?;
+                }
                 Ok((
                     *id,
                     if new {
@@ -580,9 +590,9 @@ impl Hub {
         let received = items.first().map_or_else(chrono::Utc::now, |i| i.received);
         let new: Vec<&Finalized> = opened.iter().filter(|f| accepted.contains(&f.id)).collect();
         for f in &new {
-            forms.entry(f.form.hash).or_insert_with(|| {
-                crate::store::forms::load_copy(&self.form_copies_dir(), &f.form)
-            });
+            forms
+                .entry(f.form.hash)
+                .or_insert_with(|| self.form_copy(&f.form));
         }
         let with_forms: Vec<(&Finalized, Option<&crate::form::Form>)> = new
             .iter()
@@ -605,10 +615,9 @@ impl Hub {
                 Ok(bundle::Payload::Interview(f)) => Some(*f),
                 _ => None,
             });
-        let root = self.form_copies_dir();
         let changes = earlier.iter().map(|f| (f, -1)).chain([(new, 1)]);
         for (f, sign) in changes {
-            if let Some(form) = crate::store::forms::load_copy(&root, &f.form)
+            if let Some(form) = self.form_copy(&f.form)
                 && let Err(e) = review::tally(&self.dir, &form, f, &r.place, sign)
             {
                 eprintln!(
@@ -688,10 +697,42 @@ impl Hub {
         self.dir.join("form-versions")
     }
 
+    /// The kept copy of one form version; on PostgreSQL, fetched first if another process
+    /// received it.
+    pub(crate) fn form_copy(&self, r: &crate::store::FormRef) -> Option<Arc<crate::form::Form>> {
+        let root = self.form_copies_dir();
+        crate::store::forms::load_copy(&root, r).or_else(|| {
+            self.pull_form_copies();
+            crate::store::forms::load_copy(&root, r)
+        })
+    }
+
+    /// On PostgreSQL: copies here every form version the database has and this folder lacks.
+    fn pull_form_copies(&self) {
+        let Some(db) = &self.db else { return };
+        let root = self.form_copies_dir();
+        match db.forms() {
+            Ok(rows) => {
+                for (id, hash, source) in rows {
+                    match crate::form::build(&format!("form {id} ({hash:016x})"), &source) {
+                        Ok(f) => {
+                            if let Err(e) = crate::store::forms::keep_copy(&root, &f) {
+                                eprintln!("warning: cannot keep form {id}: {e}");
+                            }
+                        }
+                        Err(e) => eprintln!("warning: form {id} ({hash:016x}): {e}"),
+                    }
+                }
+            }
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    }
+
     /// Every form the hub can read interviews with: its published forms and every version
     /// devices sent.
     pub fn known_forms(&self) -> (Vec<Arc<crate::form::Form>>, Vec<String>) {
         let (mut forms, mut errors) = crate::catalog::load_dir(&self.forms_dir());
+        self.pull_form_copies();
         let (kept, bad) = crate::store::forms::load_copies(&self.form_copies_dir());
         forms.extend(kept);
         errors.extend(bad);

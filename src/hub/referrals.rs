@@ -23,6 +23,14 @@ impl Hub {
 
     /// Keeps a notice: the newest per interview wins (set, then cleared, then set again).
     pub(crate) fn keep_referral(&self, n: &ReferralNotice) -> std::io::Result<()> {
+        if let Some(db) = &self.db {
+            let r = Referral {
+                notice: n.clone(),
+                received: chrono::Utc::now(),
+                followed_up: None,
+            };
+            return db.put_referral(&r, true).map_err(std::io::Error::other);
+        }
         let dir = self.referrals_dir();
         crate::store::paths::ensure_private_dir(&dir)?;
         let path = dir.join(format!("{}.json", n.interview));
@@ -42,11 +50,20 @@ impl Hub {
 
     /// Referrals still set, oldest first; `since`: set at or after it.
     pub fn referrals(&self, since: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Referral> {
-        let mut out: Vec<Referral> = std::fs::read_dir(self.referrals_dir())
+        let all: Vec<Referral> = match &self.db {
+            Some(db) => db.all_referrals().unwrap_or_else(|e| {
+                eprintln!("warning: {e}");
+                Vec::new()
+            }),
+            None => std::fs::read_dir(self.referrals_dir())
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| read(&e.path()))
+                .collect(),
+        };
+        let mut out: Vec<Referral> = all
             .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| read(&e.path()))
             .filter(|r| r.notice.on && since.is_none_or(|s| r.notice.at.utc >= s))
             .collect();
         out.sort_by_key(|r| r.notice.at.utc);
@@ -55,6 +72,13 @@ impl Hub {
 
     /// Marks the referral of `interview` followed up.
     pub fn referral_followed_up(&self, interview: uuid::Uuid) -> Result<(), String> {
+        if let Some(db) = &self.db {
+            let mut r = db
+                .referral(interview)?
+                .ok_or_else(|| format!("no referral for interview {interview}"))?;
+            r.followed_up = Some(chrono::Utc::now());
+            return db.put_referral(&r, false);
+        }
         let path = self.referrals_dir().join(format!("{interview}.json"));
         let mut r = read(&path).ok_or_else(|| format!("no referral for interview {interview}"))?;
         r.followed_up = Some(chrono::Utc::now());

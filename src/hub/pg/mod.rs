@@ -3,6 +3,7 @@
 //! balancer. The schema is versioned (`migrations/hub/V*.sql`), applied when the hub opens,
 //! under an advisory lock so two processes starting together do not both apply it.
 
+pub(crate) mod docs;
 pub(crate) mod keys;
 pub(crate) mod registry;
 pub(crate) mod store;
