@@ -172,6 +172,34 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
             h.dir.display()
         );
     }
+    // Reviews too: each process lists every interview for the supervisor, whichever took it
+    // in, and a decision taken through one is seen through the other.
+    for h in [&a, &b] {
+        let listed = run(&["hub", "review", "--data", h.dir.to_str().unwrap(), "list"]);
+        assert!(listed.contains(&format!("{want} interview(s)")), "{listed}");
+    }
+    let one = ids[0].to_string();
+    run(&[
+        "hub",
+        "review",
+        "--data",
+        a.dir.to_str().unwrap(),
+        "approve",
+        &one,
+    ]);
+    let shown = run(&[
+        "hub",
+        "review",
+        "--data",
+        b.dir.to_str().unwrap(),
+        "list",
+        "--state",
+        "approved",
+    ]);
+    assert!(
+        shown.contains(&one) && shown.contains("1 interview(s)"),
+        "{shown}"
+    );
     let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let row = db
         .query_one(

@@ -245,9 +245,7 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
     // A child's erasure wins: nothing of the interview stays to be reviewed or sent back,
     // and its answers leave the quality counts.
     let counted = || -> u64 {
-        let path = hub.dir.join("quality/answers-child_participation.json");
-        let c: langnghe::hub::quality::Counts =
-            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let c = hub.answer_counts("child_participation");
         c.by.values()
             .flat_map(|s| s.values())
             .flat_map(|q| q.values())
@@ -625,9 +623,7 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
     assert!(!again.contains("sent back"), "{again}");
     // The quality counts of `asked_home`: each answer given and how many times.
     let counted = || -> Vec<(String, u64)> {
-        let path = hub.dir.join("quality/answers-child_participation.json");
-        let c: langnghe::hub::quality::Counts =
-            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let c = hub.answer_counts("child_participation");
         let mut by: std::collections::BTreeMap<String, u64> = Default::default();
         for q in c.by.values().flat_map(|s| s.values()) {
             for (v, n) in q.get("asked_home").into_iter().flatten() {

@@ -14,9 +14,11 @@ pub fn run(dir: &Path, action: Option<ReviewCommand>, lang: &str) -> CliResult {
     if !dir.join("hub.toml").is_file() {
         return Err(format!("{} is not a hub folder (hub init)", dir.display()).into());
     }
+    let rv = review::Reviews::open(dir)?;
     let Some(action) = action else {
         let mut src = Source {
             dir,
+            rv: &rv,
             lang: lang.to_string(),
         };
         return crate::tui::review::run(&mut src, crate::lang::Lang::from_code(lang))
@@ -37,17 +39,17 @@ pub fn run(dir: &Path, action: Option<ReviewCommand>, lang: &str) -> CliResult {
             flagged,
             by,
             json,
-        } => list(dir, state, flagged, &by, json),
-        ReviewCommand::Show { id } => show(dir, id, lang),
+        } => list(&rv, state, flagged, &by, json),
+        ReviewCommand::Show { id } => show(&rv, id, lang),
         ReviewCommand::Approve { id, note, by: who } => decided(review::decide(
-            dir,
+            &rv,
             id,
             (ReviewState::Approved, &[]),
             &note,
             &by(who),
         )?),
         ReviewCommand::HasIssues { id, note, by: who } => decided(review::decide(
-            dir,
+            &rv,
             id,
             (ReviewState::HasIssues, &[]),
             &note,
@@ -59,7 +61,7 @@ pub fn run(dir: &Path, action: Option<ReviewCommand>, lang: &str) -> CliResult {
             questions,
             by: who,
         } => decided(review::decide(
-            dir,
+            &rv,
             id,
             (ReviewState::Rejected, &questions),
             &note,
@@ -71,16 +73,17 @@ pub fn run(dir: &Path, action: Option<ReviewCommand>, lang: &str) -> CliResult {
 /// The review screen's data: the review files, answers opened through the hub.
 struct Source<'a> {
     dir: &'a Path,
+    rv: &'a review::Reviews,
     lang: String,
 }
 
 impl crate::tui::review::ReviewSource for Source<'_> {
     fn rows(&mut self) -> Vec<crate::tui::review::ReviewRow> {
-        review::list(self.dir).iter().map(row).collect()
+        review::list(self.rv).iter().map(row).collect()
     }
 
     fn answers(&mut self, id: uuid::Uuid) -> Result<Vec<Answer>, String> {
-        let r = review::load(self.dir, id).ok_or_else(|| format!("no interview {id}"))?;
+        let r = review::load(self.rv, id).ok_or_else(|| format!("no interview {id}"))?;
         qa(self.dir, &r, &self.lang)
     }
 
@@ -99,7 +102,7 @@ impl crate::tui::review::ReviewSource for Source<'_> {
         };
         let by = std::env::var("USER").unwrap_or_else(|_| "supervisor".into());
         let at: Vec<String> = at.map(str::to_string).into_iter().collect();
-        review::decide(self.dir, id, (state, &at), note, &by).map(|_| ())
+        review::decide(self.rv, id, (state, &at), note, &by).map(|_| ())
     }
 }
 
@@ -169,8 +172,14 @@ fn qa(dir: &Path, r: &Review, lang: &str) -> Result<Vec<Answer>, String> {
         .collect())
 }
 
-fn list(dir: &Path, state: Option<ReviewState>, flagged: bool, by: &str, json: bool) -> CliResult {
-    let mut all: Vec<Review> = review::list(dir)
+fn list(
+    rv: &review::Reviews,
+    state: Option<ReviewState>,
+    flagged: bool,
+    by: &str,
+    json: bool,
+) -> CliResult {
+    let mut all: Vec<Review> = review::list(rv)
         .into_iter()
         .filter(|r| state.is_none_or(|s| r.state() == s) && (!flagged || !r.flags.is_empty()))
         .collect();
@@ -224,8 +233,9 @@ fn list(dir: &Path, state: Option<ReviewState>, flagged: bool, by: &str, json: b
 
 /// The interview as questions and answers in the form's language, then its flags and
 /// review history.
-fn show(dir: &Path, id: uuid::Uuid, lang: &str) -> CliResult {
-    let r = review::load(dir, id).ok_or_else(|| format!("no interview {id} to review here"))?;
+fn show(rv: &review::Reviews, id: uuid::Uuid, lang: &str) -> CliResult {
+    let dir = rv.hub_dir();
+    let r = review::load(rv, id).ok_or_else(|| format!("no interview {id} to review here"))?;
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -66,20 +66,20 @@ impl Hub {
             if seen.insert(it.id) {
                 self.untally(orig);
             }
-            super::review::forget(&self.dir, it.id);
+            super::review::forget(&self.reviews(), it.id);
         }
         self.destroy_items(erased)
     }
 
     /// Takes an erased interview's answers back out of its form's answer counts.
     fn untally(&self, original: &Item) {
-        let Some(r) = super::review::load(&self.dir, original.id) else {
+        let Some(r) = super::review::load(&self.reviews(), original.id) else {
             return;
         };
         if let Ok(crate::protocol::bundle::Payload::Interview(f)) =
             self.read_sealed(&original.sealed)
             && let Some(form) = self.form_copy(&f.form)
-            && let Err(e) = super::review::tally(&self.dir, &form, &f, &r.place, -1)
+            && let Err(e) = super::review::tally(&self.reviews(), &form, &f, &r.place, -1)
         {
             eprintln!(
                 "warning: interview {}: answer counts not taken back: {e}",

@@ -552,7 +552,7 @@ impl Hub {
             };
             if !old.tombstone
                 && old.hash != it.hash
-                && review::load(&self.dir, it.id)
+                && review::load(&self.reviews(), it.id)
                     .is_some_and(|r| r.state() == review::ReviewState::Rejected)
             {
                 out.insert(it.id);
@@ -572,7 +572,7 @@ impl Hub {
         edits: &std::collections::HashSet<Uuid>,
     ) {
         for f in opened.iter().filter(|f| edits.contains(&f.id)) {
-            match review::edited(&self.dir, f.id, &f.surveyor) {
+            match review::edited(&self.reviews(), f.id, &f.surveyor) {
                 Ok(r) => self.retally(&r, f),
                 Err(e) => eprintln!("warning: cannot record the new version of {}: {e}", f.id),
             }
@@ -599,7 +599,7 @@ impl Hub {
             .map(|f| (*f, forms.get(&f.form.hash).and_then(|x| x.as_deref())))
             .collect();
         let settings = (&self.config.review, &self.config.quality);
-        if let Err(e) = review::start(&self.dir, &with_forms, received, settings) {
+        if let Err(e) = review::start(&self.reviews(), &with_forms, received, settings) {
             eprintln!("warning: cannot start the review of a bundle's interviews: {e}");
         }
     }
@@ -618,7 +618,7 @@ impl Hub {
         let changes = earlier.iter().map(|f| (f, -1)).chain([(new, 1)]);
         for (f, sign) in changes {
             if let Some(form) = self.form_copy(&f.form)
-                && let Err(e) = review::tally(&self.dir, &form, f, &r.place, sign)
+                && let Err(e) = review::tally(&self.reviews(), &form, f, &r.place, sign)
             {
                 eprintln!(
                     "warning: interview {}: answer counts not updated: {e}",
@@ -639,7 +639,7 @@ impl Hub {
         each: &mut dyn FnMut(&Finalized, &crate::export::csv::Submission),
     ) -> Result<Vec<String>, String> {
         let mut bad = Vec::new();
-        let states = review::states(&self.dir);
+        let states = review::states(&self.reviews());
         self.open_each(false, &mut |item, opened| match opened {
             Ok(bundle::Payload::Interview(f)) => {
                 let review = states.get(&f.id);
@@ -695,6 +695,11 @@ impl Hub {
     /// Where the hub keeps every form version devices sent with their interviews.
     pub(crate) fn form_copies_dir(&self) -> PathBuf {
         self.dir.join("form-versions")
+    }
+
+    /// Where this hub's reviews are (files here, or its database).
+    pub(crate) fn reviews(&self) -> review::Reviews {
+        review::Reviews::new(&self.dir, self.db.clone())
     }
 
     /// The kept copy of one form version; on PostgreSQL, fetched first if another process

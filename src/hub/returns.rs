@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 impl Hub {
     /// The signed returns file for `device`, and how many interviews it holds.
     pub(crate) fn returns_for(&self, device: &Device) -> Result<(Vec<u8>, usize), HubError> {
-        let sent_back = review::sent_back(&self.dir, device.id);
+        let sent_back = review::sent_back(&self.reviews(), device.id);
         let mut items = Vec::with_capacity(sent_back.len());
         if !sent_back.is_empty() {
             let key = device.return_key.as_deref().ok_or_else(|| {

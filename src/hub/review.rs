@@ -5,7 +5,8 @@
 //! it comes in (one fsync per bundle, not per interview: ingest stays as fast as before),
 //! then one file per interview once decided. A record holds the state's history, the
 //! quality flags found at ingest, and what a list needs — form, device, surveyor, place;
-//! never an answer. An erased interview's review goes with it.
+//! never an answer. An erased interview's review goes with it. On PostgreSQL the records and
+//! the quality figures are rows instead (`pg/reviews.rs`), shared by every process.
 
 use super::quality::{Counts, Durations, Flag, Thresholds};
 use crate::form::Form;
@@ -89,6 +90,44 @@ impl Review {
     }
 }
 
+/// Where a hub's reviews are: files in its folder, or its PostgreSQL database.
+pub struct Reviews {
+    hub_dir: PathBuf,
+    db: Option<super::pg::Db>,
+}
+
+impl Reviews {
+    #[allow(private_interfaces)]
+    pub(crate) fn new(hub_dir: &Path, db: Option<super::pg::Db>) -> Reviews {
+        Reviews {
+            hub_dir: hub_dir.to_path_buf(),
+            db,
+        }
+    }
+
+    /// The reviews of the hub in `hub_dir` (connecting to its database if it has one).
+    pub fn open(hub_dir: &Path) -> Result<Reviews, String> {
+        let db = match super::database_of(hub_dir)? {
+            Some(url) => Some(super::pg::Db::connect(&url).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok(Reviews::new(hub_dir, db))
+    }
+
+    /// The hub folder (its settings, its form copies).
+    pub fn hub_dir(&self) -> &Path {
+        &self.hub_dir
+    }
+}
+
+/// A database error where a list is expected: said, and nothing listed.
+fn warned<T: Default>(r: Result<T, String>) -> T {
+    r.unwrap_or_else(|e| {
+        eprintln!("warning: {e}");
+        T::default()
+    })
+}
+
 pub fn dir(hub_dir: &Path) -> PathBuf {
     hub_dir.join("reviews")
 }
@@ -98,7 +137,11 @@ fn path(hub_dir: &Path, id: Uuid) -> PathBuf {
 }
 
 /// One interview's review: its own file once a decision was taken, else its bundle's.
-pub fn load(hub_dir: &Path, id: Uuid) -> Option<Review> {
+pub fn load(rv: &Reviews, id: Uuid) -> Option<Review> {
+    if let Some(db) = &rv.db {
+        return warned(db.review(id).map(|r| r.map(Some).unwrap_or_default()));
+    }
+    let hub_dir = &rv.hub_dir;
     single(hub_dir, id).or_else(|| batches(hub_dir).flatten().find(|r| r.id == id))
 }
 
@@ -136,8 +179,15 @@ fn json_files(hub_dir: &Path, batch: bool) -> Vec<PathBuf> {
 
 /// Each interview's state and edits, for the exports (one bundle's records in memory at a
 /// time).
-pub(crate) fn states(hub_dir: &Path) -> std::collections::HashMap<Uuid, (ReviewState, u32)> {
+pub(crate) fn states(rv: &Reviews) -> std::collections::HashMap<Uuid, (ReviewState, u32)> {
     let mut out: std::collections::HashMap<Uuid, (ReviewState, u32)> = Default::default();
+    if let Some(db) = &rv.db {
+        for r in warned(db.reviews(None)) {
+            out.insert(r.id, (r.state(), r.edits));
+        }
+        return out;
+    }
+    let hub_dir = &rv.hub_dir;
     for batch in batches(hub_dir) {
         for r in batch {
             out.insert(r.id, (r.state(), r.edits));
@@ -156,7 +206,11 @@ fn singles(hub_dir: &Path) -> Vec<Review> {
         .collect()
 }
 
-fn save(hub_dir: &Path, r: &Review) -> Result<(), String> {
+fn save(rv: &Reviews, r: &Review) -> Result<(), String> {
+    if let Some(db) = &rv.db {
+        return db.save_review(r);
+    }
+    let hub_dir = &rv.hub_dir;
     crate::store::paths::ensure_private_dir(&dir(hub_dir)).map_err(|e| e.to_string())?;
     let json = serde_json::to_vec_pretty(r).map_err(|e| e.to_string())?;
     crate::store::paths::write_private(&path(hub_dir, r.id), &json).map_err(|e| e.to_string())
@@ -164,9 +218,9 @@ fn save(hub_dir: &Path, r: &Review) -> Result<(), String> {
 
 /// Every review, oldest interview first, with the flags that only the whole data can give
 /// (a surveyor whose answers differ from the others' in the same place) added.
-pub fn list(hub_dir: &Path) -> Vec<Review> {
-    let mut all = stored(hub_dir);
-    let t = thresholds(hub_dir);
+pub fn list(rv: &Reviews) -> Vec<Review> {
+    let mut all = stored(rv);
+    let t = thresholds(&rv.hub_dir);
     let mut outliers = std::collections::HashMap::new();
     for form in all
         .iter()
@@ -174,7 +228,7 @@ pub fn list(hub_dir: &Path) -> Vec<Review> {
         .collect::<std::collections::BTreeSet<_>>()
     {
         for (place, who, flag) in
-            counts(hub_dir, &form).outliers(t.distribution_min_n, t.distribution_share)
+            counts(rv, &form).outliers(t.distribution_min_n, t.distribution_share)
         {
             outliers.insert((form.clone(), place, who), flag);
         }
@@ -200,8 +254,12 @@ pub fn list(hub_dir: &Path) -> Vec<Review> {
 }
 
 /// The interviews of `device` sent back and not yet edited.
-pub(crate) fn sent_back(hub_dir: &Path, device: Uuid) -> Vec<Review> {
-    stored(hub_dir)
+pub(crate) fn sent_back(rv: &Reviews, device: Uuid) -> Vec<Review> {
+    let of_device = match &rv.db {
+        Some(db) => warned(db.reviews(Some(device))),
+        None => stored(rv),
+    };
+    of_device
         .into_iter()
         .filter(|r| r.device == device && r.state() == ReviewState::Rejected)
         .collect()
@@ -223,8 +281,11 @@ fn counts_path(hub_dir: &Path, form_id: &str) -> PathBuf {
         .join(format!("answers-{form_id}.json"))
 }
 
-fn counts(hub_dir: &Path, form_id: &str) -> Counts {
-    std::fs::read(counts_path(hub_dir, form_id))
+fn counts(rv: &Reviews, form_id: &str) -> Counts {
+    if let Some(db) = &rv.db {
+        return warned(db.quality(form_id).map(|(_, c)| c));
+    }
+    std::fs::read(counts_path(&rv.hub_dir, form_id))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
@@ -232,13 +293,22 @@ fn counts(hub_dir: &Path, form_id: &str) -> Counts {
 
 /// Adds (+1) or takes back (−1) one interview in its form's answer counts.
 pub(crate) fn tally(
-    hub_dir: &Path,
+    rv: &Reviews,
     form: &Form,
     f: &Finalized,
     place: &str,
     sign: i64,
 ) -> Result<(), String> {
-    let mut c = counts(hub_dir, &f.form.id);
+    if let Some(db) = &rv.db {
+        return db.with_quality(std::slice::from_ref(&f.form.id), |q| {
+            if let Some((_, c)) = q.get_mut(&f.form.id) {
+                c.tally(form, f, place, sign);
+            }
+            Ok(Vec::new())
+        });
+    }
+    let hub_dir = &rv.hub_dir;
+    let mut c = counts(rv, &f.form.id);
     c.tally(form, f, place, sign);
     let json = serde_json::to_vec(&c).map_err(|e| e.to_string())?;
     crate::store::paths::ensure_private_dir(&hub_dir.join("quality")).map_err(|e| e.to_string())?;
@@ -247,7 +317,11 @@ pub(crate) fn tally(
 }
 
 /// The reviews as stored (a decision's file over its bundle's copy), oldest interview first.
-fn stored(hub_dir: &Path) -> Vec<Review> {
+fn stored(rv: &Reviews) -> Vec<Review> {
+    if let Some(db) = &rv.db {
+        return warned(db.reviews(None));
+    }
+    let hub_dir = &rv.hub_dir;
     let mut by_id: std::collections::HashMap<Uuid, Review> = Default::default();
     for batch in batches(hub_dir) {
         by_id.extend(batch.into_iter().map(|r| (r.id, r)));
@@ -262,13 +336,13 @@ fn stored(hub_dir: &Path) -> Vec<Review> {
 /// the device; a decision without a note is refused for `hasIssues` and `rejected` (the
 /// surveyor must be told what to fix).
 pub fn decide(
-    hub_dir: &Path,
+    rv: &Reviews,
     id: Uuid,
     (state, questions): (ReviewState, &[String]),
     note: &str,
     by: &str,
 ) -> Result<Review, String> {
-    let mut r = load(hub_dir, id).ok_or_else(|| format!("no interview {id} to review here"))?;
+    let mut r = load(rv, id).ok_or_else(|| format!("no interview {id} to review here"))?;
     match state {
         ReviewState::Received | ReviewState::Edited => {
             return Err(format!("`{}` is not a decision", state.name()));
@@ -285,13 +359,13 @@ pub fn decide(
         at: chrono::Utc::now(),
         questions: questions.to_vec(),
     });
-    save(hub_dir, &r)?;
+    save(rv, &r)?;
     Ok(r)
 }
 
 /// A new version of a sent-back interview came from its device: `edited`, one edit more.
-pub(crate) fn edited(hub_dir: &Path, id: Uuid, by: &str) -> Result<Review, String> {
-    let mut r = load(hub_dir, id).ok_or_else(|| format!("no review of interview {id}"))?;
+pub(crate) fn edited(rv: &Reviews, id: Uuid, by: &str) -> Result<Review, String> {
+    let mut r = load(rv, id).ok_or_else(|| format!("no review of interview {id}"))?;
     r.edits += 1;
     r.history.push(ReviewEvent {
         state: ReviewState::Edited,
@@ -300,12 +374,17 @@ pub(crate) fn edited(hub_dir: &Path, id: Uuid, by: &str) -> Result<Review, Strin
         at: chrono::Utc::now(),
         questions: Vec::new(),
     });
-    save(hub_dir, &r)?;
+    save(rv, &r)?;
     Ok(r)
 }
 
 /// Forgets the review of an erased interview, wherever it is kept.
-pub(crate) fn forget(hub_dir: &Path, id: Uuid) {
+pub(crate) fn forget(rv: &Reviews, id: Uuid) {
+    if let Some(db) = &rv.db {
+        warned(db.forget_review(id));
+        return;
+    }
+    let hub_dir = &rv.hub_dir;
     let _ = std::fs::remove_file(path(hub_dir, id));
     for p in batch_files(hub_dir) {
         let Some(batch) = std::fs::read(&p)
@@ -344,7 +423,7 @@ impl Default for Settings {
 /// compared with, and its answers go into the form's counts; both files, and the records,
 /// are written once per bundle.
 pub(crate) fn start(
-    hub_dir: &Path,
+    rv: &Reviews,
     new: &[(&Finalized, Option<&Form>)],
     received: chrono::DateTime<chrono::Utc>,
     (settings, thresholds): (&Settings, &Thresholds),
@@ -352,18 +431,57 @@ pub(crate) fn start(
     let Some((first, _)) = new.first() else {
         return Ok(());
     };
+    let forms: Vec<String> = new
+        .iter()
+        .map(|(f, _)| f.form.id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let make = |q: &mut Quality| Ok(records(new, received, (settings, thresholds), q));
+    if let Some(db) = &rv.db {
+        return db.with_quality(&forms, make);
+    }
+    let hub_dir = &rv.hub_dir;
     let qdir = hub_dir.join("quality");
     crate::store::paths::ensure_private_dir(&qdir).map_err(|e| e.to_string())?;
-    let mut state: std::collections::BTreeMap<String, (Durations, Counts)> = Default::default();
-    let mut records = Vec::with_capacity(new.len());
-    for (f, form) in new {
-        let (durations, counts) = state.entry(f.form.id.clone()).or_insert_with(|| {
-            let durations = std::fs::read(qdir.join(format!("{}.json", f.form.id)))
+    let mut q: Quality = forms
+        .iter()
+        .map(|id| {
+            let durations = std::fs::read(qdir.join(format!("{id}.json")))
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok())
                 .unwrap_or_default();
-            (durations, self::counts(hub_dir, &f.form.id))
-        });
+            (id.clone(), (durations, counts(rv, id)))
+        })
+        .collect();
+    let records = make(&mut q)?;
+    let write = |p: PathBuf, v: &dyn erased::Json| -> Result<(), String> {
+        crate::store::paths::write_private(&p, &v.json()?).map_err(|e| e.to_string())
+    };
+    for (form_id, (durations, counts)) in &q {
+        write(qdir.join(format!("{form_id}.json")), durations)?;
+        write(counts_path(hub_dir, form_id), counts)?;
+    }
+    crate::store::paths::ensure_private_dir(&dir(hub_dir)).map_err(|e| e.to_string())?;
+    write(
+        dir(hub_dir).join(format!("batch-{}.json", first.id)),
+        &records,
+    )
+}
+
+/// Each form's recent durations and answer counts, as a bundle's reviews change them.
+type Quality = std::collections::BTreeMap<String, (Durations, Counts)>;
+
+/// The review records of `new`, flagged against (and added to) each form's figures in `q`.
+fn records(
+    new: &[(&Finalized, Option<&Form>)],
+    received: chrono::DateTime<chrono::Utc>,
+    (settings, thresholds): (&Settings, &Thresholds),
+    q: &mut Quality,
+) -> Vec<Review> {
+    let mut records = Vec::with_capacity(new.len());
+    for (f, form) in new {
+        let (durations, counts) = q.entry(f.form.id.clone()).or_default();
         let flags = super::quality::flags(
             f,
             *form,
@@ -392,18 +510,7 @@ pub(crate) fn start(
             training: f.training,
         });
     }
-    let write = |p: PathBuf, v: &dyn erased::Json| -> Result<(), String> {
-        crate::store::paths::write_private(&p, &v.json()?).map_err(|e| e.to_string())
-    };
-    for (form_id, (durations, counts)) in &state {
-        write(qdir.join(format!("{form_id}.json")), durations)?;
-        write(counts_path(hub_dir, form_id), counts)?;
-    }
-    crate::store::paths::ensure_private_dir(&dir(hub_dir)).map_err(|e| e.to_string())?;
-    write(
-        dir(hub_dir).join(format!("batch-{}.json", first.id)),
-        &records,
-    )
+    records
 }
 
 /// Serializable things behind one `dyn` (the records and the quality files share a writer).

@@ -149,6 +149,21 @@ impl HubProc {
         .trim()
         .to_string()
     }
+    /// The hub's answer counts of `form` (the quality flags' figures), from its file or,
+    /// on PostgreSQL, its row.
+    pub fn answer_counts(&self, form: &str) -> langnghe::hub::quality::Counts {
+        let bytes = match &self.database {
+            Some(url) => {
+                let mut db = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                db.query_one("SELECT counts FROM quality WHERE form_id = $1", &[&form])
+                    .unwrap()
+                    .get::<_, Vec<u8>>(0)
+            }
+            None => std::fs::read(self.dir.join(format!("quality/answers-{form}.json"))).unwrap(),
+        };
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
     pub fn stored(&self) -> usize {
         // Opened after the server is stopped, or through it.
         let out = tempfile::tempdir().unwrap();

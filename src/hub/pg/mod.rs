@@ -6,6 +6,7 @@
 pub(crate) mod docs;
 pub(crate) mod keys;
 pub(crate) mod registry;
+pub(crate) mod reviews;
 pub(crate) mod store;
 
 use super::HubError;

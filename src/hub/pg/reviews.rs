@@ -1,0 +1,135 @@
+//! Review records and the quality figures they are flagged against, as rows shared by every
+//! process serving the hub; the per-form figures are updated under a row lock.
+
+use super::{Db, err};
+use crate::hub::quality::{Counts, Durations};
+use crate::hub::review::Review;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Each form's durations and answer counts, as `start` and `tally` change them.
+pub(crate) type Quality = BTreeMap<String, (Durations, Counts)>;
+
+fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(v).map_err(|e| e.to_string())
+}
+
+fn read<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> T {
+    serde_json::from_slice(bytes).unwrap_or_default()
+}
+
+fn put(c: &mut impl postgres::GenericClient, r: &Review, replace: bool) -> Result<(), String> {
+    let on_conflict = if replace {
+        "DO UPDATE SET review = EXCLUDED.review"
+    } else {
+        "DO NOTHING"
+    };
+    let sql = format!(
+        "INSERT INTO reviews (id, device, finished, review) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) {on_conflict}"
+    );
+    c.execute(&sql, &[&r.id, &r.device, &r.finished.utc, &json(r)?])
+        .map(|_| ())
+        .map_err(err)
+}
+
+impl Db {
+    pub(crate) fn review(&self, id: Uuid) -> Result<Option<Review>, String> {
+        let row = self
+            .conn()?
+            .query_opt("SELECT review FROM reviews WHERE id = $1", &[&id])
+            .map_err(err)?;
+        row.map(|r| {
+            let b: Vec<u8> = r.try_get(0).map_err(err)?;
+            serde_json::from_slice(&b).map_err(|e| e.to_string())
+        })
+        .transpose()
+    }
+
+    /// Every review (of `device` only, if given), oldest interview first.
+    pub(crate) fn reviews(&self, device: Option<Uuid>) -> Result<Vec<Review>, String> {
+        let mut c = self.conn()?;
+        let rows = match device {
+            Some(d) => c.query(
+                "SELECT review FROM reviews WHERE device = $1 ORDER BY finished",
+                &[&d],
+            ),
+            None => c.query("SELECT review FROM reviews ORDER BY finished", &[]),
+        }
+        .map_err(err)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<_, Vec<u8>>(0).ok())
+            .filter_map(|b| serde_json::from_slice(&b).ok())
+            .collect())
+    }
+
+    pub(crate) fn save_review(&self, r: &Review) -> Result<(), String> {
+        put(&mut *self.conn()?, r, true)
+    }
+
+    pub(crate) fn forget_review(&self, id: Uuid) -> Result<(), String> {
+        self.conn()?
+            .execute("DELETE FROM reviews WHERE id = $1", &[&id])
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// A form's durations and answer counts as they stand.
+    pub(crate) fn quality(&self, form_id: &str) -> Result<(Durations, Counts), String> {
+        let row = self
+            .conn()?
+            .query_opt(
+                "SELECT durations, counts FROM quality WHERE form_id = $1",
+                &[&form_id],
+            )
+            .map_err(err)?;
+        Ok(row.map_or_else(Default::default, |r| {
+            let d: Vec<u8> = r.get(0);
+            let c: Vec<u8> = r.get(1);
+            (read(&d), read(&c))
+        }))
+    }
+
+    /// Changes the figures of `forms` with `change` while holding their rows (another
+    /// process ingesting the same form waits), then stores the review records it returns,
+    /// all in one transaction.
+    pub(crate) fn with_quality(
+        &self,
+        forms: &[String],
+        change: impl FnOnce(&mut Quality) -> Result<Vec<Review>, String>,
+    ) -> Result<(), String> {
+        let mut c = self.conn()?;
+        let mut tx = c.transaction().map_err(err)?;
+        let mut q = Quality::new();
+        for form in forms {
+            let empty = (json(&Durations::default())?, json(&Counts::default())?);
+            tx.execute(
+                "INSERT INTO quality (form_id, durations, counts) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+                &[form, &empty.0, &empty.1],
+            )
+            .map_err(err)?;
+            let r = tx
+                .query_one(
+                    "SELECT durations, counts FROM quality WHERE form_id = $1 FOR UPDATE",
+                    &[form],
+                )
+                .map_err(err)?;
+            let (d, cn): (Vec<u8>, Vec<u8>) = (r.get(0), r.get(1));
+            q.insert(form.clone(), (read(&d), read(&cn)));
+        }
+        let records = change(&mut q)?;
+        for (form, (d, cn)) in &q {
+            tx.execute(
+                "UPDATE quality SET durations = $2, counts = $3 WHERE form_id = $1",
+                &[form, &json(d)?, &json(cn)?],
+            )
+            .map_err(err)?;
+        }
+        for r in &records {
+            put(&mut tx, r, false)?;
+        }
+        tx.commit().map_err(err)
+    }
+}
