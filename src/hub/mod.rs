@@ -330,6 +330,30 @@ impl Hub {
         Ok(d)
     }
 
+    /// The bundle as received, in `bundles/` (once: the same bundle again lands on the same
+    /// name).
+    fn keep_bundle(
+        &self,
+        bytes: &[u8],
+        device: &Device,
+        v: &bundle::Verified,
+    ) -> Result<(), HubError> {
+        let file = self
+            .dir
+            .join("bundles")
+            // The hash keeps two different bundles apart even if a device's sequence restarted
+            // (a rebuilt store); the same bundle sent twice lands on the same name.
+            .join(format!(
+                "{}-{:08}-{}.lnb",
+                device.id,
+                v.header.seq,
+                &keys::hex(&v.header.payload_hash)[..12]
+            ));
+        crate::store::paths::write_private_once(&file, bytes)
+            .map_err(|e| HubError::Internal(format!("cannot keep the bundle: {e}")))?;
+        Ok(())
+    }
+
     /// Checks and stores a bundle, all or nothing, and returns the signed receipt.
     /// `from`: the device the API token named (HTTP); `None` for a file import, where the
     /// bundle's own device id is looked up.
@@ -361,20 +385,14 @@ impl Hub {
         }
         // Form definitions first: an interview is never stored without its form readable.
         let form_statuses = self.keep_forms(&forms)?;
-        // Keep the bundle as received, durably, before anything is acknowledged.
-        let file = self
-            .dir
-            .join("bundles")
-            // The hash keeps two different bundles apart even if a device's sequence restarted
-            // (a rebuilt store); the same bundle sent twice lands on the same name.
-            .join(format!(
-                "{}-{:08}-{}.lnb",
-                device.id,
-                v.header.seq,
-                &keys::hex(&v.header.payload_hash)[..12]
-            ));
-        crate::store::paths::write_private_once(&file, bytes)
-            .map_err(|e| HubError::Internal(format!("cannot keep the bundle: {e}")))?;
+        // Keep the bundle as received, durably, before anything is acknowledged: sled's
+        // flush is weaker than fsync, so this file is what survives a power cut. On
+        // PostgreSQL the commit is durable and the database is the copy (its backups the
+        // audit trail); a file per process would also be a copy an erasure through another
+        // process could not reach.
+        if self.db.is_none() {
+            self.keep_bundle(bytes, &device, &v)?;
+        }
         let mut locked = items.clone();
         self.lock_items(&mut locked)?;
         let (statuses, erased) = self
