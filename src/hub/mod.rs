@@ -491,12 +491,18 @@ impl Hub {
         let mut interviews = Vec::new();
         let mut forms = Vec::new();
         let mut referrals = Vec::new();
-        for (id, sealed) in &v.items {
+        // The decryption (one X25519 each) on every core; the checks below in order.
+        let opened = parallel::on_cores(&v.items, parallel::cores(), |(id, sealed)| {
             let plain = crate::protocol::seal::open(sealed, &self.identity)
                 .map_err(|e| HubError::Invalid(format!("interview {id}: {e}")))?;
-            let (rid, rdev, tombstone) = match bundle::read_plaintext(&plain)
-                .map_err(|e| HubError::Invalid(format!("item {id}: {e}")))?
-            {
+            let hash: [u8; 32] = sha2::Sha256::digest(&plain).into();
+            bundle::read_plaintext(&plain)
+                .map(|p| (p, hash))
+                .map_err(|e| HubError::Invalid(format!("item {id}: {e}")))
+        });
+        for ((id, sealed), payload) in v.items.iter().zip(opened) {
+            let (payload, hash) = payload?;
+            let (rid, rdev, tombstone) = match payload {
                 bundle::Payload::Tombstone(t) => (t.id, device.id, true),
                 bundle::Payload::Interview(f) => {
                     let who = (f.id, f.device, false);
@@ -533,7 +539,7 @@ impl Hub {
             items.push(Item {
                 id: *id,
                 device: device.id,
-                hash: sha2::Sha256::digest(&plain).into(),
+                hash,
                 sealed: sealed.to_vec(),
                 received: now,
                 tombstone,

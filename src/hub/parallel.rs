@@ -18,7 +18,7 @@ impl Hub {
         tombstones: bool,
         each: &mut dyn FnMut(&Item, Result<Payload, String>),
     ) -> Result<(), String> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = cores();
         let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
         let mut flush = |chunk: &mut Vec<Item>| {
             for (item, opened) in chunk.iter().zip(self.open_chunk(chunk, cores)) {
@@ -39,30 +39,43 @@ impl Hub {
         Ok(())
     }
 
-    /// The chunk's items opened, in order, on up to `cores` threads.
+    /// The chunk's items opened, in order, on up to `cores` threads (their keys fetched
+    /// together first: one query on PostgreSQL, not one per item).
     fn open_chunk(&self, chunk: &[Item], cores: usize) -> Vec<Result<Payload, String>> {
-        if cores <= 1 || chunk.len() < 2 {
-            return chunk.iter().map(|i| self.open_item(i)).collect();
-        }
-        let per = chunk.len().div_ceil(cores);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = chunk
-                .chunks(per)
-                .map(|part| {
-                    s.spawn(move || part.iter().map(|i| self.open_item(i)).collect::<Vec<_>>())
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        let failed =
-                            || Err("opening failed (a worker thread panicked)".to_string());
-                        std::iter::repeat_with(failed).take(per).collect()
-                    })
-                })
-                .take(chunk.len())
-                .collect()
+        let unlocked = self.unlock_items(chunk);
+        on_cores(&unlocked, cores, |sealed| match sealed {
+            Ok(sealed) => self.read_sealed(sealed),
+            Err(e) => Err(e.clone()),
         })
     }
+}
+
+/// `f` of each of `items`, in order, worked out on up to `cores` threads (one part each).
+pub(crate) fn on_cores<T: Sync, R: Send>(
+    items: &[T],
+    cores: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if cores <= 1 || items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let per = items.len().div_ceil(cores);
+    let f = &f;
+    std::thread::scope(|s| {
+        let parts: Vec<_> = items
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        // A worker that panicked takes the process's panic with it, as the work would have
+        // done on this thread.
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// How many threads opening items may use.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -31,6 +31,20 @@ impl ItemKeys {
         }
     }
 
+    /// The keys of many slots at once (one query on PostgreSQL); none where erased.
+    fn get_many(&self, slots: &[Uuid]) -> Result<Vec<Option<RecordKey>>, String> {
+        match self {
+            ItemKeys::File(k) => {
+                let mut k = lock(k);
+                slots
+                    .iter()
+                    .map(|s| k.get(*s).map_err(|e| e.to_string()))
+                    .collect()
+            }
+            ItemKeys::Postgres(db, data_key) => db.keys_of(data_key, slots),
+        }
+    }
+
     fn destroy(&self, slots: &[Uuid]) -> Result<(), String> {
         match self {
             ItemKeys::File(k) => lock(k).destroy(slots).map_err(|e| e.to_string()),
@@ -76,6 +90,29 @@ impl Hub {
         };
         let key = self.keys.get(slot)?.ok_or("erased")?;
         cipher::unlock(&key, &item.sealed).map_err(|e| e.to_string())
+    }
+
+    /// The sealed bytes of many stored items, their keys fetched together.
+    pub(crate) fn unlock_items(&self, items: &[Item]) -> Vec<Result<Vec<u8>, String>> {
+        let slots: Vec<Uuid> = items
+            .iter()
+            .filter_map(|i| cipher::locked_id(&i.sealed))
+            .collect();
+        let keys: std::collections::HashMap<Uuid, Option<RecordKey>> =
+            match self.keys.get_many(&slots) {
+                Ok(keys) => slots.into_iter().zip(keys).collect(),
+                Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
+            };
+        items
+            .iter()
+            .map(|item| match cipher::locked_id(&item.sealed) {
+                None => Ok(item.sealed.clone()),
+                Some(slot) => {
+                    let key = keys.get(&slot).copied().flatten().ok_or("erased")?;
+                    cipher::unlock(&key, &item.sealed).map_err(|e| e.to_string())
+                }
+            })
+            .collect()
     }
 
     /// Destroys the keys of erased items: every copy of them is unreadable from now.

@@ -77,6 +77,32 @@ impl Db {
         })
     }
 
+    /// The keys of `slots` in one query; none where erased.
+    pub(crate) fn keys_of(
+        &self,
+        data_key: &DataKey,
+        slots: &[Uuid],
+    ) -> Result<Vec<Option<RecordKey>>, String> {
+        let ids: Vec<Uuid> = slots.to_vec();
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT slot, masked FROM item_keys WHERE slot = ANY($1)",
+                &[&ids],
+            )
+            .map_err(err)?;
+        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        for r in rows {
+            let slot: Uuid = r.try_get(0).map_err(err)?;
+            let m: Vec<u8> = r.try_get(1).map_err(err)?;
+            found.insert(slot, m);
+        }
+        Ok(slots
+            .iter()
+            .map(|s| found.get(s).and_then(|m| masked(data_key, *s, m)))
+            .collect())
+    }
+
     /// Destroys the keys of `slots`: every copy of their items is unreadable from now.
     pub(crate) fn destroy_keys(&self, slots: &[Uuid]) -> Result<(), String> {
         let ids: Vec<Uuid> = slots.to_vec();

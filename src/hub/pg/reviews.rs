@@ -33,6 +33,22 @@ fn put(c: &mut impl postgres::GenericClient, r: &Review, replace: bool) -> Resul
         .map_err(err)
 }
 
+/// New review records in one statement (one that exists already stays as it is).
+fn insert_all(c: &mut impl postgres::GenericClient, records: &[Review]) -> Result<(), String> {
+    let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+    let devices: Vec<Uuid> = records.iter().map(|r| r.device).collect();
+    let finished: Vec<chrono::DateTime<chrono::Utc>> =
+        records.iter().map(|r| r.finished.utc).collect();
+    let bodies = records.iter().map(json).collect::<Result<Vec<_>, _>>()?;
+    c.execute(
+        "INSERT INTO reviews (id, device, finished, review) SELECT * FROM UNNEST($1::uuid[], \
+         $2::uuid[], $3::timestamptz[], $4::bytea[]) ON CONFLICT (id) DO NOTHING",
+        &[&ids, &devices, &finished, &bodies],
+    )
+    .map(|_| ())
+    .map_err(err)
+}
+
 impl Db {
     pub(crate) fn review(&self, id: Uuid) -> Result<Option<Review>, String> {
         let row = self
@@ -127,9 +143,7 @@ impl Db {
             )
             .map_err(err)?;
         }
-        for r in &records {
-            put(&mut tx, r, false)?;
-        }
+        insert_all(&mut tx, &records)?;
         tx.commit().map_err(err)
     }
 }
