@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::hub::{HubProc, drop_database, fresh_database, postgres};
+use common::hub::{HubProc, fresh_database, postgres};
 use common::run;
 use langnghe::store::Store;
 use langnghe::sync::{client, outbox};
@@ -70,39 +70,7 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
     };
     let url = fresh_database(&server);
     let tmp = tempfile::tempdir().unwrap();
-    let a_dir = tmp.path().join("a");
-    run(&[
-        "hub",
-        "init",
-        "--data",
-        a_dir.to_str().unwrap(),
-        "--database",
-        &url,
-    ]);
-    let toml = a_dir.join("hub.toml");
-    let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(
-        &toml,
-        text.replace("accept_training = false", "accept_training = true"),
-    )
-    .unwrap();
-    for f in [
-        "child_participation.toml",
-        "child_participation.indicators.toml",
-    ] {
-        std::fs::copy(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("forms").join(f),
-            a_dir.join("forms").join(f),
-        )
-        .unwrap();
-    }
-    let mut a = HubProc {
-        dir: a_dir.clone(),
-        child: None,
-        addr: String::new(),
-        database: None,
-    };
-    a.start("127.0.0.1:0");
+    let a = HubProc::on(&tmp.path().join("a"), true, Some(url.clone()));
     let b = second_process(&a, &tmp.path().join("b"));
 
     // Four devices, two per process, syncing at the same time; tokens made by either.
@@ -218,7 +186,7 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
         "the same bundle twice is duplicates, not conflicts"
     );
     drop(db);
-    drop(a);
     drop(b);
-    drop_database(&url);
+    // The first process's drop drops the database.
+    drop(a);
 }

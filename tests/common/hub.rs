@@ -68,7 +68,12 @@ impl HubProc {
 
     /// A hub as `hub init` makes it, `accept_training` set or not, serving.
     pub fn with(dir: &Path, accept_training: bool) -> HubProc {
-        let database = hubs_on_postgres();
+        HubProc::on(dir, accept_training, hubs_on_postgres())
+    }
+
+    /// As `with`, its interviews in the PostgreSQL database `database` if given (dropped
+    /// with the hub).
+    pub fn on(dir: &Path, accept_training: bool, database: Option<String>) -> HubProc {
         let mut init = vec!["hub", "init", "--data", dir.to_str().unwrap()];
         if let Some(url) = &database {
             init.extend(["--database", url]);

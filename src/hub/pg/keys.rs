@@ -31,33 +31,17 @@ impl Db {
             })
             .collect();
         let ids: Vec<Uuid> = slots.to_vec();
-        let mut c = self.conn()?;
-        c.execute(
-            "INSERT INTO item_keys (slot, masked) SELECT * FROM UNNEST($1::uuid[], $2::bytea[]) \
-             ON CONFLICT (slot) DO NOTHING",
-            &[&ids, &fresh],
-        )
-        .map_err(err)?;
-        let rows = c
-            .query(
-                "SELECT slot, masked FROM item_keys WHERE slot = ANY($1)",
-                &[&ids],
+        self.conn()?
+            .execute(
+                "INSERT INTO item_keys (slot, masked) SELECT * FROM UNNEST($1::uuid[], \
+                 $2::bytea[]) ON CONFLICT (slot) DO NOTHING",
+                &[&ids, &fresh],
             )
             .map_err(err)?;
-        let mut found = std::collections::HashMap::with_capacity(rows.len());
-        for r in rows {
-            let slot: Uuid = r.try_get(0).map_err(err)?;
-            let m: Vec<u8> = r.try_get(1).map_err(err)?;
-            found.insert(slot, m);
-        }
-        slots
-            .iter()
-            .map(|s| {
-                found
-                    .get(s)
-                    .and_then(|m| masked(data_key, *s, m))
-                    .ok_or_else(|| format!("PostgreSQL: the key of {s} is not there"))
-            })
+        self.keys_of(data_key, slots)?
+            .into_iter()
+            .zip(slots)
+            .map(|(k, s)| k.ok_or_else(|| format!("PostgreSQL: the key of {s} is not there")))
             .collect()
     }
 
