@@ -190,3 +190,37 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
     // The first process's drop drops the database.
     drop(a);
 }
+
+#[test]
+fn an_id_twice_in_one_bundle_is_stored_once_on_postgresql() {
+    let Some(server) = postgres("an_id_twice_in_one_bundle_is_stored_once_on_postgresql") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let url = fresh_database(&server);
+    let hub = HubProc::on(&tmp.path().join("hub"), true, Some(url.clone()));
+    let dev = tmp.path().join("dev");
+    device(&dev, &hub.url(), &hub.token("laptop-twice"), 3, "4");
+    let store = Store::open(&dev).unwrap();
+    let mut ids: Vec<_> = store.entries().0.iter().map(|(id, _)| *id).collect();
+    // The same interview listed twice, and once more at the end.
+    ids.insert(1, ids[0]);
+    ids.push(ids[0]);
+    let c = client::Client::new(store.dir()).unwrap();
+    let bundle = outbox::build(&store, &c.enrollment, &c.key, &ids).unwrap();
+    let receipt = c.send(&bundle, store.device()).unwrap();
+    use langnghe::protocol::bundle::ItemStatus::{Accepted, Duplicate};
+    let statuses: Vec<_> = receipt.items.iter().map(|(_, s)| *s).collect();
+    assert_eq!(statuses[..2], [Accepted, Duplicate]);
+    assert_eq!(statuses.last(), Some(&Duplicate));
+    assert_eq!(
+        statuses.iter().filter(|s| **s == Accepted).count(),
+        ids.len() - 2
+    );
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let n: i64 = db
+        .query_one("SELECT count(*) FROM interviews WHERE id = $1", &[&ids[0]])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
