@@ -310,18 +310,6 @@ fn damage_sled(db: &Path, seed: u64, flips: usize) {
     std::fs::write(&f, bytes).unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn damaged_sled_files_never_abort_or_hang_and_recover_brings_everything_back() {
     let tmp = tempfile::tempdir().unwrap();
@@ -330,7 +318,7 @@ fn damaged_sled_files_never_abort_or_hang_and_recover_brings_everything_back() {
     let mut refused = 0;
     for seed in 1..=5u64 {
         let dir = tmp.path().join(format!("try{seed}"));
-        copy_dir(&template, &dir);
+        common::copy_dir(&template, &dir);
         damage_sled(&dir.join("db"), seed, 20);
         let (ok, text) = run_bounded(&dir, &["list"], Duration::from_secs(60));
         if !ok {

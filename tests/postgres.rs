@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::hub::{HubProc, fresh_database, postgres};
+use common::hub::{HubProc, enrolled as device, fresh_database, postgres};
 use common::run;
 use langnghe::store::Store;
 use langnghe::sync::{client, outbox};
@@ -15,7 +15,7 @@ use std::path::Path;
 /// It publishes no forms of its own: it reads interviews with the form versions devices sent
 /// either process, from the database.
 fn second_process(from: &HubProc, to: &Path) -> HubProc {
-    copy_dir(&from.dir, to);
+    common::copy_dir(&from.dir, to);
     for f in ["serve.addr", "admin.token"] {
         let _ = std::fs::remove_file(to.join(f));
     }
@@ -30,36 +30,6 @@ fn second_process(from: &HubProc, to: &Path) -> HubProc {
     };
     h.start("127.0.0.1:0");
     h
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-/// A device with `n` simulated interviews enrolled with `hub` (a token from either process:
-/// they share the registry).
-fn device(dir: &Path, url: &str, token: &str, n: usize, seed: &str) {
-    let d = dir.to_str().unwrap();
-    run(&[
-        "--data-dir",
-        d,
-        "simulate",
-        "--form",
-        "child_participation",
-        "--count",
-        &n.to_string(),
-        "--seed",
-        seed,
-    ]);
-    run(&["--data-dir", d, "enroll", url, token]);
 }
 
 #[test]
@@ -99,13 +69,7 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
     let ids: Vec<_> = store.entries().0.iter().map(|(id, _)| *id).collect();
     let c = client::Client::new(store.dir()).unwrap();
     let bundle = outbox::build(&store, &c.enrollment, &c.key, &ids).unwrap();
-    let token = std::fs::read_to_string(dev.join("enrollment.toml")).unwrap();
-    let token = token
-        .lines()
-        .find_map(|l| l.strip_prefix("api_token = "))
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
+    let token = c.enrollment.api_token.clone();
     let answers: Vec<(u16, Vec<u8>)> = std::thread::scope(|s| {
         let sends: Vec<_> = [&a, &b]
             .iter()

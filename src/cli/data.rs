@@ -135,7 +135,7 @@ pub fn simulate(store: &Store, forms_dir: &Path, sim: Simulation) -> CliResult {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "simulated".into());
     let tty = std::io::stderr().is_terminal();
-    let count = presets.as_ref().map_or(sim.count, Vec::len);
+    let count = presets.as_ref().map_or(sim.count, Presets::len);
     let (mut batch, mut ended) = (Vec::new(), Vec::new());
     let (mut done, mut failed, mut ended_total, mut attempts) = (0usize, 0usize, 0usize, 0usize);
     // Without a plan `--count N` means N finalized interviews: some random walks dead-end
@@ -145,10 +145,10 @@ pub fn simulate(store: &Store, forms_dir: &Path, sim: Simulation) -> CliResult {
         Some(p) => attempts < p.len(),
         None => done < count,
     };
-    while more(done + batch.len(), attempts) && failed <= count * 10 {
+    while more(done + batch.len(), attempts) && failed <= count.saturating_mul(10) {
         let now = clock.now();
         let preset = presets.as_ref().and_then(|p| p.get(attempts));
-        match simulate::interview_with(&form, &mut rng, now, preset.map_or(&[], |p| &p[..])) {
+        match simulate::interview_with(&form, &mut rng, now, preset.unwrap_or(&[])) {
             Some(iv) => {
                 attempts += 1;
                 match ended_early(&form, &iv, now) {
@@ -195,12 +195,26 @@ pub fn simulate(store: &Store, forms_dir: &Path, sim: Simulation) -> CliResult {
     Ok(())
 }
 
-/// One preset (province, commune) per child a sample plan selects, commune by commune in
-/// the plan's order; every code must be one of the form's choices.
-fn plan_presets(
-    form: &crate::form::Form,
-    plan: &Path,
-) -> Result<Vec<Vec<(String, String)>>, String> {
+/// The answers a sample plan presets, commune by commune: (province, commune) and how many
+/// children are selected there, with the running total after each. Not one entry per
+/// child: an edited plan asking for a trillion children must not fill the memory first.
+struct Presets(Vec<(Vec<(String, String)>, usize)>);
+
+impl Presets {
+    fn len(&self) -> usize {
+        self.0.last().map_or(0, |(_, upto)| *upto)
+    }
+
+    /// The preset of the `i`-th child.
+    fn get(&self, i: usize) -> Option<&[(String, String)]> {
+        let at = self.0.partition_point(|(_, upto)| *upto <= i);
+        self.0.get(at).map(|(p, _)| p.as_slice())
+    }
+}
+
+/// The presets of a sample plan's communes, in the plan's order; every code must be one of
+/// the form's choices.
+fn plan_presets(form: &crate::form::Form, plan: &Path) -> Result<Presets, String> {
     let shown = plan.display();
     let src = std::fs::read_to_string(plan).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let sel = crate::indicators::tables::selection(&src)
@@ -221,7 +235,7 @@ fn plan_presets(
     };
     let mut communes: Vec<_> = sel.communes.iter().collect();
     communes.sort_by(|a, b| a.0.cmp(b.0));
-    let mut out = Vec::new();
+    let (mut out, mut upto) = (Vec::new(), 0usize);
     for ((province, commune), (_, children)) in communes {
         choice("province", province)?;
         choice("commune", commune)?;
@@ -229,14 +243,15 @@ fn plan_presets(
             ("province".to_string(), province.clone()),
             ("commune".to_string(), commune.clone()),
         ];
-        out.extend(std::iter::repeat_n(preset, *children as usize));
+        upto = upto.saturating_add(usize::try_from(*children).unwrap_or(usize::MAX));
+        out.push((preset, upto));
     }
-    if out.is_empty() {
+    if upto == 0 {
         return Err(format!(
             "{shown}: no children to select (`children_to_select`)"
         ));
     }
-    Ok(out)
+    Ok(Presets(out))
 }
 
 /// One random answer to a question, as a person would type it (`marker` in front of text);
@@ -493,4 +508,25 @@ pub fn training(store: &Store, mode: Option<&str>) -> CliResult {
         println!("training mode is off: interviews taken now are real");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Presets;
+
+    #[test]
+    fn a_plans_presets_are_counted_not_listed_child_by_child() {
+        let p = |c: &str| vec![("commune".to_string(), c.to_string())];
+        // 2 children in A, none in B, 3 in C; then a commune asking for almost everything.
+        let presets = Presets(vec![(p("A"), 2), (p("B"), 2), (p("C"), 5)]);
+        let at = |i| presets.get(i).map(|x| x[0].1.clone());
+        assert_eq!(presets.len(), 5);
+        assert_eq!(
+            (0..6).map(at).collect::<Vec<_>>(),
+            [Some("A"), Some("A"), Some("C"), Some("C"), Some("C"), None]
+                .map(|c| c.map(String::from))
+        );
+        let huge = Presets(vec![(p("A"), 1), (p("Z"), usize::MAX)]);
+        assert_eq!(huge.get(1 << 40).map(|x| x[0].1.as_str()), Some("Z"));
+    }
 }

@@ -202,7 +202,7 @@ impl Hub {
                     .map_err(|e| HubError::Internal(e.to_string()))?;
                 (
                     Box::new(SledHub::open(dir)?),
-                    Registry::open(dir).map_err(HubError::Internal)?,
+                    Registry::files(dir).map_err(HubError::Internal)?,
                     shred::ItemKeys::File(std::sync::Mutex::new(keyring)),
                 )
             }
@@ -742,7 +742,11 @@ impl Hub {
         let root = self.form_copies_dir();
         match db.forms() {
             Ok(rows) => {
-                for (id, hash, source) in rows {
+                // Only the versions this folder lacks are read (a form is parsed to be kept).
+                let missing = rows
+                    .into_iter()
+                    .filter(|(id, hash, _)| !crate::store::forms::has_copy(&root, id, *hash));
+                for (id, hash, source) in missing {
                     match crate::form::build(&format!("form {id} ({hash:016x})"), &source) {
                         Ok(f) => {
                             if let Err(e) = crate::store::forms::keep_copy(&root, &f) {

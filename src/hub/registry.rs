@@ -29,8 +29,13 @@ impl Registry {
             Some(url) => super::pg::Db::connect(&url)
                 .map(Registry::Postgres)
                 .map_err(|e| e.to_string()),
-            None => Files::open(hub_dir).map(Registry::Files),
+            None => Registry::files(hub_dir),
         }
+    }
+
+    /// The registry as files in `hub_dir` (a hub whose settings are already read).
+    pub(crate) fn files(hub_dir: &Path) -> Result<Registry, String> {
+        Files::open(hub_dir).map(Registry::Files)
     }
 
     pub(crate) fn add_enroll_token(&self, token_hash: &str, name: &str) -> Result<(), String> {

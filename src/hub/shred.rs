@@ -24,13 +24,6 @@ impl ItemKeys {
         }
     }
 
-    fn get(&self, slot: Uuid) -> Result<Option<RecordKey>, String> {
-        match self {
-            ItemKeys::File(k) => lock(k).get(slot).map_err(|e| e.to_string()),
-            ItemKeys::Postgres(db, data_key) => db.key_of(data_key, slot),
-        }
-    }
-
     /// The keys of many slots at once (one query on PostgreSQL); none where erased.
     fn get_many(&self, slots: &[Uuid]) -> Result<Vec<Option<RecordKey>>, String> {
         match self {
@@ -85,11 +78,9 @@ impl Hub {
 
     /// The sealed bytes of a stored item (items stored before locking come back as they are).
     pub(crate) fn unlock_item(&self, item: &Item) -> Result<Vec<u8>, String> {
-        let Some(slot) = cipher::locked_id(&item.sealed) else {
-            return Ok(item.sealed.clone());
-        };
-        let key = self.keys.get(slot)?.ok_or("erased")?;
-        cipher::unlock(&key, &item.sealed).map_err(|e| e.to_string())
+        self.unlock_items(std::slice::from_ref(item))
+            .pop()
+            .unwrap_or_else(|| Err("no item".into()))
     }
 
     /// The sealed bytes of many stored items, their keys fetched together.

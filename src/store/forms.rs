@@ -14,12 +14,17 @@ fn copy_path(root: &Path, id: &str, hash: u64) -> PathBuf {
     root.join(id).join(format!("{hash:016x}.toml"))
 }
 
+/// Whether the copy of form `id` with source hash `hash` is kept under `root`.
+pub(crate) fn has_copy(root: &Path, id: &str, hash: u64) -> bool {
+    copy_path(root, id, hash).is_file()
+}
+
 /// Keeps a copy of `form` under `root` (private, fsync'd); `false` when it was already there.
 pub(crate) fn keep_copy(root: &Path, form: &Form) -> std::io::Result<bool> {
-    let path = copy_path(root, &form.id, form.source_hash);
-    if path.is_file() {
+    if has_copy(root, &form.id, form.source_hash) {
         return Ok(false);
     }
+    let path = copy_path(root, &form.id, form.source_hash);
     if let Some(dir) = path.parent() {
         paths::ensure_private_dir(dir)?;
     }

@@ -196,6 +196,13 @@ impl Drop for HubProc {
 }
 
 pub fn device(dir: &Path, hub: &HubProc, name: &str, interviews: usize) -> Store {
+    enrolled(dir, &hub.url(), &hub.token(name), interviews, "4");
+    Store::open(dir).unwrap()
+}
+
+/// `interviews` simulated (from `seed`) in a device folder, then enrolled at `url` with
+/// `token`.
+pub fn enrolled(dir: &Path, url: &str, token: &str, interviews: usize, seed: &str) {
     let d = dir.to_str().unwrap();
     run(&[
         "--data-dir",
@@ -206,10 +213,9 @@ pub fn device(dir: &Path, hub: &HubProc, name: &str, interviews: usize) -> Store
         "--count",
         &interviews.to_string(),
         "--seed",
-        "4",
+        seed,
     ]);
-    run(&["--data-dir", d, "enroll", &hub.url(), &hub.token(name)]);
-    Store::open(dir).unwrap()
+    run(&["--data-dir", d, "enroll", url, token]);
 }
 
 /// POSTs `body` to `url` with a bearer token; the status and the body of the answer.

@@ -128,3 +128,16 @@ pub fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     }
     out
 }
+
+/// A copy of folder `from` (and everything under it) in `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Form versions and referral notices as rows, so that every process serving the hub reads
 //! the interviews another one received with their exact form, and lists every referral.
 
-use super::{Db, err};
+use super::{Db, all_from_json, err, from_json, json};
 use crate::hub::referrals::Referral;
 
 impl Db {
@@ -38,7 +38,7 @@ impl Db {
 
     /// Keeps a referral unless a newer notice of the same interview is there.
     pub(crate) fn put_referral(&self, r: &Referral, only_if_newer: bool) -> Result<(), String> {
-        let body = serde_json::to_vec(r).map_err(|e| e.to_string())?;
+        let body = json(r)?;
         let at = r.notice.at.utc;
         let guard = if only_if_newer {
             "WHERE referrals.at <= EXCLUDED.at"
@@ -64,11 +64,7 @@ impl Db {
                 &[&interview],
             )
             .map_err(err)?;
-        row.map(|r| {
-            let body: Vec<u8> = r.try_get(0).map_err(err)?;
-            serde_json::from_slice(&body).map_err(|e| e.to_string())
-        })
-        .transpose()
+        from_json(row)
     }
 
     pub(crate) fn all_referrals(&self) -> Result<Vec<Referral>, String> {
@@ -76,10 +72,6 @@ impl Db {
             .conn()?
             .query("SELECT referral FROM referrals ORDER BY at", &[])
             .map_err(err)?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r.try_get::<_, Vec<u8>>(0).ok())
-            .filter_map(|b| serde_json::from_slice(&b).ok())
-            .collect())
+        Ok(all_from_json(&rows))
     }
 }

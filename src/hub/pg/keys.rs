@@ -45,22 +45,6 @@ impl Db {
             .collect()
     }
 
-    /// The key of `slot`, if it has one (none: erased).
-    pub(crate) fn key_of(
-        &self,
-        data_key: &DataKey,
-        slot: Uuid,
-    ) -> Result<Option<RecordKey>, String> {
-        let row = self
-            .conn()?
-            .query_opt("SELECT masked FROM item_keys WHERE slot = $1", &[&slot])
-            .map_err(err)?;
-        Ok(match row {
-            Some(r) => masked(data_key, slot, &r.try_get::<_, Vec<u8>>(0).map_err(err)?),
-            None => None,
-        })
-    }
-
     /// The keys of `slots` in one query; none where erased.
     pub(crate) fn keys_of(
         &self,

@@ -34,6 +34,30 @@ pub(crate) fn err(e: impl std::fmt::Display) -> String {
     format!("PostgreSQL: {e}")
 }
 
+/// A record as JSON in a `bytea` column.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(v).map_err(|e| e.to_string())
+}
+
+/// The record in the first column of `row`, if there is a row.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    row: Option<postgres::Row>,
+) -> Result<Option<T>, String> {
+    row.map(|r| {
+        let body: Vec<u8> = r.try_get(0).map_err(err)?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    })
+    .transpose()
+}
+
+/// The records in the first column of `rows`; one that no longer reads is left out.
+pub(crate) fn all_from_json<T: serde::de::DeserializeOwned>(rows: &[postgres::Row]) -> Vec<T> {
+    rows.iter()
+        .filter_map(|r| r.try_get::<_, Vec<u8>>(0).ok())
+        .filter_map(|b| serde_json::from_slice(&b).ok())
+        .collect()
+}
+
 impl Db {
     /// Connects (a URL, `postgres://user:password@host/db`, or `host=… dbname=…`) and brings
     /// the schema up to date.

@@ -1,7 +1,7 @@
 //! Review records and the quality figures they are flagged against, as rows shared by every
 //! process serving the hub; the per-form figures are updated under a row lock.
 
-use super::{Db, err};
+use super::{Db, all_from_json, err, from_json, json};
 use crate::hub::quality::{Counts, Durations};
 use crate::hub::review::Review;
 use std::collections::BTreeMap;
@@ -10,27 +10,8 @@ use uuid::Uuid;
 /// Each form's durations and answer counts, as `start` and `tally` change them.
 pub(crate) type Quality = BTreeMap<String, (Durations, Counts)>;
 
-fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(v).map_err(|e| e.to_string())
-}
-
 fn read<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> T {
     serde_json::from_slice(bytes).unwrap_or_default()
-}
-
-fn put(c: &mut impl postgres::GenericClient, r: &Review, replace: bool) -> Result<(), String> {
-    let on_conflict = if replace {
-        "DO UPDATE SET review = EXCLUDED.review"
-    } else {
-        "DO NOTHING"
-    };
-    let sql = format!(
-        "INSERT INTO reviews (id, device, finished, review) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (id) {on_conflict}"
-    );
-    c.execute(&sql, &[&r.id, &r.device, &r.finished.utc, &json(r)?])
-        .map(|_| ())
-        .map_err(err)
 }
 
 /// New review records in one statement (one that exists already stays as it is).
@@ -55,11 +36,7 @@ impl Db {
             .conn()?
             .query_opt("SELECT review FROM reviews WHERE id = $1", &[&id])
             .map_err(err)?;
-        row.map(|r| {
-            let b: Vec<u8> = r.try_get(0).map_err(err)?;
-            serde_json::from_slice(&b).map_err(|e| e.to_string())
-        })
-        .transpose()
+        from_json(row)
     }
 
     /// Every review (of `device` only, if given), oldest interview first.
@@ -73,15 +50,19 @@ impl Db {
             None => c.query("SELECT review FROM reviews ORDER BY finished", &[]),
         }
         .map_err(err)?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r.try_get::<_, Vec<u8>>(0).ok())
-            .filter_map(|b| serde_json::from_slice(&b).ok())
-            .collect())
+        Ok(all_from_json(&rows))
     }
 
+    /// Writes a review (a decision replaces the record).
     pub(crate) fn save_review(&self, r: &Review) -> Result<(), String> {
-        put(&mut *self.conn()?, r, true)
+        self.conn()?
+            .execute(
+                "INSERT INTO reviews (id, device, finished, review) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO UPDATE SET review = EXCLUDED.review",
+                &[&r.id, &r.device, &r.finished.utc, &json(r)?],
+            )
+            .map(|_| ())
+            .map_err(err)
     }
 
     pub(crate) fn forget_review(&self, id: Uuid) -> Result<(), String> {
