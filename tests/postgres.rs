@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::hub::{HubProc, enrolled as device, fresh_database, postgres};
+use common::hub::{HubProc, enrolled as device, fresh_database, postgres, report, same};
 use common::run;
 use langnghe::store::Store;
 use langnghe::sync::{client, outbox};
@@ -42,6 +42,8 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
     let tmp = tempfile::tempdir().unwrap();
     let a = HubProc::on(&tmp.path().join("a"), true, Some(url.clone()));
     let b = second_process(&a, &tmp.path().join("b"));
+    // The indicator tallies are kept from here on, by whichever process ingests.
+    report(&a.dir, true, false);
 
     // Four devices, two per process, syncing at the same time; tokens made by either.
     let devs: Vec<_> = (0..4).map(|i| tmp.path().join(format!("dev{i}"))).collect();
@@ -150,6 +152,11 @@ fn two_hub_processes_on_one_database_store_every_interview_once() {
         "the same bundle twice is duplicates, not conflicts"
     );
     drop(db);
+    // The tallies both processes kept while ingesting at once are a recount's, each
+    // interview counted once.
+    let kept = report(&b.dir, true, false);
+    assert_eq!(kept["interviews"], want as u64);
+    same(&kept, &report(&a.dir, true, true), "report");
     drop(b);
     // The first process's drop drops the database.
     drop(a);

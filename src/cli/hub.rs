@@ -53,7 +53,8 @@ pub fn run(command: HubCommand, report_lang: &str) -> CliResult {
             data,
             report,
             include_training,
-        } => super::report::hub(&data, report.args(report_lang), include_training),
+            recount,
+        } => super::report::hub(&data, report.args(report_lang), (include_training, recount)),
         HubCommand::Export { data, export: args } => export(&data, &args),
         HubCommand::Plan {
             frame,
@@ -147,12 +148,16 @@ fn admin(dir: &Path, addr: &str, path: &str, body: serde_json::Value) -> CliResu
 pub fn report_of(
     dir: &Path,
     form: Option<&str>,
-    practice: bool,
+    (practice, recount): (bool, bool),
 ) -> Result<crate::indicators::compute::Report, super::error::CliError> {
     match target(dir)? {
-        Target::Hub(hub) => Ok(crate::hub::report::compute(&hub, form, practice)?),
+        Target::Hub(hub) => Ok(crate::hub::report::compute(&hub, form, practice, recount)?),
         Target::Server(addr) => {
-            let ask = serde_json::json!({ "form": form, "include_training": practice });
+            let ask = serde_json::json!({
+                "form": form,
+                "include_training": practice,
+                "recount": recount,
+            });
             match admin_text(dir, &addr, "report", ask)? {
                 Ok(json) => Ok(serde_json::from_str(&json)
                     .map_err(|e| format!("the running hub sent an unreadable report: {e}"))?),

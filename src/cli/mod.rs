@@ -388,6 +388,11 @@ pub enum HubCommand {
         /// Also count practice interviews (training mode, simulated), as on a training hub.
         #[arg(long)]
         include_training: bool,
+        /// Count the indicators again from every stored interview instead of reading the
+        /// tallies kept at ingest (done by itself when the indicator file, plan, totals or
+        /// form changed, or the tallies missed an ingest).
+        #[arg(long)]
+        recount: bool,
     },
     /// Export every device's interviews: CSV in ODK Central's shape, or a workbook.
     Export {

@@ -105,7 +105,8 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
 }
 
 #[cfg(feature = "hub")]
-pub fn hub(dir: &Path, a: Args, include_training: bool) -> CliResult {
+/// `how`: (include practice interviews, count again instead of reading the kept tallies).
+pub fn hub(dir: &Path, a: Args, how: (bool, bool)) -> CliResult {
     check_lang(a.lang)?;
     // While the hub serves, it computes the report (its store is open there) and the
     // report travels here to be drawn in any format, as `hub export` does.
@@ -116,6 +117,6 @@ pub fn hub(dir: &Path, a: Args, include_training: bool) -> CliResult {
                 .into(),
         );
     }
-    let rep = super::hub::report_of(dir, a.form, include_training)?;
+    let rep = super::hub::report_of(dir, a.form, how)?;
     write(&rep, a.format, a.out, a.lang)
 }

@@ -125,11 +125,8 @@ impl Hub {
             tombstone: true,
         }];
         self.lock_items(&mut item)?;
-        let (_, erased) = self
-            .store
-            .ingest_erasing(&item, &Default::default())
-            .map_err(HubError::Internal)?;
-        self.forget(&erased)
+        self.store_items(&item, &Default::default(), &[], &[t])?;
+        Ok(())
     }
 }
 

@@ -29,6 +29,7 @@ pub mod review;
 pub mod server;
 mod shred;
 pub mod store;
+mod tallies;
 pub mod transfer;
 
 use crate::protocol::bundle::{self, ItemStatus, Receipt};
@@ -111,6 +112,8 @@ struct Opened {
     items: Vec<Item>,
     /// The interviews among the items, opened (for the review's quality flags).
     interviews: Vec<Finalized>,
+    /// The tombstones among them (for the response figures).
+    tombstones: Vec<crate::record::Tombstone>,
     forms: Vec<(Uuid, crate::form::Form)>,
     referrals: Vec<crate::record::ReferralNotice>,
 }
@@ -371,6 +374,7 @@ impl Hub {
         let Opened {
             items,
             interviews,
+            tombstones,
             forms,
             referrals,
         } = self.open_items(&v, &device)?;
@@ -395,11 +399,7 @@ impl Hub {
         }
         let mut locked = items.clone();
         self.lock_items(&mut locked)?;
-        let (statuses, erased) = self
-            .store
-            .ingest_erasing(&locked, &edits)
-            .map_err(HubError::Internal)?;
-        self.forget(&erased)?;
+        let statuses = self.store_items(&locked, &edits, &interviews, &tombstones)?;
         self.start_reviews(&items, &statuses, interviews, &edits);
         let receipt = Receipt {
             hub: self.config.hub_id,
@@ -489,6 +489,7 @@ impl Hub {
         let now = chrono::Utc::now();
         let mut items = Vec::with_capacity(v.items.len());
         let mut interviews = Vec::new();
+        let mut tombstones = Vec::new();
         let mut forms = Vec::new();
         let mut referrals = Vec::new();
         // The decryption (one X25519 each) on every core; the checks below in order.
@@ -503,7 +504,11 @@ impl Hub {
         for ((id, sealed), payload) in v.items.iter().zip(opened) {
             let (payload, hash) = payload?;
             let (rid, rdev, tombstone) = match payload {
-                bundle::Payload::Tombstone(t) => (t.id, device.id, true),
+                bundle::Payload::Tombstone(t) => {
+                    let who = (t.id, device.id, true);
+                    tombstones.push(t);
+                    who
+                }
                 bundle::Payload::Interview(f) => {
                     let who = (f.id, f.device, false);
                     interviews.push(*f);
@@ -548,6 +553,7 @@ impl Hub {
         Ok(Opened {
             items,
             interviews,
+            tombstones,
             forms,
             referrals,
         })

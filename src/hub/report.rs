@@ -1,30 +1,29 @@
 //! The indicators over every interview the hub holds (and the tombstones, for the response
-//! figures): computed here, in one pass, whether the CLI asks directly or through a serving
-//! hub's admin call.
+//! figures), whether the CLI asks directly or through a serving hub's admin call: from the
+//! tallies kept at ingest (`hub/tallies.rs`), or in one pass over the store.
 
 use super::Hub;
 use crate::indicators::compute::{Accumulator, Report};
 
 /// The report of `form`'s indicators (default: the first indicator set in the hub's forms).
-/// Practice interviews (training mode, simulated) count only when `practice` is asked for.
-pub fn compute(hub: &Hub, form: Option<&str>, practice: bool) -> Result<Report, String> {
-    let (form, defs) = crate::catalog::pick_indicators(
-        crate::catalog::indicator_sets(&hub.forms_dir())?,
-        form,
-        &hub.forms_dir(),
-    )?;
-    let acc = Accumulator::new(&defs, &form, chrono::Local::now().fixed_offset());
-    let acc = std::cell::RefCell::new(acc);
-    let bad = hub.each_record(
-        |f| {
-            if practice || !f.training {
-                acc.borrow_mut().add(&f)
-            }
-        },
-        |t| acc.borrow_mut().ended(&t.form_id, &t.reason),
-    )?;
-    for b in bad {
-        eprintln!("warning: {b}");
+/// Practice interviews (training mode, simulated) count only when `practice` is asked for;
+/// the report comes from the tallies kept at ingest, counted again first when `recount`
+/// asks.
+pub fn compute(
+    hub: &Hub,
+    form: Option<&str>,
+    practice: bool,
+    recount: bool,
+) -> Result<Report, String> {
+    if !practice || hub.config.accept_training {
+        return hub.tallied_report(form, practice, recount);
     }
-    Ok(acc.into_inner().finish())
+    // A production hub keeps no tallies with practice (it stores none): one pass over
+    // whatever an earlier setting let in.
+    let dir = hub.forms_dir();
+    let sets = crate::catalog::indicator_sets(&dir)?;
+    let (form, defs) = crate::catalog::pick_indicators(sets, form, &dir)?;
+    let state = hub.count_all(&form, &defs, true)?;
+    let now = chrono::Local::now().fixed_offset();
+    Ok(Accumulator::resume(&defs, &form, now, state).finish())
 }

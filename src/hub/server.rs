@@ -387,6 +387,8 @@ struct ReportRequest {
     form: Option<String>,
     #[serde(default)]
     include_training: bool,
+    #[serde(default)]
+    recount: bool,
 }
 
 async fn admin_report(
@@ -399,7 +401,8 @@ async fn admin_report(
         return r;
     }
     let done = tokio::task::spawn_blocking(move || {
-        super::report::compute(&s.hub, req.form.as_deref(), req.include_training)
+        let (training, recount) = (req.include_training, req.recount);
+        super::report::compute(&s.hub, req.form.as_deref(), training, recount)
     })
     .await;
     match done {

@@ -59,6 +59,32 @@ pub trait HubStore: Send + Sync {
     /// The stored item of `id`, if any.
     fn get(&self, id: uuid::Uuid) -> Result<Option<Item>>;
     fn conflicts(&self) -> Result<usize>;
+    /// How many items were ever accepted (each ingest adds its count in its own
+    /// transaction): kept indicator tallies that have seen as many are up to date.
+    fn changes(&self) -> Result<u64>;
+    /// The kept indicator tallies of a form (`hub/tallies.rs`), encoded.
+    fn tallies(&self, form_id: &str) -> Result<Option<Vec<u8>>>;
+    /// Replaces a form's tallies with what `f` makes of them (`None`: left as they are),
+    /// read and written as one step even with several processes.
+    fn update_tallies(&self, form_id: &str, f: &mut TallyUpdate) -> Result<()>;
+    /// Held while an ingest changes the store and its tallies (`exclusive: false`; many at
+    /// once), or while the tallies are read or counted again (`exclusive: true`; alone).
+    fn hold_tallies(&self, exclusive: bool) -> Result<Box<dyn Held + '_>>;
+}
+
+/// What `update_tallies` makes of a form's stored tallies.
+pub type TallyUpdate<'a> = dyn FnMut(Option<Vec<u8>>) -> Option<Vec<u8>> + 'a;
+
+/// A lock held until dropped.
+pub trait Held {}
+impl<T> Held for T {}
+
+/// How many of an ingest's statuses changed what the store holds (new, edited, erased).
+pub(crate) fn accepted(statuses: &[ItemStatus]) -> u64 {
+    statuses
+        .iter()
+        .filter(|s| **s == ItemStatus::Accepted)
+        .count() as u64
 }
 
 /// Stored copies found by key, to drop with an erasure.
@@ -157,6 +183,20 @@ pub(crate) struct SledHub {
     conflicts: sled::Tree,
     /// Earlier versions of edited interviews: id | received (ms, big-endian) → item.
     versions: sled::Tree,
+    /// Counters (`changes`), changed in the ingest's transaction.
+    meta: sled::Tree,
+    /// Form id → kept indicator tallies.
+    tallies: sled::Tree,
+    /// One process holds a sled store: these locks are enough.
+    tally_lock: std::sync::RwLock<()>,
+    tally_write: std::sync::Mutex<()>,
+}
+
+const CHANGES: &[u8] = b"changes";
+
+fn counter(v: Option<&[u8]>) -> u64 {
+    v.and_then(|v| v.try_into().ok())
+        .map_or(0, u64::from_be_bytes)
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -192,6 +232,10 @@ impl SledHub {
             interviews: t("interviews")?,
             conflicts: t("conflicts")?,
             versions: t("versions")?,
+            meta: t("meta")?,
+            tallies: t("tallies")?,
+            tally_lock: Default::default(),
+            tally_write: Default::default(),
             db,
         })
     }
@@ -225,8 +269,13 @@ impl HubStore for SledHub {
                 .map(|(_, c, v)| (c.clone(), v.clone()))
                 .unwrap_or_default()
         };
-        let trees = (&self.interviews, &self.conflicts, &self.versions);
-        let r = trees.transaction(|(iv, cf, vs)| {
+        let trees = (
+            &self.interviews,
+            &self.conflicts,
+            &self.versions,
+            &self.meta,
+        );
+        let r = trees.transaction(|(iv, cf, vs, meta)| {
             let mut out = Vec::with_capacity(items.len());
             let mut erased = Vec::new();
             for it in items {
@@ -242,6 +291,11 @@ impl HubStore for SledHub {
                     }
                 };
                 out.push(status);
+            }
+            let n = accepted(&out);
+            if n > 0 {
+                let now = counter(meta.get(CHANGES)?.as_deref());
+                meta.insert(CHANGES, &(now + n).to_be_bytes())?;
             }
             Ok((out, erased))
         });
@@ -268,6 +322,36 @@ impl HubStore for SledHub {
 
     fn conflicts(&self) -> Result<usize> {
         Ok(self.conflicts.len())
+    }
+
+    fn changes(&self) -> Result<u64> {
+        Ok(counter(self.meta.get(CHANGES).map_err(err)?.as_deref()))
+    }
+
+    fn tallies(&self, form_id: &str) -> Result<Option<Vec<u8>>> {
+        let v = self.tallies.get(form_id.as_bytes()).map_err(err)?;
+        Ok(v.map(|v| v.to_vec()))
+    }
+
+    fn update_tallies(&self, form_id: &str, f: &mut TallyUpdate) -> Result<()> {
+        let _one = self
+            .tally_write
+            .lock()
+            .map_err(|_| "the tallies' lock is poisoned".to_string())?;
+        if let Some(new) = f(self.tallies(form_id)?) {
+            self.tallies.insert(form_id.as_bytes(), new).map_err(err)?;
+            self.db.flush().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn hold_tallies(&self, exclusive: bool) -> Result<Box<dyn Held + '_>> {
+        let poisoned = "the tallies' lock is poisoned".to_string();
+        Ok(if exclusive {
+            Box::new(self.tally_lock.write().map_err(|_| poisoned)?)
+        } else {
+            Box::new(self.tally_lock.read().map_err(|_| poisoned)?)
+        })
     }
 
     fn get(&self, id: uuid::Uuid) -> Result<Option<Item>> {

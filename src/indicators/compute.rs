@@ -2,7 +2,8 @@
 //! memory: a hub may hold hundreds of thousands).
 
 use super::def::Indicators;
-use super::stats::{Design, PostStrata, Tally};
+use super::stats::{Design, Tally};
+use super::tallies::{self, State};
 use crate::expr::{Context, NodeId, Value, eval};
 use crate::form::answer::parse_answer;
 use crate::form::{Form, Kind, Text};
@@ -69,8 +70,8 @@ pub struct Report {
     /// Interviews that ended early, by reason (declined, withdrawn, not_eligible…).
     pub ended: BTreeMap<String, u64>,
     pub results: Vec<IndicatorResult>,
-    /// When the first and the last interview read were finalized.
-    pub period: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    /// The days the first and the last interview read were finalized.
+    pub period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// When the report was made.
     pub generated: DateTime<FixedOffset>,
     /// The languages the form (and so the report's labels) is written in.
@@ -125,16 +126,14 @@ impl Context for Answers<'_> {
 pub struct Accumulator<'a> {
     defs: &'a Indicators,
     answers: Answers<'a>,
-    report: Report,
-    /// (stratum, PSU) → the PSU's index in the report's design.
+    /// When the report is made.
+    generated: DateTime<FixedOffset>,
+    state: State,
+    /// (stratum, PSU) → the PSU's index in the state.
     psu_index: std::collections::HashMap<(String, String), u32>,
-    /// Completed interviews per PSU (by index).
-    per_psu: Vec<u64>,
-    rows: Option<Microdata<'a>>,
-    /// (round, post-stratifying cells) → the post-stratum's index in the design.
+    /// (round, post-stratifying cells) → the post-stratum's index in the state.
     group_index: std::collections::HashMap<(String, Vec<String>), u32>,
-    /// Interviews counted per post-stratum (by index).
-    per_group: Vec<u64>,
+    rows: Option<Microdata<'a>>,
 }
 
 /// What the indicator file makes of one interview.
@@ -209,28 +208,30 @@ impl<'a> Accumulator<'a> {
         form: &'a Form,
         now: DateTime<FixedOffset>,
     ) -> Accumulator<'a> {
-        let results = defs
-            .indicators
+        Accumulator::resume(defs, form, now, State::new(defs))
+    }
+
+    /// Goes on from tallies kept earlier (made for this same definition: see `State::fits`).
+    pub fn resume(
+        defs: &'a Indicators,
+        form: &'a Form,
+        now: DateTime<FixedOffset>,
+        state: State,
+    ) -> Accumulator<'a> {
+        let psu_index = state
+            .psus
             .iter()
-            .map(|i| IndicatorResult {
-                id: i.id.clone(),
-                label: i.label.clone(),
-                targets: i.targets.clone(),
-                total: Tally::default(),
-                by: defs
-                    .breakdowns
-                    .iter()
-                    .map(|b| Breakdown {
-                        name: b.name.clone(),
-                        label: b.label.clone(),
-                        cells: BTreeMap::new(),
-                        categories: b.categories.clone(),
-                        within: b.within,
-                        parent: BTreeMap::new(),
-                    })
-                    .collect(),
-                rounds: BTreeMap::new(),
+            .enumerate()
+            .filter_map(|(i, (h, name, _))| {
+                let stratum = state.strata.get(*h as usize)?;
+                Some(((stratum.clone(), name.clone()), i as u32))
             })
+            .collect();
+        let group_index = state
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, (round, cells, _))| ((round.clone(), cells.clone()), g as u32))
             .collect();
         Accumulator {
             defs,
@@ -239,52 +240,32 @@ impl<'a> Accumulator<'a> {
                 vals: vec![Value::blank(); form.nodes.len()],
                 now,
             },
-            report: Report {
-                form_id: form.id.clone(),
-                form_title: form.title.clone(),
-                interviews: 0,
-                ended: BTreeMap::new(),
-                results,
-                period: None,
-                generated: now,
-                languages: form.languages.clone(),
-                design: defs.psu.as_ref().map(|_| Design {
-                    post: (!defs.post_strata.is_empty()).then(|| PostStrata {
-                        by: defs
-                            .post_strata
-                            .iter()
-                            .map(|&i| defs.breakdowns[i].name.clone())
-                            .collect(),
-                        ..PostStrata::default()
-                    }),
-                    ..Design::default()
-                }),
-                outside_plan: 0,
-                achieved: None,
-            },
-            psu_index: Default::default(),
-            per_psu: Vec::new(),
+            generated: now,
+            state,
+            psu_index,
+            group_index,
             rows: None,
-            group_index: Default::default(),
-            per_group: Vec::new(),
         }
+    }
+
+    /// The tallies as they stand.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn into_state(self) -> State {
+        self.state
     }
 
     /// The index of the interview's PSU in the design, when there is one.
     fn psu_of(&mut self) -> Option<u32> {
-        let design = self.report.design.as_mut()?;
+        self.defs.psu.as_ref()?;
         let cx = &self.answers;
-        let stratum = self
-            .defs
-            .strata
-            .as_ref()
-            .map_or_else(String::new, |e| eval(e, cx).to_str().into_owned());
-        let psu = self
-            .defs
-            .psu
-            .as_ref()
-            .map_or_else(String::new, |e| eval(e, cx).to_str().into_owned());
-        let key = (stratum, psu);
+        let name = |e: &Option<crate::expr::Expr>| {
+            e.as_ref()
+                .map_or_else(String::new, |e| eval(e, cx).to_str().into_owned())
+        };
+        let key = (name(&self.defs.strata), name(&self.defs.psu));
         if let Some(&i) = self.psu_index.get(&key) {
             return Some(i);
         }
@@ -294,68 +275,81 @@ impl<'a> Accumulator<'a> {
         {
             return None;
         }
-        let h = match design.strata.iter().position(|s| *s == key.0) {
+        let st = &mut self.state;
+        let h = match st.strata.iter().position(|s| *s == key.0) {
             Some(h) => h,
             None => {
-                design.strata.push(key.0.clone());
-                design.strata.len() - 1
+                st.strata.push(key.0.clone());
+                st.strata.len() - 1
             }
         };
-        let i = design.psus.len() as u32;
-        design.psus.push((h as u32, key.1.clone()));
+        let i = st.psus.len() as u32;
+        st.psus.push((h as u32, key.1.clone(), 0));
         self.psu_index.insert(key, i);
         Some(i)
     }
 
     /// Adds one finalized interview (of this form; others are ignored).
     pub fn add(&mut self, f: &Finalized) {
+        self.count(f, 1);
+    }
+
+    /// Takes back an interview added earlier (erased, or replaced by a new version).
+    pub fn remove(&mut self, f: &Finalized) {
+        self.count(f, -1);
+    }
+
+    fn count(&mut self, f: &Finalized, d: i64) {
         if f.form.id != self.answers.form.id {
             return;
         }
-        self.report.interviews += 1;
+        let st = &mut self.state;
+        st.interviews = st.interviews.saturating_add_signed(d);
         let at = f.finished.local();
-        self.report.period = Some(match self.report.period {
-            Some((a, b)) => (a.min(at), b.max(at)),
-            None => (at, at),
-        });
+        tallies::bump(&mut st.days, &at.date_naive(), d);
         self.load(f);
+        // Expressions read "now" as when the interview was finalized (an age is the age at
+        // the interview), so a figure does not change with the day it is computed.
+        self.answers.now = at;
         let row = self.evaluate(at);
         if self.defs.selection.is_some() && row.psu.is_none() {
             // Taken in a commune the plan did not select: outside the sample, said in the
             // report rather than counted with a made-up weight.
-            self.report.outside_plan += 1;
+            self.state.outside_plan = self.state.outside_plan.saturating_add_signed(d);
             return;
         }
         let group = self.group_of(&row);
-        if self.per_group.len() <= group as usize {
-            self.per_group.resize(group as usize + 1, 0);
+        let st = &mut self.state;
+        if let Some(g) = st.groups.get_mut(group as usize) {
+            g.2 = g.2.saturating_add_signed(d);
         }
-        self.per_group[group as usize] += 1;
         if let Some(i) = row.psu {
-            if let Some(post) = self.report.design.as_mut().and_then(|d| d.post.as_mut()) {
-                *post.weights.entry((i, group)).or_default() += row.weight;
+            if !self.defs.post_strata.is_empty() {
+                let e = st.group_weights.entry((i, group)).or_default();
+                *e = (e.0.saturating_add_signed(d), e.1 + row.weight * d as f64);
+                if e.0 == 0 {
+                    st.group_weights.remove(&(i, group));
+                }
             }
-            let i = i as usize;
-            if self.per_psu.len() <= i {
-                self.per_psu.resize(i + 1, 0);
+            if let Some(p) = st.psus.get_mut(i as usize) {
+                p.2 = p.2.saturating_add_signed(d);
             }
-            self.per_psu[i] += 1;
         }
-        if self.rows.is_some() {
+        if d > 0 && self.rows.is_some() {
             let names = self.psu_name(row.psu);
             if let Some(out) = self.rows.as_mut() {
                 out.push(f.id, &row, names);
             }
         }
-        self.tally(&row, group);
+        self.tally(&row, group, d);
     }
 
     /// The interview's post-stratum (0 without post-stratification): its round and its
     /// cells of the post-stratifying breakdowns.
     fn group_of(&mut self, row: &Evaluated) -> u32 {
-        let Some(post) = self.report.design.as_mut().and_then(|d| d.post.as_mut()) else {
+        if self.defs.post_strata.is_empty() || row.psu.is_none() {
             return 0;
-        };
+        }
         let cells: Vec<String> = self
             .defs
             .post_strata
@@ -366,10 +360,8 @@ impl<'a> Accumulator<'a> {
         if let Some(&g) = self.group_index.get(&key) {
             return g;
         }
-        let known = self.defs.totals.as_ref().and_then(|t| t.cells.get(&key.1));
-        let g = post.groups.len() as u32;
-        post.groups
-            .push((key.0.clone(), key.1.clone(), known.copied()));
+        let g = self.state.groups.len() as u32;
+        self.state.groups.push((key.0.clone(), key.1.clone(), 0));
         self.group_index.insert(key, g);
         g
     }
@@ -450,33 +442,32 @@ impl<'a> Accumulator<'a> {
         }
     }
 
-    fn tally(&mut self, row: &Evaluated, group: u32) {
+    fn tally(&mut self, row: &Evaluated, group: u32, d: i64) {
         let (weight, cells) = (row.weight, &row.cells);
-        let psu = row.psu.map(|i| (i, group));
-        for (value, res) in row.values.iter().zip(&mut self.report.results) {
+        let unit = row.psu.map(|i| (i, group));
+        for (value, res) in row.values.iter().zip(&mut self.state.counts) {
             let Some(yes) = *value else {
                 continue;
             };
-            res.total.add_in(yes, weight, psu);
+            let one = (yes, weight, unit);
+            res.total.count(yes, weight, unit, d);
             if !row.round.is_empty() {
-                res.rounds
-                    .entry(row.round.clone())
-                    .or_default()
-                    .add_in(yes, weight, psu);
+                tallies::count_in(&mut res.rounds, &row.round, one, d);
             }
-            for (k, (cell, b)) in cells.iter().zip(&mut res.by).enumerate() {
+            for (k, cell) in cells.iter().enumerate() {
                 if cell.is_empty() {
                     continue;
                 }
-                b.cells
-                    .entry(cell.clone())
-                    .or_default()
-                    .add_in(yes, weight, psu);
+                if let Some(by) = res.by.get_mut(k) {
+                    tallies::count_in(by, cell, one, d);
+                }
                 if let Some(up) = self.defs.breakdowns[k].within
-                    && !b.parent.contains_key(cell)
+                    && d > 0
                     && !cells[up].is_empty()
+                    && let Some(parent) = res.parent.get_mut(k)
+                    && !parent.contains_key(cell)
                 {
-                    b.parent.insert(cell.clone(), cells[up].clone());
+                    parent.insert(cell.clone(), cells[up].clone());
                 }
             }
         }
@@ -484,12 +475,9 @@ impl<'a> Accumulator<'a> {
 
     /// The (stratum, PSU) names of a PSU index.
     fn psu_name(&self, psu: Option<u32>) -> (String, String) {
-        let design = self.report.design.as_ref();
-        psu.and_then(|i| design?.psus.get(i as usize))
-            .and_then(|(h, name)| {
-                let stratum = design?.strata.get(*h as usize)?;
-                Some((stratum.clone(), name.clone()))
-            })
+        let st = &self.state;
+        psu.and_then(|i| st.psus.get(i as usize))
+            .and_then(|(h, name, _)| Some((st.strata.get(*h as usize)?.clone(), name.clone())))
             .unwrap_or_default()
     }
 
@@ -519,118 +507,13 @@ impl<'a> Accumulator<'a> {
     /// `n` interviews of `form_id` that ended early for `reason` (a store's counters).
     pub fn ended_n(&mut self, form_id: &str, reason: &str, n: u64) {
         if form_id == self.answers.form.id {
-            *self.report.ended.entry(reason.to_string()).or_default() += n;
+            *self.state.ended.entry(reason.to_string()).or_default() += n;
         }
-    }
-
-    /// With a plan: per PSU, the children planned over the interviews completed there (a
-    /// commune where fewer answered stands for its share all the same). 1 where the plan
-    /// gives no number.
-    fn nonresponse(&self) -> Option<Vec<f64>> {
-        let sel = self.defs.selection.as_ref()?;
-        let design = self.report.design.as_ref()?;
-        let factors = design
-            .psus
-            .iter()
-            .enumerate()
-            .map(|(i, (h, psu))| {
-                let stratum = design.strata.get(*h as usize).cloned().unwrap_or_default();
-                let planned = sel
-                    .communes
-                    .get(&(stratum, psu.clone()))
-                    .map_or(0, |(_, k)| *k);
-                match (planned, self.per_psu.get(i).copied().unwrap_or(0)) {
-                    (k, r) if k > 0 && r > 0 => k as f64 / r as f64,
-                    _ => 1.0,
-                }
-            })
-            .collect();
-        Some(factors)
-    }
-
-    /// Post-stratification: each post-stratum's factor g = N / N̂, N̂ its weight after the
-    /// non-response adjustment `nr`; the design's weights left adjusted by both (what the
-    /// variance residuals use). Empty without post-stratification.
-    fn post_stratify(&mut self, nr: Option<&[f64]>) -> Vec<f64> {
-        let Some(post) = self.report.design.as_mut().and_then(|d| d.post.as_mut()) else {
-            return Vec::new();
-        };
-        if let Some(nr) = nr {
-            for (&(i, _), w) in post.weights.iter_mut() {
-                *w *= nr.get(i as usize).unwrap_or(&1.0);
-            }
-        }
-        let g = post.factors();
-        for (&(_, k), w) in post.weights.iter_mut() {
-            *w *= g[k as usize];
-        }
-        post.unmatched = self
-            .per_group
-            .iter()
-            .zip(&post.groups)
-            .filter(|(_, (_, _, known))| known.is_none())
-            .map(|(n, _)| n)
-            .sum();
-        let rounds: std::collections::BTreeSet<&String> =
-            post.groups.iter().map(|(r, _, _)| r).collect();
-        let mut empty: Vec<String> = Vec::new();
-        if let Some(totals) = &self.defs.totals {
-            for round in rounds {
-                for cells in totals.cells.keys() {
-                    if !self
-                        .group_index
-                        .contains_key(&(round.clone(), cells.clone()))
-                    {
-                        empty.push(format!("{round}: {}", cells.join(" × ")));
-                    }
-                }
-            }
-        }
-        empty.sort();
-        post.empty = empty;
-        g
     }
 
     /// The report, each cell's design variance worked out when there is a design.
-    pub fn finish(mut self) -> Report {
-        if let Some(sel) = &self.defs.selection {
-            let mut communes: Vec<(String, String, u64, u64)> = sel
-                .communes
-                .iter()
-                .map(|(key, (_, planned))| {
-                    let done = self
-                        .psu_index
-                        .get(key)
-                        .and_then(|i| self.per_psu.get(*i as usize))
-                        .copied()
-                        .unwrap_or(0);
-                    (key.0.clone(), key.1.clone(), *planned, done)
-                })
-                .collect();
-            communes.sort();
-            self.report.achieved = Some(super::plan::Achieved { communes });
-        }
-        let nr = self.nonresponse();
-        let g = self.post_stratify(nr.as_deref());
-        if let Some(design) = &self.report.design {
-            let factor = |i: u32, k: u32| {
-                let f = nr.as_ref().and_then(|f| f.get(i as usize)).unwrap_or(&1.0);
-                f * g.get(k as usize).unwrap_or(&1.0)
-            };
-            for res in &mut self.report.results {
-                let tallies = std::iter::once(&mut res.total)
-                    .chain(res.rounds.values_mut())
-                    .chain(res.by.iter_mut().flat_map(|b| b.cells.values_mut()));
-                for t in tallies {
-                    if nr.is_some() || !g.is_empty() {
-                        t.rescale(factor);
-                    }
-                    t.variance = design.variance(t);
-                    t.df = Some(design.df());
-                    t.psus.clear();
-                }
-            }
-        }
-        self.report
+    pub fn finish(self) -> Report {
+        let form = self.answers.form;
+        super::finish::report(&self.state, self.defs, form, self.generated)
     }
 }

@@ -7,6 +7,7 @@ use crate::expr::Expr;
 use crate::form::diag::{Diagnostic, FormErrors, Locator};
 use crate::form::{Form, Text};
 use serde::Deserialize;
+use sha2::Digest;
 use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
@@ -36,6 +37,9 @@ pub struct Indicators {
     pub totals: Option<Totals>,
     pub breakdowns: Vec<Breakdown>,
     pub indicators: Vec<Indicator>,
+    /// SHA-256 of what the figures follow from: the indicator file, and the plan and totals
+    /// it reads (tallies kept under another are counted again).
+    pub fingerprint: [u8; 32],
 }
 
 #[derive(Debug)]
@@ -134,11 +138,17 @@ pub fn load(path: &Path, form: &Form) -> Result<Indicators, FormErrors> {
     })?;
     let mut defs = parse(&shown, &src, form)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let table = |name: &str| -> Result<(String, String), FormErrors> {
+    let mut hash = sha2::Sha256::new();
+    hash.update(defs.fingerprint);
+    let mut table = |name: &str| -> Result<(String, String), FormErrors> {
         let p = dir.join(name);
         let shown = p.display().to_string();
         std::fs::read_to_string(&p)
-            .map(|src| (shown.clone(), src))
+            .map(|src| {
+                hash.update((src.len() as u64).to_le_bytes());
+                hash.update(src.as_bytes());
+                (shown.clone(), src)
+            })
             .map_err(|e| table_error(&shown, 0, format!("cannot read: {e}")))
     };
     if let Some(plan) = &defs.plan {
@@ -156,6 +166,7 @@ pub fn load(path: &Path, form: &Form) -> Result<Indicators, FormErrors> {
         let t = tables::totals(&src, &by).map_err(|b| table_error(&shown, b.line, b.message))?;
         defs.totals = Some(t);
     }
+    defs.fingerprint = hash.finalize().into();
     Ok(defs)
 }
 
@@ -361,6 +372,7 @@ pub fn parse(path: &str, src: &str, form: &Form) -> Result<Indicators, FormError
     let post_strata = c.post_strata(&raw.settings, &breakdowns, psu.is_some());
     if c.diags.is_empty() {
         Ok(Indicators {
+            fingerprint: sha2::Sha256::digest(src.as_bytes()).into(),
             form_id: raw.settings.form,
             weight,
             round,

@@ -3,7 +3,9 @@
 
 pub mod compute;
 pub mod def;
+mod finish;
 pub mod plan;
 pub mod render;
 pub mod stats;
 pub mod tables;
+pub mod tallies;

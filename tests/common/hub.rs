@@ -241,3 +241,43 @@ pub fn post(url: &str, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
         r.body_mut().read_to_vec().unwrap_or_default(),
     )
 }
+
+/// The hub's report as JSON (`include-training` or not, `recount` or not).
+pub fn report(dir: &Path, practice: bool, recount: bool) -> serde_json::Value {
+    let hub = langnghe::hub::Hub::open(dir).unwrap();
+    let rep = langnghe::hub::report::compute(&hub, None, practice, recount).unwrap();
+    serde_json::to_value(&rep).unwrap()
+}
+
+/// Equal but for when each was made and the order floating-point sums were added in.
+pub fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value as V;
+    match (a, b) {
+        (V::Number(x), V::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+                "{at}: {x} ≠ {y}"
+            );
+        }
+        (V::Object(x), V::Object(y)) => {
+            let keys = |m: &serde_json::Map<String, V>| {
+                m.keys()
+                    .filter(|k| *k != "generated")
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(keys(x), keys(y), "{at}");
+            for k in keys(x) {
+                same(&x[&k], &y[&k], &format!("{at}.{k}"));
+            }
+        }
+        (V::Array(x), V::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                same(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}

@@ -20,7 +20,7 @@ mod embedded {
 /// The advisory lock the migrations are applied under (any number the hub alone uses).
 const MIGRATION_LOCK: i64 = 0x4c61_6e67_4e67_6865; // "LangNghe"
 /// Connections one hub process keeps: its blocking threads share them.
-const POOL: u32 = 8;
+const POOL: u32 = 12;
 
 pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
@@ -56,6 +56,43 @@ pub(crate) fn all_from_json<T: serde::de::DeserializeOwned>(rows: &[postgres::Ro
         .filter_map(|r| r.try_get::<_, Vec<u8>>(0).ok())
         .filter_map(|b| serde_json::from_slice(&b).ok())
         .collect()
+}
+
+/// A session-level advisory lock, held by its own pooled connection until dropped (and by
+/// PostgreSQL until that connection ends, should the process stop first).
+pub(crate) struct AdvisoryLock {
+    conn: Conn,
+    key: i64,
+    exclusive: bool,
+}
+
+impl AdvisoryLock {
+    pub(crate) fn take(mut conn: Conn, key: i64, exclusive: bool) -> Result<AdvisoryLock, String> {
+        let sql = if exclusive {
+            "SELECT pg_advisory_lock($1)"
+        } else {
+            "SELECT pg_advisory_lock_shared($1)"
+        };
+        conn.execute(sql, &[&key]).map_err(err)?;
+        Ok(AdvisoryLock {
+            conn,
+            key,
+            exclusive,
+        })
+    }
+}
+
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        let sql = if self.exclusive {
+            "SELECT pg_advisory_unlock($1)"
+        } else {
+            "SELECT pg_advisory_unlock_shared($1)"
+        };
+        // A failure leaves the lock to the end of the session: r2d2 checks the connection
+        // before lending it again and drops a broken one.
+        let _ = self.conn.execute(sql, &[&self.key]);
+    }
 }
 
 impl Db {

@@ -4,7 +4,9 @@
 //! and then sees its row).
 
 use super::{Db, err};
-use crate::hub::store::{Edits, HubStore, Ingest, Item, Placement, Result, placement};
+use crate::hub::store::{
+    Edits, Held, HubStore, Ingest, Item, Placement, Result, TallyUpdate, placement,
+};
 use crate::protocol::bundle::ItemStatus;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{GenericClient, Row};
@@ -150,6 +152,14 @@ impl HubStore for PgHub {
             };
             out.push(status);
         }
+        let n = crate::hub::store::accepted(&out) as i64;
+        if n > 0 {
+            tx.execute(
+                "UPDATE counters SET value = value + $1 WHERE name = 'changes'",
+                &[&n],
+            )
+            .map_err(err)?;
+        }
         tx.commit().map_err(err)?;
         Ok((out, erased))
     }
@@ -199,4 +209,55 @@ impl HubStore for PgHub {
             .map_err(err)?;
         Ok(n as usize)
     }
+
+    fn changes(&self) -> Result<u64> {
+        let row = self
+            .db
+            .conn()?
+            .query_one("SELECT value FROM counters WHERE name = 'changes'", &[])
+            .map_err(err)?;
+        let n: i64 = row.try_get(0).map_err(err)?;
+        Ok(n as u64)
+    }
+
+    fn tallies(&self, form_id: &str) -> Result<Option<Vec<u8>>> {
+        let row = self
+            .db
+            .conn()?
+            .query_opt("SELECT state FROM tallies WHERE form_id = $1", &[&form_id])
+            .map_err(err)?;
+        row.map(|r| r.try_get(0).map_err(err)).transpose()
+    }
+
+    fn update_tallies(&self, form_id: &str, f: &mut TallyUpdate) -> Result<()> {
+        let mut c = self.db.conn()?;
+        let mut tx = c.transaction().map_err(err)?;
+        let row = tx
+            .query_opt(
+                "SELECT state FROM tallies WHERE form_id = $1 FOR UPDATE",
+                &[&form_id],
+            )
+            .map_err(err)?;
+        let old: Option<Vec<u8>> = row.map(|r| r.try_get(0)).transpose().map_err(err)?;
+        if let Some(new) = f(old) {
+            tx.execute(
+                "INSERT INTO tallies (form_id, state) VALUES ($1, $2) \
+                 ON CONFLICT (form_id) DO UPDATE SET state = EXCLUDED.state",
+                &[&form_id, &new],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    fn hold_tallies(&self, exclusive: bool) -> Result<Box<dyn Held + '_>> {
+        Ok(Box::new(super::AdvisoryLock::take(
+            self.db.conn()?,
+            TALLY_LOCK,
+            exclusive,
+        )?))
+    }
 }
+
+/// The advisory lock ingests hold shared and tally reads and recounts hold alone.
+const TALLY_LOCK: i64 = 0x4c61_6e67_5461_6c79; // "LangTaly"

@@ -217,7 +217,7 @@ pub fn design_figures(t: &Tally, lang: &str) -> (String, String) {
 }
 
 /// A date as the reader writes it (29/11/2026 in Vietnamese).
-pub fn date(t: chrono::DateTime<chrono::FixedOffset>, lang: &str) -> String {
+pub fn date(t: chrono::NaiveDate, lang: &str) -> String {
     if is_vi(lang) {
         t.format("%d/%m/%Y").to_string()
     } else {
