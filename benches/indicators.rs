@@ -21,9 +21,7 @@ fn interviews(form: &std::sync::Arc<langnghe::form::Form>, n: usize) -> Vec<Fina
                 .iter()
                 .any(|(k, v)| k == "eligible" && v == "1")
         {
-            pool.push(langnghe::simulate::finalized(
-                form, &iv, "b", &mut rng, now,
-            ));
+            pool.push(langnghe::simulate::finalized(form, &iv, "b", &mut rng, now));
         }
     }
     (0..n).map(|i| pool[i % pool.len()].clone()).collect()
@@ -51,16 +49,19 @@ fn from_tallies(
             langnghe::indicators::render::html::render(&rep, "vi")
         })
     });
-    g.bench_function(format!("a 500-interview bundle into the tallies ({name})"), |b| {
-        b.iter(|| {
-            let state: State = langnghe::codec::decode(&kept).expect("tallies");
-            let mut acc = Accumulator::resume(defs, form, now, state);
-            for f in &bundle {
-                acc.add(f);
-            }
-            langnghe::codec::encode(acc.state()).len()
-        })
-    });
+    g.bench_function(
+        format!("a 500-interview bundle into the tallies ({name})"),
+        |b| {
+            b.iter(|| {
+                let state: State = langnghe::codec::decode(&kept).expect("tallies");
+                let mut acc = Accumulator::resume(defs, form, now, state);
+                for f in &bundle {
+                    acc.add(f);
+                }
+                langnghe::codec::encode(acc.state()).len()
+            })
+        },
+    );
     g.finish();
     println!("tallies ({name}): {} bytes kept", kept.len());
 }
@@ -89,12 +90,14 @@ fn benches(c: &mut Criterion) {
     g.finish();
     from_tallies(c, "no design", &defs, &form);
     // The same indicators under a design: stratified by province, communes as PSUs.
-    let src = std::fs::read_to_string(&file).expect("indicator file").replace(
-        "[settings]\n",
-        "[settings]\nstrata = \"${province}\"\npsu = \"${commune}\"\n",
-    );
-    let designed =
-        langnghe::indicators::def::parse("designed", &src, &form).expect("indicators with a design");
+    let src = std::fs::read_to_string(&file)
+        .expect("indicator file")
+        .replace(
+            "[settings]\n",
+            "[settings]\nstrata = \"${province}\"\npsu = \"${commune}\"\n",
+        );
+    let designed = langnghe::indicators::def::parse("designed", &src, &form)
+        .expect("indicators with a design");
     from_tallies(c, "with a design", &designed, &form);
 }
 
