@@ -755,6 +755,15 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
         exported(&hub.dir, &out, usb[0]),
         ("edited".into(), "1".into(), 1)
     );
+    // The indicator tallies the hub keeps took the earlier version out and the new one in:
+    // what a recount of every stored interview gives.
+    let csv = |recount: bool| {
+        let mut args = vec!["hub", "report", "--data", h.as_str(), "--format", "csv"];
+        args.extend(recount.then_some("--recount"));
+        run(&args)
+    };
+    let kept = csv(false);
+    assert_eq!(kept, csv(true));
 }
 
 fn device_id(dev: &std::path::Path) -> Uuid {
