@@ -161,9 +161,16 @@ impl Keyring {
 }
 
 /// Which slot holds each id's key: a vector sorted by id, 20 bytes an entry (a hash map took
-/// 33: 3.3 MB at 100,000 interviews, a fifth of what the app may use on an old laptop). Ids
-/// are UUIDv7, made in time order, so a new key is almost always appended.
-struct SlotIndex(Vec<(Uuid, u32)>);
+/// 33: 3.3 MB at 100,000 interviews, a fifth of what the app may use on an old laptop). A
+/// device's ids are UUIDv7, made in time order, so its new keys are appended; a hub's slots
+/// are hashes, so its new keys land anywhere: those wait in a small map, merged into the
+/// vector in one pass once they are a sixteenth of it (inserting each into the vector moved
+/// half of it every time — quadratic: the 1,000,000-interview ingest spent two thirds of its
+/// time there).
+struct SlotIndex {
+    main: Vec<(Uuid, u32)>,
+    recent: std::collections::BTreeMap<Uuid, u32>,
+}
 
 impl SlotIndex {
     fn new(mut v: Vec<(Uuid, u32)>) -> SlotIndex {
@@ -172,37 +179,71 @@ impl SlotIndex {
         v.sort_unstable_by_key(|e| (e.0, std::cmp::Reverse(e.1)));
         v.dedup_by_key(|e| e.0);
         v.shrink_to_fit();
-        SlotIndex(v)
+        SlotIndex {
+            main: v,
+            recent: Default::default(),
+        }
     }
 
     fn get(&self, id: Uuid) -> Option<u64> {
-        let i = self.0.binary_search_by_key(&id, |e| e.0).ok()?;
-        Some(u64::from(self.0[i].1))
+        match self.main.binary_search_by_key(&id, |e| e.0) {
+            Ok(i) => Some(u64::from(self.main[i].1)),
+            Err(_) => self.recent.get(&id).map(|s| u64::from(*s)),
+        }
     }
 
     fn insert(&mut self, id: Uuid, slot: u64) {
         let slot = u32::try_from(slot).unwrap_or(u32::MAX);
-        match self.0.last() {
-            Some(last) if last.0 >= id => match self.0.binary_search_by_key(&id, |e| e.0) {
-                Ok(i) => self.0[i].1 = slot,
-                Err(i) => self.0.insert(i, (id, slot)),
-            },
-            _ => self.0.push((id, slot)),
+        if let Some(s) = self.recent.get_mut(&id) {
+            *s = slot;
+            return;
         }
+        match self.main.last() {
+            Some(last) if last.0 >= id => match self.main.binary_search_by_key(&id, |e| e.0) {
+                Ok(i) => self.main[i].1 = slot,
+                Err(_) => {
+                    self.recent.insert(id, slot);
+                    if self.recent.len() > (self.main.len() / 16).max(1024) {
+                        self.merge();
+                    }
+                }
+            },
+            _ => self.main.push((id, slot)),
+        }
+    }
+
+    /// The waiting ids into the vector, in one pass.
+    fn merge(&mut self) {
+        let recent = std::mem::take(&mut self.recent);
+        let mut out = Vec::with_capacity(self.main.len() + recent.len());
+        let mut new = recent.into_iter().peekable();
+        for e in self.main.drain(..) {
+            while let Some(n) = new.next_if(|n| n.0 < e.0) {
+                out.push(n);
+            }
+            out.push(e);
+        }
+        out.extend(new);
+        self.main = out;
     }
 
     /// Takes `ids` out, in one pass; returns the slots they had.
     fn remove(&mut self, ids: &[Uuid]) -> Vec<u64> {
+        let mut slots: Vec<u64> = ids
+            .iter()
+            .filter_map(|id| self.recent.remove(id))
+            .map(u64::from)
+            .collect();
         let mut gone: Vec<usize> = ids
             .iter()
-            .filter_map(|id| self.0.binary_search_by_key(id, |e| e.0).ok())
+            .filter_map(|id| self.main.binary_search_by_key(id, |e| e.0).ok())
             .collect();
         gone.sort_unstable();
         gone.dedup();
-        let slots = gone.iter().map(|&i| u64::from(self.0[i].1)).collect();
+        slots.extend(gone.iter().map(|&i| u64::from(self.main[i].1)));
         let mut at = 0;
         let mut next = gone.iter().peekable();
-        self.0.retain(|_| {
+        self.main.retain(|_| {
             let drop = next.next_if_eq(&&at).is_some();
             at += 1;
             !drop
@@ -254,12 +295,40 @@ mod tests {
         gone.sort_unstable();
         assert_eq!(gone, [46, 50]);
         assert_eq!((idx.get(ids[3]), idx.get(late)), (None, None));
-        assert_eq!(idx.0.len(), 49);
-        assert!(idx.0.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(idx.main.len() + idx.recent.len(), 49);
+        assert!(idx.main.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(
             ids.iter()
                 .enumerate()
                 .all(|(i, id)| i == 3 || idx.get(*id).is_some())
         );
+    }
+
+    #[test]
+    fn a_hubs_slots_in_no_order_are_merged_and_all_found() {
+        // Hash-like ids, as a hub's slots are: each lands anywhere in the index.
+        let ids: Vec<Uuid> = (0..5000u64)
+            .map(|i| Uuid::from_u64_pair(i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i))
+            .collect();
+        let mut idx = SlotIndex::new(vec![(ids[0], 0)]);
+        for (slot, id) in ids.iter().enumerate().skip(1) {
+            idx.insert(*id, slot as u64);
+        }
+        assert!(idx.recent.len() <= 1024, "merged as it grew");
+        assert!(idx.main.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(
+            ids.iter()
+                .enumerate()
+                .all(|(s, id)| idx.get(*id) == Some(s as u64))
+        );
+        // A new slot for an id still waiting, and removals from both parts.
+        let waiting = *idx.recent.keys().next().unwrap();
+        idx.insert(waiting, 9999);
+        assert_eq!(idx.get(waiting), Some(9999));
+        let mut gone = idx.remove(&[waiting, idx.main[7].0]);
+        gone.sort_unstable();
+        assert_eq!(gone.len(), 2);
+        assert_eq!(idx.get(waiting), None);
+        assert_eq!(idx.main.len() + idx.recent.len(), 4998);
     }
 }
