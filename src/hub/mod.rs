@@ -98,7 +98,13 @@ pub struct Hub {
     keys: shred::ItemKeys,
     /// The hub's PostgreSQL database, when it has one (see `pg/`).
     db: Option<pg::Db>,
+    /// The indicator sets with their forms, parsed again only when `forms/` changed: each
+    /// ingest brings the tallies of every set along.
+    indicator_sets: std::sync::Mutex<Option<(FormsListing, Arc<IndicatorSets>)>>,
 }
+
+/// Each indicator set with the form it reads.
+pub(crate) type IndicatorSets = Vec<(crate::form::Form, crate::indicators::def::Indicators)>;
 
 /// `forms/` as seen by one directory read: (name, length, modified) of each file.
 type FormsListing = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)>;
@@ -220,6 +226,7 @@ impl Hub {
             published: std::sync::Mutex::new(None),
             keys,
             db,
+            indicator_sets: std::sync::Mutex::new(None),
         })
     }
 
@@ -791,6 +798,23 @@ impl Hub {
         let p = Arc::new(self.build_published());
         *cache = Some((listing, p.clone()));
         p
+    }
+
+    /// The indicator sets of `forms/` (and the built-in ones), parsed once per change.
+    pub(crate) fn indicator_sets(&self) -> Result<Arc<IndicatorSets>, String> {
+        let listing = self.forms_listing();
+        let mut cache = self
+            .indicator_sets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, sets)) = cache.as_ref()
+            && *seen == listing
+        {
+            return Ok(sets.clone());
+        }
+        let sets = Arc::new(crate::catalog::indicator_sets(&self.forms_dir())?);
+        *cache = Some((listing, sets.clone()));
+        Ok(sets)
     }
 
     fn forms_listing(&self) -> FormsListing {

@@ -152,14 +152,14 @@ impl Hub {
         if delta.changes == 0 {
             return;
         }
-        let sets = match crate::catalog::indicator_sets(&self.forms_dir()) {
+        let sets = match self.indicator_sets() {
             Ok(sets) => sets,
             Err(e) => {
                 eprintln!("warning: indicator tallies not updated: {e}");
                 return;
             }
         };
-        for (form, defs) in &sets {
+        for (form, defs) in sets.iter() {
             for practice in self.tally_views() {
                 self.apply_to(form, defs, practice, delta);
             }
