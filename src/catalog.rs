@@ -209,14 +209,14 @@ pub fn indicator_sets(dir: &Path) -> Result<Vec<(Form, Indicators)>, String> {
 
 /// The indicator set to report on: the one for `form`, else the first (the children's
 /// survey, which the indicators are about), with a word on how to get the others.
-pub fn pick_indicators(
-    sets: Vec<(Form, Indicators)>,
+pub fn pick_indicators<'a>(
+    sets: &'a [(Form, Indicators)],
     form: Option<&str>,
     dir: &Path,
-) -> Result<(Form, Indicators), String> {
+) -> Result<&'a (Form, Indicators), String> {
     let names: Vec<String> = sets.iter().map(|(f, _)| f.id.clone()).collect();
     let mut matching: Vec<_> = sets
-        .into_iter()
+        .iter()
         .filter(|(f, _)| form.is_none_or(|id| f.id == id))
         .collect();
     match matching.len() {

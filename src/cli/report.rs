@@ -68,11 +68,8 @@ fn check_lang(lang: &str) -> CliResult {
 
 pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResult {
     check_lang(a.lang)?;
-    let (form, defs) = crate::catalog::pick_indicators(
-        crate::catalog::indicator_sets(forms_dir)?,
-        a.form,
-        forms_dir,
-    )?;
+    let sets = crate::catalog::indicator_sets(forms_dir)?;
+    let (form, defs) = crate::catalog::pick_indicators(&sets, a.form, forms_dir)?;
     let rows = match a.microdata {
         Some(p) => Some(
             crate::store::paths::replace_private(p)
@@ -80,7 +77,7 @@ pub fn device(store: &crate::store::Store, forms_dir: &Path, a: Args) -> CliResu
         ),
         None => None,
     };
-    let rep = compute(&form, &defs, |acc| {
+    let rep = compute(form, defs, |acc| {
         if let Some(file) = rows {
             acc.write_rows(Box::new(std::io::BufWriter::new(file)));
         }

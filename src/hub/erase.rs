@@ -45,41 +45,48 @@ impl Hub {
         Ok(())
     }
 
-    /// Erased items: their bytes scrubbed from the kept bundle files, then their keys
-    /// destroyed (so sled's old pages hold nothing readable either).
-    pub(crate) fn forget(&self, erased: &[Item]) -> Result<(), HubError> {
-        let originals: Vec<Item> = erased
+    /// Erased items, unlocked: their sealed bytes as received.
+    pub(crate) fn unlocked(&self, erased: &[Item]) -> Vec<Item> {
+        erased
             .iter()
-            .map(|it| Item {
-                sealed: self.unlock_item(it).unwrap_or_default(),
+            .zip(self.unlock_items(erased))
+            .map(|(it, sealed)| Item {
+                sealed: sealed.unwrap_or_default(),
                 ..it.clone()
             })
-            .collect();
-        self.scrub(&originals)
+            .collect()
+    }
+
+    /// Erased items (`originals`: the same unlocked, `opened`: the interviews they held):
+    /// their bytes scrubbed from the kept bundle files, then their keys destroyed (so
+    /// sled's old pages hold nothing readable either).
+    pub(crate) fn forget(
+        &self,
+        erased: &[Item],
+        originals: &[Item],
+        opened: &[crate::record::Finalized],
+    ) -> Result<(), HubError> {
+        self.scrub(originals)
             .map_err(|e| HubError::Internal(format!("cannot scrub an erased interview: {e}")))?;
         // A child's erasure wins over review: nothing of it stays to be sent back, and its
-        // answers are taken back out of the quality counts.
-        let mut seen = std::collections::HashSet::new();
-        for (it, orig) in erased.iter().zip(&originals) {
-            // Each id's stored version comes first; its other copies (conflicts, earlier
-            // versions) were never in the counts.
-            if seen.insert(it.id) {
-                self.untally(orig);
-            }
+        // answers are taken back out of the quality counts (each id's stored version, the
+        // one opened; its other copies, conflicts and earlier versions, were never counted).
+        for f in opened {
+            self.untally(f);
+        }
+        for it in erased {
             super::review::forget(&self.reviews(), it.id);
         }
         self.destroy_items(erased)
     }
 
     /// Takes an erased interview's answers back out of its form's answer counts.
-    fn untally(&self, original: &Item) {
-        let Some(r) = super::review::load(&self.reviews(), original.id) else {
+    fn untally(&self, f: &crate::record::Finalized) {
+        let Some(r) = super::review::load(&self.reviews(), f.id) else {
             return;
         };
-        if let Ok(crate::protocol::bundle::Payload::Interview(f)) =
-            self.read_sealed(&original.sealed)
-            && let Some(form) = self.form_copy(&f.form)
-            && let Err(e) = super::review::tally(&self.reviews(), &form, &f, &r.place, -1)
+        if let Some(form) = self.form_copy(&f.form)
+            && let Err(e) = super::review::tally(&self.reviews(), &form, f, &r.place, -1)
         {
             eprintln!(
                 "warning: interview {}: answer counts not taken back: {e}",

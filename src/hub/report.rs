@@ -20,10 +20,9 @@ pub fn compute(
     }
     // A production hub keeps no tallies with practice (it stores none): one pass over
     // whatever an earlier setting let in.
-    let dir = hub.forms_dir();
-    let sets = crate::catalog::indicator_sets(&dir)?;
-    let (form, defs) = crate::catalog::pick_indicators(sets, form, &dir)?;
-    let state = hub.count_all(&form, &defs, true)?;
+    let sets = hub.indicator_sets()?;
+    let (form, defs) = crate::catalog::pick_indicators(&sets, form, &hub.forms_dir())?;
+    let state = hub.count_all(form, defs, true)?;
     let now = chrono::Local::now().fixed_offset();
-    Ok(Accumulator::resume(&defs, &form, now, state).finish())
+    Ok(Accumulator::resume(defs, form, now, state).finish())
 }

@@ -92,13 +92,17 @@ impl Hub {
             .store
             .ingest_erasing(locked, edits)
             .map_err(HubError::Internal)?;
-        let delta = self.delta(locked, &statuses, &erased, interviews, tombstones, edits);
-        self.forget(&erased)?;
+        // Each erased item is unlocked and opened once: its answers leave the tallies and
+        // the quality counts, and its sealed bytes are scrubbed from the kept bundles.
+        let originals = self.unlocked(&erased);
+        let delta = self.delta(locked, &statuses, &originals, interviews, tombstones, edits);
+        self.forget(&erased, &originals, &delta.removed)?;
         self.apply_tallies(&delta);
         Ok(statuses)
     }
 
-    /// What an ingest's statuses mean for the tallies.
+    /// What an ingest's statuses mean for the tallies (`erased`: the dropped items,
+    /// unlocked).
     fn delta(
         &self,
         items: &[Item],
@@ -119,7 +123,9 @@ impl Hub {
         // The first copy of each id an erasure dropped is the one that was counted.
         let mut seen = std::collections::HashSet::new();
         for it in erased.iter().filter(|it| seen.insert(it.id)) {
-            d.removed.extend(opened(it));
+            if let Ok(bundle::Payload::Interview(f)) = self.read_sealed(&it.sealed) {
+                d.removed.push(*f);
+            }
         }
         let by_id = |id: Uuid| interviews.iter().find(|f| f.id == id);
         for (it, s) in items.iter().zip(statuses) {
@@ -221,24 +227,23 @@ impl Hub {
         practice: bool,
         recount: bool,
     ) -> Result<Report, String> {
-        let dir = self.forms_dir();
-        let sets = crate::catalog::indicator_sets(&dir)?;
-        let (form, defs) = crate::catalog::pick_indicators(sets, form, &dir)?;
+        let sets = self.indicator_sets()?;
+        let (form, defs) = crate::catalog::pick_indicators(&sets, form, &self.forms_dir())?;
         let _alone = self.store.hold_tallies(true)?;
         let changes = self.store.changes()?;
-        let fp = fingerprint(&form, &defs);
+        let fp = fingerprint(form, defs);
         let saved: Option<Saved> = self
             .store
             .tallies(&key(&form.id, practice))?
             .and_then(|b| codec::decode(&b).ok());
-        let why = stale(saved.as_ref(), &fp, changes, &defs)
+        let why = stale(saved.as_ref(), &fp, changes, defs)
             .or_else(|| recount.then(|| "asked".to_string()));
         let state = match (saved, why) {
             (Some(s), None) => s.state,
             (_, why) => {
                 let why = why.unwrap_or_default();
                 eprintln!("note: counting the indicators from every interview ({why})");
-                let state = self.count_all(&form, &defs, practice)?;
+                let state = self.count_all(form, defs, practice)?;
                 let saved = Saved {
                     fingerprint: fp,
                     applied: changes,
@@ -251,7 +256,7 @@ impl Hub {
             }
         };
         let now = chrono::Local::now().fixed_offset();
-        Ok(Accumulator::resume(&defs, &form, now, state).finish())
+        Ok(Accumulator::resume(defs, form, now, state).finish())
     }
 
     /// The tallies of every stored interview (practice ones only if `practice`) and

@@ -80,6 +80,11 @@ impl AdvisoryLock {
             exclusive,
         })
     }
+
+    /// The connection holding the lock, for work done under it.
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
 }
 
 impl Drop for AdvisoryLock {
@@ -120,12 +125,10 @@ impl Db {
 
     /// Applies the migrations not yet applied, one process at a time.
     fn migrate(&self) -> Result<(), String> {
-        let mut c = self.conn()?;
-        c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(err)?;
-        let r = embedded::migrations::runner().run(&mut *c);
-        let unlocked = c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
-        r.map_err(|e| format!("PostgreSQL: applying the hub's schema: {e}"))?;
-        unlocked.map(|_| ()).map_err(err)
+        let mut lock = AdvisoryLock::take(self.conn()?, MIGRATION_LOCK, true)?;
+        embedded::migrations::runner()
+            .run(&mut **lock.conn())
+            .map(|_| ())
+            .map_err(|e| format!("PostgreSQL: applying the hub's schema: {e}"))
     }
 }
