@@ -1,7 +1,7 @@
 //! Opening every stored item on every core: each costs an X25519 agreement, a decryption
 //! and a decompression, and a national export opens a million of them. Items are read in
 //! chunks, each chunk opened by all cores at once, and handed on in store order, so memory
-//! stays bounded by a chunk and the output does not depend on the number of cores.
+//! stays bounded by two chunks and the output does not depend on the number of cores.
 
 use super::Hub;
 use super::store::Item;
@@ -10,33 +10,55 @@ use crate::protocol::bundle::Payload;
 /// Items opened together: enough to keep every core busy, few enough to stay small.
 const CHUNK: usize = 512;
 
+/// A chunk of items with what each opened to.
+type Opened = Vec<(Item, Result<Payload, String>)>;
+
 impl Hub {
     /// Every stored interview (and tombstone, if asked for) with what it opens to, in store
-    /// order.
+    /// order. The next chunk is read and opened while `each` takes this one (the CSV writer
+    /// would otherwise leave the cores idle between chunks).
     pub(crate) fn open_each(
         &self,
         tombstones: bool,
         each: &mut dyn FnMut(&Item, Result<Payload, String>),
     ) -> Result<(), String> {
         let cores = cores();
-        let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
-        let mut flush = |chunk: &mut Vec<Item>| {
-            for (item, opened) in chunk.iter().zip(self.open_chunk(chunk, cores)) {
-                each(item, opened);
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Opened>(1);
+            let opener = s.spawn(move || {
+                let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
+                let mut gone = false;
+                let mut hand_on = |chunk: &mut Vec<Item>| {
+                    let items = std::mem::replace(chunk, Vec::with_capacity(CHUNK));
+                    // Once the taker is gone (it panicked), nothing more is opened.
+                    if !gone {
+                        let opened = self.open_chunk(&items, cores);
+                        gone = tx.send(items.into_iter().zip(opened).collect()).is_err();
+                    }
+                };
+                self.store.each_interview(&mut |item| {
+                    if item.tombstone && !tombstones {
+                        return;
+                    }
+                    chunk.push(item);
+                    if chunk.len() == CHUNK {
+                        hand_on(&mut chunk);
+                    }
+                })?;
+                if !chunk.is_empty() {
+                    hand_on(&mut chunk);
+                }
+                Ok(())
+            });
+            for opened in rx {
+                for (item, payload) in opened {
+                    each(&item, payload);
+                }
             }
-            chunk.clear();
-        };
-        self.store.each_interview(&mut |item| {
-            if item.tombstone && !tombstones {
-                return;
-            }
-            chunk.push(item);
-            if chunk.len() == CHUNK {
-                flush(&mut chunk);
-            }
-        })?;
-        flush(&mut chunk);
-        Ok(())
+            opener
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
     }
 
     /// The chunk's items opened, in order, on up to `cores` threads (their keys fetched
