@@ -92,24 +92,27 @@ pub fn build(
     items: &[(Uuid, Vec<u8>)],
     key: &SigningKey,
 ) -> Vec<u8> {
-    let mut payload = Vec::new();
+    // Built in place, in one buffer of the exact size: a bundle is up to 16 MB, and an old
+    // laptop should not hold it three times over (growing, then copied behind the header).
+    let payload_len: usize = items.iter().map(|(_, s)| 16 + 4 + s.len()).sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + payload_len + SIG_LEN);
+    out.resize(HEADER_LEN, 0);
     for (id, sealed) in items {
-        payload.extend_from_slice(id.as_bytes());
-        payload.extend_from_slice(&(sealed.len() as u32).to_le_bytes());
-        payload.extend_from_slice(sealed);
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(&(sealed.len() as u32).to_le_bytes());
+        out.extend_from_slice(sealed);
     }
     let header = Header {
         device,
         seq,
         hub,
         count: items.len() as u32,
-        payload_len: payload.len() as u64,
-        payload_hash: Sha256::digest(&payload).into(),
+        payload_len: payload_len as u64,
+        payload_hash: Sha256::digest(&out[HEADER_LEN..]).into(),
     };
     let hb = header.bytes();
+    out[..HEADER_LEN].copy_from_slice(&hb);
     let sig = key.sign(&signed_message(BUNDLE_DOMAIN, &hb, &header.payload_hash));
-    let mut out = hb;
-    out.extend_from_slice(&payload);
     out.extend_from_slice(&sig.to_bytes());
     out
 }

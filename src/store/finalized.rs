@@ -256,18 +256,10 @@ impl Store {
     }
 
     pub(super) fn bump(&self, status: Status, delta: i64) -> Result<()> {
-        let i = status.counter();
         // One atomic read-modify-write: the app and the sync worker both move counters.
-        self.meta
-            .update_and_fetch(COUNTS, |old| {
-                let mut c = old
-                    .and_then(|v| codec::decode::<[u64; 3]>(v).ok())
-                    .unwrap_or([0; 3]);
-                c[i] = c[i].saturating_add_signed(delta);
-                Some(codec::encode(&c))
-            })
-            .map_err(|e| self.db_err(e))?;
-        Ok(())
+        let mut d = [0i64; 3];
+        d[status.counter()] = delta;
+        self.bump_all(d)
     }
 
     pub(super) fn recount(&self) -> Result<()> {
@@ -277,6 +269,56 @@ impl Store {
         }
         self.meta
             .insert(COUNTS, codec::encode(&c))
+            .map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+
+    /// Moves the interviews among `ids` whose status `from` accepts to `to` (and, when
+    /// given, records when they were sent): one read and one write each, and the counters
+    /// moved once for all of them — a bundle moves hundreds at a time.
+    pub(crate) fn move_to(
+        &self,
+        ids: &[Uuid],
+        from: impl Fn(Status) -> bool,
+        to: Status,
+        sent_at: Option<Stamp>,
+    ) -> Result<()> {
+        let mut delta = [0i64; 3];
+        let mut r = Ok(());
+        for id in ids {
+            let Ok(mut e) = self.entry(*id) else { continue };
+            if e.status == to || !from(e.status) {
+                continue;
+            }
+            let old = e.status;
+            e.status = to;
+            e.sent_at = sent_at.or(e.sent_at);
+            if let Err(err) = self.index.insert(id.as_bytes(), codec::encode(&e)) {
+                r = Err(self.db_err(err));
+                break;
+            }
+            delta[old.counter()] -= 1;
+            delta[to.counter()] += 1;
+        }
+        // What moved before a failure is counted too.
+        self.bump_all(delta)?;
+        r
+    }
+
+    fn bump_all(&self, delta: [i64; 3]) -> Result<()> {
+        if delta == [0; 3] {
+            return Ok(());
+        }
+        self.meta
+            .update_and_fetch(COUNTS, |old| {
+                let mut c = old
+                    .and_then(|v| codec::decode::<[u64; 3]>(v).ok())
+                    .unwrap_or([0; 3]);
+                for (c, d) in c.iter_mut().zip(delta) {
+                    *c = c.saturating_add_signed(d);
+                }
+                Some(codec::encode(&c))
+            })
             .map_err(|e| self.db_err(e))?;
         Ok(())
     }

@@ -307,6 +307,10 @@ impl Store {
         let unsent_tombstones = tree("unsent-tombstones")?;
         let referrals = tree("referrals")?;
         let device = device_id(dir, &meta)?;
+        if tombstones.is_empty() && meta.get(sealed::UNSENT_INDEXED).ok().flatten().is_none() {
+            meta.insert(sealed::UNSENT_INDEXED, &[1u8])
+                .map_err(|e| sled_error(dir, e))?;
+        }
         let segments = Segments::open(&dir.join("finalized"))?;
         let journal = Journal::open(dir)?;
         let keyring = keyring::Keyring::open(dir, data_key)?;

@@ -281,6 +281,7 @@ impl Store {
 
     /// Marks interviews sent (a signed receipt named them) and notes when, for retention.
     pub fn mark_sent(&self, ids: &[Uuid], at: super::Stamp) -> Result<()> {
+        let mut interviews = Vec::with_capacity(ids.len());
         for id in ids {
             if self.is_referral(*id) {
                 self.referral_delivered(*id)?;
@@ -290,20 +291,13 @@ impl Store {
                 self.mark_form_delivered(hash)?;
                 continue;
             }
-            let Ok(mut e) = self.entry(*id) else {
+            if self.entry(*id).is_err() {
                 self.mark_tombstone_sent(*id)?;
                 continue;
-            };
-            if e.status == Status::Sent {
-                continue;
             }
-            self.set_status(*id, Status::Sent)?;
-            e.status = Status::Sent;
-            e.sent_at = Some(at);
-            self.index
-                .insert(id.as_bytes(), codec::encode(&e))
-                .map_err(|e| self.db_err(e))?;
+            interviews.push(*id);
         }
+        self.move_to(&interviews, |_| true, Status::Sent, Some(at))?;
         self.db.flush().map_err(|e| self.db_err(e))?;
         Ok(())
     }
@@ -342,6 +336,10 @@ impl Store {
         Ok(old.len())
     }
 }
+
+/// In `meta`: the unsent tombstones are listed in their own tree (set at once in a store
+/// with no tombstones yet, which has nothing to list).
+pub(super) const UNSENT_INDEXED: &[u8] = b"unsent-tombstones-indexed";
 
 /// In `meta`: the hub acknowledged tombstone `id`.
 pub(super) fn tomb_key(id: Uuid) -> Vec<u8> {
@@ -383,22 +381,33 @@ impl Store {
         self.unsent_tombstones.len()
     }
 
-    /// Lists the unsent tombstones once, for a store made before that list existed.
+    /// Lists the unsent tombstones once, for a store made before that list existed. In
+    /// small batches: sled holds every page a batch touches until the batch is applied, so
+    /// one batch of a million tombstones took gigabytes.
     fn index_unsent_tombstones(&self) {
-        const INDEXED: &[u8] = b"unsent-tombstones-indexed";
-        if self.meta.get(INDEXED).ok().flatten().is_some() {
+        if self.meta.get(UNSENT_INDEXED).ok().flatten().is_some() {
             return;
         }
         let mut batch = sled::Batch::default();
+        let mut pending = 0;
+        let mut ok = true;
         super::walk(&self.tombstones, |k, _| {
             if let Ok(id) = Uuid::from_slice(k)
                 && self.meta.get(tomb_key(id)).ok().flatten().is_none()
             {
                 batch.insert(k, &[]);
+                pending += 1;
+            }
+            if pending == 1024 {
+                ok &= self
+                    .unsent_tombstones
+                    .apply_batch(std::mem::take(&mut batch))
+                    .is_ok();
+                pending = 0;
             }
         });
-        if self.unsent_tombstones.apply_batch(batch).is_ok() {
-            let _ = self.meta.insert(INDEXED, &[1u8]);
+        if ok && self.unsent_tombstones.apply_batch(batch).is_ok() {
+            let _ = self.meta.insert(UNSENT_INDEXED, &[1u8]);
         }
     }
 

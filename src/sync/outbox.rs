@@ -239,14 +239,7 @@ fn seal_and_queue(
 ) -> Result<Vec<u8>> {
     let seq = store.next_bundle_seq()?;
     let b = bundle::build(store.device(), seq, e.hub_id, &items, key);
-    for id in ids {
-        if store
-            .entry(*id)
-            .is_ok_and(|x| x.status == Status::Finalized)
-        {
-            store.set_status(*id, Status::Queued)?;
-        }
-    }
+    store.move_to(ids, |s| s == Status::Finalized, Status::Queued, None)?;
     Ok(b)
 }
 
@@ -323,6 +316,64 @@ pub fn take_returns(store: &Store, client: &Client) -> Result<crate::store::Take
     Ok(store.take_returns(&r)?)
 }
 
+/// A bundle built ahead, or why none could be.
+type Built = Result<Option<(Vec<u8>, usize)>>;
+
+/// Sends everything unsent, bundle after bundle, and applies each receipt; returns the
+/// records that could not be read. The next bundle is built on another thread while the
+/// hub takes this one (one ahead, no more): on a laptop and a hub that each have a core,
+/// neither waits for the other. A bundle built but not sent (the link went) leaves its
+/// interviews queued; the next sync sends them.
+fn send_all(
+    store: &Store,
+    client: &Client,
+    now: &dyn Fn() -> Stamp,
+    report: &mut Report,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<String>> {
+    let (e, key) = (&client.enrollment, &client.key);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Built>(1);
+        let builder = s.spawn(move || {
+            let mut cursor = Cursor::default();
+            loop {
+                let built = next(store, e, key, PER_BUNDLE, &mut cursor);
+                let last = !matches!(built, Ok(Some(_)));
+                // The sender stopped (an error): build nothing more.
+                if tx.send(built).is_err() || last {
+                    return cursor.damaged;
+                }
+            }
+        });
+        let sent = send_built(rx, store, client, now, report, progress);
+        // The receiver is gone: a builder waiting to hand on a bundle stops.
+        let damaged = builder
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        sent.map(|()| damaged)
+    })
+}
+
+fn send_built(
+    rx: std::sync::mpsc::Receiver<Built>,
+    store: &Store,
+    client: &Client,
+    now: &dyn Fn() -> Stamp,
+    report: &mut Report,
+    progress: &mut dyn FnMut(usize),
+) -> Result<()> {
+    let mut done = 0;
+    for built in rx {
+        let Some((b, n)) = built? else { break };
+        let receipt = client.send(&b, store.device())?;
+        apply(store, &receipt, now(), report)?;
+        report.bundles += 1;
+        done += n;
+        progress(done);
+    }
+    Ok(())
+}
+
 /// One sync: pull forms, send everything unsent in bundles, apply receipts, apply retention.
 pub fn sync_once(
     store: &Store,
@@ -340,22 +391,9 @@ pub fn sync_once(
     };
     let [finalized, queued, _] = store.counts();
     let total = (finalized + queued) as usize + store.unsent_tombstone_count();
-    let mut done = 0;
-    let mut cursor = Cursor::default();
-    while let Some((b, n)) = next(
-        store,
-        &client.enrollment,
-        &client.key,
-        PER_BUNDLE,
-        &mut cursor,
-    )? {
-        let receipt = client.send(&b, store.device())?;
-        apply(store, &receipt, now(), &mut report)?;
-        report.bundles += 1;
-        done += n;
-        progress(done, total);
-    }
-    report.damaged = cursor.damaged;
+    report.damaged = send_all(store, client, &now, &mut report, &mut |done| {
+        progress(done, total)
+    })?;
     // After the sending: a new version just sent is not sent back again.
     match take_returns(store, client) {
         Ok(t) => report.returned = t,
