@@ -1,5 +1,5 @@
-//! Sync speed: building a bundle of 10,000 sealed interviews, and the hub ingesting bundles
-//! over HTTP on loopback.
+//! Sync speed: building a bundle of 10,000 sealed interviews, the hub ingesting bundles
+//! over HTTP on loopback, and opening sealed items (each one X25519).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use langnghe::hub::{Hub, server};
@@ -74,6 +74,26 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(some.len() as u64));
     g.bench_function("hub ingests a 2,000-interview bundle over HTTP", |bch| {
         bch.iter(|| cl.send(&b, store.device()).expect("receipt"))
+    });
+    // What `hub export` and every ingest pay per item: one X25519 agreement, the age
+    // envelope, zstd. Plaintexts of a real interview's size.
+    let identity = age::x25519::Identity::generate();
+    let plain: Vec<u8> = some
+        .iter()
+        .map(|(_, s)| s.len())
+        .sum::<usize>()
+        .to_le_bytes()
+        .repeat(120);
+    let sealed: Vec<Vec<u8>> = (0..1000)
+        .map(|_| langnghe::protocol::seal::seal(&plain, &[identity.to_public()]).expect("seal"))
+        .collect();
+    g.throughput(Throughput::Elements(sealed.len() as u64));
+    g.bench_function("open sealed interviews", |b| {
+        b.iter(|| {
+            for s in &sealed {
+                langnghe::protocol::seal::open(s, &identity).expect("open");
+            }
+        })
     });
     g.finish();
 }

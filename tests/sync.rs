@@ -284,6 +284,7 @@ fn hub_killed_in_the_middle_then_the_next_sync_completes_exactly_once() {
         outbox::PER_BUNDLE,
         "only the acknowledged bundle counts as sent"
     );
+    assert_counts_agree(&store);
     hub.start(&addr);
     let r = outbox::sync_once(&store, &c, &store.dir().join("forms"), now, &mut |_, _| {}).unwrap();
     assert_eq!(r.accepted + r.duplicate, 1600 - outbox::PER_BUNDLE);
@@ -294,8 +295,24 @@ fn hub_killed_in_the_middle_then_the_next_sync_completes_exactly_once() {
             .iter()
             .all(|(_, e)| e.status == Status::Sent)
     );
+    assert_counts_agree(&store);
+    assert_eq!(store.counts(), [0, 0, 1600]);
     drop(store);
     assert_eq!(hub.stored(), 1600, "nothing lost, nothing doubled");
+}
+
+/// The store's kept counters (finalized, queued, sent) are what its index says: statuses
+/// are moved a bundle at a time, counters once per bundle.
+fn assert_counts_agree(store: &Store) {
+    let mut by_status = [0u64; 3];
+    for (_, e) in store.entries().0 {
+        by_status[match e.status {
+            Status::Queued => 1,
+            Status::Sent => 2,
+            _ => 0,
+        }] += 1;
+    }
+    assert_eq!(store.counts(), by_status);
 }
 
 #[test]
