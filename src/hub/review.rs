@@ -254,15 +254,19 @@ pub fn list(rv: &Reviews) -> Vec<Review> {
 }
 
 /// The interviews of `device` sent back and not yet edited.
+/// A device asks at every sync, so this reads only what can hold a decision: on
+/// PostgreSQL the rows marked sent back, in a hub folder the decided interviews' own files
+/// (the bundles' batch files hold records as received, never a decision).
 pub(crate) fn sent_back(rv: &Reviews, device: Uuid) -> Vec<Review> {
-    let of_device = match &rv.db {
-        Some(db) => warned(db.reviews(Some(device))),
-        None => stored(rv),
-    };
-    of_device
+    if let Some(db) = &rv.db {
+        return warned(db.sent_back(device));
+    }
+    let mut out: Vec<Review> = singles(&rv.hub_dir)
         .into_iter()
         .filter(|r| r.device == device && r.state() == ReviewState::Rejected)
-        .collect()
+        .collect();
+    out.sort_by_key(|r| r.finished.utc);
+    out
 }
 
 /// The quality thresholds in `hub.toml` (defaults where it says nothing), read without

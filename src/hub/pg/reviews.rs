@@ -53,13 +53,29 @@ impl Db {
         Ok(all_from_json(&rows))
     }
 
+    /// The interviews of `device` sent back and not yet edited, oldest first (an index of
+    /// the few that are: a device asks at every sync).
+    pub(crate) fn sent_back(&self, device: Uuid) -> Result<Vec<Review>, String> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT review FROM reviews WHERE device = $1 AND sent_back ORDER BY finished",
+                &[&device],
+            )
+            .map_err(err)?;
+        Ok(all_from_json(&rows))
+    }
+
     /// Writes a review (a decision replaces the record).
     pub(crate) fn save_review(&self, r: &Review) -> Result<(), String> {
+        let sent_back = r.state() == crate::hub::review::ReviewState::Rejected;
         self.conn()?
             .execute(
-                "INSERT INTO reviews (id, device, finished, review) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO UPDATE SET review = EXCLUDED.review",
-                &[&r.id, &r.device, &r.finished.utc, &json(r)?],
+                "INSERT INTO reviews (id, device, finished, review, sent_back) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET review = EXCLUDED.review, \
+                 sent_back = EXCLUDED.sent_back",
+                &[&r.id, &r.device, &r.finished.utc, &json(r)?, &sent_back],
             )
             .map(|_| ())
             .map_err(err)
