@@ -632,10 +632,24 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
         }
         by.into_iter().filter(|(_, n)| *n != 0).collect()
     };
-    let before = counted();
+    // Every answer of every question, summed: the edit changes one answer, not how many.
+    let all_answers = || -> u64 {
+        let c = hub.answer_counts("child_participation");
+        c.by.values()
+            .flat_map(|s| s.values())
+            .flat_map(|q| q.values())
+            .flat_map(|a| a.values())
+            .sum()
+    };
+    let (before, answers_before) = (counted(), all_answers());
     fix_and_finalize(&dev, id, "asked_home");
     run(&["--data-dir", d, "sync"]);
     let after = counted();
+    assert_eq!(
+        all_answers(),
+        answers_before,
+        "the earlier version taken out once, the new one in once"
+    );
     let total = |v: &[(String, u64)]| v.iter().map(|(_, n)| n).sum::<u64>();
     assert_eq!(
         total(&after),

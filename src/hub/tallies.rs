@@ -95,19 +95,29 @@ impl Hub {
         // Each erased item is unlocked and opened once: its answers leave the tallies and
         // the quality counts, and its sealed bytes are scrubbed from the kept bundles.
         let originals = self.unlocked(&erased);
-        let delta = self.delta(locked, &statuses, &originals, interviews, tombstones, edits);
-        self.forget(&erased, &originals, &delta.removed)?;
+        // The first copy of each id an erasure dropped is the one that was counted.
+        let mut seen = std::collections::HashSet::new();
+        let counted: Vec<Finalized> = originals
+            .iter()
+            .filter(|it| seen.insert(it.id))
+            .filter_map(|it| match self.read_sealed(&it.sealed) {
+                Ok(bundle::Payload::Interview(f)) => Some(*f),
+                _ => None,
+            })
+            .collect();
+        let delta = self.delta(locked, &statuses, &counted, interviews, tombstones, edits);
+        self.forget(&erased, &originals, &counted)?;
         self.apply_tallies(&delta);
         Ok(statuses)
     }
 
-    /// What an ingest's statuses mean for the tallies (`erased`: the dropped items,
-    /// unlocked).
+    /// What an ingest's statuses mean for the tallies (`erased`: the interviews an erasure
+    /// took out, as they were counted).
     fn delta(
         &self,
         items: &[Item],
         statuses: &[ItemStatus],
-        erased: &[Item],
+        erased: &[Finalized],
         interviews: &[Finalized],
         tombstones: &[Tombstone],
         edits: &super::store::Edits,
@@ -120,13 +130,7 @@ impl Hub {
             Ok(bundle::Payload::Interview(f)) => Some(*f),
             _ => None,
         };
-        // The first copy of each id an erasure dropped is the one that was counted.
-        let mut seen = std::collections::HashSet::new();
-        for it in erased.iter().filter(|it| seen.insert(it.id)) {
-            if let Ok(bundle::Payload::Interview(f)) = self.read_sealed(&it.sealed) {
-                d.removed.push(*f);
-            }
-        }
+        d.removed.extend(erased.iter().cloned());
         let by_id = |id: Uuid| interviews.iter().find(|f| f.id == id);
         for (it, s) in items.iter().zip(statuses) {
             if *s != ItemStatus::Accepted {
