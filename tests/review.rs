@@ -244,14 +244,7 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
     assert_eq!(state_of(&ids[2].to_string()), "");
     // A child's erasure wins: nothing of the interview stays to be reviewed or sent back,
     // and its answers leave the quality counts.
-    let counted = || -> u64 {
-        let c = hub.answer_counts("child_participation");
-        c.by.values()
-            .flat_map(|s| s.values())
-            .flat_map(|q| q.values())
-            .flat_map(|v| v.values())
-            .sum()
-    };
+    let counted = || all_answers(&hub);
     let before = counted();
     run(&["--data-dir", d, "erase", &a, "--reason", "withdrawn"]);
     run(&["--data-dir", d, "sync"]);
@@ -633,14 +626,7 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
         by.into_iter().filter(|(_, n)| *n != 0).collect()
     };
     // Every answer of every question, summed: the edit changes one answer, not how many.
-    let all_answers = || -> u64 {
-        let c = hub.answer_counts("child_participation");
-        c.by.values()
-            .flat_map(|s| s.values())
-            .flat_map(|q| q.values())
-            .flat_map(|a| a.values())
-            .sum()
-    };
+    let all_answers = || all_answers(&hub);
     let (before, answers_before) = (counted(), all_answers());
     fix_and_finalize(&dev, id, "asked_home");
     run(&["--data-dir", d, "sync"]);
@@ -963,4 +949,14 @@ fn a_training_hub_keeps_practice_apart_from_indicators_and_exports_unless_asked(
         "{}",
         report(&["--include-training"])
     );
+}
+
+/// Every answer of every question in the hub's quality counts, summed.
+fn all_answers(hub: &HubProc) -> u64 {
+    let c = hub.answer_counts("child_participation");
+    c.by.values()
+        .flat_map(|s| s.values())
+        .flat_map(|q| q.values())
+        .flat_map(|a| a.values())
+        .sum()
 }
