@@ -157,6 +157,18 @@ fn the_median_is_over_recent_interviews_of_the_form() {
         Some(50.0),
         "an old window does not hold the median back"
     );
+    // Whatever the order they came in, the middle one of the sorted durations.
+    let mut d = Durations::default();
+    let mut x = 7u64;
+    for n in 1..=600usize {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        d.push((x >> 40) as f64 / 100.0);
+        let mut sorted = d.recent.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(d.median(1), Some(sorted[sorted.len() / 2]), "after {n}");
+    }
 }
 
 #[test]

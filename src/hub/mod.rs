@@ -88,7 +88,7 @@ pub struct Hub {
     pub config: HubConfig,
     pub store: Box<dyn HubStore>,
     pub registry: Registry,
-    identity: age::x25519::Identity,
+    identity: crate::protocol::opener::Opener,
     signer: SigningKey,
     /// The signed form list and sources, with the folder listing they were built from: every
     /// device's sync asks for the list (without a token), so forms are parsed again only when
@@ -221,7 +221,8 @@ impl Hub {
             config,
             store,
             registry,
-            identity,
+            identity: crate::protocol::opener::Opener::new(&identity)
+                .map_err(HubError::Internal)?,
             signer,
             published: std::sync::Mutex::new(None),
             keys,

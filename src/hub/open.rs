@@ -4,6 +4,7 @@
 
 use super::Hub;
 use crate::protocol::bundle::{self, Payload};
+use crate::protocol::opener::Opener;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -32,7 +33,7 @@ pub fn read_identity(path: &Path) -> Result<age::x25519::Identity, String> {
 /// ids are read from the store. Returns JSON lines.
 pub(crate) fn open_with_hub(hub: &Hub, req: &OpenRequest) -> Result<String, String> {
     let identity = match &req.identity {
-        Some(p) => read_identity(p)?,
+        Some(p) => Opener::new(&read_identity(p)?)?,
         None => hub.identity.clone(),
     };
     let mut out = String::new();
@@ -64,7 +65,7 @@ pub(crate) fn open_with_hub(hub: &Hub, req: &OpenRequest) -> Result<String, Stri
 /// Without the hub (an escrow holder with a bundle file): shape and hash are checked, not
 /// the device's signature, and the output says so.
 pub fn open_files(identity: &Path, files: &[PathBuf]) -> Result<String, String> {
-    let identity = read_identity(identity)?;
+    let identity = Opener::new(&read_identity(identity)?)?;
     let mut out = String::new();
     for f in files {
         let bytes = read_file(f, 1 << 30)?;
@@ -92,7 +93,7 @@ fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
 fn line(
     id: Uuid,
     sealed: &[u8],
-    identity: &age::x25519::Identity,
+    identity: &Opener,
     received: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<String, String> {
     let plain = crate::protocol::seal::open(sealed, identity).map_err(|e| format!("{id}: {e}"))?;

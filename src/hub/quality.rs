@@ -205,9 +205,10 @@ impl Durations {
         if self.recent.len() < after.max(1) {
             return None;
         }
+        // Taken for every interview received: a selection, not a sort of the whole window.
         let mut v = self.recent.clone();
-        v.sort_by(f64::total_cmp);
-        Some(v[v.len() / 2])
+        let mid = v.len() / 2;
+        Some(*v.select_nth_unstable_by(mid, f64::total_cmp).1)
     }
 
     pub fn push(&mut self, secs: f64) {

@@ -19,6 +19,7 @@ use crate::protocol::bundle::{self, ItemStatus};
 use crate::record::{Finalized, Tombstone};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Changes when what a tally holds changes meaning (kept tallies are then counted again).
@@ -131,13 +132,22 @@ impl Hub {
             _ => None,
         };
         d.removed.extend(erased.iter().cloned());
-        let by_id = |id: Uuid| interviews.iter().find(|f| f.id == id);
+        // By id, once (a bundle from a USB stick holds thousands of items); the first of an
+        // id a bundle holds twice, as the store took the first.
+        let mut by_id: HashMap<Uuid, &Finalized> = HashMap::with_capacity(interviews.len());
+        for f in interviews {
+            by_id.entry(f.id).or_insert(f);
+        }
+        let mut ended: HashMap<Uuid, &Tombstone> = HashMap::with_capacity(tombstones.len());
+        for t in tombstones {
+            ended.entry(t.id).or_insert(t);
+        }
         for (it, s) in items.iter().zip(statuses) {
             if *s != ItemStatus::Accepted {
                 continue;
             }
             if it.tombstone {
-                if let Some(t) = tombstones.iter().find(|t| t.id == it.id) {
+                if let Some(t) = ended.get(&it.id) {
                     d.ended.push((t.form_id.clone(), t.reason.clone()));
                 }
                 continue;
@@ -150,7 +160,7 @@ impl Hub {
                     .and_then(|v| v.last().cloned());
                 d.removed.extend(earlier.as_ref().and_then(opened));
             }
-            d.added.extend(by_id(it.id).cloned());
+            d.added.extend(by_id.get(&it.id).map(|f| (*f).clone()));
         }
         d
     }

@@ -108,8 +108,9 @@ fn unpack_stream(packed: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(plain)
 }
 
-/// Opens what [`seal`] made, with the hub's identity.
-pub fn open(sealed: &[u8], identity: &age::x25519::Identity) -> Result<Vec<u8>, SealError> {
+/// Opens what [`seal`] made, with the hub's identity (an [`Opener`](super::opener::Opener)
+/// when many items are opened).
+pub fn open(sealed: &[u8], identity: &impl age::Identity) -> Result<Vec<u8>, SealError> {
     let body = sealed
         .strip_prefix(&[SEALED])
         .ok_or_else(|| SealError::Decrypt("not a sealed record".into()))?;
