@@ -40,8 +40,16 @@ pub fn seal(plain: &[u8], recipients: &[age::x25519::Recipient]) -> Result<Vec<u
         return Err(SealError::NoRecipient);
     }
     let packed = pack(plain).map_err(|e| SealError::Encrypt(e.to_string()))?;
-    let enc = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-        .map_err(|e| SealError::Encrypt(e.to_string()))?;
+    // Each recipient with its table (made once per process); age's own for a key that has none.
+    let fast: Vec<Option<super::recipient::Recipient>> = recipients
+        .iter()
+        .map(super::recipient::with_table)
+        .collect();
+    let to = recipients.iter().zip(&fast).map(|(r, f)| match f {
+        Some(f) => f as &dyn age::Recipient,
+        None => r as &dyn age::Recipient,
+    });
+    let enc = age::Encryptor::with_recipients(to).map_err(|e| SealError::Encrypt(e.to_string()))?;
     // The envelope adds a header (about 200 bytes a recipient) and 16 bytes a 64 KiB chunk:
     // sized once, since a bundle of 16 MB holds thousands of these.
     let mut out = Vec::with_capacity(

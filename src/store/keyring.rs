@@ -105,8 +105,14 @@ impl Keyring {
     /// The keys of `ids`, made (random, written and fsync'd once for all) where missing.
     pub fn get_or_create(&mut self, ids: &[Uuid]) -> Result<Vec<RecordKey>> {
         let mut out = Vec::with_capacity(ids.len());
-        let mut wrote = false;
+        let mut new: Vec<(u64, [u8; SLOT])> = Vec::new();
+        // Made in this call, not yet on disk (an id asked for twice gets the same key).
+        let mut made: std::collections::HashMap<Uuid, RecordKey> = Default::default();
         for id in ids {
+            if let Some(k) = made.get(id) {
+                out.push(*k);
+                continue;
+            }
             if let Some(k) = self.get(*id)? {
                 out.push(k);
                 continue;
@@ -117,19 +123,44 @@ impl Keyring {
                 self.len += 1;
                 self.len - 1
             });
-            let mut stored = [0u8; 32];
-            for (o, (k, m)) in stored.iter_mut().zip(key.iter().zip(self.mask(*id))) {
+            let mut stored = [0u8; SLOT];
+            stored[..16].copy_from_slice(id.as_bytes());
+            for (o, (k, m)) in stored[16..].iter_mut().zip(key.iter().zip(self.mask(*id))) {
                 *o = k ^ m;
             }
-            self.write_slot(slot, id.as_bytes(), &stored)?;
+            new.push((slot, stored));
             self.slots.insert(*id, slot);
+            made.insert(*id, key);
             out.push(key);
-            wrote = true;
         }
-        if wrote {
+        if !new.is_empty() {
+            self.write_runs(&mut new)?;
             self.file.sync_data().map_err(self.io("save a key to"))?;
         }
         Ok(out)
+    }
+
+    /// Writes slots, one write for each run of consecutive ones (a bundle's new keys are
+    /// mostly appended: one write, where it was one a key).
+    fn write_runs(&mut self, slots: &mut [(u64, [u8; SLOT])]) -> Result<()> {
+        slots.sort_unstable_by_key(|(s, _)| *s);
+        let mut run: Vec<u8> = Vec::with_capacity(slots.len() * SLOT);
+        let mut rest = &slots[..];
+        while let Some(((first, _), _)) = rest.split_first() {
+            let n = rest
+                .iter()
+                .enumerate()
+                .take_while(|(i, (s, _))| *s == first + *i as u64)
+                .count();
+            run.clear();
+            rest[..n].iter().for_each(|(_, b)| run.extend_from_slice(b));
+            self.file
+                .seek(SeekFrom::Start(first * SLOT as u64))
+                .and_then(|_| self.file.write_all(&run))
+                .map_err(self.io("write a key to"))?;
+            rest = &rest[n..];
+        }
+        Ok(())
     }
 
     /// Destroys the keys of `ids`: their slots are overwritten with zeros, fsync'd.
@@ -279,6 +310,46 @@ mod tests {
                 .len(),
             96
         );
+    }
+
+    #[test]
+    fn keys_made_together_are_written_in_runs_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<Uuid> = (0..40).map(|_| Uuid::now_v7()).collect();
+        let mut k = Keyring::open(dir.path(), [5; 32]).unwrap();
+        let mut keys: std::collections::HashMap<Uuid, RecordKey> = ids
+            .iter()
+            .copied()
+            .zip(k.get_or_create(&ids).unwrap())
+            .collect();
+        // Free slots here and there, then one call that fills them and appends, with an id
+        // asked for twice.
+        let gone = [ids[3], ids[4], ids[17], ids[30]];
+        k.destroy(&gone).unwrap();
+        keys.retain(|id, _| !gone.contains(id));
+        let more: Vec<Uuid> = (0..7).map(|_| Uuid::now_v7()).collect();
+        let mut ask = more.clone();
+        ask.push(more[2]);
+        ask.push(ids[5]);
+        let got = k.get_or_create(&ask).unwrap();
+        assert_eq!(got[2], got[7], "the same id, the same key");
+        assert_eq!(got[8], keys[&ids[5]], "an existing key is kept");
+        keys.extend(more.iter().copied().zip(got));
+        drop(k);
+        assert_eq!(
+            std::fs::metadata(dir.path().join("keys.slots"))
+                .unwrap()
+                .len(),
+            43 * SLOT as u64,
+            "four freed slots reused, three appended"
+        );
+        let mut k = Keyring::open(dir.path(), [5; 32]).unwrap();
+        for (id, key) in &keys {
+            assert_eq!(k.get(*id).unwrap(), Some(*key), "{id}");
+        }
+        for id in gone {
+            assert_eq!(k.get(id).unwrap(), None);
+        }
     }
 
     #[test]

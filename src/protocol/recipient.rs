@@ -1,0 +1,157 @@
+//! Sealing many items to the same age X25519 recipient (the hub): the recipient's key gets a
+//! precomputed multiplication table, made once per process. age's own recipient does a
+//! Montgomery-ladder X25519 for every item — half of a device's sync CPU, since every
+//! refusal is sealed when it is sent. X25519(esk, pk) is the u-coordinate of esk·P for the
+//! Edwards point P with pk's u-coordinate, and a table for a fixed P makes that product about
+//! three times cheaper (it is how the ephemeral key esk·B is computed already). The stanza is
+//! then made as the age specification says (c2sp.org/age, "X25519 recipient stanza"), with
+//! age's own HKDF and ChaCha20-Poly1305; a test checks the product against X25519 itself and
+//! that stock age opens the result.
+
+use age::EncryptError;
+use age::secrecy::ExposeSecret;
+use age_core::format::{FileKey, Stanza};
+use age_core::primitives::{aead_encrypt, hkdf};
+use base64::Engine;
+use bech32::FromBase32;
+use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
+use curve25519_dalek::montgomery::MontgomeryPoint;
+use curve25519_dalek::traits::BasepointTable;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+const TAG: &str = "X25519";
+const LABEL: &[u8] = b"age-encryption.org/v1/X25519";
+
+/// An age X25519 recipient with its multiplication table.
+pub(crate) struct Recipient {
+    public: MontgomeryPoint,
+    table: Arc<EdwardsBasepointTable>,
+}
+
+/// The tables made so far, by recipient key (a device seals to its hub and its escrow
+/// holders: a handful, about 30 KB each).
+static TABLES: Mutex<Option<HashMap<[u8; 32], Arc<EdwardsBasepointTable>>>> = Mutex::new(None);
+
+/// `r` with its table, made on first use; `None` for a key that is not a point of large
+/// order on the curve (then age's own recipient seals, and refuses, as it always did).
+pub(crate) fn with_table(r: &age::x25519::Recipient) -> Option<Recipient> {
+    let (_, data, _) = bech32::decode(&r.to_string()).ok()?;
+    let bytes: [u8; 32] = Vec::<u8>::from_base32(&data).ok()?.try_into().ok()?;
+    let mut tables = TABLES.lock().unwrap_or_else(|p| p.into_inner());
+    let tables = tables.get_or_insert_with(HashMap::new);
+    let table = match tables.get(&bytes) {
+        Some(t) => t.clone(),
+        None => {
+            let point = MontgomeryPoint(bytes).to_edwards(0)?;
+            if point.is_small_order() {
+                return None;
+            }
+            let t = Arc::new(EdwardsBasepointTable::create(&point));
+            tables.insert(bytes, t.clone());
+            t
+        }
+    };
+    Some(Recipient {
+        public: MontgomeryPoint(bytes),
+        table,
+    })
+}
+
+impl Recipient {
+    /// (esk·B, X25519(esk, pk)): the ephemeral share and the shared secret.
+    fn agree(&self, esk: [u8; 32]) -> (MontgomeryPoint, MontgomeryPoint) {
+        let epk = EdwardsPoint::mul_base_clamped(esk).to_montgomery();
+        let shared = self.table.mul_base_clamped(esk).to_montgomery();
+        (epk, shared)
+    }
+}
+
+impl age::Recipient for Recipient {
+    fn wrap_file_key(
+        &self,
+        file_key: &FileKey,
+    ) -> Result<(Vec<Stanza>, HashSet<String>), EncryptError> {
+        let mut esk = zeroize::Zeroizing::new([0u8; 32]);
+        rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, esk.as_mut())
+            .map_err(|e| EncryptError::Io(std::io::Error::other(e.to_string())))?;
+        let (epk, shared) = self.agree(*esk);
+        let shared = zeroize::Zeroizing::new(shared.to_bytes());
+        // Only an all-zero esk (a broken random source) gets here, the key being of large
+        // order: fail rather than seal under a key anyone knows.
+        if *shared == [0u8; 32] {
+            return Err(EncryptError::Io(std::io::Error::other(
+                "the random source gave a zero key",
+            )));
+        }
+        let mut salt = [0u8; 64];
+        salt[..32].copy_from_slice(epk.as_bytes());
+        salt[32..].copy_from_slice(self.public.as_bytes());
+        let key = zeroize::Zeroizing::new(hkdf(&salt, LABEL, shared.as_ref()));
+        let stanza = Stanza {
+            tag: TAG.to_string(),
+            args: vec![base64::engine::general_purpose::STANDARD_NO_PAD.encode(epk.as_bytes())],
+            body: aead_encrypt(&key, file_key.expose_secret()),
+        };
+        Ok((vec![stanza], HashSet::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn the_table_gives_x25519_itself() {
+        for i in 0u8..64 {
+            let pk = age::x25519::Identity::generate().to_public();
+            let r = with_table(&pk).expect("a hub key");
+            let esk: [u8; 32] = std::array::from_fn(|j| (j as u8).wrapping_mul(31) ^ i);
+            let (epk, shared) = r.agree(esk);
+            assert_eq!(
+                epk.to_bytes(),
+                x25519_dalek::x25519(esk, x25519_dalek::X25519_BASEPOINT_BYTES)
+            );
+            assert_eq!(
+                shared.to_bytes(),
+                x25519_dalek::x25519(esk, r.public.to_bytes())
+            );
+        }
+    }
+
+    #[test]
+    fn stock_age_opens_what_is_sealed_with_the_table() {
+        let hub = age::x25519::Identity::generate();
+        let escrow = age::x25519::Identity::generate();
+        let to = [hub.to_public(), escrow.to_public()];
+        for n in [0usize, 5, 70_000] {
+            let plain: Vec<u8> = (0..n).map(|i| (i * 3 % 256) as u8).collect();
+            let fast: Vec<Recipient> = to.iter().map(|r| with_table(r).expect("key")).collect();
+            let enc =
+                age::Encryptor::with_recipients(fast.iter().map(|r| r as &dyn age::Recipient))
+                    .expect("recipients");
+            let mut sealed = Vec::new();
+            let mut w = enc.wrap_output(&mut sealed).expect("wrap");
+            w.write_all(&plain).expect("write");
+            w.finish().expect("finish");
+            assert_eq!(age::decrypt(&hub, &sealed).expect("hub opens"), plain);
+            assert_eq!(age::decrypt(&escrow, &sealed).expect("escrow opens"), plain);
+            let stranger = age::x25519::Identity::generate();
+            assert!(age::decrypt(&stranger, &sealed).is_err());
+        }
+    }
+
+    #[test]
+    fn a_low_order_key_gets_no_table() {
+        // The all-zero u-coordinate: a point of order 4 (any secret gives a zero secret).
+        let zero = bech32::encode(
+            "age",
+            bech32::ToBase32::to_base32(&[0u8; 32]),
+            bech32::Variant::Bech32,
+        )
+        .expect("bech32");
+        let r: age::x25519::Recipient = zero.parse().expect("parses as a recipient");
+        assert!(with_table(&r).is_none());
+    }
+}
