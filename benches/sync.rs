@@ -1,5 +1,5 @@
 //! Sync speed: building a bundle of 10,000 sealed interviews, the hub ingesting bundles
-//! over HTTP on loopback, and opening sealed items (each one X25519).
+//! over HTTP on loopback, and sealing and opening items (each one X25519).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use langnghe::hub::{Hub, server};
@@ -84,14 +84,21 @@ fn benches(c: &mut Criterion) {
         .sum::<usize>()
         .to_le_bytes()
         .repeat(120);
-    let sealed: Vec<Vec<u8>> = (0..1000)
-        .map(|_| langnghe::protocol::seal::seal(&plain, &[identity.to_public()]).expect("seal"))
-        .collect();
+    let to = [identity.to_public()];
+    let seal_all = || -> Vec<Vec<u8>> {
+        (0..1000)
+            .map(|_| langnghe::protocol::seal::seal(&plain, &to).expect("seal"))
+            .collect()
+    };
+    let sealed = seal_all();
     g.throughput(Throughput::Elements(sealed.len() as u64));
+    // What a device pays per refusal it sends and per interview it finalizes once enrolled.
+    g.bench_function("seal interviews", |b| b.iter(seal_all));
+    let opener = langnghe::protocol::opener::Opener::new(&identity).expect("opener");
     g.bench_function("open sealed interviews", |b| {
         b.iter(|| {
             for s in &sealed {
-                langnghe::protocol::seal::open(s, &identity).expect("open");
+                langnghe::protocol::seal::open(s, &opener).expect("open");
             }
         })
     });
