@@ -29,25 +29,25 @@ pub(crate) struct Recipient {
     table: Arc<EdwardsBasepointTable>,
 }
 
-/// The tables made so far, by recipient key (a device seals to its hub and its escrow
-/// holders: a handful, about 30 KB each).
+/// The tables made so far, by recipient key, about 30 KB each: a device seals to its hub and
+/// its escrow holders, a handful. A hub also seals returns to each device's own key, once
+/// in a while: those beyond the first few get no table (a long-running hub with thousands of
+/// devices would otherwise keep a table for each).
 static TABLES: Mutex<Option<HashMap<[u8; 32], Arc<EdwardsBasepointTable>>>> = Mutex::new(None);
+const MAX_TABLES: usize = 8;
 
 /// `r` with its table, made on first use; `None` for a key that is not a point of large
-/// order on the curve (then age's own recipient seals, and refuses, as it always did).
+/// order on the curve (then age's own recipient seals, and refuses, as it always did), or
+/// once [`MAX_TABLES`] other keys have theirs (age's own recipient seals then too).
 pub(crate) fn with_table(r: &age::x25519::Recipient) -> Option<Recipient> {
-    let (_, data, _) = bech32::decode(&r.to_string()).ok()?;
-    let bytes: [u8; 32] = Vec::<u8>::from_base32(&data).ok()?.try_into().ok()?;
+    let bytes = key_of(r)?;
     let mut tables = TABLES.lock().unwrap_or_else(|p| p.into_inner());
     let tables = tables.get_or_insert_with(HashMap::new);
     let table = match tables.get(&bytes) {
         Some(t) => t.clone(),
+        None if tables.len() >= MAX_TABLES => return None,
         None => {
-            let point = MontgomeryPoint(bytes).to_edwards(0)?;
-            if point.is_small_order() {
-                return None;
-            }
-            let t = Arc::new(EdwardsBasepointTable::create(&point));
+            let t = table_of(bytes)?;
             tables.insert(bytes, t.clone());
             t
         }
@@ -56,6 +56,19 @@ pub(crate) fn with_table(r: &age::x25519::Recipient) -> Option<Recipient> {
         public: MontgomeryPoint(bytes),
         table,
     })
+}
+
+fn key_of(r: &age::x25519::Recipient) -> Option<[u8; 32]> {
+    let (_, data, _) = bech32::decode(&r.to_string()).ok()?;
+    Vec::<u8>::from_base32(&data).ok()?.try_into().ok()
+}
+
+fn table_of(key: [u8; 32]) -> Option<Arc<EdwardsBasepointTable>> {
+    let point = MontgomeryPoint(key).to_edwards(0)?;
+    if point.is_small_order() {
+        return None;
+    }
+    Some(Arc::new(EdwardsBasepointTable::create(&point)))
 }
 
 impl Recipient {
@@ -102,11 +115,31 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// `r` with a table of its own (the shared cache is bounded and other tests fill it).
+    fn uncached(r: &age::x25519::Recipient) -> Option<Recipient> {
+        let key = key_of(r)?;
+        Some(Recipient {
+            public: MontgomeryPoint(key),
+            table: table_of(key)?,
+        })
+    }
+
+    fn recipient_of(key: [u8; 32]) -> age::x25519::Recipient {
+        bech32::encode(
+            "age",
+            bech32::ToBase32::to_base32(&key),
+            bech32::Variant::Bech32,
+        )
+        .expect("bech32")
+        .parse()
+        .expect("a recipient")
+    }
+
     #[test]
     fn the_table_gives_x25519_itself() {
         for i in 0u8..64 {
             let pk = age::x25519::Identity::generate().to_public();
-            let r = with_table(&pk).expect("a hub key");
+            let r = uncached(&pk).expect("a hub key");
             let esk: [u8; 32] = std::array::from_fn(|j| (j as u8).wrapping_mul(31) ^ i);
             let (epk, shared) = r.agree(esk);
             assert_eq!(
@@ -127,7 +160,7 @@ mod tests {
         let to = [hub.to_public(), escrow.to_public()];
         for n in [0usize, 5, 70_000] {
             let plain: Vec<u8> = (0..n).map(|i| (i * 3 % 256) as u8).collect();
-            let fast: Vec<Recipient> = to.iter().map(|r| with_table(r).expect("key")).collect();
+            let fast: Vec<Recipient> = to.iter().map(|r| uncached(r).expect("key")).collect();
             let enc =
                 age::Encryptor::with_recipients(fast.iter().map(|r| r as &dyn age::Recipient))
                     .expect("recipients");
@@ -143,15 +176,40 @@ mod tests {
     }
 
     #[test]
+    fn only_a_few_keys_get_a_table_and_the_first_keep_theirs() {
+        // Other tests in this process seal to new keys too: however full the cache is, new
+        // keys stop getting a table within the limit, and the keys held keep theirs.
+        let refused = (0..=MAX_TABLES)
+            .map(|_| with_table(&age::x25519::Identity::generate().to_public()))
+            .filter(Option::is_none)
+            .count();
+        assert!(refused >= 1, "the cache is bounded");
+        let held: Vec<[u8; 32]> = TABLES
+            .lock()
+            .map(|t| t.as_ref().map(|m| m.keys().copied().collect()))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert_eq!(held.len(), MAX_TABLES);
+        for key in held {
+            assert!(
+                with_table(&recipient_of(key)).is_some(),
+                "a key held keeps its table"
+            );
+        }
+        // Sealing to a key without a table still works (age's own recipient).
+        let id = age::x25519::Identity::generate();
+        let sealed = crate::protocol::seal::seal(b"late", &[id.to_public()]).expect("seal");
+        assert_eq!(
+            crate::protocol::seal::open(&sealed, &id).expect("open"),
+            b"late"
+        );
+    }
+
+    #[test]
     fn a_low_order_key_gets_no_table() {
-        // The all-zero u-coordinate: a point of order 4 (any secret gives a zero secret).
-        let zero = bech32::encode(
-            "age",
-            bech32::ToBase32::to_base32(&[0u8; 32]),
-            bech32::Variant::Bech32,
-        )
-        .expect("bech32");
-        let r: age::x25519::Recipient = zero.parse().expect("parses as a recipient");
-        assert!(with_table(&r).is_none());
+        // The all-zero u-coordinate: a point of small order (any secret gives a zero secret).
+        assert!(uncached(&recipient_of([0u8; 32])).is_none());
+        assert!(with_table(&recipient_of([0u8; 32])).is_none());
     }
 }
