@@ -120,13 +120,15 @@ mod tests {
         out
     }
 
+    /// Errors as `Debug`: age's `Display` reads its localized messages, which a debug build
+    /// loads at run time from age's source folder — absent where the Windows tests run.
     fn decrypt(opener: &Opener, file: &[u8]) -> Result<Vec<u8>, String> {
-        let d = age::Decryptor::new_buffered(file).map_err(|e| e.to_string())?;
+        let d = age::Decryptor::new_buffered(file).map_err(|e| format!("{e:?}"))?;
         let mut r = d
             .decrypt(std::iter::once(opener as &dyn age::Identity))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{e:?}"))?;
         let mut out = Vec::new();
-        r.read_to_end(&mut out).map_err(|e| e.to_string())?;
+        r.read_to_end(&mut out).map_err(|e| format!("{e:?}"))?;
         Ok(out)
     }
 
