@@ -123,7 +123,7 @@ impl Hub {
             .map_err(|e| HubError::Internal(e.to_string()))?;
         let sealed = crate::protocol::seal::seal(&plain, &to)
             .map_err(|e| HubError::Internal(e.to_string()))?;
-        let mut item = [Item {
+        let item = [Item {
             id,
             device: old.device,
             hash: <sha2::Sha256 as sha2::Digest>::digest(&plain).into(),
@@ -131,8 +131,8 @@ impl Hub {
             received: chrono::Utc::now(),
             tombstone: true,
         }];
-        self.lock_items(&mut item)?;
-        self.store_items(&item, &Default::default(), &[], &[t])?;
+        let locked = self.locked(&item)?;
+        self.store_items(&locked, &Default::default(), &[], &[t], |_| {})?;
         Ok(())
     }
 }

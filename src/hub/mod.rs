@@ -405,10 +405,10 @@ impl Hub {
         if self.db.is_none() {
             self.keep_bundle(bytes, &device, &v)?;
         }
-        let mut locked = items.clone();
-        self.lock_items(&mut locked)?;
-        let statuses = self.store_items(&locked, &edits, &interviews, &tombstones)?;
-        self.start_reviews(&items, &statuses, interviews, &edits);
+        let locked = self.locked(&items)?;
+        let statuses = self.store_items(&locked, &edits, &interviews, &tombstones, |s| {
+            self.start_reviews(&items, s, &interviews, &edits)
+        })?;
         let receipt = Receipt {
             hub: self.config.hub_id,
             device: device.id,
@@ -422,11 +422,12 @@ impl Hub {
                 .chain(referral_statuses)
                 .collect(),
         };
-        let tombstones = items.iter().filter(|i| i.tombstone).map(|i| i.id).collect();
+        let ended = items.iter().filter(|i| i.tombstone).map(|i| i.id).collect();
+        parallel::drop_aside((items, locked, interviews, tombstones));
         Ok(Ingested {
             receipt_bytes: bundle::sign_receipt(&receipt, &self.signer),
             receipt,
-            tombstones,
+            tombstones: ended,
         })
     }
 
@@ -606,7 +607,7 @@ impl Hub {
         &self,
         items: &[Item],
         statuses: &[bundle::ItemStatus],
-        opened: Vec<Finalized>,
+        opened: &[Finalized],
         edits: &std::collections::HashSet<Uuid>,
     ) {
         for f in opened.iter().filter(|f| edits.contains(&f.id)) {

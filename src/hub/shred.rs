@@ -63,17 +63,33 @@ fn slot_of(item: &Item) -> Uuid {
 }
 
 impl Hub {
-    /// Locks each item's sealed bytes under its own key (made now, one fsync for all).
-    pub(crate) fn lock_items(&self, items: &mut [Item]) -> Result<(), HubError> {
+    /// The items with their sealed bytes locked, each under its own key (made now, one
+    /// fsync for all); the encryption on every core, as it is one pass over every byte.
+    pub(crate) fn locked(&self, items: &[Item]) -> Result<Vec<Item>, HubError> {
         let slots: Vec<Uuid> = items.iter().map(slot_of).collect();
         let keys = self
             .keys
             .get_or_create(&slots)
             .map_err(HubError::Internal)?;
-        for ((item, slot), key) in items.iter_mut().zip(&slots).zip(keys) {
-            item.sealed = cipher::lock(&key, *slot, &item.sealed);
-        }
-        Ok(())
+        let work: Vec<(&Item, Uuid, RecordKey)> = items
+            .iter()
+            .zip(slots)
+            .zip(keys)
+            .map(|((item, slot), key)| (item, slot, key))
+            .collect();
+        let cores = super::parallel::cores();
+        Ok(super::parallel::on_cores(
+            &work,
+            cores,
+            |(item, slot, key)| Item {
+                id: item.id,
+                device: item.device,
+                hash: item.hash,
+                sealed: cipher::lock(key, *slot, &item.sealed),
+                received: item.received,
+                tombstone: item.tombstone,
+            },
+        ))
     }
 
     /// The sealed bytes of a stored item (items stored before locking come back as they are).

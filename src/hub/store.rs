@@ -251,24 +251,19 @@ impl HubStore for SledHub {
                 .filter_map(|(k, v)| codec::decode::<Item>(&v).ok().map(|i| (k, i)))
                 .collect()
         };
-        let doomed: Vec<(Uuid, Copies, Copies)> = items
+        // By id: a USB file can carry tens of thousands of erasures.
+        let doomed: std::collections::HashMap<Uuid, (Copies, Copies)> = items
             .iter()
             .filter(|it| it.tombstone)
             .map(|it| {
-                (
-                    it.id,
+                let found = (
                     copies(&self.conflicts, it.id),
                     copies(&self.versions, it.id),
-                )
+                );
+                (it.id, found)
             })
             .collect();
-        let of = |id: Uuid| {
-            doomed
-                .iter()
-                .find(|(k, ..)| *k == id)
-                .map(|(_, c, v)| (c.clone(), v.clone()))
-                .unwrap_or_default()
-        };
+        let of = |id: Uuid| doomed.get(&id).cloned().unwrap_or_default();
         let trees = (
             &self.interviews,
             &self.conflicts,

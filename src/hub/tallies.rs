@@ -36,8 +36,9 @@ struct Saved {
 
 /// What one ingest changed, as the tallies see it.
 #[derive(Default)]
-pub(crate) struct Delta {
-    pub added: Vec<Finalized>,
+pub(crate) struct Delta<'a> {
+    /// The ingest's own opened interviews, borrowed (cloning each cost as much as tallying it).
+    pub added: Vec<&'a Finalized>,
     pub removed: Vec<Finalized>,
     /// (form id, reason) of each interview that ended early.
     pub ended: Vec<(String, String)>,
@@ -87,6 +88,7 @@ impl Hub {
         edits: &super::store::Edits,
         interviews: &[Finalized],
         tombstones: &[Tombstone],
+        alongside: impl FnOnce(&[ItemStatus]) + Send,
     ) -> Result<Vec<ItemStatus>, HubError> {
         let _shared = self.store.hold_tallies(false).map_err(HubError::Internal)?;
         let (statuses, erased) = self
@@ -108,21 +110,26 @@ impl Hub {
             .collect();
         let delta = self.delta(locked, &statuses, &counted, interviews, tombstones, edits);
         self.forget(&erased, &originals, &counted)?;
-        self.apply_tallies(&delta);
+        // The tallies and what the caller makes of the statuses (the review records) are
+        // separate records: side by side, as both are a pass over every new interview.
+        std::thread::scope(|s| {
+            s.spawn(move || self.apply_tallies(&delta));
+            alongside(&statuses);
+        });
         Ok(statuses)
     }
 
     /// What an ingest's statuses mean for the tallies (`erased`: the interviews an erasure
     /// took out, as they were counted).
-    fn delta(
+    fn delta<'a>(
         &self,
         items: &[Item],
         statuses: &[ItemStatus],
         erased: &[Finalized],
-        interviews: &[Finalized],
+        interviews: &'a [Finalized],
         tombstones: &[Tombstone],
         edits: &super::store::Edits,
-    ) -> Delta {
+    ) -> Delta<'a> {
         let mut d = Delta {
             changes: super::store::accepted(statuses),
             ..Delta::default()
@@ -134,7 +141,7 @@ impl Hub {
         d.removed.extend(erased.iter().cloned());
         // By id, once (a bundle from a USB stick holds thousands of items); the first of an
         // id a bundle holds twice, as the store took the first.
-        let mut by_id: HashMap<Uuid, &Finalized> = HashMap::with_capacity(interviews.len());
+        let mut by_id: HashMap<Uuid, &'a Finalized> = HashMap::with_capacity(interviews.len());
         for f in interviews {
             by_id.entry(f.id).or_insert(f);
         }
@@ -160,7 +167,7 @@ impl Hub {
                     .and_then(|v| v.last().cloned());
                 d.removed.extend(earlier.as_ref().and_then(opened));
             }
-            d.added.extend(by_id.get(&it.id).map(|f| (*f).clone()));
+            d.added.extend(by_id.get(&it.id).copied());
         }
         d
     }
@@ -210,7 +217,7 @@ impl Hub {
                 for f in delta.removed.iter().filter(counted) {
                     acc.remove(f);
                 }
-                for f in delta.added.iter().filter(counted) {
+                for f in delta.added.iter().copied().filter(counted) {
                     acc.add(f);
                 }
                 for (form_id, reason) in &delta.ended {
