@@ -5,10 +5,30 @@ use super::error::{Result, SyncError};
 use crate::protocol::bundle::{self, Receipt};
 use crate::store::{Stamp, Status, Store};
 use ed25519_dalek::SigningKey;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use uuid::Uuid;
 
-/// Interviews per bundle: keeps each upload small enough to finish on a weak link.
+/// Interviews per bundle at the start of a sync: keeps each upload small enough to finish on
+/// a weak link.
 pub const PER_BUNDLE: usize = 500;
+/// Interviews per bundle when the hub answers fast: a backlog on a good link goes in fewer
+/// bundles (each costs the hub a few milliseconds whatever its size: the indicator tallies,
+/// fsyncs, the receipt).
+pub const MAX_PER_BUNDLE: usize = 2_000;
+
+/// The next bundle's size after one of `size` took `took` to send and be answered: twice
+/// as large after a fast answer, half after a slow one, within
+/// [`PER_BUNDLE`]..=[`MAX_PER_BUNDLE`].
+pub fn next_size(size: usize, took: std::time::Duration) -> usize {
+    let next = if took < std::time::Duration::from_secs(1) {
+        size.saturating_mul(2)
+    } else if took > std::time::Duration::from_secs(5) {
+        size / 2
+    } else {
+        size
+    };
+    next.clamp(PER_BUNDLE, MAX_PER_BUNDLE)
+}
 /// Default days a sent interview stays on the device before it is erased
 /// (`retention_days` in `enrollment.toml`).
 pub(crate) const RETENTION_DAYS: i64 = 30;
@@ -332,12 +352,14 @@ fn send_all(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<String>> {
     let (e, key) = (&client.enrollment, &client.key);
+    // The sender sets it from each round trip; the builder reads it for the next bundle.
+    let size = &AtomicUsize::new(PER_BUNDLE);
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Built>(1);
         let builder = s.spawn(move || {
             let mut cursor = Cursor::default();
             loop {
-                let built = next(store, e, key, PER_BUNDLE, &mut cursor);
+                let built = next(store, e, key, size.load(Relaxed), &mut cursor);
                 let last = !matches!(built, Ok(Some(_)));
                 // The sender stopped (an error): build nothing more.
                 if tx.send(built).is_err() || last {
@@ -345,7 +367,7 @@ fn send_all(
                 }
             }
         });
-        let sent = send_built(rx, store, client, now, report, progress);
+        let sent = send_built(rx, size, store, client, now, report, progress);
         // The receiver is gone: a builder waiting to hand on a bundle stops.
         let damaged = builder
             .join()
@@ -356,6 +378,7 @@ fn send_all(
 
 fn send_built(
     rx: std::sync::mpsc::Receiver<Built>,
+    size: &AtomicUsize,
     store: &Store,
     client: &Client,
     now: &dyn Fn() -> Stamp,
@@ -365,7 +388,9 @@ fn send_built(
     let mut done = 0;
     for built in rx {
         let Some((b, n)) = built? else { break };
+        let started = std::time::Instant::now();
         let receipt = client.send(&b, store.device())?;
+        size.store(next_size(size.load(Relaxed), started.elapsed()), Relaxed);
         apply(store, &receipt, now(), report)?;
         report.bundles += 1;
         done += n;
@@ -402,4 +427,28 @@ pub fn sync_once(
     }
     report.erased = store.apply_retention(now(), client.enrollment.retention_days)?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn bundles_grow_on_a_fast_link_and_shrink_on_a_slow_one() {
+        let fast = Duration::from_millis(300);
+        let slow = Duration::from_secs(9);
+        let mut size = PER_BUNDLE;
+        let grown: Vec<usize> = (0..4)
+            .map(|_| {
+                size = next_size(size, fast);
+                size
+            })
+            .collect();
+        assert_eq!(grown, [1_000, 2_000, 2_000, 2_000]);
+        assert_eq!(next_size(2_000, Duration::from_secs(3)), 2_000);
+        assert_eq!(next_size(2_000, slow), 1_000);
+        assert_eq!(next_size(1_000, slow), PER_BUNDLE);
+        assert_eq!(next_size(PER_BUNDLE, slow), PER_BUNDLE);
+    }
 }
