@@ -585,8 +585,14 @@ impl Hub {
     /// (stored, different, and `rejected` now): they replace the stored version.
     fn edits_among(&self, items: &[Item]) -> Result<std::collections::HashSet<Uuid>, HubError> {
         let mut out = std::collections::HashSet::new();
+        let ids: Vec<Uuid> = items
+            .iter()
+            .filter(|i| !i.tombstone)
+            .map(|i| i.id)
+            .collect();
+        let stored = self.store.stored(&ids).map_err(HubError::Internal)?;
         for it in items.iter().filter(|i| !i.tombstone) {
-            let Some(old) = self.store.get(it.id).map_err(HubError::Internal)? else {
+            let Some(old) = stored.get(&it.id) else {
                 continue;
             };
             if !old.tombstone

@@ -6,6 +6,7 @@ use crate::protocol::bundle::ItemStatus;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use std::collections::HashMap;
 use std::path::Path;
 use uuid::Uuid;
 
@@ -37,6 +38,13 @@ pub struct Item {
     pub tombstone: bool,
 }
 
+/// What an ingest needs to know of an id already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub hash: [u8; 32],
+    pub tombstone: bool,
+}
+
 pub type Result<T> = std::result::Result<T, String>;
 /// Ids whose new version replaces the stored one (sent back, then edited).
 pub type Edits = std::collections::HashSet<Uuid>;
@@ -58,6 +66,9 @@ pub trait HubStore: Send + Sync {
     fn each_interview(&self, f: &mut dyn FnMut(Item)) -> Result<()>;
     /// The stored item of `id`, if any.
     fn get(&self, id: uuid::Uuid) -> Result<Option<Item>>;
+    /// The hash and kind of each of `ids` already stored, looked up together (one query on
+    /// PostgreSQL: a query per interview made a bundle wait on a round trip each).
+    fn stored(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Stored>>;
     fn conflicts(&self) -> Result<usize>;
     /// How many items were ever accepted (each ingest adds its count in its own
     /// transaction): kept indicator tallies that have seen as many are up to date.
@@ -355,5 +366,19 @@ impl HubStore for SledHub {
             Some(v) => codec::decode(&v).map(Some).map_err(err),
             None => Ok(None),
         }
+    }
+
+    fn stored(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Stored>> {
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(it) = self.get(*id)? {
+                let s = Stored {
+                    hash: it.hash,
+                    tombstone: it.tombstone,
+                };
+                out.insert(*id, s);
+            }
+        }
+        Ok(out)
     }
 }

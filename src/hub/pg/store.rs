@@ -5,11 +5,12 @@
 
 use super::{Db, err};
 use crate::hub::store::{
-    Edits, Held, HubStore, Ingest, Item, Placement, Result, TallyUpdate, placement,
+    Edits, Held, HubStore, Ingest, Item, Placement, Result, Stored, TallyUpdate, placement,
 };
 use crate::protocol::bundle::ItemStatus;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{GenericClient, Row};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub(crate) struct PgHub {
@@ -197,6 +198,29 @@ impl HubStore for PgHub {
             Some(row) => item(&row).map(Some),
             None => Ok(None),
         }
+    }
+
+    fn stored(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Stored>> {
+        let rows = self
+            .db
+            .conn()?
+            .query(
+                "SELECT id, hash, tombstone FROM interviews WHERE id = ANY($1)",
+                &[&ids],
+            )
+            .map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                let hash: Vec<u8> = row.try_get("hash").map_err(err)?;
+                let stored = Stored {
+                    hash: hash
+                        .try_into()
+                        .map_err(|_| "PostgreSQL: a stored hash is not 32 bytes".to_string())?,
+                    tombstone: row.try_get("tombstone").map_err(err)?,
+                };
+                Ok((row.try_get("id").map_err(err)?, stored))
+            })
+            .collect()
     }
 
     fn conflicts(&self) -> Result<usize> {
