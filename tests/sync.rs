@@ -44,8 +44,21 @@ fn enrol_finalize_sync_and_the_hub_has_each_interview_once() {
         Err(StoreError::Sealed(_))
     ));
     let c = client::Client::new(store.dir()).unwrap();
-    let r = outbox::sync_once(&store, &c, &store.dir().join("forms"), now, &mut |_, _| {}).unwrap();
+    let mut progress = Vec::new();
+    let r = outbox::sync_once(
+        &store,
+        &c,
+        &store.dir().join("forms"),
+        now,
+        &mut |done, total| progress.push((done, total)),
+    )
+    .unwrap();
     assert_eq!((r.accepted, r.duplicate, r.conflict), (30, 0, 0));
+    // The form version rides along and is not counted: the progress ends at its total.
+    assert_eq!(r.forms_delivered, 1);
+    let &(done, total) = progress.last().unwrap();
+    assert_eq!(done, total, "progress {progress:?}");
+    assert_eq!(total, 30 + r.ended);
     assert!(
         store
             .entries()
@@ -542,10 +555,14 @@ fn the_hub_receives_each_form_version_with_its_interviews_and_never_skips_one() 
     let store = Store::open(&dev).unwrap();
     let c = client::Client::new(store.dir()).unwrap();
     let mut cursor = outbox::Cursor::default();
-    let (_, n) = outbox::next(&store, &c.enrollment, &c.key, 500, &mut cursor)
+    let b = outbox::next(&store, &c.enrollment, &c.key, 500, &mut cursor)
         .unwrap()
         .unwrap();
-    assert_eq!(n, 2, "two interviews and no form: the hub acknowledged it");
+    assert_eq!(
+        b.items, 2,
+        "two interviews and no form: the hub acknowledged it"
+    );
+    assert_eq!(b.records, 2);
     drop(store);
     hub.kill();
     let out = tmp.path().join("out");

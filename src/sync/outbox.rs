@@ -119,7 +119,7 @@ pub fn next(
     key: &SigningKey,
     limit: usize,
     cursor: &mut Cursor,
-) -> Result<Option<(Vec<u8>, usize)>> {
+) -> Result<Option<Bundle>> {
     // An enrolment killed after `enrollment.toml` was written but before the store learnt
     // the hub's recipients finishes here: nothing can be sealed without them.
     if store.seal_recipients()?.is_none() {
@@ -189,8 +189,22 @@ pub fn next(
         return Ok(None);
     }
     let n = items.len();
-    let b = seal_and_queue(store, e, key, items, &ids)?;
-    Ok(Some((b, n)))
+    Ok(Some(Bundle {
+        bytes: seal_and_queue(store, e, key, items, &ids)?,
+        items: n,
+        records,
+    }))
+}
+
+/// A bundle built by [`next`], with what it holds.
+#[derive(Debug)]
+pub struct Bundle {
+    pub bytes: Vec<u8>,
+    /// Every item: interviews, tombstones, form definitions, referral notices.
+    pub items: usize,
+    /// Interviews and tombstones: what a sync's progress counts (forms and notices ride
+    /// along, so counting them made "sending 5481/5480").
+    pub records: usize,
 }
 
 /// Tops a bundle up with unsent tombstones (refusals and withdrawals, for the hub's
@@ -279,11 +293,11 @@ pub fn export_files(
 ) -> Result<Exported> {
     let mut cursor = Cursor::with_max_bytes(max_bytes);
     let mut files = Vec::new();
-    while let Some((b, n)) = next(store, e, key, usize::MAX, &mut cursor)? {
+    while let Some(b) = next(store, e, key, usize::MAX, &mut cursor)? {
         let path = numbered(out, files.len() + 1);
-        crate::store::paths::write_private(&path, &b)
+        crate::store::paths::write_private(&path, &b.bytes)
             .map_err(|err| SyncError::Local(format!("cannot write {}: {err}", path.display())))?;
-        files.push((path, n));
+        files.push((path, b.items));
     }
     Ok((files, cursor.damaged))
 }
@@ -337,7 +351,7 @@ pub fn take_returns(store: &Store, client: &Client) -> Result<crate::store::Take
 }
 
 /// A bundle built ahead, or why none could be.
-type Built = Result<Option<(Vec<u8>, usize)>>;
+type Built = Result<Option<Bundle>>;
 
 /// Sends everything unsent, bundle after bundle, and applies each receipt; returns the
 /// records that could not be read. The next bundle is built on another thread while the
@@ -387,13 +401,13 @@ fn send_built(
 ) -> Result<()> {
     let mut done = 0;
     for built in rx {
-        let Some((b, n)) = built? else { break };
+        let Some(b) = built? else { break };
         let started = std::time::Instant::now();
-        let receipt = client.send(&b, store.device())?;
+        let receipt = client.send(&b.bytes, store.device())?;
         size.store(next_size(size.load(Relaxed), started.elapsed()), Relaxed);
         apply(store, &receipt, now(), report)?;
         report.bundles += 1;
-        done += n;
+        done += b.records;
         progress(done);
     }
     Ok(())
