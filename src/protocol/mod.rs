@@ -12,6 +12,7 @@ pub mod opener;
 pub mod recipient;
 pub mod returns;
 pub mod seal;
+mod stanza;
 
 /// Default largest bundle a hub accepts (a few thousand interviews).
 pub const MAX_BUNDLE: usize = 32 << 20;

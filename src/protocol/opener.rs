@@ -9,14 +9,10 @@
 use age::DecryptError;
 use age::secrecy::ExposeSecret;
 use age_core::format::{FILE_KEY_BYTES, FileKey, Stanza};
-use age_core::primitives::{aead_decrypt, hkdf};
-use base64::Engine;
-use bech32::FromBase32;
+use age_core::primitives::aead_decrypt;
 use x25519_dalek::{PublicKey, StaticSecret};
 
-const TAG: &str = "X25519";
-const LABEL: &[u8] = b"age-encryption.org/v1/X25519";
-const SECRET_HRP: &str = "age-secret-key-";
+use super::stanza::{self, TAG};
 
 /// The hub's (or an escrow holder's) identity, ready to open items by the million.
 #[derive(Clone)]
@@ -38,20 +34,8 @@ impl std::fmt::Debug for Opener {
 
 impl Opener {
     pub fn new(identity: &age::x25519::Identity) -> Result<Opener, String> {
-        let text = identity.to_string();
-        let (hrp, data, variant) =
-            bech32::decode(text.expose_secret()).map_err(|e| format!("age identity: {e}"))?;
-        if hrp != SECRET_HRP || variant != bech32::Variant::Bech32 {
-            return Err("not an age X25519 identity".into());
-        }
-        let bytes = zeroize::Zeroizing::new(
-            Vec::<u8>::from_base32(&data).map_err(|e| format!("age identity: {e}"))?,
-        );
-        let key: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| "age identity: wrong length".to_string())?;
-        let secret = StaticSecret::from(key);
+        let key = stanza::key_bytes(identity.to_string().expose_secret(), "age-secret-key-")?;
+        let secret = StaticSecret::from(*key);
         let public = PublicKey::from(&secret);
         Ok(Opener { secret, public })
     }
@@ -64,7 +48,7 @@ impl age::Identity for Opener {
         }
         // Canonical form only: one unpadded base64 argument of 32 bytes, a 32-byte body.
         let epk = match &stanza.args[..] {
-            [arg] => match epk_of(arg) {
+            [arg] => match stanza::share_of(arg) {
                 Some(epk) => epk,
                 None => return Some(Err(DecryptError::InvalidHeader)),
             },
@@ -79,22 +63,10 @@ impl age::Identity for Opener {
         if !shared.was_contributory() {
             return Some(Err(DecryptError::InvalidHeader));
         }
-        let mut salt = [0u8; 64];
-        salt[..32].copy_from_slice(epk.as_bytes());
-        salt[32..].copy_from_slice(self.public.as_bytes());
-        let key = zeroize::Zeroizing::new(hkdf(&salt, LABEL, shared.as_bytes()));
+        let key = stanza::wrap_key(epk.as_bytes(), self.public.as_bytes(), shared.as_bytes());
         // Not ours (another recipient's stanza) is not an error: the caller tries the next.
         let plain = zeroize::Zeroizing::new(aead_decrypt(&key, FILE_KEY_BYTES, &stanza.body).ok()?);
         Some(Ok(FileKey::init_with_mut(|k| k.copy_from_slice(&plain))))
-    }
-}
-
-fn epk_of(arg: &str) -> Option<[u8; 32]> {
-    // 43 characters encode 32 bytes; the decoder refuses non-zero trailing bits.
-    let mut buf = [0u8; 33];
-    match base64::engine::general_purpose::STANDARD_NO_PAD.decode_slice(arg, &mut buf) {
-        Ok(32) => buf[..32].try_into().ok(),
-        _ => None,
     }
 }
 
@@ -102,6 +74,7 @@ fn epk_of(arg: &str) -> Option<[u8; 32]> {
 mod tests {
     use super::*;
     use age::Identity as _;
+    use base64::Engine;
     use std::io::{Read, Write};
 
     fn encrypt(plain: &[u8], to: &[age::x25519::Recipient]) -> Vec<u8> {
@@ -132,9 +105,8 @@ mod tests {
         let other = age::x25519::Identity::generate();
         let opener = Opener::new(&id).expect("opener");
         // The public half is the one age derives (`to_public` prints it as bech32).
-        let (_, data, _) = bech32::decode(&id.to_public().to_string()).expect("bech32");
-        let public = Vec::<u8>::from_base32(&data).expect("base32");
-        assert_eq!(opener.public.as_bytes().to_vec(), public);
+        let public = stanza::key_bytes(&id.to_public().to_string(), "age").expect("bech32");
+        assert_eq!(opener.public.as_bytes(), &*public);
         for n in [0usize, 1, 100, 70_000] {
             let plain: Vec<u8> = (0..n).map(|i| (i * 13 % 251) as u8).collect();
             let mine = encrypt(&plain, &[id.to_public()]);

@@ -11,17 +11,15 @@
 use age::EncryptError;
 use age::secrecy::ExposeSecret;
 use age_core::format::{FileKey, Stanza};
-use age_core::primitives::{aead_encrypt, hkdf};
+use age_core::primitives::aead_encrypt;
 use base64::Engine;
-use bech32::FromBase32;
 use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
 use curve25519_dalek::montgomery::MontgomeryPoint;
 use curve25519_dalek::traits::BasepointTable;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-const TAG: &str = "X25519";
-const LABEL: &[u8] = b"age-encryption.org/v1/X25519";
+use super::stanza::{self, B64, TAG};
 
 /// An age X25519 recipient with its multiplication table.
 pub(crate) struct Recipient {
@@ -59,8 +57,7 @@ pub(crate) fn with_table(r: &age::x25519::Recipient) -> Option<Recipient> {
 }
 
 fn key_of(r: &age::x25519::Recipient) -> Option<[u8; 32]> {
-    let (_, data, _) = bech32::decode(&r.to_string()).ok()?;
-    Vec::<u8>::from_base32(&data).ok()?.try_into().ok()
+    stanza::key_bytes(&r.to_string(), "age").ok().map(|k| *k)
 }
 
 fn table_of(key: [u8; 32]) -> Option<Arc<EdwardsBasepointTable>> {
@@ -97,13 +94,10 @@ impl age::Recipient for Recipient {
                 "the random source gave a zero key",
             )));
         }
-        let mut salt = [0u8; 64];
-        salt[..32].copy_from_slice(epk.as_bytes());
-        salt[32..].copy_from_slice(self.public.as_bytes());
-        let key = zeroize::Zeroizing::new(hkdf(&salt, LABEL, shared.as_ref()));
+        let key = stanza::wrap_key(epk.as_bytes(), self.public.as_bytes(), &shared);
         let stanza = Stanza {
             tag: TAG.to_string(),
-            args: vec![base64::engine::general_purpose::STANDARD_NO_PAD.encode(epk.as_bytes())],
+            args: vec![B64.encode(epk.as_bytes())],
             body: aead_encrypt(&key, file_key.expose_secret()),
         };
         Ok((vec![stanza], HashSet::new()))

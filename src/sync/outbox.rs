@@ -129,17 +129,8 @@ pub fn next(
     let mut ids = Vec::new();
     // The header and the signature count against the budget too.
     let mut bytes = bundle::HEADER_LEN + bundle::SIG_LEN;
-    // Referral notices go first, in the run's first bundle, whatever else waits: they are
-    // why a sync cannot wait. Forms and notices do not count against `limit` (interviews
-    // and tombstones do).
-    if !cursor.referrals_done {
-        cursor.referrals_done = true;
-        for n in store.unsent_referrals() {
-            let sealed = store.sealed_referral(&n)?;
-            bytes += sealed.len() + 20;
-            items.push((n.id, sealed));
-        }
-    }
+    // Forms and notices do not count against `limit` (interviews and tombstones do).
+    add_referrals(store, &mut items, &mut bytes, cursor)?;
     let mut records = 0;
     'fill: while !cursor.done && records < limit {
         let batch = store.unsent_after(cursor.after, 64);
@@ -188,12 +179,31 @@ pub fn next(
     if items.is_empty() {
         return Ok(None);
     }
-    let n = items.len();
+    let (n, bytes) = (items.len(), seal_and_queue(store, e, key, items, &ids)?);
     Ok(Some(Bundle {
-        bytes: seal_and_queue(store, e, key, items, &ids)?,
+        bytes,
         items: n,
         records,
     }))
+}
+
+/// Referral notices go first, in the run's first bundle, whatever else waits: they are why
+/// a sync cannot wait.
+fn add_referrals(
+    store: &Store,
+    items: &mut Vec<(Uuid, Vec<u8>)>,
+    bytes: &mut usize,
+    cursor: &mut Cursor,
+) -> Result<()> {
+    if !cursor.referrals_done {
+        cursor.referrals_done = true;
+        for n in store.unsent_referrals() {
+            let sealed = store.sealed_referral(&n)?;
+            *bytes += sealed.len() + 20;
+            items.push((n.id, sealed));
+        }
+    }
+    Ok(())
 }
 
 /// A bundle built by [`next`], with what it holds.
