@@ -88,7 +88,7 @@ impl Hub {
         edits: &super::store::Edits,
         interviews: &[Finalized],
         tombstones: &[Tombstone],
-        alongside: impl FnOnce(&[ItemStatus]) + Send,
+        alongside: impl FnOnce(&[ItemStatus]),
     ) -> Result<Vec<ItemStatus>, HubError> {
         let _shared = self.store.hold_tallies(false).map_err(HubError::Internal)?;
         let (statuses, erased) = self
