@@ -6,6 +6,7 @@
 #![cfg(unix)]
 
 mod common;
+use common::Finish;
 
 use std::path::Path;
 use std::process::Command;
@@ -32,8 +33,7 @@ impl Tmux {
     fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
+            .finish();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
     /// Waits (polling the real screen) until `text` shows up.
@@ -223,10 +223,7 @@ fn sigterm_mid_interview_keeps_the_answers_and_restores_the_terminal() {
         env!("CARGO_BIN_EXE_langnghe"),
         data.display()
     );
-    let pid = Command::new("pgrep")
-        .args(["-f", &pattern])
-        .output()
-        .unwrap();
+    let pid = Command::new("pgrep").args(["-f", &pattern]).finish();
     let pid = String::from_utf8_lossy(&pid.stdout)
         .lines()
         .next()
@@ -251,8 +248,7 @@ fn sigterm_mid_interview_keeps_the_answers_and_restores_the_terminal() {
     let out = Command::new(env!("CARGO_BIN_EXE_langnghe"))
         .args(["list", "--json", "--data-dir"])
         .arg(&data)
-        .output()
-        .unwrap();
+        .finish();
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(
         json.contains("\"progress\":\"5/"),

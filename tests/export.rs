@@ -1,6 +1,7 @@
 //! CSV export in ODK Central's shape, checked cell by cell on known answers.
 
 mod common;
+use common::Finish;
 
 use chrono::{FixedOffset, TimeZone};
 use langnghe::export::csv::{Options, render, tables};
@@ -290,8 +291,7 @@ fn from_any_folder_the_built_in_forms_work_and_export_never_skips_silently() {
             .args(args)
             .arg("--data-dir")
             .arg(&data)
-            .output()
-            .unwrap()
+            .finish()
     };
     // No forms folder here: the built-in child form is there all the same.
     let o = in_home(&["simulate", "--form", "child_participation", "--count", "5"]);
@@ -402,8 +402,7 @@ fn export_format_xlsx_writes_a_readable_workbook() {
             "fr",
         ])
         .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
+        .finish();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         !o.status.success() && err.contains("no language `fr`"),

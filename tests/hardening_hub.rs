@@ -2,6 +2,7 @@
 //! (a process, or the real server loop on 127.0.0.1). Named after what they guard.
 
 mod common;
+use common::Finish;
 
 use common::hub::{HubProc, device};
 use common::run;
@@ -84,8 +85,7 @@ fn a_bundle_whose_length_wraps_around_is_refused_and_the_hub_keeps_serving() {
     let out = common::langnghe()
         .args(["hub", "import", "--data", hub.dir.to_str().unwrap()])
         .arg(&f)
-        .output()
-        .unwrap();
+        .finish();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("refused"));
     assert!(healthy(&hub), "the hub must still serve after the import");
@@ -327,11 +327,7 @@ fn deeply_nested_expressions_and_forms_are_refused_with_a_message() {
         hub.forms_dir().join("child_participation.toml"),
     )
     .unwrap();
-    let out = common::langnghe()
-        .arg("check")
-        .arg(&deep_file)
-        .output()
-        .unwrap();
+    let out = common::langnghe().arg("check").arg(&deep_file).finish();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nested more than"));
     let published = hub.published_forms();
@@ -536,8 +532,7 @@ fn hub_import_checks_the_size_before_reading() {
     let out = common::langnghe()
         .args(["hub", "import", "--data", dir.to_str().unwrap()])
         .arg(&huge)
-        .output()
-        .unwrap();
+        .finish();
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("over the hub's"), "{text}");
@@ -551,8 +546,7 @@ fn hub_import_checks_the_size_before_reading() {
                 dir.to_str().unwrap(),
                 "/dev/zero",
             ])
-            .output()
-            .unwrap();
+            .finish();
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).contains("not a regular file"));
     }

@@ -3,6 +3,7 @@
 //! Named after what they guard.
 
 mod common;
+use common::Finish;
 
 #[cfg(feature = "hub")]
 use common::hub::{HubProc, device};
@@ -362,8 +363,7 @@ fn an_enrolment_killed_while_sealing_finishes_and_the_outbox_moves() {
         }
         let out = common::langnghe()
             .args(["--data-dir", dir.to_str().unwrap(), "sync"])
-            .output()
-            .unwrap();
+            .finish();
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -400,8 +400,7 @@ fn one_damaged_record_does_not_stop_sending() {
     std::fs::write(&path, bytes).unwrap();
     let out = common::langnghe()
         .args(["--data-dir", dir.to_str().unwrap(), "sync"])
-        .output()
-        .unwrap();
+        .finish();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains(&bad_id.to_string()), "{err}");
@@ -424,8 +423,7 @@ fn a_deleted_or_cut_segment_file_is_reported_not_silent() {
         .unwrap();
     let out = common::langnghe()
         .args(["--data-dir", dir.to_str().unwrap(), "list"])
-        .output()
-        .unwrap();
+        .finish();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot be read"), "{err}");
     let s = Store::open(&dir).unwrap();
@@ -496,7 +494,7 @@ fn form_files_that_do_not_fit_never_crash() {
          |        | text | q1   | Q1    | extra | more |\n",
     )
     .unwrap();
-    let out = common::langnghe().arg("check").arg(&md).output().unwrap();
+    let out = common::langnghe().arg("check").arg(&md).finish();
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.code().is_some() && !text.contains("panicked"),

@@ -1,6 +1,7 @@
 //! `langnghe hub plan`: a frame of communes in, a reproducible PPS sample plan out.
 
 mod common;
+use common::Finish;
 
 use common::langnghe;
 
@@ -19,11 +20,7 @@ fn frame(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn plan(args: &[&str]) -> std::process::Output {
-    langnghe()
-        .args(["hub", "plan"])
-        .args(args)
-        .output()
-        .unwrap()
+    langnghe().args(["hub", "plan"]).args(args).finish()
 }
 
 #[test]
@@ -305,8 +302,7 @@ fn simulate_follows_a_plan_commune_by_commune_and_refuses_codes_the_form_lacks()
             "--plan",
         ])
         .arg(&plan)
-        .output()
-        .unwrap();
+        .finish();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(

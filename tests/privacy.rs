@@ -3,6 +3,7 @@
 //! every byte of every file under the data folder — raw, not through the store.
 
 mod common;
+use common::Finish;
 
 use common::StepClock;
 use langnghe::form::{Form, build};
@@ -291,8 +292,7 @@ fn a_stolen_data_folder_opens_nothing_without_its_passphrase() {
         .args(["list", "--data-dir"])
         .arg(&stolen)
         .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .finish();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("mật khẩu"));
     // Its owner, with the passphrase, has everything.

@@ -3,6 +3,7 @@
 //! interviews.
 
 mod common;
+use common::Finish;
 
 use chrono::{FixedOffset, TimeZone};
 use common::hub::{HubProc, device};
@@ -205,8 +206,7 @@ fn supervisor_reviews_rejects_approves_and_erasure_wins() {
     // has-issues and reject need a note; approve does not.
     let o = common::langnghe()
         .args(["hub", "review", "--data", &h, "reject", &a, "--note", " "])
-        .output()
-        .unwrap();
+        .finish();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("say what is wrong"));
     review(&[
@@ -758,8 +758,7 @@ fn sent_back_over_http_and_usb_then_edited_and_approved_while_practice_stays_out
             "confirm",
             returns.to_str().unwrap(),
         ])
-        .output()
-        .unwrap();
+        .finish();
     assert!(!o.status.success());
     fix_and_finalize(&dev2, usb[0], "asked_school");
     carry("day3");

@@ -1,6 +1,7 @@
 //! The store on a real disk: sled in a temp folder, real files, real processes killed.
 
 mod common;
+use common::Finish;
 use common::StepClock;
 use langnghe::form::{Form, load};
 use langnghe::session::{Clock, Session};
@@ -85,11 +86,7 @@ fn answers_survive_reopen_and_finalize_is_readable() {
 fn a_second_instance_is_refused_naming_folder_and_holder() {
     let dir = tempfile::tempdir().unwrap();
     let _store = Store::open(dir.path()).unwrap();
-    let out = exe()
-        .args(["list", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = exe().args(["list", "--data-dir"]).arg(dir.path()).finish();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&dir.path().display().to_string()), "{err}");
@@ -290,8 +287,7 @@ fn a_damaged_finalized_record_is_reported_and_skipped() {
             "--data-dir",
         ])
         .arg(dir.path())
-        .output()
-        .unwrap();
+        .finish();
     assert!(out.status.success());
     let seg = dir.path().join("finalized/seg-000001.lnr");
     let mut bytes = std::fs::read(&seg).unwrap();
@@ -319,8 +315,7 @@ fn fs_free(p: &Path) -> u64 {
     let out = Command::new("df")
         .args(["-B1", "--output=avail"])
         .arg(p)
-        .output()
-        .unwrap();
+        .finish();
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .nth(1)
@@ -572,8 +567,7 @@ fn the_command_line_speaks_the_surveyors_language() {
             .args(["list", "--data-dir"])
             .arg(&data)
             .args(extra)
-            .output()
-            .unwrap();
+            .finish();
         assert_eq!(o.status.code(), Some(1));
         String::from_utf8_lossy(&o.stderr).into_owned()
     };

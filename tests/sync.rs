@@ -1,6 +1,7 @@
 //! Sync against a real hub on 127.0.0.1 (ephemeral ports): no mocks of the protocol.
 
 mod common;
+use common::Finish;
 
 use common::hub::{HubProc, device};
 
@@ -396,8 +397,7 @@ fn usb_bundle_export_import_confirm() {
             hub.dir.to_str().unwrap(),
             bad.to_str().unwrap(),
         ])
-        .output()
-        .unwrap();
+        .finish();
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("refused, nothing stored"),
@@ -598,8 +598,7 @@ fn the_hub_receives_each_form_version_with_its_interviews_and_never_skips_one() 
             out.to_str().unwrap(),
             "--include-training",
         ])
-        .output()
-        .unwrap();
+        .finish();
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -872,8 +871,7 @@ fn a_forgotten_passphrase_is_recovered_through_the_hub() {
             .args(["--data-dir", d])
             .args(args)
             .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+            .finish()
     };
     run(&[
         "--data-dir",
@@ -887,8 +885,7 @@ fn a_forgotten_passphrase_is_recovered_through_the_hub() {
     let o = bin()
         .env("LANGNGHE_NEW_PASSPHRASE", "trâu vàng 2026")
         .args(["--data-dir", d, "passphrase"])
-        .output()
-        .unwrap();
+        .finish();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = with(
         "trâu vàng 2026",
@@ -993,8 +990,7 @@ fn hub_open_gives_readable_json_of_stored_items_and_bundle_files() {
     std::fs::write(&stick, &bytes).unwrap();
     let o = common::langnghe()
         .args(["hub", "open", "--data", &h, stick.to_str().unwrap()])
-        .output()
-        .unwrap();
+        .finish();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).is_empty());
 }

@@ -1,6 +1,7 @@
 //! The terminal app driven by keys and rendered into ratatui's TestBackend at 80×24.
 
 mod common;
+use common::Finish;
 use common::StepClock;
 use langnghe::session::Clock;
 use langnghe::store::{Settings, Status, Store};
@@ -1117,8 +1118,7 @@ fn without_a_terminal_the_app_says_so_plainly() {
         .args(["--data-dir"])
         .arg(dir.path().join("data"))
         .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .finish();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("không có màn hình dòng lệnh"), "{err}");

@@ -123,13 +123,30 @@ impl HubProc {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut line = String::new();
+        // Its first line says where it listens; read on a thread so a hub that never says
+        // it fails the test (with the stacks) instead of holding it forever.
         let mut out = child.stdout.take().unwrap();
-        let mut byte = [0u8; 1];
-        while !line.ends_with('\n') {
-            assert_eq!(out.read(&mut byte).unwrap(), 1, "hub exited: {line}");
-            line.push(byte[0] as char);
-        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let mut byte = [0u8; 1];
+            while !line.ends_with('\n') && matches!(out.read(&mut byte), Ok(1)) {
+                line.push(byte[0] as char);
+            }
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(super::deadline()) {
+            Ok(line) => line,
+            Err(_) => {
+                let stacks = super::stacks_of_children();
+                let _ = child.kill();
+                panic!(
+                    "the hub did not start within {:?}\n{stacks}",
+                    super::deadline()
+                );
+            }
+        };
+        assert!(line.ends_with('\n'), "hub exited: {line}");
         self.addr = line.trim().rsplit("http://").next().unwrap().to_string();
         self.child = Some(child);
     }

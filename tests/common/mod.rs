@@ -47,12 +47,19 @@ pub fn run(args: &[&str]) -> String {
 
 /// The command's output. Only starting the process is tried again (Wine's CreateProcess
 /// fails now and then with "Internal error" under load, seen once in CI's Windows run); what
-/// the process itself does is never retried or excused.
+/// the process itself does is never retried or excused. It must end within [`deadline`]:
+/// a command that hangs fails its test, with its threads' stacks, instead of holding CI
+/// until CI's own limit (seen once: 90 minutes and nothing to read).
 pub fn spawned(c: &mut Command) -> std::process::Output {
+    use std::process::Stdio;
+    // As `Command::output`: nothing to read on stdin, both outputs captured.
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut tries = 0;
-    loop {
-        match c.output() {
-            Ok(out) => return out,
+    let child = loop {
+        match c.spawn() {
+            Ok(child) => break child,
             Err(e) if tries < 2 => {
                 tries += 1;
                 eprintln!("starting {c:?} failed ({e}); trying again");
@@ -60,7 +67,102 @@ pub fn spawned(c: &mut Command) -> std::process::Output {
             }
             Err(e) => panic!("cannot start {c:?}: {e}"),
         }
+    };
+    within(child, deadline(), &format!("{c:?}"))
+}
+
+/// How long one command of a test may take: `LANGNGHE_TEST_DEADLINE` seconds, 600 unless
+/// set (the slowest command, under Wine in CI, takes about a minute).
+pub fn deadline() -> std::time::Duration {
+    let secs = std::env::var("LANGNGHE_TEST_DEADLINE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    std::time::Duration::from_secs(secs)
+}
+
+/// `child`'s output once it ends; past `limit` the test fails, naming `what`, with the
+/// stacks of every thread of it and of the other processes this test started (the hub it
+/// was talking to, say), then the child is killed.
+pub fn within(
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> std::process::Output {
+    use std::io::Read;
+    fn drain(p: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut p) = p {
+                let _ = p.read_to_end(&mut v);
+            }
+            v
+        })
     }
+    let (out, err) = (drain(child.stdout.take()), drain(child.stderr.take()));
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < limit => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Ok(None) => {
+                let stacks = stacks_of_children();
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what} did not end within {limit:?}\n{stacks}");
+            }
+            Err(e) => panic!("{what}: cannot wait for it: {e}"),
+        }
+    };
+    std::process::Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+/// The stacks of every thread of every process this test process started, by gdb, for a
+/// test that found one of them hung. Only on Linux with gdb; elsewhere it says so.
+pub fn stacks_of_children() -> String {
+    if !cfg!(target_os = "linux") {
+        return "(no stacks: only gathered on Linux)".into();
+    }
+    let me = std::process::id().to_string();
+    let mut out = String::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // "pid (name) state ppid …": the name may hold spaces, so read after its ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+        if ppid != Some(me.as_str()) {
+            continue;
+        }
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        let bt = Command::new("gdb")
+            .args(["-p", &pid, "-batch", "-ex", "thread apply all bt"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_else(|e| format!("(gdb: {e})"));
+        let bt: String = bt
+            .lines()
+            // Each thread's innermost frames: where it waits.
+            .filter(|l| {
+                l.starts_with("Thread ")
+                    || (l.starts_with('#') && l.len() > 3 && l.as_bytes()[2] == b' ')
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push_str(&format!("=== process {pid}: {cmd}\n{bt}\n"));
+    }
+    out
 }
 
 /// [`run`] against a data folder.
@@ -146,5 +248,16 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
                 p.display()
             );
         }
+    }
+}
+
+/// `Command::output`, within [`deadline`] (see [`spawned`]).
+pub trait Finish {
+    fn finish(&mut self) -> std::process::Output;
+}
+
+impl Finish for Command {
+    fn finish(&mut self) -> std::process::Output {
+        spawned(self)
     }
 }
