@@ -28,6 +28,7 @@ impl Clock for StepClock {
 
 /// The real binary, run from the project folder.
 pub fn langnghe() -> Command {
+    watchdog();
     let mut c = Command::new(env!("CARGO_BIN_EXE_langnghe"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
@@ -52,6 +53,7 @@ pub fn run(args: &[&str]) -> String {
 /// until CI's own limit (seen once: 90 minutes and nothing to read).
 pub fn spawned(c: &mut Command) -> std::process::Output {
     use std::process::Stdio;
+    watchdog();
     // As `Command::output`: nothing to read on stdin, both outputs captured.
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -129,10 +131,15 @@ pub fn stacks_of_children() -> String {
     if !cfg!(target_os = "linux") {
         return "(no stacks: only gathered on Linux)".into();
     }
+    children().iter().map(|pid| stacks_of(pid)).collect()
+}
+
+/// The processes this test process started and that still run (Linux only: read from
+/// /proc).
+fn children() -> Vec<String> {
     let me = std::process::id().to_string();
-    let mut out = String::new();
+    let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let pid = e.file_name().to_string_lossy().into_owned();
         let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
             continue;
         };
@@ -140,29 +147,70 @@ pub fn stacks_of_children() -> String {
         let ppid = stat
             .rsplit_once(')')
             .and_then(|(_, rest)| rest.split_whitespace().nth(1));
-        if ppid != Some(me.as_str()) {
-            continue;
+        if ppid == Some(me.as_str()) {
+            out.push(e.file_name().to_string_lossy().into_owned());
         }
-        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        let bt = Command::new("gdb")
-            .args(["-p", &pid, "-batch", "-ex", "thread apply all bt"])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_else(|e| format!("(gdb: {e})"));
-        let bt: String = bt
-            .lines()
-            // Each thread's innermost frames: where it waits.
-            .filter(|l| {
-                l.starts_with("Thread ")
-                    || (l.starts_with('#') && l.len() > 3 && l.as_bytes()[2] == b' ')
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        out.push_str(&format!("=== process {pid}: {cmd}\n{bt}\n"));
     }
     out
+}
+
+/// The command line of process `pid` and the innermost frames of each of its threads.
+pub fn stacks_of(pid: &str) -> String {
+    let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+    let bt = Command::new("gdb")
+        .args(["-p", pid, "-batch", "-ex", "thread apply all bt"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(gdb: {e})"));
+    let bt: String = bt
+        .lines()
+        // Each thread's innermost frames (#0 to #9): where it waits.
+        .filter(|l| l.starts_with("Thread ") || (l.starts_with('#') && l.get(2..3) == Some(" ")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!("=== process {pid}: {cmd}\n{bt}\n")
+}
+
+/// Arms, once per test binary, a watchdog for what [`deadline`] cannot see: a test hung in
+/// its own process (a store it opened, say). Past `LANGNGHE_TEST_BINARY_DEADLINE` seconds
+/// (1,800 unless set; the slowest suite, under Wine, takes a few minutes) it prints the
+/// stacks of this process and of those it started, and ends the run as failed.
+pub fn watchdog() {
+    static ARMED: std::sync::Once = std::sync::Once::new();
+    ARMED.call_once(|| {
+        let secs = std::env::var("LANGNGHE_TEST_BINARY_DEADLINE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1800);
+        let limit = std::time::Duration::from_secs(secs);
+        use std::io::Write;
+        let _ = std::thread::Builder::new()
+            .name("watchdog".into())
+            .spawn(move || {
+                std::thread::sleep(limit);
+                let me = std::process::id().to_string();
+                // Straight to the descriptor: a test's `eprintln!` is captured, and the
+                // capture is lost at the exit below.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "this test binary is still running after {limit:?}; its threads, then the \
+                     processes it started:\n{}{}",
+                    if cfg!(target_os = "linux") {
+                        stacks_of(&me)
+                    } else {
+                        String::new()
+                    },
+                    stacks_of_children()
+                );
+                // A hub left running would hold the output pipe of whoever runs the tests.
+                for pid in children() {
+                    let _ = Command::new("kill").args(["-9", &pid]).status();
+                }
+                std::process::exit(124);
+            });
+    });
 }
 
 /// [`run`] against a data folder.
