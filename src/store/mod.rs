@@ -46,8 +46,18 @@ use uuid::Uuid;
 
 /// sled's page cache. Its default is 1 GiB; our laptops have 1–2 GB in all.
 pub(crate) const CACHE_BYTES: u64 = 2 << 20;
-/// sled's log segment size. Fixed when a store is created; sled refuses to change it later.
-pub(crate) const SEGMENT_BYTES: usize = 64 << 10;
+/// sled's log segment size for a new store (sled's default); a store keeps the one it was
+/// made with ([`made_with`]). It was 64 KiB for a while, to save memory (none measurable
+/// now: the verbs' peak RSS at 10,000 and 100,000 is the same within 0.5 MiB), and small
+/// segments made a deadlock in sled 0.34.7 far likelier. Caught with gdb in `simulate`:
+/// the main thread, holding sled's segment accountant, waits in `bump_tip` for a file
+/// truncation queued on sled's thread pool, while every thread of that pool waits for the
+/// accountant to write a log buffer (`write_to_log` → `sa_stabilize`), and the pool grows
+/// only when its queue is deep. A buffer is a segment, so 64 KiB sealed eight times as many
+/// for the same writes, and freed segments at the file's end (truncations) more often.
+/// Stress of `simulate` (1,600 interviews, two at a time): one hang in about 260 runs with
+/// 64 KiB, none in 721 with 512 KiB.
+pub(crate) const SEGMENT_BYTES: usize = 512 << 10;
 
 const HWM: &[u8] = b"indexed_upto";
 const SEQ: &[u8] = b"seq";
@@ -199,9 +209,8 @@ fn open_sled(db_dir: &Path) -> std::result::Result<sled::Db, sled::Error> {
         .path(db_dir)
         .cache_capacity(CACHE_BYTES)
         .flush_every_ms(Some(1000))
-        // Small log segments: sled keeps several in memory as write buffers (measured: a
-        // 100k-interview store peaks near 21 MB with the 512 KB default, 13 MB with this).
-        .segment_size(SEGMENT_BYTES);
+        // A store keeps the segment size it was made with (sled refuses another).
+        .segment_size(made_with(db_dir).unwrap_or(SEGMENT_BYTES));
     // The folder's own lock (`lock::lock`) is held already, so sled's lock on its file can
     // only be held by a process forked at the instant before its exec closed the inherited
     // descriptor: a moment, as for the folder lock. sled says so only in the error's text
@@ -218,6 +227,16 @@ fn open_sled(db_dir: &Path) -> std::result::Result<sled::Db, sled::Error> {
             r => return r,
         }
     }
+}
+
+/// The segment size an existing sled store was made with, from the `conf` file sled keeps
+/// beside its data (`segment_size: N`); none for a new store.
+fn made_with(db_dir: &Path) -> Option<usize> {
+    let conf = std::fs::read(db_dir.join("conf")).ok()?;
+    String::from_utf8_lossy(&conf)
+        .lines()
+        .find_map(|l| l.strip_prefix("segment_size: "))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 /// A sled error in words for people: a full or read-only disk is not damage, and must not
@@ -673,6 +692,33 @@ use crate::protocol::keys::hex;
 
 #[cfg(test)]
 mod tests {
+    /// A store made with another segment size (an earlier version's) opens with its own,
+    /// and keeps what it holds; a new one is made with ours.
+    #[test]
+    fn a_store_opens_with_the_segment_size_it_was_made_with() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let other = if super::SEGMENT_BYTES == 64 << 10 {
+            512 << 10
+        } else {
+            64 << 10
+        };
+        let db = sled::Config::new()
+            .path(dir.path())
+            .segment_size(other)
+            .open()
+            .expect("sled");
+        db.insert(b"k", &b"v"[..]).expect("insert");
+        db.flush().expect("flush");
+        drop(db);
+        assert_eq!(super::made_with(dir.path()), Some(other));
+        let db = super::open_sled(dir.path()).expect("opens with its own size");
+        assert_eq!(db.get(b"k").expect("get").as_deref(), Some(&b"v"[..]));
+        drop(db);
+        let new = tempfile::tempdir().expect("temp dir");
+        drop(super::open_sled(new.path()).expect("sled"));
+        assert_eq!(super::made_with(new.path()), Some(super::SEGMENT_BYTES));
+    }
+
     /// The walk crosses its chunk boundaries without losing or repeating an entry.
     #[test]
     fn walk_visits_every_entry_once_in_key_order() {
