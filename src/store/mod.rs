@@ -48,7 +48,7 @@ use uuid::Uuid;
 pub(crate) const CACHE_BYTES: u64 = 2 << 20;
 /// sled's log segment size for a new store (sled's default); a store keeps the one it was
 /// made with ([`made_with`]). It was 64 KiB for a while, to save memory (none measurable
-/// now: the verbs' peak RSS at 10,000 and 100,000 is the same within 0.5 MiB), and small
+/// now: the verbs' peak RSS at 10,000 and 100,000 is the same within 0.6 MiB), and small
 /// segments made a deadlock in sled 0.34.7 far likelier. Caught with gdb in `simulate`:
 /// the main thread, holding sled's segment accountant, waits in `bump_tip` for a file
 /// truncation queued on sled's thread pool, while every thread of that pool waits for the
@@ -56,7 +56,7 @@ pub(crate) const CACHE_BYTES: u64 = 2 << 20;
 /// only when its queue is deep. A buffer is a segment, so 64 KiB sealed eight times as many
 /// for the same writes, and freed segments at the file's end (truncations) more often.
 /// Stress of `simulate` (1,600 interviews, two at a time): one hang in about 260 runs with
-/// 64 KiB, none in 721 with 512 KiB.
+/// 64 KiB, none in 1,872 with 512 KiB.
 pub(crate) const SEGMENT_BYTES: usize = 512 << 10;
 
 const HWM: &[u8] = b"indexed_upto";
