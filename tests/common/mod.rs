@@ -76,10 +76,15 @@ pub fn spawned(c: &mut Command) -> std::process::Output {
 /// How long one command of a test may take: `LANGNGHE_TEST_DEADLINE` seconds, 600 unless
 /// set (the slowest command, under Wine in CI, takes about a minute).
 pub fn deadline() -> std::time::Duration {
-    let secs = std::env::var("LANGNGHE_TEST_DEADLINE")
+    seconds_from_env("LANGNGHE_TEST_DEADLINE", 600)
+}
+
+/// `var`'s value as seconds, or `default` when it is unset or not a number.
+fn seconds_from_env(var: &str, default: u64) -> std::time::Duration {
+    let secs = std::env::var(var)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(600);
+        .unwrap_or(default);
     std::time::Duration::from_secs(secs)
 }
 
@@ -180,11 +185,7 @@ pub fn stacks_of(pid: &str) -> String {
 pub fn watchdog() {
     static ARMED: std::sync::Once = std::sync::Once::new();
     ARMED.call_once(|| {
-        let secs = std::env::var("LANGNGHE_TEST_BINARY_DEADLINE")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1800);
-        let limit = std::time::Duration::from_secs(secs);
+        let limit = seconds_from_env("LANGNGHE_TEST_BINARY_DEADLINE", 1800);
         use std::io::Write;
         let _ = std::thread::Builder::new()
             .name("watchdog".into())
